@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * catalog.h - the Lybrary catalog: DataSets, their dated versions and
+ * where each version's bytes live (docs/catalog.md is the format).
+ *
+ * The catalog is a set of JSON documents under a root URL (file:// or
+ * gs://), one per DataSet. A struct lyb_catalog loads them into immutable
+ * snapshots: a struct lyb_snap is never modified after it is published,
+ * so readers walk it without locks; lyb_catalog_refresh() builds a new one
+ * (re-reading only changed documents, sharing unchanged DataSets) and
+ * swaps it in. Writers update one document with a compare-and-swap on its
+ * generation, so concurrent publishers never lose each other's versions.
+ *
+ * Ownership: snapshots and DataSets are refcounted. A pointer into a
+ * DataSet (versions, locations, objects, strings) stays valid while the
+ * caller holds a reference to the DataSet or to a snapshot containing it.
+ *
+ * Thread safety: lyb_catalog_* may be called from any thread; a snapshot
+ * and the DataSets in it are read-only and may be shared freely.
+ */
+#ifndef LYB_CATALOG_H
+#define LYB_CATALOG_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lyb/digest.h"
+
+#define LYB_NAME_MAX 255 /* a DataSet name */
+#define LYB_DATE_LEN 10	 /* YYYY-MM-DD */
+#define LYB_ID_MIN 6	 /* version ids: lower-case hex */
+#define LYB_ID_MAX 64
+#define LYB_DOC_MAX (64u << 20) /* largest catalog document read */
+
+enum lyb_loc_kind { LYB_LOC_GS = 0, LYB_LOC_SNOW = 1, LYB_LOC_COUNT };
+
+/* One file of a location's manifest. */
+struct lyb_object {
+	char *name; /* relative to the location; a valid store key */
+	uint64_t size;
+	int64_t generation;
+	int64_t rows;			     /* -1 when unknown */
+	char crc32c[LYB_CRC32C_B64_LEN + 1]; /* base64 big-endian, or "" */
+	char md5[LYB_MD5_B64_LEN + 1];	     /* base64, or "" */
+};
+
+/* One copy of a version's data. */
+struct lyb_location {
+	enum lyb_loc_kind kind;
+	char *url;	   /* gs: the object prefix; snow: the export prefix */
+	char *table;	   /* snow: "snow://db/table/version"; gs: NULL */
+	char *format;	   /* "avro", "json" or "csv" */
+	char *compression; /* "gzip" or "none" for exports; NULL for avro */
+	size_t nobjects;
+	struct lyb_object *objects; /* sorted by name, names unique */
+};
+
+/* An upstream version a version was computed from. */
+struct lyb_vref {
+	char *dataset;
+	char date[LYB_DATE_LEN + 1];
+	char id[LYB_ID_MAX + 1];
+};
+
+struct lyb_version {
+	char date[LYB_DATE_LEN + 1];
+	char id[LYB_ID_MAX + 1];
+	char digest[LYB_SHA256_HEX_LEN + 1]; /* the content digest */
+	int64_t published;		     /* seconds since the epoch */
+	char *producer;			     /* principal or free text */
+	int64_t rows;			     /* -1 when unknown */
+	uint64_t bytes;
+	size_t nupstream;
+	struct lyb_vref *upstream;
+	size_t nlocations;
+	struct lyb_location *locations; /* at most one per kind, by kind */
+};
+
+/* The versions of one partition date (derived when a DataSet loads). */
+struct lyb_date {
+	char date[LYB_DATE_LEN + 1];
+	size_t first, count;		  /* versions[first .. first+count) */
+	const struct lyb_version *latest; /* the last published */
+};
+
+struct lyb_dataset {
+	atomic_int refs;
+	char *name;
+	char *description;
+	char *owner;	     /* the owner team: a group principal */
+	char *channel;	     /* contact channel, may be NULL */
+	char *pm;	     /* product manager handle, may be NULL */
+	char *slo_frequency; /* "daily", "hourly", "weekly", or NULL */
+	char *slo_deadline;  /* "HH:MM", or NULL */
+	char *slo_timezone;  /* "UTC" unless stated */
+	char *data_format;   /* "avro" unless stated */
+	char *schema;	     /* Avro schema, compact JSON, or NULL */
+	int64_t created;
+	size_t nreaders;
+	char **readers; /* principals */
+	size_t nupstream;
+	char **upstream; /* DataSet names */
+	size_t nversions;
+	struct lyb_version *versions; /* by date, then published, then id */
+	size_t ndates;
+	struct lyb_date *dates; /* ascending */
+	int64_t generation;	/* of the document it was read from */
+	char *extra; /* unknown top-level fields, compact JSON, or NULL */
+};
+
+struct lyb_snap {
+	atomic_int refs;
+	uint64_t serial; /* grows with every change the catalog sees */
+	int64_t loaded;	 /* when the last refresh finished */
+	size_t ndatasets;
+	struct lyb_dataset **datasets; /* sorted by name */
+};
+
+/* --- names (1 valid, 0 not) --- */
+int lyb_name_valid(const char *name);	/* namespace.Name */
+int lyb_date_valid(const char *date);	/* a real calendar date */
+int lyb_id_valid(const char *id);	/* 6..64 lower-case hex */
+int lyb_principal_valid(const char *p); /* user:, group:, domain: */
+
+/* --- documents --- */
+
+/*
+ * Parses and validates a DataSet document. On failure returns -EBADMSG
+ * and writes "what: why" (with line and column for JSON syntax) to @err.
+ */
+int lyb_dataset_parse(const char *json, size_t len, struct lyb_dataset **out,
+		      char *err, size_t errlen);
+/* Serialises @ds as its catalog document (canonical, indented). */
+int lyb_dataset_format(const struct lyb_dataset *ds, char **json);
+/* The DataSet card shown in MNT/<ds>/.lyb/info.json. */
+int lyb_dataset_card(const struct lyb_snap *snap, const struct lyb_dataset *ds,
+		     char **json);
+/* The version record shown in MNT/<ds>/<date>/<id>/.lyb/info.json. */
+int lyb_version_record(const struct lyb_dataset *ds,
+		       const struct lyb_version *v, char **json);
+
+struct lyb_dataset *lyb_dataset_ref(struct lyb_dataset *ds);
+void lyb_dataset_unref(struct lyb_dataset *ds); /* accepts NULL */
+
+/* --- lookups in a loaded DataSet or snapshot (NULL when absent) --- */
+struct lyb_dataset *lyb_snap_find(const struct lyb_snap *snap,
+				  const char *name);
+const struct lyb_date *lyb_dataset_find_date(const struct lyb_dataset *ds,
+					     const char *date);
+/* Finds @id within @date, or in any date when @date is NULL. */
+const struct lyb_version *lyb_dataset_find_version(const struct lyb_dataset *ds,
+						   const char *date,
+						   const char *id);
+const struct lyb_date *lyb_dataset_latest_date(const struct lyb_dataset *ds);
+const struct lyb_location *lyb_version_location(const struct lyb_version *v,
+						enum lyb_loc_kind kind);
+const struct lyb_object *lyb_location_find(const struct lyb_location *loc,
+					   const char *name);
+const char *lyb_loc_kind_name(enum lyb_loc_kind kind); /* "gs", "snow" */
+int lyb_loc_kind_parse(const char *s, enum lyb_loc_kind *kind);
+/* The full URL of one object: location url + "/" + name. Caller frees. */
+char *lyb_object_url(const struct lyb_location *loc,
+		     const struct lyb_object *o);
+
+/*
+ * Calls @cb for each DataSet that lists @name as upstream, by name.
+ */
+void lyb_snap_downstream(const struct lyb_snap *snap, const char *name,
+			 void (*cb)(void *arg, const struct lyb_dataset *ds),
+			 void *arg);
+
+void lyb_snap_unref(struct lyb_snap *snap); /* accepts NULL */
+
+/* --- the catalog --- */
+struct lyb_catalog;
+
+/*
+ * Opens the catalog at @url. With @create, an empty catalog is made when
+ * none exists; otherwise a root without a catalog marker is -ENOENT.
+ * Nothing but the marker is read until the first refresh.
+ */
+int lyb_catalog_open(const char *url, int create, struct lyb_catalog **out);
+void lyb_catalog_close(struct lyb_catalog *cat); /* accepts NULL */
+const char *lyb_catalog_url(const struct lyb_catalog *cat);
+
+/*
+ * Re-reads changed documents and publishes a new snapshot. A document that
+ * fails to parse is logged and its previous version kept (or it stays
+ * absent): one bad document never hides the others. *@changed (may be
+ * NULL) tells whether the snapshot changed.
+ */
+int lyb_catalog_refresh(struct lyb_catalog *cat, int *changed);
+/* The current snapshot, with a reference. Never NULL after a refresh. */
+struct lyb_snap *lyb_catalog_snap(struct lyb_catalog *cat);
+
+/*
+ * Creates a DataSet from @ds (its versions must be empty). -EEXIST when a
+ * DataSet of that name exists.
+ */
+int lyb_catalog_create(struct lyb_catalog *cat, const struct lyb_dataset *ds,
+		       char *err, size_t errlen);
+
+/*
+ * Read-modify-write of one DataSet document with a generation check,
+ * retried when another writer got there first. @mutate changes @draft (a
+ * private, mutable copy) and returns 0 to write it, 1 to write nothing,
+ * or -errno to fail.
+ */
+typedef int (*lyb_catalog_mutate_fn)(void *arg, struct lyb_dataset *draft,
+				     char *err, size_t errlen);
+int lyb_catalog_update(struct lyb_catalog *cat, const char *name,
+		       lyb_catalog_mutate_fn mutate, void *arg, char *err,
+		       size_t errlen);
+
+/*
+ * Adds @v (date, locations, counters, upstream filled in; id, digest and
+ * published computed here) to DataSet @name. Publishing the same content
+ * for the same date again returns the existing id with *@existed = 1.
+ * Takes ownership of nothing: @v is copied.
+ */
+int lyb_catalog_publish(struct lyb_catalog *cat, const char *name,
+			const struct lyb_version *v, char id[LYB_ID_MAX + 1],
+			int *existed, char *err, size_t errlen);
+
+/* Content digest of a version (hex SHA-256 of its canonical manifest). */
+int lyb_version_digest(const struct lyb_version *v,
+		       char out[LYB_SHA256_HEX_LEN + 1]);
+
+/* Frees what a struct lyb_version owns (not @v itself). */
+void lyb_version_clear(struct lyb_version *v);
+void lyb_location_clear(struct lyb_location *loc);
+
+#endif

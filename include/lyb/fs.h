@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fs.h - the tree lybfs shows, over a catalog snapshot, without FUSE.
+ *
+ *   <dataset>/                       LYB_FS_DATASET
+ *   <dataset>/.lyb/info.json         LYB_FS_META, LYB_FS_INFO
+ *   <dataset>/latest -> <date>/latest    LYB_FS_LATEST
+ *   <dataset>/<date>/                LYB_FS_DATE
+ *   <dataset>/<date>/latest -> <id>  LYB_FS_LATEST
+ *   <dataset>/<date>/<id>/           LYB_FS_VERSION
+ *   <dataset>/<date>/<id>/.lyb/info.json
+ *   <dataset>/<date>/<id>/gs|snow/   LYB_FS_LOCATION
+ *   .../gs/<dir>/<object>            LYB_FS_SUBDIR, LYB_FS_OBJECT
+ *
+ * A path is relative to the mount root, components joined by '/', "" for
+ * the root. Everything is resolved from names on each call, so a node
+ * never holds pointers into an older snapshot.
+ *
+ * Ownership: pointers in a struct lyb_fs_entry point into @snap (and into
+ * @path for @sub) and are valid while the caller keeps both. Reentrant.
+ */
+#ifndef LYB_FS_H
+#define LYB_FS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "lyb/catalog.h"
+
+#define LYB_FS_PATH_MAX 8192
+
+enum lyb_fs_kind {
+	LYB_FS_ROOT,
+	LYB_FS_DATASET,
+	LYB_FS_META,
+	LYB_FS_INFO,
+	LYB_FS_LATEST,
+	LYB_FS_DATE,
+	LYB_FS_VERSION,
+	LYB_FS_LOCATION,
+	LYB_FS_SUBDIR,
+	LYB_FS_OBJECT,
+};
+
+struct lyb_fs_entry {
+	enum lyb_fs_kind kind;
+	mode_t mode; /* S_IFDIR|0555, S_IFREG|0444 or S_IFLNK|0777 */
+	uint64_t size;
+	int64_t mtime;
+	int immutable; /* in a version's tree: never changes while it exists */
+	struct lyb_dataset *ds;
+	const struct lyb_date *date;
+	const struct lyb_version *v;
+	const struct lyb_location *loc;
+	const struct lyb_object *obj;
+	const char *sub; /* SUBDIR and OBJECT: the path inside the location */
+	char link[LYB_DATE_LEN + LYB_ID_MAX + 16]; /* LATEST: the target */
+};
+
+/* Resolves @path. -ENOENT, -ENAMETOOLONG, or -ENOMEM. */
+int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
+		   struct lyb_fs_entry *e);
+
+/* Calls @cb for each child of directory @dir, in a stable order. */
+typedef int (*lyb_fs_dirent_cb)(void *arg, const char *name, mode_t mode);
+int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
+		   lyb_fs_dirent_cb cb, void *arg);
+
+/* The contents of a generated file (LYB_FS_INFO); caller frees @data. */
+int lyb_fs_content(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
+		   char **data, size_t *len);
+
+/*
+ * Calls @cb with each extended attribute ("user.lyb.*") of @e and its
+ * value. listxattr and getxattr both go through this one list.
+ */
+typedef int (*lyb_fs_xattr_cb)(void *arg, const char *name, const char *value);
+int lyb_fs_xattrs(const struct lyb_fs_entry *e, lyb_fs_xattr_cb cb, void *arg);
+
+#endif

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store.h - object stores behind catalog locations and the catalog itself.
+ *
+ * A store is a flat namespace of byte objects addressed by key. A URL
+ * names a store and a key prefix:
+ *   file:///abs/dir/x   -> the local file system, key "abs/dir/x"
+ *   gs://bucket/a/b     -> GCS bucket "bucket", key "a/b"
+ * Keys never start with '/', never contain "." or ".." components, empty
+ * components, NUL or control characters (lyb_store_key_valid()).
+ *
+ * Every object has a generation: GCS's object generation, or for files the
+ * modification time in nanoseconds, which catalog writes under the store's
+ * lock make strictly increasing. Reads may be pinned to a generation so an
+ * immutable version never changes under a reader.
+ *
+ * Thread safety: a struct lyb_store is refcounted and every function may
+ * be called from any thread. A struct lyb_reader has one owner at a time
+ * but lyb_reader_pread() may be called concurrently.
+ *
+ * Errors: 0 or -errno. -ENOENT no such object, -EACCES denied, -EAGAIN a
+ * precondition failed (someone else wrote first), -EIO the store failed
+ * (after retries), -EBADMSG the store answered nonsense, -ENOTSUP the URL
+ * scheme is not available.
+ */
+#ifndef LYB_STORE_H
+#define LYB_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lyb/digest.h"
+
+struct lyb_store;
+struct lyb_reader;
+
+struct lyb_object_info {
+	char *key; /* owned by the callee for list callbacks */
+	uint64_t size;
+	int64_t generation;
+	int64_t mtime;			     /* seconds since the epoch */
+	char crc32c[LYB_CRC32C_B64_LEN + 1]; /* "" when the store has none */
+	char md5[LYB_MD5_B64_LEN + 1];	     /* "" when the store has none */
+};
+
+/*
+ * Resolves @url to a store (shared, refcounted: release with
+ * lyb_store_unref()) and a newly allocated key prefix without a trailing
+ * slash ("" for a bucket root). -EINVAL for a malformed URL, -ENOTSUP for
+ * an unknown scheme.
+ */
+int lyb_store_resolve(const char *url, struct lyb_store **store, char **key);
+struct lyb_store *lyb_store_ref(struct lyb_store *s);
+void lyb_store_unref(struct lyb_store *s); /* accepts NULL */
+/* "file" or "gs" */
+const char *lyb_store_scheme(const struct lyb_store *s);
+
+/* 1 if @key is a valid key (see above), else 0. */
+int lyb_store_key_valid(const char *key);
+/* Joins prefix and name with one '/', or returns name when prefix is "". */
+char *lyb_store_key_join(const char *prefix, const char *name);
+
+int lyb_store_stat(struct lyb_store *s, const char *key,
+		   struct lyb_object_info *info);
+
+/*
+ * Calls @cb for every object whose key starts with @prefix + "/" (or
+ * every object when @prefix is ""), recursively, in key order. @cb
+ * returns 0 to go on or a negative errno to stop with that error.
+ */
+typedef int (*lyb_store_list_cb)(void *arg, const struct lyb_object_info *o);
+int lyb_store_list(struct lyb_store *s, const char *prefix,
+		   lyb_store_list_cb cb, void *arg);
+
+/*
+ * Reads a whole object of at most @max bytes into a NUL-terminated buffer
+ * the caller frees. -EFBIG when larger than @max. @generation may be NULL.
+ */
+int lyb_store_get(struct lyb_store *s, const char *key, size_t max, char **data,
+		  size_t *len, int64_t *generation);
+
+/*
+ * Writes a whole object atomically: readers see the old or the new bytes,
+ * never a mix. @if_generation: -1 unconditional, 0 only if the object does
+ * not exist, > 0 only if its generation is that. -EAGAIN when the
+ * precondition fails. The new generation goes to @new_generation (may be
+ * NULL).
+ */
+int lyb_store_put(struct lyb_store *s, const char *key, const void *data,
+		  size_t len, int64_t if_generation, int64_t *new_generation);
+
+/*
+ * Opens an object for ranged reads. @generation pins the version (0: the
+ * live one); @size is the size the caller expects (from the catalog): a
+ * store that can check it cheaply does, and answers -EIO on a mismatch.
+ */
+int lyb_reader_open(struct lyb_store *s, const char *key, int64_t generation,
+		    uint64_t size, struct lyb_reader **out);
+/*
+ * Reads up to @len bytes at @off into @buf. *@got < @len only at the end
+ * of the object; an error never returns partial bytes as success.
+ */
+int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
+		     size_t *got);
+void lyb_reader_close(struct lyb_reader *r); /* accepts NULL */
+
+/* Adapter so a reader can feed lyb_read_fn parsers (avro.h, export.h). */
+int lyb_reader_read_fn(void *reader, uint64_t off, void *buf, size_t len,
+		       size_t *got);
+
+#endif

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * avro.c - the Avro object container framing (see avro.h), read by hand:
+ * every length comes from untrusted storage and is checked before use.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lyb/avro.h"
+
+#define FIRST_READ (64u << 10)
+
+/* Reads one zig-zag varint long. 0, -EAGAIN (need more) or -EBADMSG. */
+static int read_long(const unsigned char *p, size_t len, size_t *pos,
+		     int64_t *out)
+{
+	uint64_t v = 0;
+	unsigned int shift = 0;
+
+	for (;;) {
+		unsigned char b;
+
+		if (*pos >= len)
+			return -EAGAIN;
+		if (shift > 63)
+			return -EBADMSG;
+		b = p[(*pos)++];
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+		shift += 7;
+	}
+	*out = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+	return 0;
+}
+
+static int bad(char *err, size_t errlen, const char *why)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s", why);
+	return -EBADMSG;
+}
+
+void lyb_avro_header_clear(struct lyb_avro_header *h)
+{
+	free(h->schema);
+	memset(h, 0, sizeof(*h));
+}
+
+int lyb_avro_header_parse(const void *buf, size_t len,
+			  struct lyb_avro_header *h, size_t *need, char *err,
+			  size_t errlen)
+{
+	const unsigned char *p = buf;
+	size_t pos = 4;
+	int64_t count;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	snprintf(h->codec, sizeof(h->codec), "null");
+	if (len < 4)
+		goto out_more;
+	if (memcmp(p, "Obj\x01", 4) != 0)
+		return bad(err, errlen, "not an Avro container (bad magic)");
+	for (;;) {
+		rc = read_long(p, len, &pos, &count);
+		if (rc)
+			goto out_rc;
+		if (count == 0)
+			break;
+		if (count < 0) {
+			int64_t bytes;
+
+			if (count == INT64_MIN)
+				return bad(err, errlen,
+					   "header: bad map block");
+			count = -count;
+			rc = read_long(p, len, &pos, &bytes);
+			if (rc)
+				goto out_rc;
+		}
+		while (count-- > 0) {
+			const unsigned char *key, *val;
+			int64_t klen, vlen;
+
+			if ((rc = read_long(p, len, &pos, &klen)))
+				goto out_rc;
+			if (klen < 0 || (uint64_t)klen > LYB_AVRO_MAX_HEADER)
+				return bad(err, errlen,
+					   "header: bad metadata key length");
+			if ((uint64_t)klen > len - pos)
+				goto out_more;
+			key = p + pos;
+			pos += (size_t)klen;
+			if ((rc = read_long(p, len, &pos, &vlen)))
+				goto out_rc;
+			if (vlen < 0 || (uint64_t)vlen > LYB_AVRO_MAX_HEADER)
+				return bad(err, errlen,
+					   "header: bad metadata value length");
+			if ((uint64_t)vlen > len - pos)
+				goto out_more;
+			val = p + pos;
+			pos += (size_t)vlen;
+			if (klen == 11 && memcmp(key, "avro.schema", 11) == 0) {
+				free(h->schema);
+				h->schema = malloc((size_t)vlen + 1);
+				if (!h->schema)
+					return -ENOMEM;
+				memcpy(h->schema, val, (size_t)vlen);
+				h->schema[vlen] = '\0';
+				h->schema_len = (size_t)vlen;
+			} else if (klen == 10 &&
+				   memcmp(key, "avro.codec", 10) == 0) {
+				if ((size_t)vlen >= sizeof(h->codec))
+					return bad(
+						err, errlen,
+						"header: codec name too long");
+				memcpy(h->codec, val, (size_t)vlen);
+				h->codec[vlen] = '\0';
+			}
+		}
+	}
+	if (len - pos < 16)
+		goto out_more;
+	memcpy(h->sync, p + pos, 16);
+	h->data_start = pos + 16;
+	if (!h->schema) {
+		lyb_avro_header_clear(h);
+		return bad(err, errlen, "header: no avro.schema");
+	}
+	return 0;
+out_rc:
+	if (rc != -EAGAIN) {
+		lyb_avro_header_clear(h);
+		return bad(err, errlen, "header: bad varint");
+	}
+out_more:
+	lyb_avro_header_clear(h);
+	if (len >= LYB_AVRO_MAX_HEADER)
+		return bad(err, errlen, "header: larger than 16 MiB");
+	*need = len < FIRST_READ / 2 ? FIRST_READ : len * 2;
+	if (*need > LYB_AVRO_MAX_HEADER)
+		*need = LYB_AVRO_MAX_HEADER;
+	return -EAGAIN;
+}
+
+int lyb_avro_block_parse(const void *buf, size_t len, int64_t *count,
+			 int64_t *size, size_t *hdrlen)
+{
+	size_t pos = 0;
+	int rc;
+
+	if ((rc = read_long(buf, len, &pos, count)) ||
+	    (rc = read_long(buf, len, &pos, size)))
+		return rc;
+	if (*count < 0 || *size < 0 || *size > LYB_AVRO_MAX_BLOCK)
+		return -EBADMSG;
+	*hdrlen = pos;
+	return 0;
+}
+
+/* Reads exactly @len bytes at @off, or fails with -EBADMSG (truncated). */
+static int read_exact(lyb_read_fn read, void *arg, uint64_t off, void *buf,
+		      size_t len)
+{
+	size_t got;
+	int rc = read(arg, off, buf, len, &got);
+
+	if (rc)
+		return rc;
+	return got == len ? 0 : -EBADMSG;
+}
+
+int lyb_avro_count(lyb_read_fn read, void *arg, uint64_t size, int64_t *rows,
+		   char *err, size_t errlen)
+{
+	struct lyb_avro_header h;
+	unsigned char *buf = NULL, sync[16], bh[20];
+	size_t want = FIRST_READ, got, need, hdrlen;
+	uint64_t off, block = 0;
+	int64_t count, bsize, total = 0;
+	int rc;
+
+	for (;;) {
+		unsigned char *nb;
+
+		if (want > size)
+			want = (size_t)size;
+		nb = realloc(buf, want ? want : 1);
+		if (!nb) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+		buf = nb;
+		rc = read(arg, 0, buf, want, &got);
+		if (rc)
+			goto out_free;
+		rc = lyb_avro_header_parse(buf, got, &h, &need, err, errlen);
+		if (rc != -EAGAIN)
+			break;
+		if (got < want || want == size) { /* the file ends first */
+			rc = bad(err, errlen, "truncated header");
+			goto out_free;
+		}
+		want = need;
+	}
+	if (rc)
+		goto out_free;
+	for (off = h.data_start; off < size; block++) {
+		size_t n = size - off < sizeof(bh) ? (size_t)(size - off)
+						   : sizeof(bh);
+
+		rc = read_exact(read, arg, off, bh, n);
+		if (rc == 0)
+			rc = lyb_avro_block_parse(bh, n, &count, &bsize,
+						  &hdrlen);
+		if (rc == 0 && (uint64_t)bsize + 16 > size - off - hdrlen)
+			rc = -EBADMSG;
+		if (rc == 0)
+			rc = read_exact(read, arg,
+					off + hdrlen + (uint64_t)bsize, sync,
+					16);
+		if (rc == 0 && memcmp(sync, h.sync, 16) != 0) {
+			snprintf(err, errlen,
+				 "block %llu at offset %llu: sync marker "
+				 "mismatch",
+				 (unsigned long long)block,
+				 (unsigned long long)off);
+			rc = -EBADMSG;
+			break;
+		}
+		if (rc) {
+			if (rc == -EBADMSG || rc == -EAGAIN) {
+				snprintf(err, errlen,
+					 "block %llu at offset %llu: truncated "
+					 "or bad block header",
+					 (unsigned long long)block,
+					 (unsigned long long)off);
+				rc = -EBADMSG;
+			}
+			break;
+		}
+		total += count;
+		off += hdrlen + (uint64_t)bsize + 16;
+	}
+	if (rc == 0)
+		*rows = total;
+	lyb_avro_header_clear(&h);
+out_free:
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,898 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * catalog.c - the catalog: names, lookups, snapshots, refresh, and safe
+ * writes (documents are encoded by catalog_json.c).
+ *
+ * Layout under the root URL (docs/catalog.md):
+ *   lybrary.json                  the marker: {"lybrary": 1}
+ *   datasets/<namespace.Name>.json  one document per DataSet
+ *
+ * Refresh lists datasets/, re-reads only documents whose generation
+ * changed, and publishes a new immutable snapshot; a document that fails
+ * to parse is logged once per generation and its last good form is kept.
+ *
+ * Locking: @refresh_lock serialises refreshes; @lock protects @snap (the
+ * pointer swap and taking a reference) and is never held across I/O.
+ * Lock order: refresh_lock before lock.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog_impl.h"
+#include "lyb/log.h"
+#include "lyb/store.h"
+
+#define UPDATE_ATTEMPTS 64
+
+struct bad_doc {
+	char *key;
+	int64_t generation;
+};
+
+struct lyb_catalog {
+	char *url;
+	struct lyb_store *store;
+	char *prefix; /* key prefix of the catalog root, "" at a bucket root */
+	pthread_mutex_t refresh_lock;
+	pthread_mutex_t lock;
+	struct lyb_snap *snap; /* under lock */
+	uint64_t serial;       /* under refresh_lock */
+	struct bad_doc *bad;   /* under refresh_lock: documents that failed */
+	size_t nbad;
+};
+
+/* --- names --- */
+
+int lyb_name_valid(const char *name)
+{
+	const char *p, *dot = NULL;
+
+	for (p = name; *p; p++) {
+		if (*p == '.') {
+			if (dot)
+				return 0;
+			dot = p;
+		} else if (!((*p >= 'a' && *p <= 'z') ||
+			     (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9') || *p == '-' ||
+			     *p == '_')) {
+			return 0;
+		}
+	}
+	return dot && dot != name && dot[1] != '\0' &&
+	       (size_t)(p - name) <= LYB_NAME_MAX;
+}
+
+int lyb_date_valid(const char *d)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30,
+				    31, 31, 30, 31, 30, 31};
+	int y, m, day, i;
+
+	if (strlen(d) != LYB_DATE_LEN || d[4] != '-' || d[7] != '-')
+		return 0;
+	for (i = 0; i < LYB_DATE_LEN; i++)
+		if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
+			return 0;
+	y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 +
+	    (d[3] - '0');
+	m = (d[5] - '0') * 10 + (d[6] - '0');
+	day = (d[8] - '0') * 10 + (d[9] - '0');
+	if (y < 1000 || m < 1 || m > 12 || day < 1 || day > mdays[m - 1])
+		return 0;
+	if (m == 2 && day == 29)
+		return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return 1;
+}
+
+int lyb_id_valid(const char *id)
+{
+	size_t n = strspn(id, "0123456789abcdef");
+
+	return n == strlen(id) && n >= LYB_ID_MIN && n <= LYB_ID_MAX;
+}
+
+static int ident_valid(const char *s, int allow_at)
+{
+	size_t n = 0;
+	int at = 0;
+
+	for (; s[n]; n++) {
+		char c = s[n];
+
+		if (c == '@' && allow_at && !at && n > 0) {
+			at = 1;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      c == '.'))
+			return 0;
+	}
+	return n > 0 && n <= 250 && (!allow_at || (at && s[n - 1] != '@'));
+}
+
+int lyb_principal_valid(const char *p)
+{
+	if (strncmp(p, "user:", 5) == 0)
+		return ident_valid(p + 5, 1);
+	if (strncmp(p, "group:", 6) == 0)
+		return ident_valid(p + 6, 0);
+	if (strncmp(p, "domain:", 7) == 0)
+		return ident_valid(p + 7, 0);
+	return 0;
+}
+
+const char *lyb_loc_kind_name(enum lyb_loc_kind kind)
+{
+	return kind == LYB_LOC_GS ? "gs" : "snow";
+}
+
+int lyb_loc_kind_parse(const char *s, enum lyb_loc_kind *kind)
+{
+	if (strcmp(s, "gs") == 0)
+		*kind = LYB_LOC_GS;
+	else if (strcmp(s, "snow") == 0)
+		*kind = LYB_LOC_SNOW;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* --- DataSets in memory --- */
+
+void lyb_location_clear(struct lyb_location *loc)
+{
+	size_t i;
+
+	for (i = 0; i < loc->nobjects; i++)
+		free(loc->objects[i].name);
+	free(loc->objects);
+	free(loc->url);
+	free(loc->table);
+	free(loc->format);
+	free(loc->compression);
+	memset(loc, 0, sizeof(*loc));
+}
+
+void lyb_version_clear(struct lyb_version *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nupstream; i++)
+		free(v->upstream[i].dataset);
+	free(v->upstream);
+	for (i = 0; i < v->nlocations; i++)
+		lyb_location_clear(&v->locations[i]);
+	free(v->locations);
+	free(v->producer);
+	memset(v, 0, sizeof(*v));
+}
+
+static void free_strings(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void lyb_dataset_destroy(struct lyb_dataset *ds)
+{
+	size_t i;
+
+	if (!ds)
+		return;
+	for (i = 0; i < ds->nversions; i++)
+		lyb_version_clear(&ds->versions[i]);
+	free(ds->versions);
+	free(ds->dates);
+	free_strings(ds->readers, ds->nreaders);
+	free_strings(ds->upstream, ds->nupstream);
+	free(ds->name);
+	free(ds->description);
+	free(ds->owner);
+	free(ds->channel);
+	free(ds->pm);
+	free(ds->slo_frequency);
+	free(ds->slo_deadline);
+	free(ds->slo_timezone);
+	free(ds->data_format);
+	free(ds->schema);
+	free(ds->extra);
+	free(ds);
+}
+
+struct lyb_dataset *lyb_dataset_ref(struct lyb_dataset *ds)
+{
+	atomic_fetch_add(&ds->refs, 1);
+	return ds;
+}
+
+void lyb_dataset_unref(struct lyb_dataset *ds)
+{
+	if (ds && atomic_fetch_sub(&ds->refs, 1) == 1)
+		lyb_dataset_destroy(ds);
+}
+
+static int cmp_versions(const void *a, const void *b)
+{
+	const struct lyb_version *x = a, *y = b;
+	int c = strcmp(x->date, y->date);
+
+	if (c)
+		return c;
+	if (x->published != y->published)
+		return x->published < y->published ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+int lyb_dataset_index(struct lyb_dataset *ds)
+{
+	size_t i, n = 0;
+
+	qsort(ds->versions, ds->nversions, sizeof(*ds->versions), cmp_versions);
+	free(ds->dates);
+	ds->dates = NULL;
+	ds->ndates = 0;
+	for (i = 0; i < ds->nversions; i++)
+		if (i == 0 ||
+		    strcmp(ds->versions[i].date, ds->versions[i - 1].date))
+			n++;
+	if (n == 0)
+		return 0;
+	ds->dates = calloc(n, sizeof(*ds->dates));
+	if (!ds->dates)
+		return -ENOMEM;
+	for (i = 0; i < ds->nversions; i++) {
+		struct lyb_date *d = &ds->dates[ds->ndates - 1];
+
+		if (i == 0 ||
+		    strcmp(ds->versions[i].date, ds->versions[i - 1].date)) {
+			d = &ds->dates[ds->ndates++];
+			memcpy(d->date, ds->versions[i].date, sizeof(d->date));
+			d->first = i;
+		}
+		d->count++;
+		d->latest = &ds->versions[i];
+	}
+	return 0;
+}
+
+/* --- lookups --- */
+
+static int cmp_name_ds(const void *key, const void *elem)
+{
+	return strcmp(key, (*(struct lyb_dataset *const *)elem)->name);
+}
+
+struct lyb_dataset *lyb_snap_find(const struct lyb_snap *snap, const char *name)
+{
+	struct lyb_dataset **p;
+
+	if (!snap || snap->ndatasets == 0)
+		return NULL;
+	p = bsearch(name, snap->datasets, snap->ndatasets,
+		    sizeof(*snap->datasets), cmp_name_ds);
+	return p ? *p : NULL;
+}
+
+static int cmp_date(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct lyb_date *)elem)->date);
+}
+
+const struct lyb_date *lyb_dataset_find_date(const struct lyb_dataset *ds,
+					     const char *date)
+{
+	if (ds->ndates == 0)
+		return NULL;
+	return bsearch(date, ds->dates, ds->ndates, sizeof(*ds->dates),
+		       cmp_date);
+}
+
+const struct lyb_version *lyb_dataset_find_version(const struct lyb_dataset *ds,
+						   const char *date,
+						   const char *id)
+{
+	size_t i, first = 0, count = ds->nversions;
+
+	if (date) {
+		const struct lyb_date *d = lyb_dataset_find_date(ds, date);
+
+		if (!d)
+			return NULL;
+		first = d->first;
+		count = d->count;
+	}
+	for (i = first; i < first + count; i++)
+		if (strcmp(ds->versions[i].id, id) == 0)
+			return &ds->versions[i];
+	return NULL;
+}
+
+const struct lyb_date *lyb_dataset_latest_date(const struct lyb_dataset *ds)
+{
+	return ds->ndates ? &ds->dates[ds->ndates - 1] : NULL;
+}
+
+const struct lyb_location *lyb_version_location(const struct lyb_version *v,
+						enum lyb_loc_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < v->nlocations; i++)
+		if (v->locations[i].kind == kind)
+			return &v->locations[i];
+	return NULL;
+}
+
+static int cmp_name_obj(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct lyb_object *)elem)->name);
+}
+
+const struct lyb_object *lyb_location_find(const struct lyb_location *loc,
+					   const char *name)
+{
+	if (loc->nobjects == 0)
+		return NULL;
+	return bsearch(name, loc->objects, loc->nobjects, sizeof(*loc->objects),
+		       cmp_name_obj);
+}
+
+char *lyb_object_url(const struct lyb_location *loc, const struct lyb_object *o)
+{
+	size_t n = strlen(loc->url);
+
+	while (n > 0 && loc->url[n - 1] == '/')
+		n--;
+	{
+		size_t len = n + 1 + strlen(o->name) + 1;
+		char *s = malloc(len);
+
+		if (s)
+			snprintf(s, len, "%.*s/%s", (int)n, loc->url, o->name);
+		return s;
+	}
+}
+
+void lyb_snap_downstream(const struct lyb_snap *snap, const char *name,
+			 void (*cb)(void *arg, const struct lyb_dataset *ds),
+			 void *arg)
+{
+	size_t i, j;
+
+	for (i = 0; i < snap->ndatasets; i++) {
+		const struct lyb_dataset *ds = snap->datasets[i];
+
+		for (j = 0; j < ds->nupstream; j++)
+			if (strcmp(ds->upstream[j], name) == 0) {
+				cb(arg, ds);
+				break;
+			}
+	}
+}
+
+void lyb_snap_unref(struct lyb_snap *snap)
+{
+	size_t i;
+
+	if (!snap || atomic_fetch_sub(&snap->refs, 1) != 1)
+		return;
+	for (i = 0; i < snap->ndatasets; i++)
+		lyb_dataset_unref(snap->datasets[i]);
+	free(snap->datasets);
+	free(snap);
+}
+
+/* --- the catalog --- */
+
+static char *doc_key(const struct lyb_catalog *cat, const char *name)
+{
+	char rel[LYB_NAME_MAX + 32];
+
+	snprintf(rel, sizeof(rel), "datasets/%s.json", name);
+	return lyb_store_key_join(cat->prefix, rel);
+}
+
+int lyb_catalog_open(const char *url, int create, struct lyb_catalog **out)
+{
+	struct lyb_catalog *cat;
+	char *key = NULL, *text = NULL, err[256];
+	size_t len;
+	int rc;
+
+	cat = calloc(1, sizeof(*cat));
+	if (!cat)
+		return -ENOMEM;
+	pthread_mutex_init(&cat->refresh_lock, NULL);
+	pthread_mutex_init(&cat->lock, NULL);
+	cat->url = strdup(url);
+	cat->snap = calloc(1, sizeof(*cat->snap));
+	if (!cat->url || !cat->snap) {
+		rc = -ENOMEM;
+		goto out_fail;
+	}
+	atomic_init(&cat->snap->refs, 1);
+	rc = lyb_store_resolve(url, &cat->store, &cat->prefix);
+	if (rc) {
+		lyb_log(LYB_LOG_ERR, "catalog %s: %s", url,
+			rc == -ENOTSUP ? "unsupported URL scheme"
+				       : "not a file:/// or gs:// URL");
+		goto out_fail;
+	}
+	key = lyb_store_key_join(cat->prefix, "lybrary.json");
+	if (!key) {
+		rc = -ENOMEM;
+		goto out_fail;
+	}
+	rc = lyb_store_get(cat->store, key, 4096, &text, &len, NULL);
+	if (rc == -ENOENT && create) {
+		rc = lyb_store_put(cat->store, key, lyb_catalog_marker,
+				   strlen(lyb_catalog_marker), 0, NULL);
+		if (rc == -EAGAIN) /* created by someone else meanwhile */
+			rc = 0;
+		if (rc == 0)
+			goto out_ok;
+	}
+	if (rc) {
+		lyb_log(LYB_LOG_ERR, "catalog %s: %s", url,
+			rc == -ENOENT ? "no catalog here (lybrary.json is "
+					"missing)"
+				      : strerror(-rc));
+		goto out_fail;
+	}
+	rc = lyb_catalog_marker_check(text, len, err, sizeof(err));
+	if (rc) {
+		lyb_log(LYB_LOG_ERR, "catalog %s: %s", url, err);
+		goto out_fail;
+	}
+out_ok:
+	free(key);
+	free(text);
+	*out = cat;
+	return 0;
+out_fail:
+	free(key);
+	free(text);
+	lyb_catalog_close(cat);
+	return rc;
+}
+
+void lyb_catalog_close(struct lyb_catalog *cat)
+{
+	size_t i;
+
+	if (!cat)
+		return;
+	lyb_snap_unref(cat->snap);
+	for (i = 0; i < cat->nbad; i++)
+		free(cat->bad[i].key);
+	free(cat->bad);
+	lyb_store_unref(cat->store);
+	pthread_mutex_destroy(&cat->refresh_lock);
+	pthread_mutex_destroy(&cat->lock);
+	free(cat->prefix);
+	free(cat->url);
+	free(cat);
+}
+
+const char *lyb_catalog_url(const struct lyb_catalog *cat)
+{
+	return cat->url;
+}
+
+struct lyb_snap *lyb_catalog_snap(struct lyb_catalog *cat)
+{
+	struct lyb_snap *s;
+
+	pthread_mutex_lock(&cat->lock);
+	s = cat->snap;
+	atomic_fetch_add(&s->refs, 1);
+	pthread_mutex_unlock(&cat->lock);
+	return s;
+}
+
+struct refresh_ctx {
+	struct lyb_catalog *cat;
+	struct lyb_snap *old, *new;
+	size_t cap;
+	size_t dir_len; /* length of the "datasets/" key prefix */
+};
+
+/* Was this generation of @key already found bad? Remember it if not. */
+static int seen_bad(struct lyb_catalog *cat, const char *key, int64_t gen,
+		    int remember)
+{
+	size_t i;
+
+	for (i = 0; i < cat->nbad; i++) {
+		if (strcmp(cat->bad[i].key, key) == 0) {
+			if (cat->bad[i].generation == gen)
+				return 1;
+			if (remember)
+				cat->bad[i].generation = gen;
+			return 0;
+		}
+	}
+	if (remember) {
+		struct bad_doc *b =
+			realloc(cat->bad, (cat->nbad + 1) * sizeof(*b));
+		char *k = strdup(key);
+
+		if (b)
+			cat->bad = b;
+		if (b && k) {
+			b[cat->nbad].key = k;
+			b[cat->nbad++].generation = gen;
+		} else {
+			free(k);
+		}
+	}
+	return 0;
+}
+
+static int refresh_one(void *arg, const struct lyb_object_info *o)
+{
+	struct refresh_ctx *c = arg;
+	const char *base = o->key + c->dir_len;
+	char name[LYB_NAME_MAX + 1], err[512], *text = NULL;
+	struct lyb_dataset *old, *ds = NULL;
+	size_t n = strlen(base), len;
+	int64_t gen;
+	int rc;
+
+	if (n < 6 || n - 5 > LYB_NAME_MAX || strcmp(base + n - 5, ".json") ||
+	    strchr(base, '/'))
+		return 0;
+	memcpy(name, base, n - 5);
+	name[n - 5] = '\0';
+	if (!lyb_name_valid(name)) {
+		if (!seen_bad(c->cat, o->key, o->generation, 1))
+			lyb_log(LYB_LOG_WARN,
+				"catalog: %s: ignored: not a "
+				"valid DataSet name",
+				o->key);
+		return 0;
+	}
+	old = lyb_snap_find(c->old, name);
+	if (old && old->generation == o->generation) {
+		ds = lyb_dataset_ref(old);
+		goto out_add;
+	}
+	if (seen_bad(c->cat, o->key, o->generation, 0))
+		goto out_keep_old;
+	rc = lyb_store_get(c->cat->store, o->key, LYB_DOC_MAX, &text, &len,
+			   &gen);
+	if (rc == -ENOENT)
+		return 0; /* deleted since the listing */
+	if (rc) {
+		lyb_log(LYB_LOG_ERR, "catalog: %s: %s", o->key, strerror(-rc));
+		goto out_keep_old;
+	}
+	rc = lyb_dataset_parse(text, len, &ds, err, sizeof(err));
+	free(text);
+	if (rc == 0 && strcmp(ds->name, name) != 0) {
+		snprintf(err, sizeof(err),
+			 "name: \"%s\" does not match the "
+			 "document name",
+			 ds->name);
+		lyb_dataset_unref(ds);
+		ds = NULL;
+		rc = -EBADMSG;
+	}
+	if (rc) {
+		seen_bad(c->cat, o->key, gen, 1);
+		lyb_log(LYB_LOG_ERR, "catalog: %s: %s%s", o->key, err,
+			old ? " (serving the previous version)" : "");
+		goto out_keep_old;
+	}
+	ds->generation = gen;
+	goto out_add;
+out_keep_old:
+	if (!old)
+		return 0;
+	ds = lyb_dataset_ref(old);
+out_add:
+	if (c->new->ndatasets == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct lyb_dataset **d =
+			realloc(c->new->datasets, cap * sizeof(*d));
+
+		if (!d) {
+			lyb_dataset_unref(ds);
+			return -ENOMEM;
+		}
+		c->new->datasets = d;
+		c->cap = cap;
+	}
+	c->new->datasets[c->new->ndatasets++] = ds;
+	return 0;
+}
+
+static int cmp_ds(const void *a, const void *b)
+{
+	return strcmp((*(struct lyb_dataset *const *)a)->name,
+		      (*(struct lyb_dataset *const *)b)->name);
+}
+
+int lyb_catalog_refresh(struct lyb_catalog *cat, int *changed)
+{
+	struct refresh_ctx c = {.cat = cat};
+	char *dir;
+	int rc, same;
+	size_t i;
+
+	dir = lyb_store_key_join(cat->prefix, "datasets");
+	if (!dir)
+		return -ENOMEM;
+	c.dir_len = strlen(dir) + 1;
+	pthread_mutex_lock(&cat->refresh_lock);
+	c.old = lyb_catalog_snap(cat);
+	c.new = calloc(1, sizeof(*c.new));
+	if (!c.new) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	atomic_init(&c.new->refs, 1);
+	rc = lyb_store_list(cat->store, dir, refresh_one, &c);
+	if (rc == -ENOENT) /* no DataSets yet */
+		rc = 0;
+	if (rc) {
+		lyb_log(LYB_LOG_ERR, "catalog %s: listing failed: %s", cat->url,
+			strerror(-rc));
+		lyb_snap_unref(c.new);
+		goto out_unlock;
+	}
+	qsort(c.new->datasets, c.new->ndatasets, sizeof(*c.new->datasets),
+	      cmp_ds);
+	same = c.new->ndatasets == c.old->ndatasets;
+	for (i = 0; same && i < c.new->ndatasets; i++)
+		same = c.new->datasets[i] == c.old->datasets[i];
+	c.new->loaded = (int64_t)time(NULL);
+	if (same) {
+		c.old->loaded = c.new->loaded; /* only the age changes */
+		lyb_snap_unref(c.new);
+	} else {
+		c.new->serial = ++cat->serial;
+		pthread_mutex_lock(&cat->lock);
+		lyb_snap_unref(cat->snap);
+		cat->snap = c.new;
+		pthread_mutex_unlock(&cat->lock);
+	}
+	if (changed)
+		*changed = !same;
+out_unlock:
+	lyb_snap_unref(c.old);
+	pthread_mutex_unlock(&cat->refresh_lock);
+	free(dir);
+	return rc;
+}
+
+int lyb_catalog_create(struct lyb_catalog *cat, const struct lyb_dataset *ds,
+		       char *err, size_t errlen)
+{
+	char *text = NULL, *key = NULL, perr[512];
+	struct lyb_dataset *check;
+	int rc;
+
+	if (ds->nversions) {
+		snprintf(err, errlen, "a new DataSet has no versions");
+		return -EINVAL;
+	}
+	rc = lyb_dataset_format(ds, &text);
+	if (rc)
+		goto out_fail;
+	/* what we write must read back: the same checks as every reader */
+	rc = lyb_dataset_parse(text, strlen(text), &check, perr, sizeof(perr));
+	if (rc) {
+		snprintf(err, errlen, "%s", perr);
+		goto out_free;
+	}
+	lyb_dataset_unref(check);
+	key = doc_key(cat, ds->name);
+	rc = key ? lyb_store_put(cat->store, key, text, strlen(text), 0, NULL)
+		 : -ENOMEM;
+	if (rc == -EAGAIN) {
+		rc = -EEXIST;
+		snprintf(err, errlen, "DataSet %s already exists", ds->name);
+		goto out_free;
+	}
+out_fail:
+	if (rc)
+		snprintf(err, errlen, "%s", strerror(-rc));
+out_free:
+	free(key);
+	free(text);
+	return rc;
+}
+
+int lyb_catalog_update(struct lyb_catalog *cat, const char *name,
+		       lyb_catalog_mutate_fn mutate, void *arg, char *err,
+		       size_t errlen)
+{
+	char *key, *text = NULL, perr[512];
+	struct lyb_dataset *draft = NULL;
+	unsigned int seed = (unsigned int)getpid() ^ (unsigned int)time(NULL);
+	int64_t gen;
+	size_t len;
+	int rc = -EAGAIN, attempt;
+
+	if (!lyb_name_valid(name)) {
+		snprintf(err, errlen, "invalid DataSet name");
+		return -EINVAL;
+	}
+	key = doc_key(cat, name);
+	if (!key)
+		return -ENOMEM;
+	for (attempt = 0; attempt < UPDATE_ATTEMPTS && rc == -EAGAIN;
+	     attempt++) {
+		if (attempt) /* someone else wrote first: back off, re-read */
+			usleep(1000 *
+			       (1 + rand_r(&seed) % (5 << (attempt < 6 ? attempt
+								       : 6))));
+		rc = lyb_store_get(cat->store, key, LYB_DOC_MAX, &text, &len,
+				   &gen);
+		if (rc == -ENOENT) {
+			snprintf(err, errlen, "no such DataSet: %s", name);
+			break;
+		}
+		if (rc) {
+			snprintf(err, errlen, "reading %s: %s", key,
+				 strerror(-rc));
+			break;
+		}
+		rc = lyb_dataset_parse(text, len, &draft, perr, sizeof(perr));
+		free(text);
+		text = NULL;
+		if (rc) {
+			snprintf(err, errlen, "%s: %s", key, perr);
+			break;
+		}
+		rc = mutate(arg, draft, err, errlen);
+		if (rc == 0) {
+			rc = lyb_dataset_format(draft, &text);
+			if (rc == 0)
+				rc = lyb_store_put(cat->store, key, text,
+						   strlen(text), gen, NULL);
+			free(text);
+			text = NULL;
+			if (rc && rc != -EAGAIN)
+				snprintf(err, errlen, "writing %s: %s", key,
+					 strerror(-rc));
+		} else if (rc == 1) {
+			rc = 0;
+		}
+		lyb_dataset_unref(draft);
+		draft = NULL;
+	}
+	if (rc == -EAGAIN)
+		snprintf(err, errlen, "too many concurrent writers to %s", key);
+	free(key);
+	return rc;
+}
+
+int lyb_version_digest(const struct lyb_version *v,
+		       char out[LYB_SHA256_HEX_LEN + 1])
+{
+	struct lyb_digest *d;
+	unsigned char raw[32];
+	char line[8192];
+	size_t i, j, rawlen;
+	int rc;
+
+	rc = lyb_digest_new(LYB_DIGEST_SHA256, &d);
+	if (rc)
+		return rc;
+	snprintf(line, sizeof(line), "lyb-version-1\ndate %s\n", v->date);
+	rc = lyb_digest_update(d, line, strlen(line));
+	for (i = 0; i < LYB_LOC_COUNT && rc == 0; i++) {
+		const struct lyb_location *loc = lyb_version_location(v, i);
+
+		if (!loc)
+			continue;
+		snprintf(line, sizeof(line), "location %s\n",
+			 lyb_loc_kind_name(i));
+		rc = lyb_digest_update(d, line, strlen(line));
+		for (j = 0; j < loc->nobjects && rc == 0; j++) {
+			const struct lyb_object *o = &loc->objects[j];
+
+			snprintf(line, sizeof(line), "%s\t%llu\t%s\t%s\n",
+				 o->name, (unsigned long long)o->size,
+				 o->crc32c, o->md5);
+			rc = lyb_digest_update(d, line, strlen(line));
+		}
+	}
+	if (rc == 0)
+		rc = lyb_digest_final(d, raw, &rawlen);
+	if (rc == 0)
+		lyb_hex_encode(raw, rawlen, out);
+	lyb_digest_free(d);
+	return rc;
+}
+
+struct publish_arg {
+	const struct lyb_version *v;
+	char *id;
+	int *existed;
+};
+
+static int publish_mutate(void *arg, struct lyb_dataset *ds, char *err,
+			  size_t errlen)
+{
+	struct publish_arg *p = arg;
+	struct lyb_version *vs, nv;
+	size_t i, idlen = LYB_ID_MIN;
+	int rc;
+
+	for (i = 0; i < ds->nversions; i++) {
+		if (strcmp(ds->versions[i].digest, p->v->digest) == 0) {
+			memcpy(p->id, ds->versions[i].id, LYB_ID_MAX + 1);
+			*p->existed = 1;
+			return 1;
+		}
+	}
+	/* the shortest prefix of the digest, from 6, no other version has */
+	for (;;) {
+		for (i = 0; i < ds->nversions; i++)
+			if (strlen(ds->versions[i].id) == idlen &&
+			    strncmp(ds->versions[i].id, p->v->digest, idlen) ==
+				    0)
+				break;
+		if (i == ds->nversions || idlen >= LYB_ID_MAX)
+			break;
+		idlen += 2;
+	}
+	rc = lyb_version_copy(p->v, &nv);
+	if (rc) {
+		snprintf(err, errlen, "copying the version: %s", strerror(-rc));
+		return rc;
+	}
+	memcpy(nv.id, p->v->digest, idlen);
+	nv.id[idlen] = '\0';
+	vs = realloc(ds->versions, (ds->nversions + 1) * sizeof(*vs));
+	if (!vs) {
+		lyb_version_clear(&nv);
+		return -ENOMEM;
+	}
+	ds->versions = vs;
+	ds->versions[ds->nversions++] = nv;
+	memcpy(p->id, nv.id, LYB_ID_MAX + 1);
+	*p->existed = 0;
+	return lyb_dataset_index(ds);
+}
+
+int lyb_catalog_publish(struct lyb_catalog *cat, const char *name,
+			const struct lyb_version *v, char id[LYB_ID_MAX + 1],
+			int *existed, char *err, size_t errlen)
+{
+	struct lyb_version draft = *v; /* shallow: only scalars change */
+	struct publish_arg p = {&draft, id, existed};
+	int rc;
+
+	if (!lyb_date_valid(v->date)) {
+		snprintf(err, errlen, "invalid date \"%s\"", v->date);
+		return -EINVAL;
+	}
+	if (v->nlocations == 0) {
+		snprintf(err, errlen, "a version needs at least one location");
+		return -EINVAL;
+	}
+	rc = lyb_version_digest(v, draft.digest);
+	if (rc)
+		return rc;
+	/* a provisional id so the copy validates; the real one is chosen
+	 * against the document under the compare-and-swap */
+	memcpy(draft.id, draft.digest, LYB_ID_MAX);
+	draft.id[LYB_ID_MAX] = '\0';
+	if (draft.published == 0)
+		draft.published = (int64_t)time(NULL);
+	return lyb_catalog_update(cat, name, publish_mutate, &p, err, errlen);
+}

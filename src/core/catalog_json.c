@@ -1,0 +1,992 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * catalog_json.c - catalog documents to and from JSON (the only catalog
+ * code that includes jansson).
+ *
+ * Documents never contain NUL in strings (jansson refuses "\u0000" unless
+ * asked), so C string functions see whole values. Parsing is strict about
+ * what it knows: every field is type-checked and
+ * validated, and the first problem is reported as "path: why", e.g.
+ * "versions[3].locations.gs.objects[0].size: expected a non-negative
+ * integer", or jansson's line and column for a syntax error. Unknown
+ * top-level fields are kept verbatim and written back, so an older lyb
+ * never drops what a newer one added. docs/catalog.md is the format.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "catalog_impl.h"
+#include "lyb/store.h"
+
+#define MAX_TEXT 65536 /* descriptions and other free text */
+#define MAX_URL 4096
+#define MAX_ITEMS 10000000	     /* versions, objects, readers */
+#define COUNT_MAX ((int64_t)1 << 53) /* sizes and counters: exact in any JSON \
+				      */
+
+static const char *const known_fields[] = {
+	"lybrary", "name",    "description", "owner",	"slo",	    "format",
+	"schema",  "readers", "upstream",    "created", "versions", NULL};
+
+/* The unknown top-level fields of a document, kept as compact JSON. */
+struct extra_holder {
+	char *json;
+};
+
+struct perr {
+	char *buf;
+	size_t len;
+};
+
+static int fail(struct perr *e, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct perr *e, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (e->buf && e->len) {
+		n = snprintf(e->buf, e->len, "%s: ", path);
+		if (n >= 0 && (size_t)n < e->len) {
+			va_start(ap, fmt);
+			vsnprintf(e->buf + n, e->len - (size_t)n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return -EBADMSG;
+}
+
+void lyb_time_format(int64_t t, char out[21])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (!gmtime_r(&tt, &tm) ||
+	    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 21, "1970-01-01T00:00:00Z");
+}
+
+int lyb_time_parse(const char *s, int64_t *out)
+{
+	struct tm tm = {0};
+	char date[11];
+	int n = 0;
+
+	if (strlen(s) != 20 || s[10] != 'T' || s[19] != 'Z')
+		return -EINVAL;
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (!lyb_date_valid(date))
+		return -EINVAL;
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon,
+		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+	    n != 20 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return -EINVAL;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+/* --- parsing helpers: each takes the JSON path for its error --- */
+
+static int get_string(json_t *o, const char *key, int required, size_t max,
+		      char **out, const char *path, struct perr *e)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s;
+
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (required)
+			return fail(e, path, "missing field \"%s\"", key);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return fail(e, path, "\"%s\": expected a string", key);
+	s = json_string_value(v);
+	if (json_string_length(v) > max)
+		return fail(e, path, "\"%s\": longer than %zu bytes", key, max);
+	*out = strdup(s);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* Copies a string field into a fixed buffer, checking it with @valid. */
+static int get_fixed(json_t *o, const char *key, char *out, size_t cap,
+		     int (*valid)(const char *), const char *path,
+		     struct perr *e)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s;
+
+	if (!v)
+		return fail(e, path, "missing field \"%s\"", key);
+	if (!json_is_string(v))
+		return fail(e, path, "\"%s\": expected a string", key);
+	s = json_string_value(v);
+	if (json_string_length(v) >= cap || (valid && !valid(s)))
+		return fail(e, path, "\"%s\": invalid value \"%.80s\"", key, s);
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
+static int get_int(json_t *o, const char *key, int required, int64_t min,
+		   int64_t max, int64_t *out, const char *path, struct perr *e)
+{
+	json_t *v = json_object_get(o, key);
+
+	*out = min; /* the default when absent: 0, or -1 for "unknown" */
+	if (!v || json_is_null(v)) {
+		if (required)
+			return fail(e, path, "missing field \"%s\"", key);
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max)
+		return fail(e, path,
+			    "\"%s\": expected an integer from %lld to %lld",
+			    key, (long long)min, (long long)max);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int get_time(json_t *o, const char *key, int64_t *out, const char *path,
+		    struct perr *e)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return fail(e, path, "missing field \"%s\"", key);
+	if (!json_is_string(v) || lyb_time_parse(json_string_value(v), out))
+		return fail(e, path,
+			    "\"%s\": expected a UTC time like "
+			    "2020-09-03T07:00:00Z",
+			    key);
+	return 0;
+}
+
+static int is_b64(const char *s, size_t len)
+{
+	size_t i;
+
+	if (strlen(s) != len)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+		      (c == '=' && i >= len - 2)))
+			return 0;
+	}
+	return 1;
+}
+
+static int get_checksum(json_t *o, const char *key, char *out, size_t len,
+			const char *path, struct perr *e)
+{
+	json_t *v = json_object_get(o, key);
+
+	out[0] = '\0';
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || !is_b64(json_string_value(v), len))
+		return fail(e, path,
+			    "\"%s\": expected %zu characters of base64", key,
+			    len);
+	memcpy(out, json_string_value(v), len + 1);
+	return 0;
+}
+
+/* Gets an array of at most MAX_ITEMS; a missing one is empty. */
+static int get_array(json_t *o, const char *key, int required, json_t **out,
+		     const char *path, struct perr *e)
+{
+	json_t *v = json_object_get(o, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (required)
+			return fail(e, path, "missing field \"%s\"", key);
+		return 0;
+	}
+	if (!json_is_array(v))
+		return fail(e, path, "\"%s\": expected an array", key);
+	if (json_array_size(v) > MAX_ITEMS)
+		return fail(e, path, "\"%s\": more than %d items", key,
+			    MAX_ITEMS);
+	*out = v;
+	return 0;
+}
+
+static int url_valid(const char *url)
+{
+	return (strncmp(url, "gs://", 5) == 0 && url[5] != '\0' &&
+		url[5] != '/') ||
+	       (strncmp(url, "file:///", 8) == 0);
+}
+
+static int get_strings(json_t *o, const char *key, int (*valid)(const char *),
+		       char ***out, size_t *n, const char *path, struct perr *e)
+{
+	json_t *a, *v;
+	size_t i, j;
+	char sub[128];
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = get_array(o, key, 0, &a, path, e);
+	if (rc || !a)
+		return rc;
+	*out = calloc(json_array_size(a) + 1, sizeof(char *));
+	if (!*out)
+		return -ENOMEM;
+	json_array_foreach(a, i, v)
+	{
+		snprintf(sub, sizeof(sub), "%s.%s[%zu]", path, key, i);
+		if (!json_is_string(v) || !valid(json_string_value(v)))
+			return fail(e, sub, "invalid value");
+		for (j = 0; j < *n; j++)
+			if (strcmp((*out)[j], json_string_value(v)) == 0)
+				return fail(e, sub, "duplicate \"%s\"",
+					    json_string_value(v));
+		(*out)[*n] = strdup(json_string_value(v));
+		if (!(*out)[*n])
+			return -ENOMEM;
+		(*n)++;
+	}
+	return 0;
+}
+
+static int cmp_objects(const void *a, const void *b)
+{
+	return strcmp(((const struct lyb_object *)a)->name,
+		      ((const struct lyb_object *)b)->name);
+}
+
+static int parse_location(json_t *o, enum lyb_loc_kind kind,
+			  struct lyb_location *loc, const char *path,
+			  struct perr *e)
+{
+	json_t *objs, *v;
+	char sub[160];
+	size_t i;
+	int rc;
+
+	loc->kind = kind;
+	if (!json_is_object(o))
+		return fail(e, path, "expected an object");
+	rc = get_string(o, "url", 1, MAX_URL, &loc->url, path, e);
+	if (rc)
+		return rc;
+	if (!url_valid(loc->url))
+		return fail(e, path, "\"url\": not a gs:// or file:/// URL");
+	if (kind == LYB_LOC_SNOW) {
+		rc = get_string(o, "table", 1, MAX_URL, &loc->table, path, e);
+		if (rc)
+			return rc;
+		if (strncmp(loc->table, "snow://", 7) != 0)
+			return fail(e, path, "\"table\": not a snow:// id");
+		rc = get_string(o, "compression", 0, 16, &loc->compression,
+				path, e);
+		if (rc)
+			return rc;
+		if (loc->compression && strcmp(loc->compression, "gzip") &&
+		    strcmp(loc->compression, "none"))
+			return fail(e, path,
+				    "\"compression\": expected gzip "
+				    "or none");
+	}
+	rc = get_string(o, "format", 1, 16, &loc->format, path, e);
+	if (rc)
+		return rc;
+	if (strcmp(loc->format, kind == LYB_LOC_GS ? "avro" : "json") &&
+	    (kind == LYB_LOC_GS || strcmp(loc->format, "csv")))
+		return fail(e, path, "\"format\": unsupported format \"%.16s\"",
+			    loc->format);
+	rc = get_array(o, "objects", 1, &objs, path, e);
+	if (rc)
+		return rc;
+	loc->objects = calloc(json_array_size(objs) + 1, sizeof(*loc->objects));
+	if (!loc->objects)
+		return -ENOMEM;
+	json_array_foreach(objs, i, v)
+	{
+		struct lyb_object *ob = &loc->objects[i];
+		int64_t size, gen;
+
+		snprintf(sub, sizeof(sub), "%s.objects[%zu]", path, i);
+		if (!json_is_object(v))
+			return fail(e, sub, "expected an object");
+		loc->nobjects = i + 1;
+		ob->rows = -1;
+		rc = get_string(v, "name", 1, 4096, &ob->name, sub, e);
+		if (rc)
+			return rc;
+		if (!lyb_store_key_valid(ob->name))
+			return fail(e, sub, "\"name\": invalid object name");
+		if ((rc = get_int(v, "size", 1, 0, COUNT_MAX, &size, sub, e)) ||
+		    (rc = get_int(v, "generation", 0, 0, INT64_MAX, &gen, sub,
+				  e)) ||
+		    (rc = get_int(v, "rows", 0, -1, COUNT_MAX, &ob->rows, sub,
+				  e)) ||
+		    (rc = get_checksum(v, "crc32c", ob->crc32c,
+				       LYB_CRC32C_B64_LEN, sub, e)) ||
+		    (rc = get_checksum(v, "md5", ob->md5, LYB_MD5_B64_LEN, sub,
+				       e)))
+			return rc;
+		ob->size = (uint64_t)size;
+		ob->generation = gen;
+	}
+	qsort(loc->objects, loc->nobjects, sizeof(*loc->objects), cmp_objects);
+	for (i = 1; i < loc->nobjects; i++)
+		if (strcmp(loc->objects[i - 1].name, loc->objects[i].name) == 0)
+			return fail(e, path, "duplicate object \"%.200s\"",
+				    loc->objects[i].name);
+	return 0;
+}
+
+static int parse_version(json_t *o, struct lyb_version *v, const char *path,
+			 struct perr *e)
+{
+	json_t *locs, *ups, *x;
+	char sub[160];
+	int64_t bytes;
+	size_t i;
+	int k, rc;
+
+	if (!json_is_object(o))
+		return fail(e, path, "expected an object");
+	if ((rc = get_fixed(o, "date", v->date, sizeof(v->date), lyb_date_valid,
+			    path, e)) ||
+	    (rc = get_fixed(o, "id", v->id, sizeof(v->id), lyb_id_valid, path,
+			    e)) ||
+	    (rc = get_fixed(o, "digest", v->digest, sizeof(v->digest), NULL,
+			    path, e)) ||
+	    (rc = get_time(o, "published", &v->published, path, e)) ||
+	    (rc = get_string(o, "producer", 0, 1024, &v->producer, path, e)) ||
+	    (rc = get_int(o, "rows", 0, -1, COUNT_MAX, &v->rows, path, e)) ||
+	    (rc = get_int(o, "bytes", 0, 0, COUNT_MAX, &bytes, path, e)))
+		return rc;
+	v->bytes = (uint64_t)bytes;
+	if (strlen(v->digest) != LYB_SHA256_HEX_LEN ||
+	    strspn(v->digest, "0123456789abcdef") != LYB_SHA256_HEX_LEN)
+		return fail(e, path, "\"digest\": expected 64 hex characters");
+	if (strncmp(v->digest, v->id, strlen(v->id)) != 0)
+		return fail(e, path, "\"id\": not a prefix of the digest");
+
+	rc = get_array(o, "upstream", 0, &ups, path, e);
+	if (rc)
+		return rc;
+	if (ups) {
+		v->upstream =
+			calloc(json_array_size(ups) + 1, sizeof(*v->upstream));
+		if (!v->upstream)
+			return -ENOMEM;
+		json_array_foreach(ups, i, x)
+		{
+			struct lyb_vref *r = &v->upstream[i];
+
+			snprintf(sub, sizeof(sub), "%s.upstream[%zu]", path, i);
+			if (!json_is_object(x))
+				return fail(e, sub, "expected an object");
+			v->nupstream = i + 1;
+			if ((rc = get_string(x, "dataset", 1, LYB_NAME_MAX,
+					     &r->dataset, sub, e)) ||
+			    (rc = get_fixed(x, "date", r->date, sizeof(r->date),
+					    lyb_date_valid, sub, e)) ||
+			    (rc = get_fixed(x, "version", r->id, sizeof(r->id),
+					    lyb_id_valid, sub, e)))
+				return rc;
+			if (!lyb_name_valid(r->dataset))
+				return fail(e, sub,
+					    "\"dataset\": invalid name");
+		}
+	}
+
+	locs = json_object_get(o, "locations");
+	if (!json_is_object(locs) || json_object_size(locs) == 0)
+		return fail(e, path,
+			    "\"locations\": expected a non-empty "
+			    "object");
+	v->locations = calloc(LYB_LOC_COUNT, sizeof(*v->locations));
+	if (!v->locations)
+		return -ENOMEM;
+	{
+		const char *key;
+
+		json_object_foreach(locs, key, x)
+		{
+			enum lyb_loc_kind kind;
+
+			if (lyb_loc_kind_parse(key, &kind))
+				return fail(e, path,
+					    "\"locations\": unknown location "
+					    "\"%.32s\"",
+					    key);
+		}
+	}
+	for (k = 0; k < LYB_LOC_COUNT; k++) {
+		x = json_object_get(locs, lyb_loc_kind_name(k));
+		if (!x)
+			continue;
+		snprintf(sub, sizeof(sub), "%s.locations.%s", path,
+			 lyb_loc_kind_name(k));
+		rc = parse_location(x, k, &v->locations[v->nlocations++], sub,
+				    e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int deadline_valid(const char *s)
+{
+	return strlen(s) == 5 && s[2] == ':' && s[0] >= '0' && s[0] <= '2' &&
+	       s[1] >= '0' && s[1] <= '9' && s[3] >= '0' && s[3] <= '5' &&
+	       s[4] >= '0' && s[4] <= '9' && (s[0] < '2' || s[1] <= '3');
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Version ids are unique within a DataSet, whatever their dates. */
+static int check_unique_ids(const struct lyb_dataset *ds, struct perr *e)
+{
+	const char **ids;
+	size_t i;
+	int rc = 0;
+
+	if (ds->nversions < 2)
+		return 0;
+	ids = malloc(ds->nversions * sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	for (i = 0; i < ds->nversions; i++)
+		ids[i] = ds->versions[i].id;
+	qsort(ids, ds->nversions, sizeof(*ids), cmp_strp);
+	for (i = 1; i < ds->nversions && rc == 0; i++)
+		if (strcmp(ids[i - 1], ids[i]) == 0)
+			rc = fail(e, "versions", "duplicate version id %s",
+				  ids[i]);
+	free(ids);
+	return rc;
+}
+
+static int parse_doc(json_t *root, struct lyb_dataset *ds, struct perr *e)
+{
+	json_t *owner, *slo, *schema, *versions, *v, *extra = NULL;
+	const char *key;
+	char sub[64];
+	int64_t fmt;
+	size_t i;
+	int rc;
+
+	if (!json_is_object(root))
+		return fail(e, "document", "expected a JSON object");
+	rc = get_int(root, "lybrary", 1, 0, INT32_MAX, &fmt, "document", e);
+	if (rc)
+		return rc;
+	if (fmt != LYB_CATALOG_FORMAT)
+		return fail(e, "lybrary", "unsupported format version %lld",
+			    (long long)fmt);
+	if ((rc = get_string(root, "name", 1, LYB_NAME_MAX, &ds->name,
+			     "document", e)))
+		return rc;
+	if (!lyb_name_valid(ds->name))
+		return fail(e, "name", "invalid DataSet name \"%.80s\"",
+			    ds->name);
+	if ((rc = get_string(root, "description", 0, MAX_TEXT, &ds->description,
+			     "document", e)) ||
+	    (rc = get_string(root, "format", 0, 32, &ds->data_format,
+			     "document", e)) ||
+	    (rc = get_time(root, "created", &ds->created, "document", e)))
+		return rc;
+
+	owner = json_object_get(root, "owner");
+	if (!json_is_object(owner))
+		return fail(e, "owner", "expected an object with a \"team\"");
+	if ((rc = get_string(owner, "team", 1, 256, &ds->owner, "owner", e)) ||
+	    (rc = get_string(owner, "channel", 0, 256, &ds->channel, "owner",
+			     e)) ||
+	    (rc = get_string(owner, "pm", 0, 256, &ds->pm, "owner", e)))
+		return rc;
+	if (strncmp(ds->owner, "group:", 6) != 0 ||
+	    !lyb_principal_valid(ds->owner))
+		return fail(e, "owner.team", "expected a group:NAME principal");
+
+	slo = json_object_get(root, "slo");
+	if (slo && !json_is_null(slo)) {
+		if (!json_is_object(slo))
+			return fail(e, "slo", "expected an object");
+		if ((rc = get_string(slo, "frequency", 1, 32,
+				     &ds->slo_frequency, "slo", e)) ||
+		    (rc = get_string(slo, "deadline", 1, 5, &ds->slo_deadline,
+				     "slo", e)) ||
+		    (rc = get_string(slo, "timezone", 0, 64, &ds->slo_timezone,
+				     "slo", e)))
+			return rc;
+		if (strcmp(ds->slo_frequency, "daily") &&
+		    strcmp(ds->slo_frequency, "hourly") &&
+		    strcmp(ds->slo_frequency, "weekly"))
+			return fail(e, "slo.frequency",
+				    "expected daily, hourly or weekly");
+		if (!deadline_valid(ds->slo_deadline))
+			return fail(e, "slo.deadline", "expected HH:MM");
+	}
+
+	schema = json_object_get(root, "schema");
+	if (schema && !json_is_null(schema)) {
+		if (!json_is_object(schema) && !json_is_array(schema) &&
+		    !json_is_string(schema))
+			return fail(e, "schema", "expected an Avro schema");
+		ds->schema =
+			json_dumps(schema, JSON_COMPACT | JSON_PRESERVE_ORDER |
+						   JSON_ENCODE_ANY);
+		if (!ds->schema)
+			return -ENOMEM;
+	}
+	if ((rc = get_strings(root, "readers", lyb_principal_valid,
+			      &ds->readers, &ds->nreaders, "document", e)) ||
+	    (rc = get_strings(root, "upstream", lyb_name_valid, &ds->upstream,
+			      &ds->nupstream, "document", e)))
+		return rc;
+
+	rc = get_array(root, "versions", 0, &versions, "document", e);
+	if (rc)
+		return rc;
+	if (versions) {
+		ds->versions = calloc(json_array_size(versions) + 1,
+				      sizeof(*ds->versions));
+		if (!ds->versions)
+			return -ENOMEM;
+		json_array_foreach(versions, i, v)
+		{
+			snprintf(sub, sizeof(sub), "versions[%zu]", i);
+			ds->nversions = i + 1;
+			rc = parse_version(v, &ds->versions[i], sub, e);
+			if (rc)
+				return rc;
+		}
+	}
+	rc = lyb_dataset_index(ds);
+	if (rc)
+		return rc;
+	rc = check_unique_ids(ds, e);
+	if (rc)
+		return rc;
+
+	json_object_foreach(root, key, v)
+	{
+		const char *const *k;
+
+		for (k = known_fields; *k && strcmp(*k, key); k++)
+			;
+		if (*k)
+			continue;
+		if (!extra && !(extra = json_object()))
+			return -ENOMEM;
+		json_object_set(extra, key, v);
+	}
+	if (extra) {
+		ds->extra =
+			json_dumps(extra, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(extra);
+		if (!ds->extra)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int lyb_dataset_parse(const char *text, size_t len, struct lyb_dataset **out,
+		      char *err, size_t errlen)
+{
+	struct perr e = {err, errlen};
+	struct lyb_dataset *ds;
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return fail(&e, "json", "line %d column %d: %s", jerr.line,
+			    jerr.column, jerr.text);
+	ds = calloc(1, sizeof(*ds));
+	if (!ds) {
+		rc = -ENOMEM;
+		goto out_root;
+	}
+	atomic_init(&ds->refs, 1);
+	rc = parse_doc(root, ds, &e);
+	if (rc) {
+		lyb_dataset_destroy(ds);
+		goto out_root;
+	}
+	*out = ds;
+out_root:
+	json_decref(root);
+	return rc;
+}
+
+/* --- formatting --- */
+
+/* Sets @key to the string @s unless @s is NULL; 0 or -ENOMEM. */
+static int set_str(json_t *o, const char *key, const char *s)
+{
+	if (!s)
+		return 0;
+	return json_object_set_new(o, key, json_string(s)) ? -ENOMEM : 0;
+}
+
+static int set_int(json_t *o, const char *key, int64_t v)
+{
+	return json_object_set_new(o, key, json_integer(v)) ? -ENOMEM : 0;
+}
+
+static int set_time(json_t *o, const char *key, int64_t t)
+{
+	char buf[21];
+
+	lyb_time_format(t, buf);
+	return set_str(o, key, buf);
+}
+
+static int set_strings(json_t *o, const char *key, char **v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	if (!a)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(a, json_string(v[i]))) {
+			json_decref(a);
+			return -ENOMEM;
+		}
+	return json_object_set_new(o, key, a) ? -ENOMEM : 0;
+}
+
+static json_t *location_json(const struct lyb_location *loc)
+{
+	json_t *o = json_object(), *objs = json_array();
+	size_t i;
+	int rc = 0;
+
+	if (!o || !objs)
+		goto out_fail;
+	rc |= set_str(o, "url", loc->url);
+	rc |= set_str(o, "table", loc->table);
+	rc |= set_str(o, "format", loc->format);
+	rc |= set_str(o, "compression", loc->compression);
+	for (i = 0; i < loc->nobjects && rc == 0; i++) {
+		const struct lyb_object *ob = &loc->objects[i];
+		json_t *j = json_object();
+
+		if (!j || json_array_append_new(objs, j))
+			goto out_fail;
+		rc |= set_str(j, "name", ob->name);
+		rc |= set_int(j, "size", (int64_t)ob->size);
+		rc |= set_int(j, "generation", ob->generation);
+		if (ob->crc32c[0])
+			rc |= set_str(j, "crc32c", ob->crc32c);
+		if (ob->md5[0])
+			rc |= set_str(j, "md5", ob->md5);
+		if (ob->rows >= 0)
+			rc |= set_int(j, "rows", ob->rows);
+	}
+	if (rc || json_object_set_new(o, "objects", objs))
+		goto out_fail_o;
+	return o;
+out_fail:
+	json_decref(objs);
+out_fail_o:
+	json_decref(o);
+	return NULL;
+}
+
+/* The version as stored in the document (and, with @uri, shown). */
+static json_t *version_json(const char *dataset, const struct lyb_version *v)
+{
+	json_t *o = json_object(), *ups = json_array(), *locs = json_object();
+	size_t i;
+	int rc = 0;
+
+	if (!o || !ups || !locs)
+		goto out_fail;
+	if (dataset) {
+		char uri[LYB_NAME_MAX + 96];
+
+		snprintf(uri, sizeof(uri), "lyb://%s/%s/%s", dataset, v->date,
+			 v->id);
+		rc |= set_str(o, "uri", uri);
+		rc |= set_str(o, "dataset", dataset);
+	}
+	rc |= set_str(o, "date", v->date);
+	rc |= set_str(o, "id", v->id);
+	rc |= set_str(o, "digest", v->digest);
+	rc |= set_time(o, "published", v->published);
+	rc |= set_str(o, "producer", v->producer);
+	if (v->rows >= 0)
+		rc |= set_int(o, "rows", v->rows);
+	rc |= set_int(o, "bytes", (int64_t)v->bytes);
+	for (i = 0; i < v->nupstream && rc == 0; i++) {
+		json_t *r = json_pack("{s:s, s:s, s:s}", "dataset",
+				      v->upstream[i].dataset, "date",
+				      v->upstream[i].date, "version",
+				      v->upstream[i].id);
+
+		if (!r || json_array_append_new(ups, r))
+			goto out_fail;
+	}
+	for (i = 0; i < v->nlocations && rc == 0; i++) {
+		json_t *l = location_json(&v->locations[i]);
+
+		if (!l ||
+		    json_object_set_new(
+			    locs, lyb_loc_kind_name(v->locations[i].kind), l))
+			goto out_fail;
+	}
+	if (rc)
+		goto out_fail;
+	if (v->nupstream)
+		json_object_set(o, "upstream", ups);
+	if (json_object_set(o, "locations", locs))
+		goto out_fail;
+	json_decref(ups);
+	json_decref(locs);
+	return o;
+out_fail:
+	json_decref(o);
+	json_decref(ups);
+	json_decref(locs);
+	return NULL;
+}
+
+/* The DataSet's own fields (no versions). */
+static json_t *dataset_head_json(const struct lyb_dataset *ds, int card)
+{
+	json_t *o = json_object(), *owner = json_object(), *schema = NULL;
+	int rc = 0;
+
+	if (!o || !owner)
+		goto out_fail;
+	if (card) {
+		char uri[LYB_NAME_MAX + 8];
+
+		snprintf(uri, sizeof(uri), "lyb://%s", ds->name);
+		rc |= set_str(o, "uri", uri);
+	} else {
+		rc |= set_int(o, "lybrary", LYB_CATALOG_FORMAT);
+	}
+	rc |= set_str(o, "name", ds->name);
+	rc |= set_str(o, "description", ds->description);
+	rc |= set_str(owner, "team", ds->owner);
+	rc |= set_str(owner, "channel", ds->channel);
+	rc |= set_str(owner, "pm", ds->pm);
+	if (json_object_set(o, "owner", owner))
+		goto out_fail;
+	if (ds->slo_frequency) {
+		json_t *slo = json_pack(
+			"{s:s, s:s, s:s}", "frequency", ds->slo_frequency,
+			"deadline", ds->slo_deadline, "timezone",
+			ds->slo_timezone ? ds->slo_timezone : "UTC");
+
+		if (!slo || json_object_set_new(o, "slo", slo))
+			goto out_fail;
+	}
+	rc |= set_str(o, "format", ds->data_format ? ds->data_format : "avro");
+	if (ds->schema) {
+		schema = json_loads(ds->schema, JSON_DECODE_ANY, NULL);
+		if (!schema || json_object_set_new(o, "schema", schema))
+			goto out_fail;
+	}
+	rc |= set_strings(o, "readers", ds->readers, ds->nreaders);
+	rc |= set_strings(o, "upstream", ds->upstream, ds->nupstream);
+	rc |= set_time(o, "created", ds->created);
+	if (rc)
+		goto out_fail;
+	json_decref(owner);
+	return o;
+out_fail:
+	json_decref(owner);
+	json_decref(o);
+	return NULL;
+}
+
+/* Serialises and releases @o: indented, with a final newline. */
+static int dump(json_t *o, char **out)
+{
+	char *text;
+	size_t n;
+
+	if (!o)
+		return -ENOMEM;
+	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!text)
+		return -ENOMEM;
+	n = strlen(text);
+	*out = realloc(text, n + 2);
+	if (!*out) {
+		free(text);
+		return -ENOMEM;
+	}
+	memcpy(*out + n, "\n", 2);
+	return 0;
+}
+
+int lyb_dataset_format(const struct lyb_dataset *ds, char **out)
+{
+	json_t *o = dataset_head_json(ds, 0), *vs = json_array();
+	size_t i;
+
+	if (!o || !vs)
+		goto out_fail;
+	for (i = 0; i < ds->nversions; i++) {
+		json_t *v = version_json(NULL, &ds->versions[i]);
+
+		if (!v || json_array_append_new(vs, v))
+			goto out_fail;
+	}
+	if (json_object_set_new(o, "versions", vs))
+		goto out_fail_o;
+	if (ds->extra) {
+		json_t *extra = json_loads(ds->extra, 0, NULL);
+
+		if (!extra || json_object_update_missing(o, extra)) {
+			json_decref(extra);
+			goto out_fail_o;
+		}
+		json_decref(extra);
+	}
+	return dump(o, out);
+out_fail:
+	json_decref(vs);
+out_fail_o:
+	json_decref(o);
+	return -ENOMEM;
+}
+
+struct downstream_arg {
+	json_t *a;
+	int rc;
+};
+
+static void add_downstream(void *arg, const struct lyb_dataset *ds)
+{
+	struct downstream_arg *d = arg;
+
+	if (json_array_append_new(d->a, json_string(ds->name)))
+		d->rc = -ENOMEM;
+}
+
+int lyb_dataset_card(const struct lyb_snap *snap, const struct lyb_dataset *ds,
+		     char **out)
+{
+	json_t *o = dataset_head_json(ds, 1);
+	struct downstream_arg d = {json_array(), 0};
+	const struct lyb_date *latest = lyb_dataset_latest_date(ds);
+	int rc = 0;
+
+	if (!o || !d.a)
+		goto out_fail;
+	if (snap)
+		lyb_snap_downstream(snap, ds->name, add_downstream, &d);
+	if (d.rc || json_object_set(o, "downstream", d.a))
+		goto out_fail;
+	rc |= set_int(o, "dates", (int64_t)ds->ndates);
+	rc |= set_int(o, "versions", (int64_t)ds->nversions);
+	if (latest) {
+		const struct lyb_version *v = latest->latest;
+		json_t *l = json_object();
+
+		if (!l || json_object_set_new(o, "latest", l))
+			goto out_fail;
+		rc |= set_str(l, "date", v->date);
+		rc |= set_str(l, "version", v->id);
+		rc |= set_time(l, "published", v->published);
+		if (v->rows >= 0)
+			rc |= set_int(l, "rows", v->rows);
+		rc |= set_int(l, "bytes", (int64_t)v->bytes);
+	}
+	if (rc)
+		goto out_fail;
+	json_decref(d.a);
+	return dump(o, out);
+out_fail:
+	json_decref(d.a);
+	json_decref(o);
+	return -ENOMEM;
+}
+
+int lyb_version_record(const struct lyb_dataset *ds,
+		       const struct lyb_version *v, char **out)
+{
+	return dump(version_json(ds->name, v), out);
+}
+
+int lyb_version_copy(const struct lyb_version *src, struct lyb_version *dst)
+{
+	json_t *o = version_json(NULL, src);
+	struct perr e = {NULL, 0};
+	int rc;
+
+	memset(dst, 0, sizeof(*dst));
+	if (!o)
+		return -ENOMEM;
+	rc = parse_version(o, dst, "version", &e);
+	json_decref(o);
+	if (rc)
+		lyb_version_clear(dst);
+	return rc;
+}
+
+int lyb_dataset_copy(const struct lyb_dataset *ds, struct lyb_dataset **out)
+{
+	char *text, err[256];
+	int rc;
+
+	rc = lyb_dataset_format(ds, &text);
+	if (rc)
+		return rc;
+	rc = lyb_dataset_parse(text, strlen(text), out, err, sizeof(err));
+	free(text);
+	if (rc == 0)
+		(*out)->generation = ds->generation;
+	return rc;
+}
+
+const char lyb_catalog_marker[] = "{\n  \"lybrary\": 1\n}\n";
+
+int lyb_catalog_marker_check(const char *text, size_t len, char *err,
+			     size_t errlen)
+{
+	struct perr e = {err, errlen};
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, 0, &jerr);
+	int64_t fmt;
+	int rc;
+
+	if (!root)
+		return fail(&e, "lybrary.json", "line %d column %d: %s",
+			    jerr.line, jerr.column, jerr.text);
+	rc = json_is_object(root)
+		     ? get_int(root, "lybrary", 1, 0, INT32_MAX, &fmt,
+			       "lybrary.json", &e)
+		     : fail(&e, "lybrary.json", "expected a JSON object");
+	if (rc == 0 && fmt != LYB_CATALOG_FORMAT)
+		rc = fail(&e, "lybrary.json", "unsupported format version %lld",
+			  (long long)fmt);
+	json_decref(root);
+	return rc;
+}

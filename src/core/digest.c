@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * digest.c - CRC32C (Castagnoli, slicing-by-8 in software), MD5 and
+ * SHA-256 through OpenSSL's EVP interface, and the base64 and hex forms
+ * the catalog and GCS use.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "lyb/digest.h"
+
+static uint32_t crc_table[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_init(void)
+{
+	uint32_t i, j, c;
+
+	for (i = 0; i < 256; i++) {
+		c = i;
+		for (j = 0; j < 8; j++)
+			c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1)));
+		crc_table[0][i] = c;
+	}
+	for (i = 0; i < 256; i++)
+		for (j = 1; j < 8; j++)
+			crc_table[j][i] =
+				(crc_table[j - 1][i] >> 8) ^
+				crc_table[0][crc_table[j - 1][i] & 0xff];
+}
+
+uint32_t lyb_crc32c_update(uint32_t crc, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	pthread_once(&crc_once, crc_init);
+	crc = ~crc;
+	while (len >= 8) {
+		uint32_t lo =
+			crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+			       (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+
+		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
+		      crc_table[3][p[4]] ^ crc_table[2][p[5]] ^
+		      crc_table[1][p[6]] ^ crc_table[0][p[7]];
+		p += 8;
+		len -= 8;
+	}
+	while (len--)
+		crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xff];
+	return ~crc;
+}
+
+struct lyb_digest {
+	EVP_MD_CTX *ctx;
+	const EVP_MD *md;
+};
+
+int lyb_digest_new(enum lyb_digest_alg alg, struct lyb_digest **out)
+{
+	struct lyb_digest *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	d->md = alg == LYB_DIGEST_MD5 ? EVP_md5() : EVP_sha256();
+	d->ctx = EVP_MD_CTX_new();
+	if (!d->ctx || EVP_DigestInit_ex(d->ctx, d->md, NULL) != 1) {
+		lyb_digest_free(d);
+		return -ENOMEM;
+	}
+	*out = d;
+	return 0;
+}
+
+int lyb_digest_update(struct lyb_digest *d, const void *data, size_t len)
+{
+	return EVP_DigestUpdate(d->ctx, data, len) == 1 ? 0 : -EIO;
+}
+
+int lyb_digest_final(struct lyb_digest *d, unsigned char *out, size_t *outlen)
+{
+	unsigned int n = 0;
+
+	if (EVP_DigestFinal_ex(d->ctx, out, &n) != 1 ||
+	    EVP_DigestInit_ex(d->ctx, d->md, NULL) != 1)
+		return -EIO;
+	*outlen = n;
+	return 0;
+}
+
+void lyb_digest_free(struct lyb_digest *d)
+{
+	if (!d)
+		return;
+	EVP_MD_CTX_free(d->ctx);
+	free(d);
+}
+
+static const char b64[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64url[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static void encode(const unsigned char *in, size_t n, char *out,
+		   const char *alphabet, int pad)
+{
+	size_t i;
+	char *o = out;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		*o++ = alphabet[in[i] >> 2];
+		*o++ = alphabet[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+		*o++ = alphabet[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
+		*o++ = alphabet[in[i + 2] & 63];
+	}
+	if (i < n) {
+		*o++ = alphabet[in[i] >> 2];
+		if (i + 1 < n) {
+			*o++ = alphabet[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+			*o++ = alphabet[(in[i + 1] & 15) << 2];
+		} else {
+			*o++ = alphabet[(in[i] & 3) << 4];
+			if (pad)
+				*o++ = '=';
+		}
+		if (pad)
+			*o++ = '=';
+	}
+	*o = '\0';
+}
+
+void lyb_base64_encode(const unsigned char *in, size_t n, char *out)
+{
+	encode(in, n, out, b64, 1);
+}
+
+void lyb_base64url_encode(const unsigned char *in, size_t n, char *out)
+{
+	encode(in, n, out, b64url, 0);
+}
+
+static int b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+int lyb_base64_decode(const char *in, size_t n, unsigned char *out,
+		      size_t outcap)
+{
+	uint32_t acc = 0;
+	size_t i, len = 0;
+	int bits = 0;
+
+	while (n > 0 && in[n - 1] == '=')
+		n--;
+	for (i = 0; i < n; i++) {
+		int v = b64_value(in[i]);
+
+		if (v < 0)
+			return -EINVAL;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (len == outcap)
+				return -EINVAL;
+			out[len++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* leftover bits must be zero padding, and fewer than a byte */
+	if (bits >= 6 || (acc & ((1u << bits) - 1)))
+		return -EINVAL;
+	return (int)len;
+}
+
+void lyb_hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void lyb_crc32c_to_b64(uint32_t crc, char out[LYB_CRC32C_B64_LEN + 1])
+{
+	unsigned char be[4] = {(unsigned char)(crc >> 24),
+			       (unsigned char)(crc >> 16),
+			       (unsigned char)(crc >> 8), (unsigned char)crc};
+
+	lyb_base64_encode(be, 4, out);
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * log.c - lyb_log(): one line per message, to stderr ("lybfs: error: ...")
+ * or syslog. Each line goes out in one write(2), so lines from concurrent
+ * threads never interleave.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "lyb/log.h"
+
+static atomic_int log_level = LYB_LOG_INFO;
+static atomic_int use_syslog;
+static const char *log_prefix = "lyb";
+
+void lyb_log_set_level(enum lyb_log_level level)
+{
+	atomic_store(&log_level, (int)level);
+}
+
+enum lyb_log_level lyb_log_get_level(void)
+{
+	return (enum lyb_log_level)atomic_load(&log_level);
+}
+
+void lyb_log_use_syslog(const char *ident)
+{
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	atomic_store(&use_syslog, 1);
+}
+
+void lyb_log_set_prefix(const char *prefix)
+{
+	log_prefix = prefix;
+}
+
+static const char *level_name(enum lyb_log_level level)
+{
+	switch (level) {
+	case LYB_LOG_ERR:
+		return "error";
+	case LYB_LOG_WARN:
+		return "warning";
+	case LYB_LOG_INFO:
+		return "info";
+	default:
+		return "debug";
+	}
+}
+
+int lyb_log_parse_level(const char *s, enum lyb_log_level *out)
+{
+	static const struct {
+		const char *name;
+		enum lyb_log_level level;
+	} names[] = {{"err", LYB_LOG_ERR},   {"error", LYB_LOG_ERR},
+		     {"warn", LYB_LOG_WARN}, {"warning", LYB_LOG_WARN},
+		     {"info", LYB_LOG_INFO}, {"debug", LYB_LOG_DEBUG}};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i].name) == 0) {
+			*out = names[i].level;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+void lyb_log(enum lyb_log_level level, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	int n, saved = errno;
+
+	if ((int)level > atomic_load(&log_level))
+		return;
+	va_start(ap, fmt);
+	if (atomic_load(&use_syslog)) {
+		vsyslog((int)level, fmt, ap);
+		va_end(ap);
+		errno = saved;
+		return;
+	}
+	n = snprintf(line, sizeof(line), "%s: %s: ", log_prefix,
+		     level_name(level));
+	if (n > 0 && (size_t)n < sizeof(line))
+		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	n = (int)strlen(line);
+	if ((size_t)n >= sizeof(line) - 1)
+		n = (int)sizeof(line) - 2; /* cut, but still one line */
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+		/* nowhere left to report it */
+	}
+	errno = saved;
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * store.c - URL resolution, the registry of open stores, key validation,
+ * and argument checks in front of the backends (store_file.c for file://,
+ * store_gcs.c for gs://).
+ *
+ * Stores are shared: every location in the catalog that names the same
+ * bucket uses one store (one connection pool, one credential cache). The
+ * registry is a short list under one mutex; stores stay registered until
+ * their last reference goes.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lyb/log.h"
+#include "store_impl.h"
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lyb_store *registry; /* under registry_lock */
+
+int lyb_store_key_valid(const char *key)
+{
+	const char *p = key, *comp = key;
+	size_t len = strlen(key);
+
+	if (len == 0 || len > 4096 || key[0] == '/')
+		return 0;
+	for (;; p++) {
+		if (*p == '/' || *p == '\0') {
+			size_t n = (size_t)(p - comp);
+
+			if (n == 0 || n > 1024 || (n == 1 && comp[0] == '.') ||
+			    (n == 2 && comp[0] == '.' && comp[1] == '.'))
+				return 0;
+			if (*p == '\0')
+				return 1;
+			comp = p + 1;
+		} else if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			return 0;
+		}
+	}
+}
+
+char *lyb_store_key_join(const char *prefix, const char *name)
+{
+	size_t pl = strlen(prefix), nl = strlen(name);
+	char *k = malloc(pl + nl + 2);
+
+	if (!k)
+		return NULL;
+	if (pl == 0) {
+		memcpy(k, name, nl + 1);
+		return k;
+	}
+	memcpy(k, prefix, pl);
+	k[pl] = '/';
+	memcpy(k + pl + 1, name, nl + 1);
+	return k;
+}
+
+/* Splits "scheme://bucket/key" into its parts; key loses trailing '/'. */
+static int parse_url(const char *url, char *scheme, size_t scheme_len,
+		     char **bucket, char **key)
+{
+	const char *sep = strstr(url, "://"), *b, *slash;
+	size_t n;
+
+	if (!sep || (size_t)(sep - url) >= scheme_len || sep == url)
+		return -EINVAL;
+	memcpy(scheme, url, (size_t)(sep - url));
+	scheme[sep - url] = '\0';
+	b = sep + 3;
+	slash = strchr(b, '/');
+	if (!slash)
+		slash = b + strlen(b);
+	*bucket = strndup(b, (size_t)(slash - b));
+	if (*slash == '/')
+		slash++;
+	n = strlen(slash);
+	while (n > 0 && slash[n - 1] == '/')
+		n--;
+	*key = strndup(slash, n);
+	if (!*bucket || !*key) {
+		free(*bucket);
+		free(*key);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int lyb_store_resolve(const char *url, struct lyb_store **store, char **key)
+{
+	char scheme[16], id[512], *bucket = NULL, *k = NULL;
+	struct lyb_store *s;
+	int rc;
+
+	rc = parse_url(url, scheme, sizeof(scheme), &bucket, &k);
+	if (rc)
+		return rc;
+	rc = -EINVAL;
+	if (strcmp(scheme, "file") == 0) {
+		/* file:///abs/dir: the authority must be empty */
+		if (bucket[0] != '\0')
+			goto out_free;
+	} else if (strcmp(scheme, "gs") == 0) {
+		if (bucket[0] == '\0' || strlen(bucket) > 222)
+			goto out_free;
+	} else {
+		rc = -ENOTSUP;
+		goto out_free;
+	}
+	if (k[0] != '\0' && !lyb_store_key_valid(k))
+		goto out_free;
+	snprintf(id, sizeof(id), "%s:%s", scheme, bucket);
+
+	pthread_mutex_lock(&registry_lock);
+	for (s = registry; s; s = s->next) {
+		if (strcmp(s->id, id) == 0) {
+			atomic_fetch_add(&s->refs, 1);
+			break;
+		}
+	}
+	if (!s) {
+		rc = scheme[0] == 'f' ? lyb_store_file_new(bucket, &s)
+				      : lyb_store_gcs_new(bucket, &s);
+		if (rc == 0) {
+			s->id = strdup(id);
+			if (!s->id) {
+				s->ops->destroy(s);
+				rc = -ENOMEM;
+			} else {
+				atomic_init(&s->refs, 1);
+				s->next = registry;
+				registry = s;
+			}
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
+	if (!s) {
+		if (rc == -ENOTSUP)
+			lyb_log(LYB_LOG_ERR,
+				"%s: the %s:// store is not available", url,
+				scheme);
+		goto out_free;
+	}
+	*store = s;
+	*key = k;
+	k = NULL;
+	rc = 0;
+out_free:
+	free(bucket);
+	free(k);
+	return rc;
+}
+
+struct lyb_store *lyb_store_ref(struct lyb_store *s)
+{
+	atomic_fetch_add(&s->refs, 1);
+	return s;
+}
+
+void lyb_store_unref(struct lyb_store *s)
+{
+	struct lyb_store **pp;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&registry_lock);
+	if (atomic_fetch_sub(&s->refs, 1) != 1) {
+		pthread_mutex_unlock(&registry_lock);
+		return;
+	}
+	for (pp = &registry; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
+	free(s->id);
+	s->ops->destroy(s);
+}
+
+const char *lyb_store_scheme(const struct lyb_store *s)
+{
+	return s->ops->scheme;
+}
+
+int lyb_store_stat(struct lyb_store *s, const char *key,
+		   struct lyb_object_info *info)
+{
+	if (!lyb_store_key_valid(key))
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	return s->ops->stat(s, key, info);
+}
+
+int lyb_store_list(struct lyb_store *s, const char *prefix,
+		   lyb_store_list_cb cb, void *arg)
+{
+	if (prefix[0] != '\0' && !lyb_store_key_valid(prefix))
+		return -EINVAL;
+	return s->ops->list(s, prefix, cb, arg);
+}
+
+int lyb_store_get(struct lyb_store *s, const char *key, size_t max, char **data,
+		  size_t *len, int64_t *generation)
+{
+	int64_t gen;
+
+	if (!lyb_store_key_valid(key))
+		return -EINVAL;
+	return s->ops->get(s, key, max, data, len,
+			   generation ? generation : &gen);
+}
+
+int lyb_store_put(struct lyb_store *s, const char *key, const void *data,
+		  size_t len, int64_t if_generation, int64_t *new_generation)
+{
+	int64_t gen;
+
+	if (!lyb_store_key_valid(key) || if_generation < -1)
+		return -EINVAL;
+	return s->ops->put(s, key, data, len, if_generation,
+			   new_generation ? new_generation : &gen);
+}
+
+int lyb_reader_open(struct lyb_store *s, const char *key, int64_t generation,
+		    uint64_t size, struct lyb_reader **out)
+{
+	int rc;
+
+	if (!lyb_store_key_valid(key))
+		return -EINVAL;
+	rc = s->ops->reader_open(s, key, generation, size, out);
+	if (rc == 0)
+		(*out)->store = lyb_store_ref(s);
+	return rc;
+}
+
+int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
+		     size_t *got)
+{
+	*got = 0;
+	if (len == 0)
+		return 0;
+	return r->store->ops->reader_pread(r, buf, len, off, got);
+}
+
+void lyb_reader_close(struct lyb_reader *r)
+{
+	struct lyb_store *s;
+
+	if (!r)
+		return;
+	s = r->store;
+	s->ops->reader_close(r);
+	lyb_store_unref(s);
+}
+
+int lyb_reader_read_fn(void *reader, uint64_t off, void *buf, size_t len,
+		       size_t *got)
+{
+	return lyb_reader_pread(reader, buf, len, off, got);
+}

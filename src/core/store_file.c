@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * store_file.c - the file:// object store: keys are absolute paths
+ * without their leading '/'.
+ *
+ * Generations are modification times in nanoseconds. Writes (catalog
+ * documents) take an flock(2) on ".lyb-lock" in the object's directory,
+ * check the precondition, write a temporary file, fsync it, stamp it with
+ * a modification time strictly greater than the old one, and rename(2) it
+ * into place: readers see the old or the new document, never a mix, and
+ * two writers never both succeed against the same generation.
+ *
+ * Names starting with ".lyb-" are our own lock and temporary files and
+ * are never listed. Thread safety: no shared mutable state besides the
+ * kernel's; file descriptors are per reader.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lyb/buf.h"
+#include "lyb/log.h"
+#include "store_impl.h"
+
+#define LIST_MAX_KEYS 10000000
+
+struct file_reader {
+	struct lyb_reader base;
+	int fd;
+};
+
+static int64_t mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* "/" + key, the path of an object. */
+static char *key_path(const char *key)
+{
+	size_t n = strlen(key);
+	char *p = malloc(n + 2);
+
+	if (!p)
+		return NULL;
+	p[0] = '/';
+	memcpy(p + 1, key, n + 1);
+	return p;
+}
+
+static void fill_info(struct lyb_object_info *info, const struct stat *st)
+{
+	info->size = (uint64_t)st->st_size;
+	info->generation = mtime_ns(st);
+	info->mtime = st->st_mtim.tv_sec;
+	info->crc32c[0] = '\0';
+	info->md5[0] = '\0';
+}
+
+static int file_stat(struct lyb_store *s, const char *key,
+		     struct lyb_object_info *info)
+{
+	struct stat st;
+	char *path = key_path(key);
+	int rc = 0;
+
+	if (!path)
+		return -ENOMEM;
+	if (stat(path, &st) != 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = -ENOENT;
+	else
+		fill_info(info, &st);
+	free(path);
+	return rc;
+}
+
+struct key_list {
+	char **keys;
+	size_t n, cap;
+};
+
+static int key_list_add(struct key_list *l, char *key)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **k;
+
+		if (cap > LIST_MAX_KEYS)
+			return -E2BIG;
+		k = realloc(l->keys, cap * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		l->keys = k;
+		l->cap = cap;
+	}
+	l->keys[l->n++] = key;
+	return 0;
+}
+
+/* Collects the keys of regular files under directory @key, recursively. */
+static int collect(const char *key, struct key_list *l, int depth)
+{
+	char *path = key_path(key);
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if (!path)
+		return -ENOMEM;
+	if (depth > 64) {
+		rc = -ELOOP;
+		goto out_path;
+	}
+	d = opendir(path);
+	if (!d) {
+		rc = -errno;
+		goto out_path;
+	}
+	while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
+		struct stat st;
+		char *child;
+
+		if (de->d_name[0] == '.' &&
+		    (de->d_name[1] == '\0' || strcmp(de->d_name, "..") == 0 ||
+		     strncmp(de->d_name, ".lyb-", 5) == 0))
+			continue;
+		child = lyb_store_key_join(key, de->d_name);
+		if (!child) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (!lyb_store_key_valid(child) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+			free(child);
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			rc = collect(child, l, depth + 1);
+			free(child);
+		} else if (S_ISREG(st.st_mode) ||
+			   (S_ISLNK(st.st_mode) &&
+			    fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+			    S_ISREG(st.st_mode))) {
+			rc = key_list_add(l, child);
+			if (rc)
+				free(child);
+		} else {
+			free(child);
+		}
+	}
+	if (rc == 0 && errno != 0)
+		rc = -errno;
+	closedir(d);
+out_path:
+	free(path);
+	return rc;
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int file_list(struct lyb_store *s, const char *prefix,
+		     lyb_store_list_cb cb, void *arg)
+{
+	struct key_list l = {0};
+	size_t i;
+	int rc;
+
+	rc = collect(prefix, &l, 0);
+	if (rc)
+		goto out_free;
+	qsort(l.keys, l.n, sizeof(*l.keys), cmp_keys);
+	for (i = 0; i < l.n && rc == 0; i++) {
+		struct lyb_object_info info = {.key = l.keys[i]};
+
+		rc = file_stat(s, l.keys[i], &info);
+		if (rc == -ENOENT) { /* removed while we listed */
+			rc = 0;
+			continue;
+		}
+		if (rc == 0)
+			rc = cb(arg, &info);
+	}
+out_free:
+	for (i = 0; i < l.n; i++)
+		free(l.keys[i]);
+	free(l.keys);
+	return rc;
+}
+
+static int read_all(int fd, void *buf, size_t len, uint64_t off, size_t *got)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done,
+				  (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	*got = done;
+	return 0;
+}
+
+static int file_get(struct lyb_store *s, const char *key, size_t max,
+		    char **data, size_t *len, int64_t *generation)
+{
+	char *path = key_path(key), *buf = NULL;
+	struct stat st;
+	size_t got;
+	int fd, rc;
+
+	if (!path)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		goto out_path;
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -ENOENT;
+		goto out_close;
+	}
+	if ((uint64_t)st.st_size > max) {
+		rc = -EFBIG;
+		goto out_close;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		rc = -ENOMEM;
+		goto out_close;
+	}
+	rc = read_all(fd, buf, (size_t)st.st_size, 0, &got);
+	if (rc == 0 && got != (size_t)st.st_size)
+		rc = -EIO; /* shrank under us: writers rename, so not ours */
+	if (rc) {
+		free(buf);
+		goto out_close;
+	}
+	buf[got] = '\0';
+	*data = buf;
+	*len = got;
+	*generation = mtime_ns(&st);
+out_close:
+	close(fd);
+out_path:
+	free(path);
+	return rc;
+}
+
+/* mkdir -p for the parent directories of @path. */
+static int make_parents(char *path)
+{
+	char *p;
+
+	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+			int rc = -errno;
+
+			*p = '/';
+			return rc;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+static int write_full(int fd, const void *data, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, (const char *)data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static int file_put(struct lyb_store *s, const char *key, const void *data,
+		    size_t len, int64_t if_generation, int64_t *new_generation)
+{
+	char *path = key_path(key), *slash, dir[4096], tmp[4200], lock[4200];
+	struct timespec now, times[2];
+	struct stat st;
+	int64_t cur = 0, gen;
+	int lfd = -1, fd = -1, dfd = -1, rc;
+
+	if (!path)
+		return -ENOMEM;
+	rc = make_parents(path);
+	if (rc)
+		goto out_path;
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (dir[0] == '\0')
+		snprintf(dir, sizeof(dir), "/");
+	snprintf(lock, sizeof(lock), "%s/.lyb-lock", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.lyb-tmp-XXXXXX", dir);
+
+	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lfd < 0) {
+		rc = -errno;
+		goto out_path;
+	}
+	while (flock(lfd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			rc = -errno;
+			goto out_lock;
+		}
+	}
+	if (stat(path, &st) == 0)
+		cur = mtime_ns(&st);
+	else if (errno != ENOENT) {
+		rc = -errno;
+		goto out_lock;
+	}
+	if (if_generation >= 0 && if_generation != cur) {
+		rc = -EAGAIN;
+		goto out_lock;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = -errno;
+		goto out_lock;
+	}
+	rc = write_full(fd, data, len);
+	if (rc == 0 && fchmod(fd, 0644) != 0)
+		rc = -errno;
+	/* the new generation is strictly greater than the one replaced */
+	clock_gettime(CLOCK_REALTIME, &now);
+	gen = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	if (gen <= cur)
+		gen = cur + 1;
+	times[0].tv_sec = times[1].tv_sec = gen / 1000000000;
+	times[0].tv_nsec = times[1].tv_nsec = gen % 1000000000;
+	if (rc == 0 && futimens(fd, times) != 0)
+		rc = -errno;
+	if (rc == 0 && fsync(fd) != 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc) {
+		unlink(tmp);
+		goto out_fd;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	*new_generation = gen;
+out_fd:
+	close(fd);
+out_lock:
+	close(lfd); /* releases the flock */
+out_path:
+	free(path);
+	return rc;
+}
+
+static int file_reader_open(struct lyb_store *s, const char *key,
+			    int64_t generation, uint64_t size,
+			    struct lyb_reader **out)
+{
+	struct file_reader *r;
+	char *path = key_path(key);
+	struct stat st;
+	int rc = 0;
+
+	if (!path)
+		return -ENOMEM;
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		rc = -ENOMEM;
+		goto out_path;
+	}
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		rc = -errno;
+		goto out_free;
+	}
+	if (fstat(r->fd, &st) != 0) {
+		rc = -errno;
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -ENOENT;
+		goto out_close;
+	}
+	if ((uint64_t)st.st_size != size ||
+	    (generation > 0 && mtime_ns(&st) != generation)) {
+		lyb_log(LYB_LOG_ERR,
+			"%s: changed since it was published (size %lld, "
+			"catalog says %llu)",
+			path, (long long)st.st_size, (unsigned long long)size);
+		rc = -EIO;
+		goto out_close;
+	}
+	*out = &r->base;
+	goto out_path;
+out_close:
+	close(r->fd);
+out_free:
+	free(r);
+out_path:
+	free(path);
+	return rc;
+}
+
+static int file_reader_pread(struct lyb_reader *base, void *buf, size_t len,
+			     uint64_t off, size_t *got)
+{
+	struct file_reader *r = (struct file_reader *)base;
+
+	return read_all(r->fd, buf, len, off, got);
+}
+
+static void file_reader_close(struct lyb_reader *base)
+{
+	struct file_reader *r = (struct file_reader *)base;
+
+	close(r->fd);
+	free(r);
+}
+
+static void file_destroy(struct lyb_store *s)
+{
+	free(s);
+}
+
+static const struct lyb_store_ops file_ops = {
+	.scheme = "file",
+	.stat = file_stat,
+	.list = file_list,
+	.get = file_get,
+	.put = file_put,
+	.reader_open = file_reader_open,
+	.reader_pread = file_reader_pread,
+	.reader_close = file_reader_close,
+	.destroy = file_destroy,
+};
+
+int lyb_store_file_new(const char *bucket, struct lyb_store **out)
+{
+	struct lyb_store *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->ops = &file_ops;
+	*out = s;
+	return 0;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store_impl.h - what a store backend implements (private to lyb_core).
+ *
+ * store.c owns the registry, refcounts and argument checks; a backend
+ * fills a struct lyb_store_ops and embeds struct lyb_store as the first
+ * member of its own state. Backends: store_file.c (file://) and
+ * store_gcs.c (gs://). Keys reaching a backend are already validated.
+ */
+#ifndef LYB_STORE_IMPL_H
+#define LYB_STORE_IMPL_H
+
+#include <stdatomic.h>
+#include "lyb/store.h"
+
+struct lyb_store_ops {
+	const char *scheme;
+	int (*stat)(struct lyb_store *s, const char *key,
+		    struct lyb_object_info *info);
+	int (*list)(struct lyb_store *s, const char *prefix,
+		    lyb_store_list_cb cb, void *arg);
+	int (*get)(struct lyb_store *s, const char *key, size_t max,
+		   char **data, size_t *len, int64_t *generation);
+	int (*put)(struct lyb_store *s, const char *key, const void *data,
+		   size_t len, int64_t if_generation, int64_t *new_generation);
+	int (*reader_open)(struct lyb_store *s, const char *key,
+			   int64_t generation, uint64_t size,
+			   struct lyb_reader **out);
+	int (*reader_pread)(struct lyb_reader *r, void *buf, size_t len,
+			    uint64_t off, size_t *got);
+	void (*reader_close)(struct lyb_reader *r);
+	void (*destroy)(struct lyb_store *s);
+};
+
+struct lyb_store {
+	const struct lyb_store_ops *ops;
+	atomic_int refs;
+	char *id;		/* registry key: "file:" or "gs:BUCKET" */
+	struct lyb_store *next; /* registry list, under the registry lock */
+};
+
+/* A backend's reader embeds this as its first member. */
+struct lyb_reader {
+	struct lyb_store *store; /* holds a reference */
+};
+
+/* Backend constructors: @bucket is "" for file://. */
+int lyb_store_file_new(const char *bucket, struct lyb_store **out);
+int lyb_store_gcs_new(const char *bucket, struct lyb_store **out);
+
+#endif

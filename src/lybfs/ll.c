@@ -1,0 +1,799 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * ll.c - the FUSE low-level operations: maps kernel requests onto the
+ * tree of fs.h over the current catalog snapshot.
+ *
+ * Inodes: one node per path the kernel has looked up, found by inode
+ * number or by path. A node's nlookup equals the kernel's lookup count
+ * (lookup ++, forget -= n) and the node is freed when it reaches zero, as
+ * in libfuse's passthrough_ll; inode numbers are never reused. Nodes hold
+ * only their path, never pointers into a snapshot: every request resolves
+ * the path against the snapshot current at that moment.
+ *
+ * Locking: node_lock protects both hash tables and every nlookup. It is
+ * never held across catalog or store I/O, nor while talking to the
+ * kernel. A node's path is immutable and the node lives at least as long
+ * as a request on it (the kernel holds the inode meanwhile), so requests
+ * read it unlocked.
+ *
+ * Everything that would write answers EROFS.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+
+#include "lyb/fs.h"
+#include "lyb/log.h"
+#include "lyb/store.h"
+#include "lybfs.h"
+
+#define NBUCKETS 65536u
+#define UNKNOWN_INO 0xffffffffu /* d_ino when readdir does not know it */
+
+struct node {
+	uint64_t ino;
+	uint64_t nlookup;	/* under node_lock */
+	struct node *next_ino;	/* under node_lock */
+	struct node *next_path; /* under node_lock */
+	char path[];		/* immutable */
+};
+
+static pthread_mutex_t node_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct node **by_ino, **by_path;	     /* under node_lock */
+static uint64_t next_ino = FUSE_ROOT_ID + 1; /* under node_lock */
+static struct node *root;
+
+/* An open directory: its listing, taken at opendir. */
+struct dir_handle {
+	size_t n;
+	char **names;
+	mode_t *modes;
+};
+
+/* An open file: a store reader, or a generated file's bytes. */
+struct open_file {
+	struct lyb_reader *reader;
+	uint64_t size;
+	char *data;
+};
+
+static struct lybfs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+int lybfs_nodes_init(void)
+{
+	by_ino = calloc(NBUCKETS, sizeof(*by_ino));
+	by_path = calloc(NBUCKETS, sizeof(*by_path));
+	root = calloc(1, sizeof(*root) + 1);
+	if (!by_ino || !by_path || !root)
+		return -ENOMEM;
+	root->ino = FUSE_ROOT_ID;
+	root->nlookup = 1; /* the root is never forgotten */
+	by_ino[root->ino % NBUCKETS] = root;
+	by_path[hash_str("") % NBUCKETS] = root;
+	return 0;
+}
+
+void lybfs_nodes_destroy(void)
+{
+	size_t i;
+
+	for (i = 0; by_ino && i < NBUCKETS; i++) {
+		struct node *n = by_ino[i], *next;
+
+		for (; n; n = next) {
+			next = n->next_ino;
+			free(n);
+		}
+	}
+	free(by_ino);
+	free(by_path);
+	by_ino = by_path = NULL;
+	root = NULL;
+}
+
+static struct node *node_get(fuse_ino_t ino)
+{
+	struct node *n;
+
+	pthread_mutex_lock(&node_lock);
+	for (n = by_ino[ino % NBUCKETS]; n && n->ino != ino; n = n->next_ino)
+		;
+	pthread_mutex_unlock(&node_lock);
+	return n;
+}
+
+/* Finds or creates the node for @path and counts one lookup. */
+static struct node *node_lookup(const char *path)
+{
+	uint64_t h = hash_str(path) % NBUCKETS;
+	size_t len = strlen(path);
+	struct node *n;
+
+	pthread_mutex_lock(&node_lock);
+	for (n = by_path[h]; n && strcmp(n->path, path); n = n->next_path)
+		;
+	if (!n) {
+		n = malloc(sizeof(*n) + len + 1);
+		if (!n)
+			goto out_unlock;
+		memcpy(n->path, path, len + 1);
+		n->ino = next_ino++;
+		n->nlookup = 0;
+		n->next_path = by_path[h];
+		by_path[h] = n;
+		n->next_ino = by_ino[n->ino % NBUCKETS];
+		by_ino[n->ino % NBUCKETS] = n;
+	}
+	n->nlookup++;
+out_unlock:
+	pthread_mutex_unlock(&node_lock);
+	return n;
+}
+
+static void node_forget(fuse_ino_t ino, uint64_t count)
+{
+	struct node **pp, *n;
+
+	pthread_mutex_lock(&node_lock);
+	for (pp = &by_ino[ino % NBUCKETS]; *pp && (*pp)->ino != ino;
+	     pp = &(*pp)->next_ino)
+		;
+	n = *pp;
+	if (!n || n == root)
+		goto out_unlock;
+	if (n->nlookup > count) {
+		n->nlookup -= count;
+		goto out_unlock;
+	}
+	*pp = n->next_ino;
+	for (pp = &by_path[hash_str(n->path) % NBUCKETS]; *pp != n;
+	     pp = &(*pp)->next_path)
+		;
+	*pp = n->next_path;
+	free(n);
+out_unlock:
+	pthread_mutex_unlock(&node_lock);
+}
+
+void lybfs_nodes_invalidate(struct fuse_session *se)
+{
+	uint64_t *inos = NULL;
+	size_t n = 0, cap = 0, i;
+	struct node *nd;
+
+	pthread_mutex_lock(&node_lock);
+	for (i = 0; i < NBUCKETS; i++) {
+		for (nd = by_ino[i]; nd; nd = nd->next_ino) {
+			/* depth < 3 (root, DataSet, date, their latest and
+			 * .lyb) is what changes; version trees never do */
+			const char *p = nd->path;
+			int depth = *p ? 1 : 0;
+
+			for (; *p; p++)
+				depth += *p == '/';
+			if (depth > 3)
+				continue;
+			if (n == cap) {
+				uint64_t *x;
+
+				cap = cap ? cap * 2 : 256;
+				x = realloc(inos, cap * sizeof(*x));
+				if (!x)
+					break;
+				inos = x;
+			}
+			inos[n++] = nd->ino;
+		}
+	}
+	pthread_mutex_unlock(&node_lock);
+	for (i = 0; i < n; i++)
+		fuse_lowlevel_notify_inval_inode(se, inos[i], 0, 0);
+	free(inos);
+}
+
+/* --- helpers --- */
+
+static char *child_path(const struct node *parent, const char *name)
+{
+	return lyb_store_key_join(parent->path, name);
+}
+
+static void fill_stat(const struct lybfs *fs, const struct lyb_fs_entry *e,
+		      fuse_ino_t ino, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_mode = e->mode;
+	st->st_nlink = S_ISDIR(e->mode) ? 2 : 1;
+	st->st_uid = fs->uid;
+	st->st_gid = fs->gid;
+	st->st_size = (off_t)e->size;
+	st->st_blksize = 1 << 20;
+	st->st_blocks = (blkcnt_t)((e->size + 511) / 512);
+	st->st_mtim.tv_sec = st->st_atim.tv_sec = st->st_ctim.tv_sec =
+		(time_t)e->mtime;
+}
+
+static double ttl_of(const struct lybfs *fs, const struct lyb_fs_entry *e)
+{
+	return e->immutable ? fs->cfg.ttl_immutable : fs->cfg.ttl;
+}
+
+/* Resolves @path; returns 0 with a snapshot reference in *@snap. */
+static int resolve(struct lybfs *fs, const char *path, struct lyb_snap **snap,
+		   struct lyb_fs_entry *e)
+{
+	int rc;
+
+	*snap = lyb_catalog_snap(fs->cat);
+	rc = lyb_fs_resolve(*snap, path, e);
+	if (rc) {
+		lyb_snap_unref(*snap);
+		*snap = NULL;
+	}
+	return rc;
+}
+
+/* --- requests --- */
+
+static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct lybfs *fs = fs_of(req);
+	struct fuse_entry_param ep = {0};
+	struct node *p = node_get(parent), *n;
+	struct lyb_fs_entry e;
+	struct lyb_snap *snap;
+	char *path;
+	int rc;
+
+	if (!p) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	path = child_path(p, name);
+	if (!path) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = resolve(fs, path, &snap, &e);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		goto out_path;
+	}
+	n = node_lookup(path);
+	if (!n) {
+		fuse_reply_err(req, ENOMEM);
+		goto out_snap;
+	}
+	ep.ino = n->ino;
+	ep.attr_timeout = ep.entry_timeout = ttl_of(fs, &e);
+	fill_stat(fs, &e, n->ino, &ep.attr);
+	if (fuse_reply_entry(req, &ep) != 0)
+		node_forget(n->ino, 1); /* the kernel never got it */
+out_snap:
+	lyb_snap_unref(snap);
+out_path:
+	free(path);
+}
+
+static void ll_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	node_forget(ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void ll_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		node_forget(forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct lybfs *fs = fs_of(req);
+	struct node *n = node_get(ino);
+	struct lyb_fs_entry e;
+	struct lyb_snap *snap;
+	struct stat st;
+	int rc;
+
+	if (!n) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	rc = resolve(fs, n->path, &snap, &e);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fill_stat(fs, &e, ino, &st);
+	fuse_reply_attr(req, &st, ttl_of(fs, &e));
+	lyb_snap_unref(snap);
+}
+
+static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct lybfs *fs = fs_of(req);
+	struct node *n = node_get(ino);
+	struct lyb_fs_entry e;
+	struct lyb_snap *snap;
+	int rc;
+
+	if (!n) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	rc = resolve(fs, n->path, &snap, &e);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	if (e.kind == LYB_FS_LATEST)
+		fuse_reply_readlink(req, e.link);
+	else
+		fuse_reply_err(req, EINVAL);
+	lyb_snap_unref(snap);
+}
+
+static void dir_handle_free(struct dir_handle *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->n; i++)
+		free(d->names[i]);
+	free(d->names);
+	free(d->modes);
+	free(d);
+}
+
+static int dir_add(void *arg, const char *name, mode_t mode)
+{
+	struct dir_handle *d = arg;
+	char **names;
+	mode_t *modes;
+
+	/* capacity: 16, then doubling */
+	if (d->n == 0 || (d->n >= 16 && (d->n & (d->n - 1)) == 0)) {
+		size_t cap = d->n ? d->n * 2 : 16;
+
+		names = realloc(d->names, cap * sizeof(*names));
+		if (!names)
+			return -ENOMEM;
+		d->names = names;
+		modes = realloc(d->modes, cap * sizeof(*modes));
+		if (!modes)
+			return -ENOMEM;
+		d->modes = modes;
+	}
+	d->names[d->n] = strdup(name);
+	if (!d->names[d->n])
+		return -ENOMEM;
+	d->modes[d->n++] = mode;
+	return 0;
+}
+
+static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct lybfs *fs = fs_of(req);
+	struct node *n = node_get(ino);
+	struct dir_handle *d;
+	struct lyb_fs_entry e;
+	struct lyb_snap *snap;
+	int rc;
+
+	if (!n) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	rc = resolve(fs, n->path, &snap, &e);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	d = calloc(1, sizeof(*d));
+	rc = !d ? -ENOMEM : !S_ISDIR(e.mode) ? -ENOTDIR : 0;
+	if (rc == 0)
+		rc = dir_add(d, ".", S_IFDIR);
+	if (rc == 0)
+		rc = dir_add(d, "..", S_IFDIR);
+	if (rc == 0)
+		rc = lyb_fs_readdir(snap, &e, dir_add, d);
+	lyb_snap_unref(snap);
+	if (rc) {
+		dir_handle_free(d);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->fh = (uintptr_t)d;
+	fi->cache_readdir = e.immutable;
+	fi->keep_cache = e.immutable;
+	if (fuse_reply_open(req, fi) != 0)
+		dir_handle_free(d);
+}
+
+static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct dir_handle *d = (struct dir_handle *)(uintptr_t)fi->fh;
+	char *buf = malloc(size);
+	size_t used = 0, i;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (i = (size_t)off; i < d->n; i++) {
+		struct stat st = {.st_ino = UNKNOWN_INO,
+				  .st_mode = d->modes[i]};
+		size_t len =
+			fuse_add_direntry(req, buf + used, size - used,
+					  d->names[i], &st, (off_t)(i + 1));
+
+		if (len > size - used)
+			break;
+		used += len;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void ll_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	dir_handle_free((struct dir_handle *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+/* Opens the store object behind @e for ranged reads. */
+static int open_object(const struct lyb_fs_entry *e, struct lyb_reader **r)
+{
+	struct lyb_store *store;
+	char *prefix, *key;
+	int rc;
+
+	rc = lyb_store_resolve(e->loc->url, &store, &prefix);
+	if (rc)
+		return rc;
+	key = lyb_store_key_join(prefix, e->obj->name);
+	rc = key ? lyb_reader_open(store, key, e->obj->generation, e->obj->size,
+				   r)
+		 : -ENOMEM;
+	if (rc)
+		lyb_log(LYB_LOG_ERR, "open %s/%s: %s", e->loc->url,
+			e->obj->name, strerror(-rc));
+	free(key);
+	free(prefix);
+	lyb_store_unref(store);
+	return rc;
+}
+
+static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct lybfs *fs = fs_of(req);
+	struct node *n = node_get(ino);
+	struct open_file *fh;
+	struct lyb_fs_entry e;
+	struct lyb_snap *snap;
+	size_t len;
+	int rc;
+
+	if (!n) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	rc = resolve(fs, n->path, &snap, &e);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fh = calloc(1, sizeof(*fh));
+	if (!fh) {
+		rc = -ENOMEM;
+	} else if (e.kind == LYB_FS_OBJECT) {
+		fh->size = e.size;
+		rc = open_object(&e, &fh->reader);
+		/* the store's reason is logged; the reader gets EIO, except
+		 * for a denial, which is the store's to say */
+		if (rc && rc != -EACCES && rc != -ENOMEM)
+			rc = -EIO;
+	} else if (e.kind == LYB_FS_INFO) {
+		rc = lyb_fs_content(snap, &e, &fh->data, &len);
+		fh->size = len;
+	} else {
+		rc = S_ISDIR(e.mode) ? -EISDIR : -EINVAL;
+	}
+	lyb_snap_unref(snap);
+	if (rc) {
+		free(fh);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->fh = (uintptr_t)fh;
+	fi->keep_cache = e.immutable;
+	/* a DataSet card may change size: never cut it at a stale st_size */
+	fi->direct_io = !e.immutable;
+	if (fuse_reply_open(req, fi) != 0) {
+		lyb_reader_close(fh->reader);
+		free(fh->data);
+		free(fh);
+	}
+}
+
+static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct open_file *fh = (struct open_file *)(uintptr_t)fi->fh;
+	size_t got = 0;
+	char *buf;
+	int rc;
+
+	if (off < 0 || (uint64_t)off >= fh->size) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (size > fh->size - (uint64_t)off)
+		size = (size_t)(fh->size - (uint64_t)off);
+	if (fh->data) {
+		fuse_reply_buf(req, fh->data + off, size);
+		return;
+	}
+	buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = lyb_reader_pread(fh->reader, buf, size, (uint64_t)off, &got);
+	if (rc == 0 && got != size) {
+		/* the catalog promised more bytes than the store has */
+		lyb_log(LYB_LOG_ERR, "read of inode %llu: short read at %lld",
+			(unsigned long long)ino, (long long)off);
+		rc = -EIO;
+	}
+	if (rc)
+		fuse_reply_err(req, rc == -EACCES ? EACCES : EIO);
+	else
+		fuse_reply_buf(req, buf, got);
+	free(buf);
+}
+
+static void ll_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct open_file *fh = (struct open_file *)(uintptr_t)fi->fh;
+
+	lyb_reader_close(fh->reader);
+	free(fh->data);
+	free(fh);
+	fuse_reply_err(req, 0);
+}
+
+static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv = {
+		.f_bsize = 1 << 20,
+		.f_frsize = 1 << 20,
+		.f_namemax = 255,
+		.f_flag = ST_RDONLY,
+	};
+
+	fuse_reply_statfs(req, &sv);
+}
+
+static void ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	fuse_reply_err(req, (mask & W_OK) ? EROFS : 0);
+}
+
+struct xattr_ctx {
+	const char *want; /* NULL: list them all */
+	char *buf;	  /* the reply being built */
+	size_t len, cap;
+	int found;
+};
+
+static int xattr_collect(void *arg, const char *name, const char *value)
+{
+	struct xattr_ctx *x = arg;
+	const char *add = x->want ? value : name;
+	size_t n = strlen(add) + (x->want ? 0 : 1);
+
+	if (x->want && strcmp(x->want, name) != 0)
+		return 0;
+	x->found = 1;
+	if (x->len + n > x->cap) {
+		size_t cap = (x->len + n) * 2;
+		char *b = realloc(x->buf, cap);
+
+		if (!b)
+			return -ENOMEM;
+		x->buf = b;
+		x->cap = cap;
+	}
+	memcpy(x->buf + x->len, add, n); /* list entries keep their NUL */
+	x->len += n;
+	return x->want ? 1 : 0;
+}
+
+static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *want,
+			size_t size)
+{
+	struct lybfs *fs = fs_of(req);
+	struct node *n = node_get(ino);
+	struct xattr_ctx x = {.want = want};
+	struct lyb_fs_entry e;
+	struct lyb_snap *snap;
+	int rc;
+
+	if (!n) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	rc = resolve(fs, n->path, &snap, &e);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	rc = lyb_fs_xattrs(&e, xattr_collect, &x);
+	lyb_snap_unref(snap);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else if (want && !x.found)
+		fuse_reply_err(req, ENODATA);
+	else if (size == 0)
+		fuse_reply_xattr(req, x.len);
+	else if (x.len > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, x.buf, x.len);
+	free(x.buf);
+}
+
+static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	reply_xattr(req, ino, name, size);
+}
+
+static void ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	reply_xattr(req, ino, NULL, size);
+}
+
+/* --- every write answers EROFS --- */
+
+static void erofs(fuse_req_t req)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	erofs(req);
+}
+
+static void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	erofs(req);
+}
+
+static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	erofs(req);
+}
+
+static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	erofs(req);
+}
+
+static void ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name)
+{
+	erofs(req);
+}
+
+static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	erofs(req);
+}
+
+static void ll_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	erofs(req);
+}
+
+static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	erofs(req);
+}
+
+static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	erofs(req);
+}
+
+static void ll_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	erofs(req);
+}
+
+static void ll_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	erofs(req);
+}
+
+static void ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+			 off_t length, struct fuse_file_info *fi)
+{
+	erofs(req);
+}
+
+const struct fuse_lowlevel_ops lybfs_ll_ops = {
+	.lookup = ll_lookup,
+	.forget = ll_forget,
+	.forget_multi = ll_forget_multi,
+	.getattr = ll_getattr,
+	.readlink = ll_readlink,
+	.opendir = ll_opendir,
+	.readdir = ll_readdir,
+	.releasedir = ll_releasedir,
+	.open = ll_open,
+	.read = ll_read,
+	.release = ll_release,
+	.statfs = ll_statfs,
+	.access = ll_access,
+	.getxattr = ll_getxattr,
+	.listxattr = ll_listxattr,
+	.setattr = ll_setattr,
+	.mknod = ll_mknod,
+	.mkdir = ll_mkdir,
+	.unlink = ll_unlink,
+	.rmdir = ll_unlink,
+	.symlink = ll_symlink,
+	.rename = ll_rename,
+	.link = ll_link,
+	.write = ll_write,
+	.create = ll_create,
+	.setxattr = ll_setxattr,
+	.removexattr = ll_removexattr,
+	.fallocate = ll_fallocate,
+};

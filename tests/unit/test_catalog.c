@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * test_catalog.c - the catalog: names, documents (every file under
+ * tests/data/catalog/valid must load and round-trip; every one under
+ * invalid/ must be rejected with the message in its .err file), and a
+ * file:// catalog under concurrent publishers.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "catalog_impl.h"
+#include "check.h"
+#include "lyb/catalog.h"
+#include "lyb/log.h"
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf)
+		buf[n] = '\0';
+	*len = (size_t)n;
+	fclose(f);
+	return buf;
+}
+
+static void test_names(void)
+{
+	CHECK(lyb_name_valid("artist-metadata.DominantGenres"));
+	CHECK(lyb_name_valid("a.B"));
+	CHECK(lyb_name_valid("a_1.b-2"));
+	CHECK(!lyb_name_valid("nodot"));
+	CHECK(!lyb_name_valid(".lyb"));
+	CHECK(!lyb_name_valid("a."));
+	CHECK(!lyb_name_valid("a.b.c"));
+	CHECK(!lyb_name_valid(".."));
+	CHECK(!lyb_name_valid("a/b.c"));
+	CHECK(!lyb_name_valid("a b.c"));
+	CHECK(!lyb_name_valid("a.b\n"));
+	CHECK(!lyb_name_valid(""));
+
+	CHECK(lyb_date_valid("2020-09-03"));
+	CHECK(lyb_date_valid("2020-02-29"));
+	CHECK(lyb_date_valid("2000-02-29"));
+	CHECK(!lyb_date_valid("1900-02-29"));
+	CHECK(!lyb_date_valid("2021-02-29"));
+	CHECK(!lyb_date_valid("2020-02-30"));
+	CHECK(!lyb_date_valid("2020-13-01"));
+	CHECK(!lyb_date_valid("2020-00-10"));
+	CHECK(!lyb_date_valid("2020-9-3"));
+	CHECK(!lyb_date_valid("2020-09-03x"));
+
+	CHECK(lyb_id_valid("912ec8"));
+	CHECK(!lyb_id_valid("912ec"));
+	CHECK(!lyb_id_valid("912EC8"));
+	CHECK(!lyb_id_valid("912ecg"));
+
+	CHECK(lyb_principal_valid("user:alice@thecompany.com"));
+	CHECK(lyb_principal_valid("group:artist-metadata"));
+	CHECK(lyb_principal_valid("domain:thecompany.com"));
+	CHECK(!lyb_principal_valid("user:alice"));
+	CHECK(!lyb_principal_valid("user:@x.com"));
+	CHECK(!lyb_principal_valid("group:"));
+	CHECK(!lyb_principal_valid("team:x"));
+	CHECK(!lyb_principal_valid("group:a b"));
+}
+
+static void test_valid_documents(const char *dir)
+{
+	struct lyb_dataset *ds, *again;
+	const struct lyb_version *v;
+	const struct lyb_date *d;
+	char path[4096], err[512], *text, *out, *out2;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/catalog/valid/full.json", dir);
+	text = slurp(path, &len);
+	CHECK(text != NULL);
+	CHECK_RC(lyb_dataset_parse(text, len, &ds, err, sizeof(err)), 0);
+	free(text);
+	CHECK_STR(ds->name, "artist-metadata.DominantGenres");
+	CHECK_STR(ds->owner, "group:artist-metadata");
+	CHECK_STR(ds->slo_deadline, "08:00");
+	CHECK(ds->nreaders == 3 && ds->nupstream == 1);
+	CHECK(ds->nversions == 3 && ds->ndates == 2);
+	/* versions sort by date, then publish time */
+	CHECK_STR(ds->versions[0].id, "912ec8");
+	CHECK_STR(ds->versions[1].id, "a1b2c3");
+	d = lyb_dataset_find_date(ds, "2020-09-03");
+	CHECK(d && d->count == 2);
+	CHECK_STR(d->latest->id, "922d6e");
+	CHECK(lyb_dataset_latest_date(ds) == d);
+	CHECK(lyb_dataset_find_date(ds, "2020-09-02") == NULL);
+	v = lyb_dataset_find_version(ds, "2020-09-03", "922d6e");
+	CHECK(v && v->rows == 10 && v->nlocations == 2);
+	CHECK(lyb_dataset_find_version(ds, "2020-09-01", "922d6e") == NULL);
+	CHECK(lyb_dataset_find_version(ds, NULL, "912ec8") != NULL);
+	/* manifests sort by name */
+	CHECK_STR(lyb_version_location(v, LYB_LOC_GS)->objects[0].name,
+		  "part-0.avro");
+	CHECK(lyb_location_find(lyb_version_location(v, LYB_LOC_GS),
+				"part-1.avro")
+		      ->generation == 7);
+	CHECK_STR(lyb_version_location(v, LYB_LOC_SNOW)->table,
+		  "snow://artist-metadata/dominant_genres/922d6e");
+
+	/* format -> parse -> format is stable, unknown fields survive */
+	CHECK_RC(lyb_dataset_format(ds, &out), 0);
+	CHECK(strstr(out, "\"x-future-field\"") != NULL);
+	CHECK_RC(lyb_dataset_parse(out, strlen(out), &again, err, sizeof(err)),
+		 0);
+	CHECK_RC(lyb_dataset_format(again, &out2), 0);
+	CHECK_STR(out, out2);
+	free(out);
+	free(out2);
+
+	CHECK_RC(lyb_dataset_card(NULL, ds, &out), 0);
+	CHECK(strstr(out, "\"uri\": \"lyb://artist-metadata.DominantGenres\""));
+	CHECK(strstr(out, "\"version\": \"922d6e\""));
+	free(out);
+	CHECK_RC(lyb_version_record(ds, v, &out), 0);
+	CHECK(strstr(out, "lyb://artist-metadata.DominantGenres/2020-09-03/"
+			  "922d6e"));
+	free(out);
+	lyb_dataset_unref(again);
+	lyb_dataset_unref(ds);
+
+	snprintf(path, sizeof(path), "%s/catalog/valid/minimal.json", dir);
+	text = slurp(path, &len);
+	CHECK_RC(lyb_dataset_parse(text, len, &ds, err, sizeof(err)), 0);
+	CHECK(ds->nversions == 0 && lyb_dataset_latest_date(ds) == NULL);
+	free(text);
+	lyb_dataset_unref(ds);
+}
+
+static void test_invalid_documents(const char *dir)
+{
+	char path[4096], err[512];
+	struct lyb_dataset *ds = NULL;
+	struct dirent *de;
+	int cases = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/catalog/invalid", dir);
+	d = opendir(path);
+	CHECK(d != NULL);
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name), len, elen;
+		char *text, *want;
+
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json"))
+			continue;
+		snprintf(path, sizeof(path), "%s/catalog/invalid/%s", dir,
+			 de->d_name);
+		text = slurp(path, &len);
+		memcpy(path + strlen(path) - 4, "err", 4);
+		want = slurp(path, &elen);
+		CHECK(text && want);
+		err[0] = '\0';
+		if (lyb_dataset_parse(text, len, &ds, err, sizeof(err)) !=
+			    -EBADMSG ||
+		    !strstr(err, want)) {
+			fprintf(stderr, "%s: got \"%s\", want \"%s\"\n",
+				de->d_name, err, want);
+			CHECK(0);
+		}
+		cases++;
+		free(text);
+		free(want);
+	}
+	closedir(d);
+	CHECK(cases >= 30);
+	printf("invalid documents rejected: %d\n", cases);
+}
+
+/* A version of one gs object whose checksum makes its content unique. */
+static void make_version(struct lyb_version *v, const char *date, int n)
+{
+	static struct lyb_object obj;
+	static struct lyb_location loc;
+	static char name[32];
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->date, sizeof(v->date), "%s", date);
+	snprintf(name, sizeof(name), "part-%d.avro", n);
+	memset(&obj, 0, sizeof(obj));
+	obj.name = name;
+	obj.size = (uint64_t)n;
+	obj.rows = n;
+	snprintf(obj.crc32c, sizeof(obj.crc32c), "AAAAAA==");
+	loc.kind = LYB_LOC_GS;
+	loc.url = "file:///nonexistent/data";
+	loc.format = "avro";
+	loc.nobjects = 1;
+	loc.objects = &obj;
+	v->nlocations = 1;
+	v->locations = &loc;
+	v->rows = n;
+	v->bytes = (uint64_t)n;
+	v->producer = "user:test@example.com";
+}
+
+static void test_file_catalog(void)
+{
+	char root[] = "/tmp/lyb-test-catalog-XXXXXX", url[512], err[512];
+	char id[LYB_ID_MAX + 1], id2[LYB_ID_MAX + 1], cmd[600];
+	struct lyb_dataset spec = {0};
+	struct lyb_catalog *cat;
+	struct lyb_snap *snap;
+	struct lyb_dataset *ds;
+	struct lyb_version v;
+	int existed, changed, i, status;
+	const int writers = 8;
+
+	CHECK(mkdtemp(root) != NULL);
+	snprintf(url, sizeof(url), "file://%s", root);
+	CHECK_RC(lyb_catalog_open(url, 0, &cat), -ENOENT);
+	CHECK_RC(lyb_catalog_open(url, 1, &cat), 0);
+
+	spec.name = "ns.Data";
+	spec.owner = "group:team";
+	spec.created = 1600000000;
+	CHECK_RC(lyb_catalog_create(cat, &spec, err, sizeof(err)), 0);
+	CHECK_RC(lyb_catalog_create(cat, &spec, err, sizeof(err)), -EEXIST);
+
+	make_version(&v, "2020-09-03", 1);
+	CHECK_RC(lyb_catalog_publish(cat, "ns.Data", &v, id, &existed, err,
+				     sizeof(err)),
+		 0);
+	CHECK(!existed && strlen(id) == 6);
+	/* the same content again: the same id, no second version */
+	CHECK_RC(lyb_catalog_publish(cat, "ns.Data", &v, id2, &existed, err,
+				     sizeof(err)),
+		 0);
+	CHECK(existed);
+	CHECK_STR(id, id2);
+	CHECK_RC(lyb_catalog_publish(cat, "ns.Nope", &v, id2, &existed, err,
+				     sizeof(err)),
+		 -ENOENT);
+	CHECK(strstr(err, "no such DataSet"));
+	strcpy(v.date, "2020-02-30");
+	CHECK_RC(lyb_catalog_publish(cat, "ns.Data", &v, id2, &existed, err,
+				     sizeof(err)),
+		 -EINVAL);
+
+	/* concurrent publishers, each in its own process */
+	for (i = 0; i < writers; i++) {
+		if (fork() == 0) {
+			struct lyb_catalog *c;
+			char cid[LYB_ID_MAX + 1];
+			int ex;
+
+			make_version(&v, i % 2 ? "2020-09-04" : "2020-09-05",
+				     100 + i);
+			if (lyb_catalog_open(url, 0, &c) ||
+			    lyb_catalog_publish(c, "ns.Data", &v, cid, &ex, err,
+						sizeof(err)))
+				_exit(1);
+			lyb_catalog_close(c);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < writers; i++) {
+		CHECK(wait(&status) > 0);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	CHECK_RC(lyb_catalog_refresh(cat, &changed), 0);
+	CHECK(changed);
+	snap = lyb_catalog_snap(cat);
+	ds = lyb_snap_find(snap, "ns.Data");
+	CHECK(ds && ds->nversions == 1 + writers && ds->ndates == 3);
+	CHECK(lyb_dataset_find_version(ds, "2020-09-03", id) != NULL);
+	lyb_snap_unref(snap);
+
+	/* nothing changed: the same snapshot stays */
+	CHECK_RC(lyb_catalog_refresh(cat, &changed), 0);
+	CHECK(!changed);
+
+	/* a broken document keeps its last good form and hides nothing */
+	spec.name = "ns.Other";
+	CHECK_RC(lyb_catalog_create(cat, &spec, err, sizeof(err)), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "printf '{\"lybrary\": 1,' > %s/datasets/ns.Data.json", root);
+	CHECK(system(cmd) == 0);
+	CHECK_RC(lyb_catalog_refresh(cat, &changed), 0);
+	snap = lyb_catalog_snap(cat);
+	CHECK(snap->ndatasets == 2);
+	ds = lyb_snap_find(snap, "ns.Data");
+	CHECK(ds && ds->nversions == 1 + writers);
+	lyb_snap_unref(snap);
+	/* ...and a writer refuses to build on it */
+	make_version(&v, "2020-09-06", 7);
+	CHECK_RC(lyb_catalog_publish(cat, "ns.Data", &v, id2, &existed, err,
+				     sizeof(err)),
+		 -EBADMSG);
+
+	lyb_catalog_close(cat);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	CHECK(system(cmd) == 0);
+}
+
+int main(void)
+{
+	const char *dir = getenv("LYB_TEST_DATA");
+
+	if (!dir) {
+		fprintf(stderr, "LYB_TEST_DATA is not set\n");
+		return 1;
+	}
+	lyb_log_set_level(LYB_LOG_WARN);
+	test_names();
+	test_valid_documents(dir);
+	test_invalid_documents(dir);
+	test_file_catalog();
+	return check_failures ? 1 : 0;
+}
