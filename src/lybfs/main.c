@@ -261,7 +261,9 @@ int main(int argc, char *argv[])
 	} else {
 		loop = fuse_loop_cfg_create();
 		fuse_loop_cfg_set_clone_fd(loop, opts.clone_fd);
-		fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
+		/* libfuse 3.14 leaves max_threads unset unless given */
+		if (opts.max_threads > 0 && opts.max_threads <= 100000)
+			fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
 		fuse_loop_cfg_set_idle_threads(loop, opts.max_idle_threads);
 		rc = fuse_session_loop_mt(fs->se, loop);
 		fuse_loop_cfg_destroy(loop);

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs, with apt-get, whatever lybfs needs to build and test and this
+# machine lacks. Idempotent and quiet when nothing is missing.
+#   scripts/deps.sh            build + test dependencies
+#   scripts/deps.sh PKG...     also these packages
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config libfuse3-dev fuse3
+	libcurl4-openssl-dev libjansson-dev libavro-dev libssl-dev zlib1g-dev
+	python3-avro python3-snappy avro-bin attr jq util-linux procps
+	ca-certificates "$@")
+
+missing=()
+for p in "${pkgs[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || {
+		echo "deps.sh: need root (or sudo) to install: ${missing[*]}" >&2
+		exit 1
+	}
+	sudo=sudo
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

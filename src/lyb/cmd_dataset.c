@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * cmd_dataset.c - `lyb dataset create DATASET --owner group:TEAM ...`:
+ * builds a struct lyb_dataset from the options and creates it in the
+ * catalog (and the catalog itself when there is none yet).
+ *
+ * The schema file is checked with avro-c, which must accept it as an Avro
+ * schema, and stored as compact JSON. The SLO is "FREQUENCY HH:MM [UTC]"
+ * (also "FREQUENCY by HH:MM"); only UTC deadlines exist for now. Upstream
+ * DataSets must already exist in the catalog.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <avro.h>
+#include <jansson.h>
+
+#include "cli.h"
+
+#define SCHEMA_FILE_MAX (1u << 20)
+#define TEXT_MAX 4096 /* description, channel, pm */
+#define LIST_MAX 1024 /* readers, upstream */
+
+struct create_opts {
+	const char *owner, *description, *channel, *pm, *schema_file, *slo;
+	const char *format;
+	const char **readers;
+	size_t nreaders;
+	const char **upstream;
+	size_t nupstream;
+};
+
+static int list_add(const char ***list, size_t *n, const char *item,
+		    const char *opt)
+{
+	const char **l;
+
+	if (*n >= LIST_MAX) {
+		lyb_cli_fail(opt, "more than %d given", LIST_MAX);
+		return -E2BIG;
+	}
+	l = realloc(*list, (*n + 1) * sizeof(*l));
+	if (!l) {
+		lyb_cli_fail(opt, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	l[(*n)++] = item;
+	*list = l;
+	return 0;
+}
+
+/* Reads a schema file, checks it with avro-c, returns compact JSON. */
+static int schema_load(const char *path, char **out)
+{
+	char what[4200], *text = NULL;
+	avro_schema_t schema = NULL;
+	json_error_t jerr;
+	json_t *json = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = 0;
+
+	snprintf(what, sizeof(what), "reading schema %s", path);
+	f = fopen(path, "re");
+	if (!f) {
+		rc = -errno;
+		lyb_cli_fail(what, "%s", strerror(-rc));
+		return rc;
+	}
+	text = malloc(SCHEMA_FILE_MAX + 1);
+	if (!text) {
+		rc = -ENOMEM;
+		lyb_cli_fail(what, "%s", strerror(ENOMEM));
+		goto out_close;
+	}
+	len = fread(text, 1, SCHEMA_FILE_MAX + 1, f);
+	if (ferror(f)) {
+		rc = -EIO;
+		lyb_cli_fail(what, "%s", strerror(EIO));
+		goto out_close;
+	}
+	if (len > SCHEMA_FILE_MAX) {
+		rc = -EFBIG;
+		lyb_cli_fail(what, "larger than %u bytes", SCHEMA_FILE_MAX);
+		goto out_close;
+	}
+	text[len] = '\0';
+
+	snprintf(what, sizeof(what), "schema %s", path);
+	json = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+			  &jerr);
+	if (!json) {
+		rc = -EBADMSG;
+		lyb_cli_fail(what, "line %d column %d: %s", jerr.line,
+			     jerr.column, jerr.text);
+		goto out_close;
+	}
+	if (avro_schema_from_json_length(text, len, &schema) != 0) {
+		const char *why = avro_strerror();
+
+		rc = -EBADMSG;
+		lyb_cli_fail(what, "not a valid Avro schema: %s",
+			     why && why[0] ? why : "rejected by avro-c");
+		goto out_json;
+	}
+	avro_schema_decref(schema);
+	*out = json_dumps(json,
+			  JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	if (!*out) {
+		rc = -ENOMEM;
+		lyb_cli_fail(what, "%s", strerror(ENOMEM));
+	}
+out_json:
+	json_decref(json);
+out_close:
+	free(text);
+	fclose(f);
+	return rc;
+}
+
+static int hhmm_valid(const char *s)
+{
+	return strlen(s) == 5 && s[2] == ':' && s[0] >= '0' && s[0] <= '2' &&
+	       s[1] >= '0' && s[1] <= '9' && s[3] >= '0' && s[3] <= '5' &&
+	       s[4] >= '0' && s[4] <= '9' &&
+	       (s[0] - '0') * 10 + (s[1] - '0') < 24;
+}
+
+/* Splits @s at blanks into at most @max words; returns their number. */
+static size_t words_split(char *s, char **words, size_t max)
+{
+	size_t n = 0;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			*s++ = '\0';
+		if (!*s)
+			return n;
+		if (n == max)
+			return max + 1;
+		words[n++] = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+	}
+}
+
+/* "daily 08:00", "daily by 08:00", "daily 08:00 UTC" */
+static int slo_parse(const char *text, struct lyb_dataset *ds)
+{
+	char buf[128], *w[4], *deadline;
+	size_t n, i = 1;
+
+	if (strlen(text) >= sizeof(buf))
+		goto out_bad;
+	memcpy(buf, text, strlen(text) + 1);
+	n = words_split(buf, w, 4);
+	if (n < 2 || n > 4)
+		goto out_bad;
+	if (strcmp(w[0], "daily") && strcmp(w[0], "hourly") &&
+	    strcmp(w[0], "weekly")) {
+		lyb_cli_fail("--slo",
+			     "unknown frequency \"%s\" (daily, hourly "
+			     "or weekly)",
+			     w[0]);
+		return -EINVAL;
+	}
+	if (strcmp(w[i], "by") == 0)
+		i++;
+	if (i >= n || !hhmm_valid(w[i]))
+		goto out_bad;
+	deadline = w[i++];
+	if (i < n && strcmp(w[i], "UTC") != 0) {
+		lyb_cli_fail("--slo",
+			     "time zone \"%s\": only UTC is supported "
+			     "for now",
+			     w[i]);
+		return -EINVAL;
+	}
+	if (i < n)
+		i++;
+	if (i != n)
+		goto out_bad;
+	ds->slo_frequency = strdup(w[0]);
+	ds->slo_deadline = strdup(deadline);
+	ds->slo_timezone = strdup("UTC");
+	if (!ds->slo_frequency || !ds->slo_deadline || !ds->slo_timezone) {
+		lyb_cli_fail("--slo", "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	return 0;
+out_bad:
+	lyb_cli_fail("--slo",
+		     "\"%s\": expected FREQUENCY HH:MM [UTC], e.g. "
+		     "\"daily 08:00\"",
+		     text);
+	return -EINVAL;
+}
+
+static int dup_opt(char **dst, const char *src, const char *opt)
+{
+	if (!src)
+		return 0;
+	if (strlen(src) > TEXT_MAX) {
+		lyb_cli_fail(opt, "longer than %d bytes", TEXT_MAX);
+		return -EINVAL;
+	}
+	*dst = strdup(src);
+	if (!*dst) {
+		lyb_cli_fail(opt, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int strings_dup(char ***dst, size_t *n, const char **src, size_t count)
+{
+	size_t i;
+
+	if (count == 0)
+		return 0;
+	*dst = calloc(count, sizeof(**dst));
+	if (!*dst)
+		return -ENOMEM;
+	for (i = 0; i < count; i++) {
+		(*dst)[i] = strdup(src[i]);
+		if (!(*dst)[i])
+			return -ENOMEM;
+		*n = i + 1;
+	}
+	return 0;
+}
+
+static int format_valid(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-");
+
+	return n > 0 && n <= 32 && s[n] == '\0';
+}
+
+/* Checks the options; fills @ds (allocated by the caller, refs 1). */
+static int dataset_fill(const char *name, const struct create_opts *o,
+			struct lyb_dataset *ds)
+{
+	size_t i, j;
+	int rc;
+
+	if (!o->owner) {
+		lyb_cli_fail("dataset create",
+			     "--owner group:TEAM is required");
+		return -EINVAL;
+	}
+	if (strncmp(o->owner, "group:", 6) != 0 ||
+	    !lyb_principal_valid(o->owner)) {
+		lyb_cli_fail("--owner",
+			     "\"%s\": expected group:TEAM (letters, "
+			     "digits, '-', '_', '.')",
+			     o->owner);
+		return -EINVAL;
+	}
+	if (o->format && !format_valid(o->format)) {
+		lyb_cli_fail("--format",
+			     "\"%s\": expected a lower-case word "
+			     "such as avro",
+			     o->format);
+		return -EINVAL;
+	}
+	for (i = 0; i < o->nreaders; i++) {
+		if (!lyb_principal_valid(o->readers[i])) {
+			lyb_cli_fail("--reader",
+				     "\"%s\": expected "
+				     "user:NAME@DOMAIN, group:NAME "
+				     "or domain:NAME",
+				     o->readers[i]);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(o->readers[i], o->readers[j]) == 0) {
+				lyb_cli_fail("--reader", "%s is given twice",
+					     o->readers[i]);
+				return -EINVAL;
+			}
+	}
+	for (i = 0; i < o->nupstream; i++) {
+		const char *up = o->upstream[i];
+
+		if (!lyb_name_valid(up)) {
+			lyb_cli_fail("--upstream", "\"%s\": not a DataSet name",
+				     up);
+			return -EINVAL;
+		}
+		if (strcmp(up, name) == 0) {
+			lyb_cli_fail("--upstream",
+				     "a DataSet cannot be its own "
+				     "upstream");
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(up, o->upstream[j]) == 0) {
+				lyb_cli_fail("--upstream", "%s is given twice",
+					     up);
+				return -EINVAL;
+			}
+	}
+
+	ds->created = (int64_t)time(NULL);
+	if ((rc = dup_opt(&ds->name, name, "DATASET")) ||
+	    (rc = dup_opt(&ds->owner, o->owner, "--owner")) ||
+	    (rc = dup_opt(&ds->description, o->description, "--description")) ||
+	    (rc = dup_opt(&ds->channel, o->channel, "--channel")) ||
+	    (rc = dup_opt(&ds->pm, o->pm, "--pm")) ||
+	    (rc = dup_opt(&ds->data_format, o->format ? o->format : "avro",
+			  "--format")))
+		return rc;
+	if (o->slo && (rc = slo_parse(o->slo, ds)))
+		return rc;
+	if (o->schema_file && (rc = schema_load(o->schema_file, &ds->schema)))
+		return rc;
+	if (strings_dup(&ds->readers, &ds->nreaders, o->readers, o->nreaders) ||
+	    strings_dup(&ds->upstream, &ds->nupstream, o->upstream,
+			o->nupstream)) {
+		lyb_cli_fail("dataset create", "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Upstream DataSets must exist: a typo would otherwise go unnoticed. */
+static int upstream_check(const struct create_opts *o,
+			  const struct lyb_snap *snap)
+{
+	size_t i;
+
+	for (i = 0; i < o->nupstream; i++) {
+		if (!lyb_snap_find(snap, o->upstream[i])) {
+			lyb_cli_fail("--upstream", "%s: no such DataSet",
+				     o->upstream[i]);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+static void dataset_free(struct lyb_dataset *ds)
+{
+	size_t i;
+
+	for (i = 0; i < ds->nreaders; i++)
+		free(ds->readers[i]);
+	free(ds->readers);
+	for (i = 0; i < ds->nupstream; i++)
+		free(ds->upstream[i]);
+	free(ds->upstream);
+	free(ds->name);
+	free(ds->description);
+	free(ds->owner);
+	free(ds->channel);
+	free(ds->pm);
+	free(ds->slo_frequency);
+	free(ds->slo_deadline);
+	free(ds->slo_timezone);
+	free(ds->data_format);
+	free(ds->schema);
+}
+
+static int dataset_create(struct lyb_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		LYB_CLI_LONGOPTS,
+		{"owner", required_argument, NULL, 'o'},
+		{"description", required_argument, NULL, 'd'},
+		{"channel", required_argument, NULL, 'c'},
+		{"pm", required_argument, NULL, 'p'},
+		{"schema", required_argument, NULL, 's'},
+		{"slo", required_argument, NULL, 'S'},
+		{"format", required_argument, NULL, 'f'},
+		{"reader", required_argument, NULL, 'r'},
+		{"upstream", required_argument, NULL, 'u'},
+		{NULL, 0, NULL, 0},
+	};
+	struct create_opts o = {0};
+	struct lyb_dataset ds;
+	struct lyb_catalog *cat = NULL;
+	struct lyb_snap *snap = NULL;
+	const char *name;
+	char err[1024], what[LYB_NAME_MAX + 32];
+	int c, done = 0, rc = 0;
+
+	memset(&ds, 0, sizeof(ds));
+	atomic_init(&ds.refs, 1);
+	while ((c = getopt_long(argc, argv,
+				LYB_CLI_SHORTOPTS "o:d:c:p:s:S:f:r:u:", opts,
+				NULL)) != -1) {
+		if (lyb_cli_common_opt(cli, "dataset", c, optarg, &done)) {
+			if (done) {
+				rc = done < 0 ? done : 0;
+				goto out_free;
+			}
+			continue;
+		}
+		switch (c) {
+		case 'o':
+			o.owner = optarg;
+			break;
+		case 'd':
+			o.description = optarg;
+			break;
+		case 'c':
+			o.channel = optarg;
+			break;
+		case 'p':
+			o.pm = optarg;
+			break;
+		case 's':
+			o.schema_file = optarg;
+			break;
+		case 'S':
+			o.slo = optarg;
+			break;
+		case 'f':
+			o.format = optarg;
+			break;
+		case 'r':
+			rc = list_add(&o.readers, &o.nreaders, optarg,
+				      "--reader");
+			break;
+		case 'u':
+			rc = list_add(&o.upstream, &o.nupstream, optarg,
+				      "--upstream");
+			break;
+		default:
+			lyb_cli_bad_option("dataset create", c, argv);
+			rc = -EINVAL;
+		}
+		if (rc)
+			goto out_free;
+	}
+	if (argc - optind != 1) {
+		lyb_cli_fail("dataset create", "%s",
+			     argc - optind ? "expected one DataSet name"
+					   : "missing the DataSet name");
+		rc = -EINVAL;
+		goto out_free;
+	}
+	name = lyb_cli_dataset_arg(argv[optind]);
+	if (!name) {
+		rc = -EINVAL;
+		goto out_free;
+	}
+	/* check what can be checked before anything is written */
+	rc = dataset_fill(name, &o, &ds);
+	if (rc)
+		goto out_free;
+	rc = lyb_cli_open(cli, 1, &cat, &snap);
+	if (rc)
+		goto out_free;
+	rc = upstream_check(&o, snap);
+	if (rc)
+		goto out_close;
+	snprintf(what, sizeof(what), "creating DataSet %s", name);
+	err[0] = '\0';
+	rc = lyb_catalog_create(cat, &ds, err, sizeof(err));
+	if (rc) {
+		lyb_cli_fail(what, "%s", err[0] ? err : strerror(-rc));
+		goto out_close;
+	}
+	lyb_cli_note(cli, "created %s in %s", name, lyb_catalog_url(cat));
+out_close:
+	lyb_snap_unref(snap);
+	lyb_catalog_close(cat);
+out_free:
+	dataset_free(&ds);
+	free(o.readers);
+	free(o.upstream);
+	return rc;
+}
+
+int lyb_cmd_dataset(struct lyb_cli *cli, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "create") == 0)
+		return dataset_create(cli, argc - 1, argv + 1);
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	     strcmp(argv[1], "help") == 0)) {
+		lyb_cli_usage("dataset", 0);
+		return 0;
+	}
+	lyb_cli_fail("dataset", "%s",
+		     argc < 2 ? "missing subcommand (create)"
+			      : "unknown subcommand (only create exists)");
+	return -EINVAL;
+}

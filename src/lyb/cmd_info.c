@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * cmd_info.c - `lyb info DATASET`: the DataSet card for a terminal.
+ *
+ * Name and URI, description, owner and contact, the delivery SLO and how
+ * today's delivery stands against it, format and copies, readers,
+ * counters and the latest version, upstream and downstream DataSets, and
+ * the schema as an indented list of fields (parsed with jansson here; the
+ * catalog stores it as compact JSON).
+ *
+ * LYB_NOW (seconds since the epoch, or YYYY-MM-DDTHH:MM:SSZ) overrides the
+ * clock for the delivery status, so that tests can pin it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "lyb/buf.h"
+
+#define LABEL_W 13
+#define SCHEMA_DEPTH_MAX 32
+#define SCHEMA_LINE_MAX (64u << 10)
+#define NESTED_MAX 16
+#define ENUM_SHOWN 8
+
+static void label(const char *name)
+{
+	printf("%-*s", LABEL_W, name);
+}
+
+/* --- times and sizes --- */
+
+static void time_text(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) ||
+	    strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(out, 32, "%" PRId64, t);
+}
+
+/* "3d 4h", "2h 05m", "12m", "<1m" */
+static void duration_text(int64_t s, char out[32])
+{
+	if (s < 0)
+		s = -s;
+	if (s >= 86400)
+		snprintf(out, 32, "%" PRId64 "d %" PRId64 "h", s / 86400,
+			 s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(out, 32, "%" PRId64 "h %02" PRId64 "m", s / 3600,
+			 s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(out, 32, "%" PRId64 "m", s / 60);
+	else
+		snprintf(out, 32, "<1m");
+}
+
+/* 1234567 -> "1,234,567" */
+static void grouped(uint64_t v, char out[32])
+{
+	char digits[24];
+	size_t n, i, o = 0;
+
+	snprintf(digits, sizeof(digits), "%" PRIu64, v);
+	n = strlen(digits);
+	for (i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+}
+
+static void size_text(uint64_t bytes, char out[64])
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+	char exact[32];
+	double v = (double)bytes;
+	int u = -1;
+
+	grouped(bytes, exact);
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(out, 64, "%s bytes", exact);
+	else
+		snprintf(out, 64, "%.1f %s (%s bytes)", v, units[u], exact);
+}
+
+static int now_get(int64_t *now)
+{
+	const char *env = getenv("LYB_NOW");
+	struct tm tm;
+	char *end;
+	long long v;
+
+	if (!env || !env[0]) {
+		*now = (int64_t)time(NULL);
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(env, &end, 10);
+	if (errno == 0 && *end == '\0' && v >= 0) {
+		*now = v;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(env, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!end || *end) {
+		lyb_cli_fail("LYB_NOW", "expected seconds since the epoch or "
+					"YYYY-MM-DDTHH:MM:SSZ");
+		return -EINVAL;
+	}
+	*now = (int64_t)timegm(&tm);
+	return 0;
+}
+
+/* --- the SLO --- */
+
+static int deadline_parse(const char *s, int *minutes)
+{
+	if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' ||
+	    s[1] < '0' || s[1] > '9' || s[3] < '0' || s[3] > '5' ||
+	    s[4] < '0' || s[4] > '9')
+		return -EINVAL;
+	*minutes = ((s[0] - '0') * 10 + (s[1] - '0')) * 60 + (s[3] - '0') * 10 +
+		   (s[4] - '0');
+	return *minutes < 24 * 60 ? 0 : -EINVAL;
+}
+
+/* The partition date of day @t (UTC). */
+static void date_of(int64_t t, char out[LYB_DATE_LEN + 1])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, LYB_DATE_LEN + 1, "%Y-%m-%d", &tm);
+}
+
+/*
+ * How today's delivery stands against a daily SLO "by HH:MM UTC". The rule
+ * (a later issue refines freshness):
+ *  - past today's deadline, the expected partition is today's date (UTC):
+ *    "on time" if it exists and its first version was published by the
+ *    deadline, "late by X" if it was published after it, "missing" if
+ *    there is none;
+ *  - before today's deadline, today's partition is not due yet: "on time
+ *    so far" if yesterday's partition exists, else "late" (yesterday's is
+ *    missing).
+ * Other frequencies and time zones are shown but not checked yet.
+ */
+static void slo_status(const struct lyb_dataset *ds, int64_t now)
+{
+	char today[LYB_DATE_LEN + 1], yesterday[LYB_DATE_LEN + 1];
+	char when[32], dur[32];
+	const struct lyb_date *d;
+	int64_t day, deadline, first;
+	int minutes;
+
+	label("Delivery:");
+	if (!ds->slo_frequency || !ds->slo_deadline) {
+		printf("unknown: no SLO has been defined\n");
+		return;
+	}
+	if (strcmp(ds->slo_frequency, "daily") != 0) {
+		printf("not checked (only daily SLOs are checked for now)\n");
+		return;
+	}
+	if (ds->slo_timezone && strcmp(ds->slo_timezone, "UTC") != 0) {
+		printf("not checked (only UTC deadlines are checked for "
+		       "now)\n");
+		return;
+	}
+	if (deadline_parse(ds->slo_deadline, &minutes)) {
+		printf("not checked (deadline \"%s\" is not HH:MM)\n",
+		       ds->slo_deadline);
+		return;
+	}
+	day = now - (now % 86400 + 86400) % 86400;
+	deadline = day + (int64_t)minutes * 60;
+	date_of(day, today);
+	date_of(day - 86400, yesterday);
+
+	if (now < deadline) {
+		duration_text(deadline - now, dur);
+		if (lyb_dataset_find_date(ds, yesterday))
+			printf("on time so far: %s is in; %s is due at %s "
+			       "UTC (in %s)\n",
+			       yesterday, today, ds->slo_deadline, dur);
+		else
+			printf("late: %s is missing (due yesterday at %s "
+			       "UTC); %s is due in %s\n",
+			       yesterday, ds->slo_deadline, today, dur);
+		return;
+	}
+	d = lyb_dataset_find_date(ds, today);
+	if (!d) {
+		duration_text(now - deadline, dur);
+		printf("missing: %s was due at %s UTC, %s ago\n", today,
+		       ds->slo_deadline, dur);
+		return;
+	}
+	/* versions of a date are sorted by publish time: the first is first */
+	first = ds->versions[d->first].published;
+	time_text(first, when);
+	if (first <= deadline) {
+		printf("on time: %s was published at %s\n", today, when);
+	} else {
+		duration_text(first - deadline, dur);
+		printf("late by %s: %s was published at %s\n", dur, today,
+		       when);
+	}
+}
+
+/* --- the schema --- */
+
+struct nested {
+	json_t *rec[NESTED_MAX];
+	size_t n;
+};
+
+static const char *json_str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static void type_text(struct lyb_buf *b, json_t *t, struct nested *nest,
+		      int depth);
+
+static void named_text(struct lyb_buf *b, const char *kind, json_t *t)
+{
+	const char *name = json_str(t, "name");
+
+	lyb_buf_printf(b, "%s%s%s", kind, name ? " " : "", name ? name : "");
+}
+
+static void object_text(struct lyb_buf *b, json_t *t, struct nested *nest,
+			int depth)
+{
+	json_t *type = json_object_get(t, "type"), *syms, *sym;
+	const char *kind = json_string_value(type), *logical;
+	size_t i;
+
+	if (!kind) { /* {"type": {...}} or {"type": [...]} */
+		type_text(b, type, nest, depth + 1);
+		return;
+	}
+	if (strcmp(kind, "record") == 0 || strcmp(kind, "error") == 0) {
+		named_text(b, kind, t);
+		if (nest->n < NESTED_MAX)
+			nest->rec[nest->n++] = t;
+	} else if (strcmp(kind, "enum") == 0) {
+		named_text(b, "enum", t);
+		lyb_buf_addstr(b, " {");
+		syms = json_object_get(t, "symbols");
+		for (i = 0; i < json_array_size(syms); i++) {
+			sym = json_array_get(syms, i);
+			if (i == ENUM_SHOWN) {
+				lyb_buf_addstr(b, ", ...");
+				break;
+			}
+			lyb_buf_printf(b, "%s%s", i ? ", " : "",
+				       json_string_value(sym)
+					       ? json_string_value(sym)
+					       : "?");
+		}
+		lyb_buf_addstr(b, "}");
+	} else if (strcmp(kind, "array") == 0) {
+		lyb_buf_addstr(b, "array of ");
+		type_text(b, json_object_get(t, "items"), nest, depth + 1);
+	} else if (strcmp(kind, "map") == 0) {
+		lyb_buf_addstr(b, "map of ");
+		type_text(b, json_object_get(t, "values"), nest, depth + 1);
+	} else if (strcmp(kind, "fixed") == 0) {
+		named_text(b, "fixed", t);
+		lyb_buf_printf(b, " (%" JSON_INTEGER_FORMAT " bytes)",
+			       json_integer_value(json_object_get(t, "size")));
+	} else {
+		lyb_buf_addstr(b, kind);
+	}
+	logical = json_str(t, "logicalType");
+	if (logical)
+		lyb_buf_printf(b, " (%s)", logical);
+}
+
+/* Writes a one-line description of Avro type @t; records go to @nest. */
+static void type_text(struct lyb_buf *b, json_t *t, struct nested *nest,
+		      int depth)
+{
+	json_t *m;
+	size_t i;
+
+	if (depth > SCHEMA_DEPTH_MAX) {
+		lyb_buf_addstr(b, "...");
+		return;
+	}
+	if (json_is_string(t)) {
+		lyb_buf_addstr(b, json_string_value(t));
+	} else if (json_is_array(t)) { /* a union */
+		for (i = 0; i < json_array_size(t); i++) {
+			m = json_array_get(t, i);
+			if (i)
+				lyb_buf_addstr(b, " | ");
+			type_text(b, m, nest, depth + 1);
+		}
+	} else if (json_is_object(t)) {
+		object_text(b, t, nest, depth);
+	} else {
+		lyb_buf_addstr(b, "?");
+	}
+}
+
+static void fields_print(json_t *rec, int indent, int depth)
+{
+	struct lyb_buf b;
+	json_t *fields, *f;
+	size_t i, j;
+
+	if (depth > SCHEMA_DEPTH_MAX)
+		return;
+	lyb_buf_init(&b, SCHEMA_LINE_MAX);
+	fields = json_object_get(rec, "fields");
+	for (i = 0; i < json_array_size(fields); i++) {
+		struct nested nest = {.n = 0};
+		const char *name, *doc;
+
+		f = json_array_get(fields, i);
+		name = json_str(f, "name");
+		doc = json_str(f, "doc");
+
+		lyb_buf_reset(&b);
+		type_text(&b, json_object_get(f, "type"), &nest, depth + 1);
+		printf("%*s%s: %s", indent, "", name ? name : "?",
+		       b.data ? b.data : "?");
+		if (doc)
+			printf("  -- %s", doc);
+		putchar('\n');
+		for (j = 0; j < nest.n; j++)
+			fields_print(nest.rec[j], indent + 4, depth + 1);
+	}
+	lyb_buf_free(&b);
+}
+
+static void schema_print(const struct lyb_dataset *ds)
+{
+	struct nested nest = {.n = 0};
+	json_error_t jerr;
+	struct lyb_buf b;
+	json_t *s;
+	size_t i;
+
+	label("Schema:");
+	if (!ds->schema) {
+		printf("none\n");
+		return;
+	}
+	s = json_loads(ds->schema, JSON_DECODE_ANY, &jerr);
+	if (!s) {
+		printf("unreadable (%s)\n", jerr.text);
+		return;
+	}
+	lyb_buf_init(&b, SCHEMA_LINE_MAX);
+	type_text(&b, s, &nest, 0);
+	printf("%s\n", b.data ? b.data : "?");
+	lyb_buf_free(&b);
+	for (i = 0; i < nest.n; i++)
+		fields_print(nest.rec[i], LABEL_W + 2, 1);
+	json_decref(s);
+}
+
+/* --- the card --- */
+
+static void list_print(const char *name, char **items, size_t n)
+{
+	size_t i;
+
+	label(name);
+	if (n == 0)
+		printf("none");
+	for (i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "", items[i]);
+	putchar('\n');
+}
+
+struct downstream {
+	size_t n;
+};
+
+static void downstream_one(void *arg, const struct lyb_dataset *ds)
+{
+	struct downstream *d = arg;
+
+	printf("%s%s", d->n++ ? ", " : "", ds->name);
+}
+
+static void location_print(const struct lyb_location *loc)
+{
+	const char *kind = lyb_loc_kind_name(loc->kind);
+	char size[64];
+	uint64_t bytes = 0;
+	size_t i;
+
+	for (i = 0; i < loc->nobjects; i++)
+		bytes += loc->objects[i].size;
+	size_text(bytes, size);
+	printf("%*s%-5s %s", LABEL_W + 2, "", kind,
+	       loc->table ? loc->table : loc->url);
+	if (loc->table)
+		printf(" (export %s)", loc->url);
+	printf(": %zu file%s, %s", loc->nobjects, loc->nobjects == 1 ? "" : "s",
+	       size);
+	if (loc->format)
+		printf(", %s%s%s", loc->format,
+		       loc->compression && strcmp(loc->compression, "none")
+			       ? " "
+			       : "",
+		       loc->compression && strcmp(loc->compression, "none")
+			       ? loc->compression
+			       : "");
+	putchar('\n');
+}
+
+static void latest_print(const struct lyb_dataset *ds)
+{
+	const struct lyb_date *d = lyb_dataset_latest_date(ds);
+	const struct lyb_version *v;
+	char rows[32], size[64], when[32];
+	size_t i;
+
+	label("Counters:");
+	if (!d) {
+		printf("none (no version yet)\n");
+		label("Latest:");
+		printf("none\n");
+		return;
+	}
+	v = d->latest;
+	size_text(v->bytes, size);
+	if (v->rows >= 0) {
+		grouped((uint64_t)v->rows, rows);
+		printf("%s rows, %s in the latest version\n", rows, size);
+	} else {
+		printf("rows unknown, %s in the latest version\n", size);
+	}
+	time_text(v->published, when);
+	label("Latest:");
+	printf("%s/%s, published %s by %s\n", v->date, v->id, when,
+	       v->producer ? v->producer : "unknown");
+	printf("%*s%zu date%s, %zu version%s in all\n", LABEL_W, "", ds->ndates,
+	       ds->ndates == 1 ? "" : "s", ds->nversions,
+	       ds->nversions == 1 ? "" : "s");
+	for (i = 0; i < v->nlocations; i++)
+		location_print(&v->locations[i]);
+	for (i = 0; i < v->nupstream; i++)
+		printf("%*s%s %s@%s/%s\n", LABEL_W + 2, "", i ? "    " : "from",
+		       v->upstream[i].dataset, v->upstream[i].date,
+		       v->upstream[i].id);
+}
+
+static void card_print(const struct lyb_snap *snap,
+		       const struct lyb_dataset *ds, int64_t now)
+{
+	struct downstream down = {0};
+	const struct lyb_date *d = lyb_dataset_latest_date(ds);
+	const char *format = ds->data_format ? ds->data_format : "avro";
+	size_t i;
+
+	printf("%s\n", ds->name);
+	label("URI:");
+	printf("lyb://%s\n", ds->name);
+	label("Description:");
+	printf("%s\n", ds->description && ds->description[0] ? ds->description
+							     : "none");
+	label("Owner:");
+	printf("%s\n", ds->owner);
+	label("Contact:");
+	if (ds->channel || ds->pm)
+		printf("%s%s%s%s%s\n", ds->channel ? "channel " : "",
+		       ds->channel ? ds->channel : "",
+		       ds->channel && ds->pm ? ", " : "", ds->pm ? "PM " : "",
+		       ds->pm ? ds->pm : "");
+	else
+		printf("none\n");
+	label("SLO:");
+	if (ds->slo_frequency && ds->slo_deadline)
+		printf("%s by %s %s\n", ds->slo_frequency, ds->slo_deadline,
+		       ds->slo_timezone ? ds->slo_timezone : "UTC");
+	else
+		printf("none defined\n");
+	slo_status(ds, now);
+	label("Format:");
+	printf("%s", format);
+	if (d) {
+		const struct lyb_version *v = d->latest;
+
+		printf("; the latest version is in");
+		for (i = 0; i < v->nlocations; i++)
+			printf("%s%s", i ? " and " : " ",
+			       v->locations[i].kind == LYB_LOC_SNOW
+				       ? "Snowflake (snow)"
+				       : "GCS (gs)");
+	}
+	putchar('\n');
+	list_print("Readers:", ds->readers, ds->nreaders);
+	list_print("Upstream:", ds->upstream, ds->nupstream);
+	label("Downstream:");
+	lyb_snap_downstream(snap, ds->name, downstream_one, &down);
+	printf("%s\n", down.n ? "" : "none");
+	latest_print(ds);
+	schema_print(ds);
+}
+
+int lyb_cmd_info(struct lyb_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		LYB_CLI_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	struct lyb_catalog *cat = NULL;
+	struct lyb_snap *snap = NULL;
+	struct lyb_dataset *ds;
+	const char *name;
+	int c, done = 0, rc;
+	int64_t now;
+
+	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS, opts, NULL)) !=
+	       -1) {
+		if (lyb_cli_common_opt(cli, "info", c, optarg, &done)) {
+			if (done)
+				return done < 0 ? done : 0;
+			continue;
+		}
+		lyb_cli_bad_option("info", c, argv);
+		return -EINVAL;
+	}
+	if (argc - optind != 1) {
+		lyb_cli_fail("info", "expected one DataSet (usage: lyb info "
+				     "DATASET)");
+		return -EINVAL;
+	}
+	name = lyb_cli_dataset_arg(argv[optind]);
+	if (!name)
+		return -EINVAL;
+	rc = now_get(&now);
+	if (rc)
+		return rc;
+	rc = lyb_cli_open(cli, 0, &cat, &snap);
+	if (rc)
+		return rc;
+	ds = lyb_snap_find(snap, name);
+	if (ds) {
+		card_print(snap, ds, now);
+	} else {
+		lyb_cli_fail(name, "no such DataSet in %s",
+			     lyb_catalog_url(cat));
+		rc = -ENOENT;
+	}
+	lyb_snap_unref(snap);
+	lyb_catalog_close(cat);
+	return rc;
+}

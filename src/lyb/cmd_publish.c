@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * cmd_publish.c - `lyb publish DATASET DATE --gs URL [--snow TABLE=URL]
+ * [--upstream DATASET@DATE/VERSION]... [--producer TEXT]`: registers a
+ * version from objects a pipeline has already written.
+ *
+ * Each location is scanned (lyb_publish_scan: manifest, checksums, row
+ * counts). The version's rows are the sum over the gs objects when all are
+ * known, else over the snow export; its bytes are the size of the gs
+ * location, or of the snow export when there is no gs copy. Upstream
+ * versions must exist in the catalog. The catalog derives the id from the
+ * content, so the same bytes published again print the same id.
+ *
+ * A snow table given as snow://DB/TABLE (no version part) is completed
+ * with the version id, as in snow://artist-metadata/dominant_genres/912ec8.
+ * The id is predicted from the content digest the way the catalog assigns
+ * it against the current snapshot; only a concurrent publish of another
+ * version whose digest shares the first six hex digits could make the two
+ * differ, and then only the table's name is affected.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lyb/publish.h"
+
+#define UPSTREAM_MAX 1024
+#define PRODUCER_MAX 1024
+#define TABLE_MAX 1024
+
+struct publish_opts {
+	const char *gs;
+	const char *snow; /* TABLE=URL */
+	const char *producer;
+	const char **upstream;
+	size_t nupstream;
+};
+
+/* "DS@YYYY-MM-DD/ID" or "lyb://DS/YYYY-MM-DD/ID" */
+static int vref_parse(const char *arg, struct lyb_vref *r)
+{
+	const char *s = arg, *sep, *date;
+	size_t n;
+
+	if (strncmp(s, "lyb://", 6) == 0) {
+		s += 6;
+		sep = strchr(s, '/');
+	} else {
+		sep = strchr(s, '@');
+	}
+	if (!sep)
+		goto out_bad;
+	n = (size_t)(sep - s);
+	date = sep + 1;
+	if (n == 0 || n > LYB_NAME_MAX || strlen(date) < LYB_DATE_LEN + 2 ||
+	    date[LYB_DATE_LEN] != '/' ||
+	    strlen(date + LYB_DATE_LEN + 1) > LYB_ID_MAX)
+		goto out_bad;
+	r->dataset = strndup(s, n);
+	if (!r->dataset) {
+		lyb_cli_fail("--upstream", "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	memcpy(r->date, date, LYB_DATE_LEN);
+	r->date[LYB_DATE_LEN] = '\0';
+	memcpy(r->id, date + LYB_DATE_LEN + 1,
+	       strlen(date + LYB_DATE_LEN + 1) + 1);
+	if (!lyb_name_valid(r->dataset) || !lyb_date_valid(r->date) ||
+	    !lyb_id_valid(r->id))
+		goto out_bad;
+	return 0;
+out_bad:
+	lyb_cli_fail("--upstream",
+		     "\"%s\": expected DATASET@YYYY-MM-DD/VERSION", arg);
+	return -EINVAL;
+}
+
+static int upstream_fill(const struct publish_opts *o,
+			 const struct lyb_snap *snap, struct lyb_version *v)
+{
+	size_t i, j;
+	int rc;
+
+	if (o->nupstream == 0)
+		return 0;
+	v->upstream = calloc(o->nupstream, sizeof(*v->upstream));
+	if (!v->upstream) {
+		lyb_cli_fail("--upstream", "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	for (i = 0; i < o->nupstream; i++) {
+		struct lyb_vref *r = &v->upstream[i];
+		const struct lyb_dataset *up;
+
+		v->nupstream = i + 1; /* so that a partial parse is freed */
+		rc = vref_parse(o->upstream[i], r);
+		if (rc)
+			return rc;
+		up = lyb_snap_find(snap, r->dataset);
+		if (!up) {
+			lyb_cli_fail("--upstream", "%s: no such DataSet",
+				     r->dataset);
+			return -ENOENT;
+		}
+		if (!lyb_dataset_find_version(up, r->date, r->id)) {
+			lyb_cli_fail("--upstream", "%s@%s/%s: no such version",
+				     r->dataset, r->date, r->id);
+			return -ENOENT;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(r->dataset, v->upstream[j].dataset) == 0 &&
+			    strcmp(r->date, v->upstream[j].date) == 0 &&
+			    strcmp(r->id, v->upstream[j].id) == 0) {
+				lyb_cli_fail("--upstream", "%s is given twice",
+					     o->upstream[i]);
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
+/*
+ * Splits TABLE=URL. The table is snow://DB/TABLE/VERSION or snow://DB/TABLE
+ * (*@complete = 1: the version id is appended once known).
+ */
+static int snow_arg_parse(const char *arg, char **table, const char **url,
+			  int *complete)
+{
+	const char *eq, *p;
+	size_t n, parts = 1;
+
+	*complete = 0;
+	if (strncmp(arg, "snow://", 7) != 0)
+		goto out_bad;
+	eq = strchr(arg, '=');
+	if (!eq || eq[1] == '\0')
+		goto out_bad;
+	n = (size_t)(eq - arg);
+	if (n > TABLE_MAX)
+		goto out_bad;
+	for (p = arg + 7; p < eq; p++) {
+		if (*p == '/') {
+			if (p == arg + 7 || p[-1] == '/' || p + 1 == eq)
+				goto out_bad;
+			parts++;
+		} else if (!((*p >= 'a' && *p <= 'z') ||
+			     (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9') || *p == '-' ||
+			     *p == '_' || *p == '.' || *p == '$')) {
+			goto out_bad;
+		}
+	}
+	if (parts != 2 && parts != 3)
+		goto out_bad;
+	*complete = parts == 2;
+	*table = strndup(arg, n);
+	if (!*table) {
+		lyb_cli_fail("--snow", "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	*url = eq + 1;
+	return 0;
+out_bad:
+	lyb_cli_fail("--snow", "\"%s\": expected snow://DB/TABLE[/VERSION]=URL",
+		     arg);
+	return -EINVAL;
+}
+
+/*
+ * The id the catalog will give @digest in @ds: that of a version with the
+ * same digest, else the shortest prefix from LYB_ID_MIN characters, two
+ * at a time, that no other version's id equals (catalog.c's rule).
+ */
+static void id_predict(const struct lyb_dataset *ds, const char *digest,
+		       char id[LYB_ID_MAX + 1])
+{
+	size_t i, n = LYB_ID_MIN;
+
+	for (i = 0; i < ds->nversions; i++) {
+		if (strcmp(ds->versions[i].digest, digest) == 0) {
+			memcpy(id, ds->versions[i].id, LYB_ID_MAX + 1);
+			return;
+		}
+	}
+	for (;;) {
+		for (i = 0; i < ds->nversions; i++)
+			if (strlen(ds->versions[i].id) == n &&
+			    strncmp(ds->versions[i].id, digest, n) == 0)
+				break;
+		if (i == ds->nversions || n >= LYB_ID_MAX)
+			break;
+		n += 2;
+	}
+	memcpy(id, digest, n);
+	id[n] = '\0';
+}
+
+static int table_complete(const struct lyb_dataset *ds, struct lyb_version *v,
+			  struct lyb_location *snow)
+{
+	char digest[LYB_SHA256_HEX_LEN + 1], id[LYB_ID_MAX + 1], *t;
+	size_t n;
+	int rc;
+
+	rc = lyb_version_digest(v, digest);
+	if (rc) {
+		lyb_cli_fail("computing the version digest", "%s",
+			     strerror(-rc));
+		return rc;
+	}
+	id_predict(ds, digest, id);
+	n = strlen(snow->table) + 1 + strlen(id) + 1;
+	t = malloc(n);
+	if (!t) {
+		lyb_cli_fail("--snow", "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	snprintf(t, n, "%s/%s", snow->table, id);
+	free(snow->table);
+	snow->table = t;
+	return 0;
+}
+
+/* "user:LOGIN@HOST", else $USER, else "unknown". */
+static char *producer_default(void)
+{
+	const struct passwd *pw = getpwuid(geteuid());
+	const char *login = pw && pw->pw_name ? pw->pw_name : getenv("USER");
+	char host[256], *s;
+	size_t n;
+
+	if (!login || !login[0])
+		return strdup("unknown");
+	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+		return strdup(login);
+	host[sizeof(host) - 1] = '\0';
+	n = strlen("user:") + strlen(login) + 1 + strlen(host) + 1;
+	s = malloc(n);
+	if (s)
+		snprintf(s, n, "user:%s@%s", login, host);
+	return s;
+}
+
+/* Sums rows (-1 if any is unknown) and sizes of one location. */
+static void location_sums(const struct lyb_location *loc, int64_t *rows,
+			  uint64_t *bytes)
+{
+	size_t i;
+
+	*rows = 0;
+	*bytes = 0;
+	for (i = 0; i < loc->nobjects; i++) {
+		if (loc->objects[i].rows < 0 || *rows < 0)
+			*rows = -1;
+		else
+			*rows += loc->objects[i].rows;
+		*bytes += loc->objects[i].size;
+	}
+}
+
+static int location_scan(enum lyb_loc_kind kind, const char *url,
+			 const char *table, struct lyb_location *loc)
+{
+	char err[1024], what[64];
+	int rc;
+
+	err[0] = '\0';
+	rc = lyb_publish_scan(kind, url, table, loc, err, sizeof(err));
+	if (rc) {
+		snprintf(what, sizeof(what), "scanning the %s location",
+			 lyb_loc_kind_name(kind));
+		lyb_cli_fail(what, "%s", err[0] ? err : strerror(-rc));
+	}
+	return rc;
+}
+
+static int publish(struct lyb_cli *cli, const char *name, const char *date,
+		   const struct publish_opts *o)
+{
+	struct lyb_catalog *cat = NULL;
+	struct lyb_snap *snap = NULL;
+	struct lyb_dataset *ds;
+	struct lyb_version v;
+	struct lyb_location *gs = NULL, *snow = NULL;
+	char *table = NULL, err[1024], what[LYB_NAME_MAX + 64];
+	char id[LYB_ID_MAX + 1];
+	const char *snow_url = NULL;
+	int complete = 0, existed = 0, rc;
+	int64_t gs_rows = -1, snow_rows = -1;
+	uint64_t gs_bytes = 0, snow_bytes = 0;
+
+	memset(&v, 0, sizeof(v));
+	memcpy(v.date, date, LYB_DATE_LEN + 1);
+	if (o->snow) {
+		rc = snow_arg_parse(o->snow, &table, &snow_url, &complete);
+		if (rc)
+			return rc;
+	}
+	v.producer = o->producer ? strdup(o->producer) : producer_default();
+	v.locations = calloc(LYB_LOC_COUNT, sizeof(*v.locations));
+	if (!v.producer || !v.locations) {
+		lyb_cli_fail("publish", "%s", strerror(ENOMEM));
+		rc = -ENOMEM;
+		goto out_free;
+	}
+
+	rc = lyb_cli_open(cli, 0, &cat, &snap);
+	if (rc)
+		goto out_free;
+	ds = lyb_snap_find(snap, name);
+	if (!ds) {
+		lyb_cli_fail(name,
+			     "no such DataSet in %s (create it with `lyb "
+			     "dataset create`)",
+			     lyb_catalog_url(cat));
+		rc = -ENOENT;
+		goto out_close;
+	}
+	rc = upstream_fill(o, snap, &v);
+	if (rc)
+		goto out_close;
+
+	/* locations in kind order: gs first, then snow */
+	if (o->gs) {
+		gs = &v.locations[v.nlocations];
+		rc = location_scan(LYB_LOC_GS, o->gs, NULL, gs);
+		if (rc)
+			goto out_close;
+		v.nlocations++;
+		location_sums(gs, &gs_rows, &gs_bytes);
+		lyb_cli_note(cli, "gs %s: %zu object%s", gs->url, gs->nobjects,
+			     gs->nobjects == 1 ? "" : "s");
+	}
+	if (o->snow) {
+		snow = &v.locations[v.nlocations];
+		rc = location_scan(LYB_LOC_SNOW, snow_url, table, snow);
+		if (rc)
+			goto out_close;
+		v.nlocations++;
+		location_sums(snow, &snow_rows, &snow_bytes);
+		lyb_cli_note(cli, "snow %s: %zu file%s", snow->url,
+			     snow->nobjects, snow->nobjects == 1 ? "" : "s");
+	}
+	if (gs && snow && gs_rows >= 0 && snow_rows >= 0 &&
+	    gs_rows != snow_rows)
+		lyb_cli_note(cli,
+			     "the gs copy has %lld rows, the snow export "
+			     "%lld",
+			     (long long)gs_rows, (long long)snow_rows);
+	v.rows = gs_rows >= 0 ? gs_rows : snow_rows;
+	v.bytes = gs ? gs_bytes : snow_bytes;
+	if (complete) {
+		rc = table_complete(ds, &v, snow);
+		if (rc)
+			goto out_close;
+	}
+
+	snprintf(what, sizeof(what), "publishing %s %s", name, date);
+	err[0] = '\0';
+	rc = lyb_catalog_publish(cat, name, &v, id, &existed, err, sizeof(err));
+	if (rc) {
+		lyb_cli_fail(what, "%s", err[0] ? err : strerror(-rc));
+		goto out_close;
+	}
+	if (existed)
+		lyb_cli_note(cli,
+			     "%s %s: the same content is already version "
+			     "%s",
+			     name, date, id);
+	printf("%s\n", id);
+out_close:
+	lyb_snap_unref(snap);
+	lyb_catalog_close(cat);
+out_free:
+	lyb_version_clear(&v);
+	free(table);
+	return rc;
+}
+
+int lyb_cmd_publish(struct lyb_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		LYB_CLI_LONGOPTS,
+		{"gs", required_argument, NULL, 'g'},
+		{"snow", required_argument, NULL, 's'},
+		{"upstream", required_argument, NULL, 'u'},
+		{"producer", required_argument, NULL, 'p'},
+		{NULL, 0, NULL, 0},
+	};
+	struct publish_opts o = {0};
+	const char *name, *date;
+	const char **l;
+	int c, done = 0, rc = 0;
+
+	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS "g:s:u:p:", opts,
+				NULL)) != -1) {
+		if (lyb_cli_common_opt(cli, "publish", c, optarg, &done)) {
+			if (done) {
+				rc = done < 0 ? done : 0;
+				goto out_free;
+			}
+			continue;
+		}
+		switch (c) {
+		case 'g':
+			o.gs = optarg;
+			break;
+		case 's':
+			o.snow = optarg;
+			break;
+		case 'p':
+			if (strlen(optarg) == 0 ||
+			    strlen(optarg) > PRODUCER_MAX) {
+				lyb_cli_fail("--producer",
+					     "expected 1 to %d "
+					     "bytes",
+					     PRODUCER_MAX);
+				rc = -EINVAL;
+				goto out_free;
+			}
+			o.producer = optarg;
+			break;
+		case 'u':
+			if (o.nupstream >= UPSTREAM_MAX) {
+				lyb_cli_fail("--upstream", "more than %d given",
+					     UPSTREAM_MAX);
+				rc = -E2BIG;
+				goto out_free;
+			}
+			l = realloc(o.upstream, (o.nupstream + 1) * sizeof(*l));
+			if (!l) {
+				lyb_cli_fail("--upstream", "%s",
+					     strerror(ENOMEM));
+				rc = -ENOMEM;
+				goto out_free;
+			}
+			l[o.nupstream++] = optarg;
+			o.upstream = l;
+			break;
+		default:
+			lyb_cli_bad_option("publish", c, argv);
+			rc = -EINVAL;
+			goto out_free;
+		}
+	}
+	if (argc - optind != 2) {
+		lyb_cli_fail("publish", "expected DATASET DATE (usage: lyb "
+					"publish DATASET DATE --gs URL ...)");
+		rc = -EINVAL;
+		goto out_free;
+	}
+	name = lyb_cli_dataset_arg(argv[optind]);
+	date = argv[optind + 1];
+	if (!name) {
+		rc = -EINVAL;
+		goto out_free;
+	}
+	if (!lyb_date_valid(date)) {
+		lyb_cli_fail(date, "not a date (expected YYYY-MM-DD)");
+		rc = -EINVAL;
+		goto out_free;
+	}
+	if (!o.gs && !o.snow) {
+		lyb_cli_fail("publish", "no location: give --gs URL and/or "
+					"--snow TABLE=URL");
+		rc = -EINVAL;
+		goto out_free;
+	}
+	rc = publish(cli, name, date, &o);
+out_free:
+	free(o.upstream);
+	return rc;
+}

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * main.c - the `lyb` command line tool: global options, the catalog URL
+ * and its configuration file, and dispatch to one function per command
+ * (cmd_*.c).
+ *
+ * The catalog URL is, first found: --catalog URL, $LYB_CATALOG, the
+ * `catalog = URL` line of the configuration file ($LYB_CONFIG, else
+ * /etc/lyb/lyb.conf), then file:///var/lib/lyb/catalog. An absolute path
+ * is taken as the file:// URL of that directory.
+ *
+ * Exit status: 0 on success, 1 on any error (one line on stderr).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lyb/log.h"
+
+#define DEFAULT_CONFIG "/etc/lyb/lyb.conf"
+#define DEFAULT_CATALOG "file:///var/lib/lyb/catalog"
+#define CONFIG_LINE_MAX 4096
+
+/* lyb_log level that drops every message (ERR is the lowest level). */
+#define LOG_QUIET ((enum lyb_log_level)(LYB_LOG_ERR - 1))
+
+void lyb_cli_fail(const char *what, const char *fmt, ...)
+{
+	char why[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "lyb: %s: %s\n", what, why);
+}
+
+void lyb_cli_note(const struct lyb_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!cli->verbose)
+		return;
+	va_start(ap, fmt);
+	fputs("lyb: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void log_quiet(const struct lyb_cli *cli, int quiet)
+{
+	if (cli->verbose)
+		lyb_log_set_level(LYB_LOG_DEBUG);
+	else
+		lyb_log_set_level(quiet ? LOG_QUIET : LYB_LOG_WARN);
+}
+
+/* Trims blanks at both ends of @s in place. */
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * Reads `catalog = URL` from the configuration file: lines KEY = VALUE,
+ * '#' starts a comment line, unknown keys are ignored (other tools may
+ * share the file). *@url stays NULL when the file names no catalog.
+ */
+static int config_read(const char *path, int must_exist, char **url)
+{
+	char line[CONFIG_LINE_MAX], what[CONFIG_LINE_MAX + 64];
+	unsigned int lineno = 0;
+	FILE *f;
+	int rc = 0;
+
+	*url = NULL;
+	snprintf(what, sizeof(what), "reading %s", path);
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		rc = -errno;
+		lyb_cli_fail(what, "%s", strerror(-rc));
+		return rc;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *key, *eq, *val;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			lyb_cli_fail(what, "line %u: longer than %d bytes",
+				     lineno, CONFIG_LINE_MAX - 2);
+			rc = -EINVAL;
+			break;
+		}
+		key = trim(line);
+		if (key[0] == '\0' || key[0] == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			lyb_cli_fail(what, "line %u: expected KEY = VALUE",
+				     lineno);
+			rc = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		val = trim(eq + 1);
+		key = trim(key);
+		if (strcmp(key, "catalog") != 0)
+			continue;
+		if (val[0] == '\0') {
+			lyb_cli_fail(what, "line %u: catalog: empty URL",
+				     lineno);
+			rc = -EINVAL;
+			break;
+		}
+		free(*url);
+		*url = strdup(val);
+		if (!*url) {
+			rc = -ENOMEM;
+			lyb_cli_fail(what, "%s", strerror(ENOMEM));
+			break;
+		}
+	}
+	if (rc == 0 && ferror(f)) {
+		rc = -EIO;
+		lyb_cli_fail(what, "%s", strerror(EIO));
+	}
+	fclose(f);
+	if (rc) {
+		free(*url);
+		*url = NULL;
+	}
+	return rc;
+}
+
+/* "/abs/dir" -> "file:///abs/dir"; anything else is copied. */
+static char *url_from_arg(const char *arg)
+{
+	size_t n = strlen(arg) + sizeof("file://");
+	char *s = malloc(n);
+
+	if (s)
+		snprintf(s, n, "%s%s", arg[0] == '/' ? "file://" : "", arg);
+	return s;
+}
+
+/* Fills cli->catalog_url when --catalog did not. */
+static int catalog_url_find(struct lyb_cli *cli)
+{
+	const char *env = getenv("LYB_CATALOG"), *conf;
+	char *url = NULL;
+	int rc;
+
+	if (cli->catalog_url)
+		return 0;
+	if (env && env[0]) {
+		cli->catalog_url = url_from_arg(env);
+		lyb_cli_note(cli, "catalog %s (from LYB_CATALOG)", env);
+	} else {
+		conf = getenv("LYB_CONFIG");
+		rc = config_read(conf && conf[0] ? conf : DEFAULT_CONFIG,
+				 conf && conf[0], &url);
+		if (rc)
+			return rc;
+		if (url) {
+			lyb_cli_note(cli, "catalog %s (from %s)", url,
+				     conf && conf[0] ? conf : DEFAULT_CONFIG);
+			cli->catalog_url = url_from_arg(url);
+			free(url);
+		} else {
+			lyb_cli_note(cli, "catalog %s (the default)",
+				     DEFAULT_CATALOG);
+			cli->catalog_url = strdup(DEFAULT_CATALOG);
+		}
+	}
+	if (!cli->catalog_url) {
+		lyb_cli_fail("finding the catalog", "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static const char *open_why(int rc, const char *url)
+{
+	switch (rc) {
+	case -ENOENT:
+		return "no catalog here (lybrary.json is missing; `lyb "
+		       "dataset create` makes one)";
+	case -EINVAL:
+		return "not a file:///ABSOLUTE/PATH or gs://BUCKET/PREFIX URL";
+	case -ENOTSUP:
+		return strncmp(url, "gs://", 5) == 0
+			       ? "the gs:// store is not available in this build"
+			       : "unsupported URL scheme (use file:// or gs://)";
+	case -EBADMSG:
+		return "lybrary.json is not a valid catalog marker";
+	default:
+		return strerror(-rc);
+	}
+}
+
+int lyb_cli_open(struct lyb_cli *cli, int create, struct lyb_catalog **cat,
+		 struct lyb_snap **snap)
+{
+	struct lyb_catalog *c = NULL;
+	char what[LYB_NAME_MAX + 4096];
+	int rc;
+
+	*cat = NULL;
+	*snap = NULL;
+	rc = catalog_url_find(cli);
+	if (rc)
+		return rc;
+	snprintf(what, sizeof(what), "opening catalog %s", cli->catalog_url);
+	rc = lyb_catalog_open(cli->catalog_url, create, &c);
+	if (rc) {
+		lyb_cli_fail(what, "%s", open_why(rc, cli->catalog_url));
+		return rc;
+	}
+	/* warnings about documents that fail to load are worth showing */
+	log_quiet(cli, 0);
+	rc = lyb_catalog_refresh(c, NULL);
+	log_quiet(cli, 1);
+	if (rc) {
+		snprintf(what, sizeof(what), "reading catalog %s",
+			 cli->catalog_url);
+		lyb_cli_fail(what, "%s", strerror(-rc));
+		lyb_catalog_close(c);
+		return rc;
+	}
+	*cat = c;
+	*snap = lyb_catalog_snap(c);
+	return 0;
+}
+
+const char *lyb_cli_dataset_arg(const char *arg)
+{
+	const char *name = arg;
+
+	if (strncmp(name, "lyb://", 6) == 0)
+		name += 6;
+	if (!lyb_name_valid(name)) {
+		lyb_cli_fail(arg,
+			     "not a DataSet name (namespace.Name: letters, "
+			     "digits, '-', '_' and one '.')");
+		return NULL;
+	}
+	return name;
+}
+
+int lyb_cli_common_opt(struct lyb_cli *cli, const char *cmd, int c,
+		       const char *arg, int *done)
+{
+	switch (c) {
+	case 'C':
+		free(cli->catalog_url);
+		cli->catalog_url = url_from_arg(arg);
+		if (!cli->catalog_url) {
+			lyb_cli_fail("--catalog", "%s", strerror(ENOMEM));
+			*done = -ENOMEM;
+		}
+		return 1;
+	case 'v':
+		cli->verbose = 1;
+		log_quiet(cli, 1);
+		return 1;
+	case 'h':
+		lyb_cli_usage(cmd, 0);
+		*done = 1;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void lyb_cli_bad_option(const char *cmd, int c, char **argv)
+{
+	char what[256], opt[3] = {'-', (char)optopt, '\0'};
+	const char *arg = argv[optind - 1];
+
+	/* a short option inside a group ("-xv") is named by optopt alone */
+	if (c != ':' && optopt && strncmp(arg, "--", 2) != 0)
+		arg = opt;
+	snprintf(what, sizeof(what), "%s%s%.200s", cmd ? cmd : "",
+		 cmd ? " " : "", arg);
+	if (c == ':')
+		lyb_cli_fail(what, "needs a value");
+	else
+		lyb_cli_fail(what, "unknown option (see lyb %s%s--help)",
+			     cmd ? cmd : "", cmd ? " " : "");
+}
+
+static const struct {
+	const char *name;
+	const char *text;
+} usages[] = {
+	{"ls", "usage: lyb [OPTIONS] ls [DATASET]\n"
+	       "\n"
+	       "Without DATASET, lists the DataSets of the catalog, one per\n"
+	       "line. With DATASET (namespace.Name or lyb://namespace.Name),\n"
+	       "prints one row per partition date: its number of versions,\n"
+	       "the latest version and where that version's data lives.\n"},
+	{"info",
+	 "usage: lyb [OPTIONS] info DATASET\n"
+	 "\n"
+	 "Prints the DataSet card: owner and contact, delivery SLO and\n"
+	 "whether today's delivery is on time, schema, readers,\n"
+	 "counters, format, upstream and downstream DataSets, and the\n"
+	 "latest version.\n"},
+	{"dataset",
+	 "usage: lyb [OPTIONS] dataset create DATASET --owner group:TEAM\n"
+	 "           [--description TEXT] [--channel CHANNEL] [--pm HANDLE]\n"
+	 "           [--schema FILE.avsc] [--slo \"daily 08:00\"] "
+	 "[--format avro]\n"
+	 "           [--reader PRINCIPAL]... [--upstream DATASET]...\n"
+	 "\n"
+	 "Creates a DataSet (and the catalog, if there is none yet). The\n"
+	 "schema must be a valid Avro schema; the SLO is FREQUENCY HH:MM\n"
+	 "[UTC] with FREQUENCY daily, hourly or weekly. Readers are\n"
+	 "principals (user:NAME@DOMAIN, group:NAME, domain:NAME); upstream\n"
+	 "DataSets must exist.\n"},
+	{"publish",
+	 "usage: lyb [OPTIONS] publish DATASET DATE [--gs URL]\n"
+	 "           [--snow SNOW_TABLE=URL] [--upstream DATASET@DATE/VERSION]...\n"
+	 "           [--producer TEXT]\n"
+	 "\n"
+	 "Registers a new version of DATASET for partition DATE (YYYY-MM-DD)\n"
+	 "from objects already stored: --gs names the Avro objects (a\n"
+	 "gs://BUCKET/PREFIX or file:///DIR), --snow the Snowflake table\n"
+	 "(snow://DB/TABLE/VERSION, or snow://DB/TABLE to end it with the\n"
+	 "version id) and where its export files are. At least one of them\n"
+	 "is needed. Prints the version id; the same bytes published again\n"
+	 "give the same id and no new version.\n"},
+	{"help", "usage: lyb help [COMMAND]\n"},
+};
+
+void lyb_cli_usage(const char *cmd, int to_stderr)
+{
+	FILE *out = to_stderr ? stderr : stdout;
+	size_t i;
+
+	if (cmd) {
+		for (i = 0; i < sizeof(usages) / sizeof(usages[0]); i++) {
+			if (strcmp(usages[i].name, cmd) == 0) {
+				fputs(usages[i].text, out);
+				fputs("\nOptions of every command:\n"
+				      "  -C, --catalog URL  the catalog\n"
+				      "  -v, --verbose      say more\n",
+				      out);
+				return;
+			}
+		}
+	}
+	fputs("usage: lyb [--catalog URL] [-v] COMMAND [ARGS]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  ls [DATASET]         list DataSets, or the versions of one\n"
+	      "  info DATASET         show a DataSet's card\n"
+	      "  dataset create ...   create a DataSet\n"
+	      "  publish DATASET DATE --gs URL [--snow TABLE=URL] ...\n"
+	      "                       register a new version\n"
+	      "  help [COMMAND]       show help\n"
+	      "\n"
+	      "Options:\n"
+	      "  -C, --catalog URL    the catalog (file:///DIR or "
+	      "gs://BUCKET/PREFIX)\n"
+	      "  -v, --verbose        say more\n"
+	      "  -h, --help           show this help\n"
+	      "  -V, --version        show the version\n"
+	      "\n"
+	      "The catalog is --catalog, else $LYB_CATALOG, else `catalog = "
+	      "URL`\n"
+	      "in $LYB_CONFIG or " DEFAULT_CONFIG ", else " DEFAULT_CATALOG
+	      ".\n",
+	      out);
+}
+
+static int cmd_help(struct lyb_cli *cli, int argc, char **argv)
+{
+	size_t i;
+
+	if (argc > 2) {
+		lyb_cli_fail("help", "too many arguments");
+		return -EINVAL;
+	}
+	if (argc == 2) {
+		for (i = 0; i < sizeof(usages) / sizeof(usages[0]); i++)
+			if (strcmp(usages[i].name, argv[1]) == 0)
+				break;
+		if (i == sizeof(usages) / sizeof(usages[0])) {
+			lyb_cli_fail("help", "unknown command %s", argv[1]);
+			return -EINVAL;
+		}
+	}
+	lyb_cli_usage(argc == 2 ? argv[1] : NULL, 0);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct lyb_cli *cli, int argc, char **argv);
+} commands[] = {
+	{"ls", lyb_cmd_ls},	      {"info", lyb_cmd_info},
+	{"dataset", lyb_cmd_dataset}, {"publish", lyb_cmd_publish},
+	{"help", cmd_help},
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		LYB_CLI_LONGOPTS,
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct lyb_cli cli = {0};
+	int c, done = 0, rc;
+	size_t i;
+
+	lyb_log_set_prefix("lyb");
+	log_quiet(&cli, 1);
+	opterr = 0;
+	/* '+': stop at the command, whose options are its own */
+	while ((c = getopt_long(argc, argv, "+" LYB_CLI_SHORTOPTS "V", opts,
+				NULL)) != -1) {
+		if (lyb_cli_common_opt(&cli, NULL, c, optarg, &done)) {
+			if (done)
+				goto out;
+			continue;
+		}
+		if (c == 'V') {
+			printf("lyb %s\n", LYB_VERSION);
+			goto out;
+		}
+		lyb_cli_bad_option(NULL, c, argv);
+		done = -EINVAL;
+		goto out;
+	}
+	if (optind >= argc) {
+		lyb_cli_usage(NULL, 1);
+		done = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, argv[optind]) == 0)
+			break;
+	}
+	if (i == sizeof(commands) / sizeof(commands[0])) {
+		lyb_cli_fail(argv[optind], "unknown command (see lyb --help)");
+		done = -EINVAL;
+		goto out;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* glibc: a full reset, the next optstring is re-read */
+	rc = commands[i].run(&cli, argc, argv);
+	done = rc < 0 ? rc : 0;
+out:
+	free(cli.catalog_url);
+	if ((fflush(stdout) != 0 || ferror(stdout)) && done >= 0) {
+		lyb_cli_fail("writing the output", "%s", strerror(errno));
+		done = -EIO;
+	}
+	return done < 0 ? 1 : 0;
+}

@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared by the integration tests (sourced, not run). Each test gets a
+# work dir, builds a catalog with the real `lyb`, mounts the real `lybfs`
+# in the foreground as a child, and always unmounts from the EXIT trap.
+# Exit 77 means "skipped" to ctest.
+set -euo pipefail
+
+: "${LYB_BUILD:?LYB_BUILD must point at the build directory}"
+: "${LYB_SRC:?LYB_SRC must point at the source directory}"
+LYB_BIN=$LYB_BUILD/lyb
+LYBFS_BIN=$LYB_BUILD/lybfs
+PY=/usr/bin/python3 # Debian's, which has python3-avro
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "--- $*"; }
+
+[ "$(id -u)" -eq 0 ] || skip "integration tests mount FUSE and need root"
+[ -c /dev/fuse ] || skip "no /dev/fuse on this machine"
+command -v fusermount3 >/dev/null || skip "fusermount3 is not installed"
+$PY -c 'import avro' 2>/dev/null || fail "python3-avro is missing (scripts/deps.sh installs it)"
+
+W=$(mktemp -d /tmp/lyb-it.XXXXXX)
+MNT=$W/mnt
+CAT=file://$W/catalog
+LYBFS_PID=
+mkdir -p "$MNT"
+
+unmount_lybfs() {
+	if mountpoint -q "$MNT" 2>/dev/null; then
+		fusermount3 -u "$MNT" 2>/dev/null || fusermount3 -u -z "$MNT" || true
+	fi
+	if [ -n "$LYBFS_PID" ]; then
+		# the daemon exits once unmounted; make sure of it
+		for _ in $(seq 50); do kill -0 "$LYBFS_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$LYBFS_PID" 2>/dev/null || true
+		wait "$LYBFS_PID" 2>/dev/null || true
+		LYBFS_PID=
+	fi
+}
+
+cleanup() {
+	local rc=$?
+	unmount_lybfs
+	if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -s "$W/lybfs.log" ]; then
+		echo "--- lybfs log:" >&2
+		tail -n 40 "$W/lybfs.log" >&2
+	fi
+	rm -rf "$W"
+	exit $rc
+}
+trap cleanup EXIT
+
+lyb() { "$LYB_BIN" --catalog "$CAT" "$@"; }
+
+# mount_lybfs [extra -o options]: mounts $CAT on $MNT and waits for it.
+mount_lybfs() {
+	local opts="catalog=$CAT,refresh=0.5${1:+,$1}"
+	"$LYBFS_BIN" -f -o "$opts" "$MNT" 2>>"$W/lybfs.log" &
+	LYBFS_PID=$!
+	for _ in $(seq 100); do
+		mountpoint -q "$MNT" && return 0
+		kill -0 "$LYBFS_PID" 2>/dev/null || fail "lybfs exited before mounting: $(cat "$W/lybfs.log")"
+		sleep 0.1
+	done
+	fail "lybfs did not mount within 10 s"
+}
+
+# make_avro OUT [make_avro.py options]: an Avro file from python3-avro.
+make_avro() { $PY "$LYB_SRC/tests/integration/make_avro.py" "$@"; }
+
+# wait_for CMD...: polls CMD for up to 10 s.
+wait_for() {
+	for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	return 1
+}
+
+# The standard fixture: DataSet t.Data with dates 2020-09-01 (one version)
+# and 2020-09-03 (two versions: $V1 then $V2), Avro under gs (python3-avro,
+# nested subdirectory included) and a gzip JSON export under snow.
+# Sources live under $SRC/<date>-<n>/{gs,snow}.
+fixture() {
+	SRC=$W/src
+	local d n
+	for d in 2020-09-01-1 2020-09-03-1 2020-09-03-2; do
+		mkdir -p "$SRC/$d/gs/sub" "$SRC/$d/snow"
+		n=${d##*-}
+		make_avro "$SRC/$d/gs/part-00000.avro" --rows $((500 * n)) --seed "$d"
+		make_avro "$SRC/$d/gs/sub/part-00001.avro" --rows 300 --codec deflate --seed "$d-b"
+		$PY - "$SRC/$d/snow/data_0_0_0.json.gz" "$d" <<'PYEOF'
+import gzip, json, sys
+with gzip.open(sys.argv[1], "wt") as f:
+    for i in range(1000):
+        f.write(json.dumps({"artist_id": "%s-%d" % (sys.argv[2], i), "n": i}) + "\n")
+PYEOF
+	done
+	lyb dataset create t.Data --owner group:data-team --description "test data" \
+		--slo "daily 08:00" --reader user:alice@thecompany.com >/dev/null
+	V0=$(lyb publish t.Data 2020-09-01 --gs "file://$SRC/2020-09-01-1/gs" \
+		--snow "snow://db/data=file://$SRC/2020-09-01-1/snow")
+	V1=$(lyb publish t.Data 2020-09-03 --gs "file://$SRC/2020-09-03-1/gs" \
+		--snow "snow://db/data=file://$SRC/2020-09-03-1/snow")
+	sleep 1.1 # distinct publish times order the two versions of one date
+	V2=$(lyb publish t.Data 2020-09-03 --gs "file://$SRC/2020-09-03-2/gs" \
+		--snow "snow://db/data=file://$SRC/2020-09-03-2/snow")
+	[ -n "$V0" ] && [ -n "$V1" ] && [ -n "$V2" ] || fail "publish printed no id"
+}
+
+# expect_errno TEXT CMD...: CMD fails and its stderr mentions TEXT.
+expect_errno() {
+	local want=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		fail "'$*' succeeded, expected: $want"
+	fi
+	case $out in
+	*"$want"*) ;;
+	*) fail "'$*' said '$out', expected: $want" ;;
+	esac
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# A version published while mounted appears, and `latest` moves to it,
+# without a remount; what was there stays readable and unchanged.
+. "$(dirname "$0")/lib.sh"
+fixture
+mount_lybfs
+D=$MNT/t.Data
+
+# hold the old version open and look at latest before the change
+exec 3<"$D/2020-09-03/$V2/gs/part-00000.avro"
+[ "$(readlink "$D/2020-09-03/latest")" = "$V2" ] || fail "latest before"
+
+step "a new version of an existing date"
+mkdir -p "$SRC/new/gs"
+make_avro "$SRC/new/gs/part-00000.avro" --rows 77 --seed new
+V3=$(lyb publish t.Data 2020-09-03 --gs "file://$SRC/new/gs")
+latest_is() { [ "$(readlink -f "$1")" = "$2" ]; }
+wait_for latest_is "$D/2020-09-03/latest" "$D/2020-09-03/$V3" ||
+	fail "2020-09-03/latest did not move to $V3: $(readlink "$D/2020-09-03/latest")"
+[ -d "$D/2020-09-03/$V3" ] || fail "$V3 is not listed"
+cmp "$SRC/new/gs/part-00000.avro" "$D/2020-09-03/latest/gs/part-00000.avro" || fail "new version bytes"
+
+step "a new date moves the DataSet's latest"
+V4=$(lyb publish t.Data 2020-09-04 --gs "file://$SRC/new/gs")
+wait_for test -d "$D/2020-09-04" || fail "2020-09-04 did not appear"
+wait_for latest_is "$D/latest" "$D/2020-09-04/$V4" ||
+	fail "DataSet latest did not move: $(readlink -f "$D/latest")"
+jq -e --arg v "$V4" '.latest.version == $v' "$D/.lyb/info.json" >/dev/null || fail "card latest did not move"
+
+step "a new DataSet appears at the root"
+lyb dataset create t.Other --owner group:x >/dev/null
+wait_for test -d "$MNT/t.Other" || fail "t.Other did not appear"
+
+step "the file held open still reads the old bytes"
+cmp "$SRC/2020-09-03-2/gs/part-00000.avro" /dev/fd/3 || fail "open file changed"
+exec 3<&-
+echo "PASS"

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Catalog metadata as extended attributes (getfattr -d -m user.lyb).
+. "$(dirname "$0")/lib.sh"
+fixture
+mount_lybfs
+D=$MNT/t.Data
+V=$D/2020-09-03/$V1
+rec=$V/.lyb/info.json
+
+attr() { getfattr --only-values -n "user.lyb.$1" "$2" 2>/dev/null; }
+check() { # check NAME PATH WANT
+	local got
+	got=$(attr "$1" "$2") || fail "user.lyb.$1 missing on $2"
+	[ "$got" = "$3" ] || fail "user.lyb.$1 on $2 is '$got', want '$3'"
+}
+
+step "DataSet, date and version directories"
+check uri "$D" "lyb://t.Data"
+check owner "$D" "group:data-team"
+check uri "$D/2020-09-03" "lyb://t.Data/2020-09-03"
+check uri "$V" "lyb://t.Data/2020-09-03/$V1"
+check version "$V" "$V1"
+check rows "$V" "$(jq -r .rows "$rec")"
+
+step "location directories name the real address"
+check location "$V/gs" "file://$SRC/2020-09-03-1/gs"
+check location "$V/snow" "snow://db/data/$V1"
+check rows "$V/snow" 1000
+
+step "files: location, rows, size and checksums equal the catalog's"
+f=$V/gs/sub/part-00001.avro
+check location "$f" "file://$SRC/2020-09-03-1/gs/sub/part-00001.avro"
+check uri "$f" "lyb://t.Data/2020-09-03/$V1/gs/sub/part-00001.avro"
+check rows "$f" 300
+check size "$f" "$(stat -c %s "$SRC/2020-09-03-1/gs/sub/part-00001.avro")"
+check crc32c "$f" "$(jq -r '.locations.gs.objects[] | select(.name == "sub/part-00001.avro") | .crc32c' "$rec")"
+check md5 "$f" "$(jq -r '.locations.gs.objects[] | select(.name == "sub/part-00001.avro") | .md5' "$rec")"
+want=$(md5sum "$SRC/2020-09-03-1/gs/sub/part-00001.avro" | cut -d' ' -f1 | xxd -r -p | base64)
+check md5 "$f" "$want"
+
+step "getfattr -d lists them all"
+n=$(getfattr -d -m user.lyb "$f" | grep -c '^user.lyb')
+[ "$n" -eq 8 ] || fail "expected 8 attributes on a file, got $n"
+
+step "an unknown attribute is ENODATA; setting one is EROFS"
+expect_errno "No such attribute" getfattr -n user.lyb.nope "$f"
+expect_errno "Read-only file system" setfattr -n user.x -v 1 "$f"
+echo "PASS"
