@@ -221,23 +221,59 @@ void lyb_dataset_unref(struct lyb_dataset *ds)
 		lyb_dataset_destroy(ds);
 }
 
-static int cmp_versions(const void *a, const void *b)
+/*
+ * Versions sort by date, then publish time; versions published within the
+ * same second keep their document order, which is the order they were
+ * appended in, so `latest` is always the last one published.
+ */
+static int cmp_version_index(const void *a, const void *b, void *arg)
 {
-	const struct lyb_version *x = a, *y = b;
-	int c = strcmp(x->date, y->date);
+	const struct lyb_version *vs = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = strcmp(vs[i].date, vs[j].date);
 
 	if (c)
 		return c;
-	if (x->published != y->published)
-		return x->published < y->published ? -1 : 1;
-	return strcmp(x->id, y->id);
+	if (vs[i].published != vs[j].published)
+		return vs[i].published < vs[j].published ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+static int sort_versions(struct lyb_dataset *ds)
+{
+	struct lyb_version *sorted;
+	size_t *idx, i;
+
+	if (ds->nversions < 2)
+		return 0;
+	idx = malloc(ds->nversions * sizeof(*idx));
+	sorted = malloc(ds->nversions * sizeof(*sorted));
+	if (!idx || !sorted) {
+		free(idx);
+		free(sorted);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ds->nversions; i++)
+		idx[i] = i;
+	qsort_r(idx, ds->nversions, sizeof(*idx), cmp_version_index,
+		ds->versions);
+	for (i = 0; i < ds->nversions; i++)
+		sorted[i] = ds->versions[idx[i]];
+	free(ds->versions);
+	ds->versions = sorted;
+	free(idx);
+	return 0;
 }
 
 int lyb_dataset_index(struct lyb_dataset *ds)
 {
+	struct lyb_date *d = NULL;
 	size_t i, n = 0;
+	int rc;
 
-	qsort(ds->versions, ds->nversions, sizeof(*ds->versions), cmp_versions);
+	rc = sort_versions(ds);
+	if (rc)
+		return rc;
 	free(ds->dates);
 	ds->dates = NULL;
 	ds->ndates = 0;
@@ -251,8 +287,6 @@ int lyb_dataset_index(struct lyb_dataset *ds)
 	if (!ds->dates)
 		return -ENOMEM;
 	for (i = 0; i < ds->nversions; i++) {
-		struct lyb_date *d = &ds->dates[ds->ndates - 1];
-
 		if (i == 0 ||
 		    strcmp(ds->versions[i].date, ds->versions[i - 1].date)) {
 			d = &ds->dates[ds->ndates++];

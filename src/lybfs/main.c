@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -138,24 +139,34 @@ static void *refresh_main(void *arg)
 	return NULL;
 }
 
+/*
+ * A mountpoint must be a directory, and not a dead FUSE mount left by a
+ * killed daemon. stat() can still succeed there from the kernel's
+ * attribute cache; statfs() always asks the daemon, so it sees ENOTCONN.
+ */
 static int check_mountpoint(const char *mnt)
 {
+	struct statfs sf;
 	struct stat st;
 
-	if (stat(mnt, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return 0;
+	if (statfs(mnt, &sf) != 0 || stat(mnt, &st) != 0) {
+		int err = errno;
+
+		if (err == ENOTCONN)
+			lyb_log(LYB_LOG_ERR,
+				"mountpoint %s: a previous lybfs died there; "
+				"run `fusermount3 -u %s` first",
+				mnt, mnt);
+		else
+			lyb_log(LYB_LOG_ERR, "mountpoint %s: %s", mnt,
+				strerror(err));
+		return -err;
+	}
+	if (!S_ISDIR(st.st_mode)) {
 		lyb_log(LYB_LOG_ERR, "mountpoint %s: not a directory", mnt);
 		return -ENOTDIR;
 	}
-	if (errno == ENOTCONN)
-		lyb_log(LYB_LOG_ERR,
-			"mountpoint %s: a previous lybfs died there; run "
-			"`fusermount3 -u %s` first",
-			mnt, mnt);
-	else
-		lyb_log(LYB_LOG_ERR, "mountpoint %s: %s", mnt, strerror(errno));
-	return -errno;
+	return 0;
 }
 
 int main(int argc, char *argv[])
@@ -261,10 +272,13 @@ int main(int argc, char *argv[])
 	} else {
 		loop = fuse_loop_cfg_create();
 		fuse_loop_cfg_set_clone_fd(loop, opts.clone_fd);
-		/* libfuse 3.14 leaves max_threads unset unless given */
+		/* libfuse 3.14 leaves these at UINT_MAX unless given, and
+		 * complains when handed that back */
 		if (opts.max_threads > 0 && opts.max_threads <= 100000)
 			fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
-		fuse_loop_cfg_set_idle_threads(loop, opts.max_idle_threads);
+		if (opts.max_idle_threads <= 100000)
+			fuse_loop_cfg_set_idle_threads(loop,
+						       opts.max_idle_threads);
 		rc = fuse_session_loop_mt(fs->se, loop);
 		fuse_loop_cfg_destroy(loop);
 	}

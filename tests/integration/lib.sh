@@ -27,9 +27,12 @@ LYBFS_PID=
 mkdir -p "$MNT"
 
 unmount_lybfs() {
-	if mountpoint -q "$MNT" 2>/dev/null; then
-		fusermount3 -u "$MNT" 2>/dev/null || fusermount3 -u -z "$MNT" || true
-	fi
+	local i
+	# every mount on $MNT, stacked ones too
+	for i in 1 2 3 4 5; do
+		grep -q " $MNT " /proc/self/mounts || break
+		fusermount3 -u "$MNT" 2>/dev/null || fusermount3 -u -z "$MNT" 2>/dev/null || true
+	done
 	if [ -n "$LYBFS_PID" ]; then
 		# the daemon exits once unmounted; make sure of it
 		for _ in $(seq 50); do kill -0 "$LYBFS_PID" 2>/dev/null || break; sleep 0.1; done
@@ -37,6 +40,7 @@ unmount_lybfs() {
 		wait "$LYBFS_PID" 2>/dev/null || true
 		LYBFS_PID=
 	fi
+	pkill -9 -f -- "-o catalog=$CAT" 2>/dev/null || true # any started by hand
 }
 
 cleanup() {

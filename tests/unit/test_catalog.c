@@ -260,6 +260,30 @@ static void test_file_catalog(void)
 				     sizeof(err)),
 		 -EINVAL);
 
+	/* two versions of one date published in the same second: latest
+	 * is the one published last, whatever their ids */
+	{
+		char a[LYB_ID_MAX + 1], b[LYB_ID_MAX + 1];
+		const struct lyb_date *d;
+		int k;
+
+		for (k = 0; k < 6; k++) {
+			make_version(&v, "2020-01-01", 200 + k);
+			v.published = 1600000000;
+			CHECK_RC(lyb_catalog_publish(cat, "ns.Data", &v,
+						     k % 2 ? b : a, &existed,
+						     err, sizeof(err)),
+				 0);
+			CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+			snap = lyb_catalog_snap(cat);
+			ds = lyb_snap_find(snap, "ns.Data");
+			d = ds ? lyb_dataset_find_date(ds, "2020-01-01") : NULL;
+			CHECK(d && d->count == (size_t)k + 1);
+			CHECK_STR(d ? d->latest->id : "", k % 2 ? b : a);
+			lyb_snap_unref(snap);
+		}
+	}
+
 	/* concurrent publishers, each in its own process */
 	for (i = 0; i < writers; i++) {
 		if (fork() == 0) {
@@ -285,7 +309,7 @@ static void test_file_catalog(void)
 	CHECK(changed);
 	snap = lyb_catalog_snap(cat);
 	ds = lyb_snap_find(snap, "ns.Data");
-	CHECK(ds && ds->nversions == 1 + writers && ds->ndates == 3);
+	CHECK(ds && ds->nversions == 7 + writers && ds->ndates == 4);
 	CHECK(lyb_dataset_find_version(ds, "2020-09-03", id) != NULL);
 	lyb_snap_unref(snap);
 
@@ -303,7 +327,7 @@ static void test_file_catalog(void)
 	snap = lyb_catalog_snap(cat);
 	CHECK(snap->ndatasets == 2);
 	ds = lyb_snap_find(snap, "ns.Data");
-	CHECK(ds && ds->nversions == 1 + writers);
+	CHECK(ds && ds->nversions == 7 + writers);
 	lyb_snap_unref(snap);
 	/* ...and a writer refuses to build on it */
 	make_version(&v, "2020-09-06", 7);
