@@ -77,24 +77,7 @@ unmount_demo() {
 }
 
 install_deps() {
-	if [ -x "$SRC/scripts/deps.sh" ] || [ -f "$SRC/scripts/deps.sh" ]; then
-		bash "$SRC/scripts/deps.sh"
-		return
-	fi
-	# until scripts/deps.sh exists: what the demo needs, if missing
-	local pkgs=(cmake make gcc pkg-config libfuse3-dev fuse3 libcurl4-openssl-dev
-		libjansson-dev libavro-dev libssl-dev zlib1g-dev python3 python3-avro
-		attr) missing=() p
-	for p in "${pkgs[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
-	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		say "installing ${missing[*]}"
-		as_root apt-get update -qq
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			"${missing[@]}"
-	fi
+	bash "$SRC/scripts/deps.sh"
 }
 
 build() {
