@@ -26,9 +26,10 @@
 
 #define MAX_TEXT 65536 /* descriptions and other free text */
 #define MAX_URL 4096
-#define MAX_ITEMS 10000000	     /* versions, objects, readers */
-#define COUNT_MAX ((int64_t)1 << 53) /* sizes and counters: exact in any JSON \
-				      */
+#define MAX_ITEMS 10000000 /* versions, objects, readers */
+#define COUNT_MAX                                                   \
+	((int64_t)1 << 53) /* sizes and counters: exact in any JSON \
+			    */
 
 static const char *const known_fields[] = {
 	"lybrary", "name",    "description", "owner",	"slo",	    "format",

@@ -15,10 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <avro.h>
-#include <jansson.h>
-
 #include "cli.h"
+#include "lyb/schema.h"
 
 #define SCHEMA_FILE_MAX (1u << 20)
 #define TEXT_MAX 4096 /* description, channel, pm */
@@ -52,13 +50,10 @@ static int list_add(const char ***list, size_t *n, const char *item,
 	return 0;
 }
 
-/* Reads a schema file, checks it with avro-c, returns compact JSON. */
+/* Reads a schema file, checks it (lyb_schema_check), returns compact JSON. */
 static int schema_load(const char *path, char **out)
 {
-	char what[4200], *text = NULL;
-	avro_schema_t schema = NULL;
-	json_error_t jerr;
-	json_t *json = NULL;
+	char what[4200], err[512], *text = NULL;
 	size_t len = 0;
 	FILE *f;
 	int rc = 0;
@@ -87,34 +82,11 @@ static int schema_load(const char *path, char **out)
 		lyb_cli_fail(what, "larger than %u bytes", SCHEMA_FILE_MAX);
 		goto out_close;
 	}
-	text[len] = '\0';
-
 	snprintf(what, sizeof(what), "schema %s", path);
-	json = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
-			  &jerr);
-	if (!json) {
-		rc = -EBADMSG;
-		lyb_cli_fail(what, "line %d column %d: %s", jerr.line,
-			     jerr.column, jerr.text);
-		goto out_close;
-	}
-	if (avro_schema_from_json_length(text, len, &schema) != 0) {
-		const char *why = avro_strerror();
-
-		rc = -EBADMSG;
-		lyb_cli_fail(what, "not a valid Avro schema: %s",
-			     why && why[0] ? why : "rejected by avro-c");
-		goto out_json;
-	}
-	avro_schema_decref(schema);
-	*out = json_dumps(json,
-			  JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-	if (!*out) {
-		rc = -ENOMEM;
-		lyb_cli_fail(what, "%s", strerror(ENOMEM));
-	}
-out_json:
-	json_decref(json);
+	rc = lyb_schema_check(text, len, out, err, sizeof(err));
+	if (rc)
+		lyb_cli_fail(what, "%s",
+			     rc == -ENOMEM ? strerror(ENOMEM) : err);
 out_close:
 	free(text);
 	fclose(f);

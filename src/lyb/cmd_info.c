@@ -5,8 +5,7 @@
  * Name and URI, description, owner and contact, the delivery SLO and how
  * today's delivery stands against it, format and copies, readers,
  * counters and the latest version, upstream and downstream DataSets, and
- * the schema as an indented list of fields (parsed with jansson here; the
- * catalog stores it as compact JSON).
+ * the schema as an indented list of fields (lyb_schema_describe).
  *
  * LYB_NOW (seconds since the epoch, or YYYY-MM-DDTHH:MM:SSZ) overrides the
  * clock for the delivery status, so that tests can pin it.
@@ -18,16 +17,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "cli.h"
 #include "lyb/buf.h"
+#include "lyb/schema.h"
 
 #define LABEL_W 13
-#define SCHEMA_DEPTH_MAX 32
-#define SCHEMA_LINE_MAX (64u << 10)
-#define NESTED_MAX 16
-#define ENUM_SHOWN 8
+#define SCHEMA_TEXT_MAX (1u << 20)
 
 static void label(const char *name)
 {
@@ -225,158 +220,21 @@ static void slo_status(const struct lyb_dataset *ds, int64_t now)
 
 /* --- the schema --- */
 
-struct nested {
-	json_t *rec[NESTED_MAX];
-	size_t n;
-};
-
-static const char *json_str(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-static void type_text(struct lyb_buf *b, json_t *t, struct nested *nest,
-		      int depth);
-
-static void named_text(struct lyb_buf *b, const char *kind, json_t *t)
-{
-	const char *name = json_str(t, "name");
-
-	lyb_buf_printf(b, "%s%s%s", kind, name ? " " : "", name ? name : "");
-}
-
-static void object_text(struct lyb_buf *b, json_t *t, struct nested *nest,
-			int depth)
-{
-	json_t *type = json_object_get(t, "type"), *syms, *sym;
-	const char *kind = json_string_value(type), *logical;
-	size_t i;
-
-	if (!kind) { /* {"type": {...}} or {"type": [...]} */
-		type_text(b, type, nest, depth + 1);
-		return;
-	}
-	if (strcmp(kind, "record") == 0 || strcmp(kind, "error") == 0) {
-		named_text(b, kind, t);
-		if (nest->n < NESTED_MAX)
-			nest->rec[nest->n++] = t;
-	} else if (strcmp(kind, "enum") == 0) {
-		named_text(b, "enum", t);
-		lyb_buf_addstr(b, " {");
-		syms = json_object_get(t, "symbols");
-		for (i = 0; i < json_array_size(syms); i++) {
-			sym = json_array_get(syms, i);
-			if (i == ENUM_SHOWN) {
-				lyb_buf_addstr(b, ", ...");
-				break;
-			}
-			lyb_buf_printf(b, "%s%s", i ? ", " : "",
-				       json_string_value(sym)
-					       ? json_string_value(sym)
-					       : "?");
-		}
-		lyb_buf_addstr(b, "}");
-	} else if (strcmp(kind, "array") == 0) {
-		lyb_buf_addstr(b, "array of ");
-		type_text(b, json_object_get(t, "items"), nest, depth + 1);
-	} else if (strcmp(kind, "map") == 0) {
-		lyb_buf_addstr(b, "map of ");
-		type_text(b, json_object_get(t, "values"), nest, depth + 1);
-	} else if (strcmp(kind, "fixed") == 0) {
-		named_text(b, "fixed", t);
-		lyb_buf_printf(b, " (%" JSON_INTEGER_FORMAT " bytes)",
-			       json_integer_value(json_object_get(t, "size")));
-	} else {
-		lyb_buf_addstr(b, kind);
-	}
-	logical = json_str(t, "logicalType");
-	if (logical)
-		lyb_buf_printf(b, " (%s)", logical);
-}
-
-/* Writes a one-line description of Avro type @t; records go to @nest. */
-static void type_text(struct lyb_buf *b, json_t *t, struct nested *nest,
-		      int depth)
-{
-	json_t *m;
-	size_t i;
-
-	if (depth > SCHEMA_DEPTH_MAX) {
-		lyb_buf_addstr(b, "...");
-		return;
-	}
-	if (json_is_string(t)) {
-		lyb_buf_addstr(b, json_string_value(t));
-	} else if (json_is_array(t)) { /* a union */
-		for (i = 0; i < json_array_size(t); i++) {
-			m = json_array_get(t, i);
-			if (i)
-				lyb_buf_addstr(b, " | ");
-			type_text(b, m, nest, depth + 1);
-		}
-	} else if (json_is_object(t)) {
-		object_text(b, t, nest, depth);
-	} else {
-		lyb_buf_addstr(b, "?");
-	}
-}
-
-static void fields_print(json_t *rec, int indent, int depth)
-{
-	struct lyb_buf b;
-	json_t *fields, *f;
-	size_t i, j;
-
-	if (depth > SCHEMA_DEPTH_MAX)
-		return;
-	lyb_buf_init(&b, SCHEMA_LINE_MAX);
-	fields = json_object_get(rec, "fields");
-	for (i = 0; i < json_array_size(fields); i++) {
-		struct nested nest = {.n = 0};
-		const char *name, *doc;
-
-		f = json_array_get(fields, i);
-		name = json_str(f, "name");
-		doc = json_str(f, "doc");
-
-		lyb_buf_reset(&b);
-		type_text(&b, json_object_get(f, "type"), &nest, depth + 1);
-		printf("%*s%s: %s", indent, "", name ? name : "?",
-		       b.data ? b.data : "?");
-		if (doc)
-			printf("  -- %s", doc);
-		putchar('\n');
-		for (j = 0; j < nest.n; j++)
-			fields_print(nest.rec[j], indent + 4, depth + 1);
-	}
-	lyb_buf_free(&b);
-}
-
 static void schema_print(const struct lyb_dataset *ds)
 {
-	struct nested nest = {.n = 0};
-	json_error_t jerr;
 	struct lyb_buf b;
-	json_t *s;
-	size_t i;
 
 	label("Schema:");
 	if (!ds->schema) {
 		printf("none\n");
 		return;
 	}
-	s = json_loads(ds->schema, JSON_DECODE_ANY, &jerr);
-	if (!s) {
-		printf("unreadable (%s)\n", jerr.text);
-		return;
-	}
-	lyb_buf_init(&b, SCHEMA_LINE_MAX);
-	type_text(&b, s, &nest, 0);
-	printf("%s\n", b.data ? b.data : "?");
+	lyb_buf_init(&b, SCHEMA_TEXT_MAX);
+	if (lyb_schema_describe(ds->schema, LABEL_W + 2, &b) == 0)
+		fputs(b.data, stdout);
+	else
+		printf("unreadable\n");
 	lyb_buf_free(&b);
-	for (i = 0; i < nest.n; i++)
-		fields_print(nest.rec[i], LABEL_W + 2, 1);
-	json_decref(s);
 }
 
 /* --- the card --- */

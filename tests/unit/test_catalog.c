@@ -255,7 +255,7 @@ static void test_file_catalog(void)
 				     sizeof(err)),
 		 -ENOENT);
 	CHECK(strstr(err, "no such DataSet"));
-	strcpy(v.date, "2020-02-30");
+	memcpy(v.date, "2020-02-30", sizeof(v.date));
 	CHECK_RC(lyb_catalog_publish(cat, "ns.Data", &v, id2, &existed, err,
 				     sizeof(err)),
 		 -EINVAL);

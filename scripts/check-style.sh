@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The house style that a script can check (see ../shared/STYLE.md):
+# clang-format clean, no banned string functions, and third-party headers
+# only inside the core module that wraps each.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rc=0
+files=$(git ls-files '*.c' '*.h' 2>/dev/null || find src include tests -name '*.[ch]')
+
+if command -v clang-format >/dev/null; then
+	for f in $files; do
+		clang-format --dry-run --Werror "$f" >/dev/null 2>&1 ||
+			{ echo "style: $f: not clang-formatted (clang-format -i $f)"; rc=1; }
+	done
+else
+	echo "style: clang-format not installed, formatting not checked"
+fi
+
+if grep -nE '\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|gets)\(' $files; then
+	echo "style: banned function above (use snprintf, memcpy, strtol)"
+	rc=1
+fi
+
+# header -> the files allowed to include it
+check_header() {
+	local header=$1 allowed=$2 f
+	for f in $(grep -lE "#include <$header" $files || true); do
+		[[ $f =~ $allowed ]] || { echo "style: $f includes <$header>, only $allowed may"; rc=1; }
+	done
+}
+check_header 'curl/' '^src/core/http\.c$'
+check_header 'jansson\.h' '^src/core/(catalog_json|schema|gcs|auth)\.c$'
+check_header 'avro\.h' '^src/core/schema\.c$'
+check_header 'openssl/' '^src/core/(digest|auth)\.c$'
+check_header 'zlib\.h' '^src/core/export\.c$'
+check_header 'fuse' '^src/lybfs/'
+exit $rc
