@@ -104,6 +104,7 @@ struct lyb_dataset {
 	struct lyb_version *versions; /* by date, then published, then id */
 	size_t ndates;
 	struct lyb_date *dates; /* ascending */
+	int64_t updated;	/* the newest publish time, or created */
 	int64_t generation;	/* of the document it was read from */
 	char *extra; /* unknown top-level fields, compact JSON, or NULL */
 };

@@ -274,6 +274,10 @@ int lyb_dataset_index(struct lyb_dataset *ds)
 	rc = sort_versions(ds);
 	if (rc)
 		return rc;
+	ds->updated = ds->created;
+	for (i = 0; i < ds->nversions; i++)
+		if (ds->versions[i].published > ds->updated)
+			ds->updated = ds->versions[i].published;
 	free(ds->dates);
 	ds->dates = NULL;
 	ds->ndates = 0;

@@ -35,21 +35,6 @@ static int next_component(const char **p, char buf[NAME_MAX_LEN + 1])
 	return (int)n;
 }
 
-static int64_t dataset_mtime(const struct lyb_dataset *ds)
-{
-	const struct lyb_date *d = lyb_dataset_latest_date(ds);
-	int64_t t = ds->created;
-	size_t i;
-
-	if (!d)
-		return t;
-	/* the newest publish, which need not be in the newest date */
-	for (i = 0; i < ds->nversions; i++)
-		if (ds->versions[i].published > t)
-			t = ds->versions[i].published;
-	return t;
-}
-
 static void set_dir(struct lyb_fs_entry *e, enum lyb_fs_kind kind,
 		    int64_t mtime)
 {
@@ -106,7 +91,7 @@ int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 	e->ds = lyb_snap_find(snap, c);
 	if (!e->ds)
 		return -ENOENT;
-	set_dir(e, LYB_FS_DATASET, dataset_mtime(e->ds));
+	set_dir(e, LYB_FS_DATASET, e->ds->updated);
 	if ((n = next_component(&p, c)) <= 0)
 		return n;
 
