@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # README command two: install what is missing, build with -Werror, and run
-# every test (unit and integration, which mount real FUSE file systems).
+# every test (unit, style, and integration tests that mount real FUSE file
+# systems); then the same suite again built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, which abort on the first error.
 #   scripts/test.sh [ctest args...]      e.g. scripts/test.sh -L unit
-# BUILD_DIR overrides the build directory (default: build).
+# BUILD_DIR overrides the build directory (default: build);
+# LYB_TEST_SANITIZE=0 skips the sanitizer pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,3 +15,13 @@ build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DLYB_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
 ctest --test-dir "$build" --output-on-failure --timeout 900 "$@"
+
+if [ "${LYB_TEST_SANITIZE:-1}" != 0 ]; then
+	echo "test.sh: again with -fsanitize=address,undefined"
+	cmake -S . -B "$build-asan" -DLYB_WERROR=ON -DCMAKE_BUILD_TYPE=Debug \
+		-DLYB_SANITIZE=address,undefined >/dev/null
+	cmake --build "$build-asan" -j"$(nproc)"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		ctest --test-dir "$build-asan" --output-on-failure --timeout 900 -E '^style$' "$@"
+fi

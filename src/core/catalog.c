@@ -689,8 +689,9 @@ int lyb_catalog_refresh(struct lyb_catalog *cat, int *changed)
 		lyb_snap_unref(c.new);
 		goto out_unlock;
 	}
-	qsort(c.new->datasets, c.new->ndatasets, sizeof(*c.new->datasets),
-	      cmp_ds);
+	if (c.new->ndatasets > 1)
+		qsort(c.new->datasets, c.new->ndatasets,
+		      sizeof(*c.new->datasets), cmp_ds);
 	same = c.new->ndatasets == c.old->ndatasets;
 	for (i = 0; same && i < c.new->ndatasets; i++)
 		same = c.new->datasets[i] == c.old->datasets[i];

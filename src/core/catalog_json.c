@@ -347,7 +347,9 @@ static int parse_location(json_t *o, enum lyb_loc_kind kind,
 		ob->size = (uint64_t)size;
 		ob->generation = gen;
 	}
-	qsort(loc->objects, loc->nobjects, sizeof(*loc->objects), cmp_objects);
+	if (loc->nobjects > 1)
+		qsort(loc->objects, loc->nobjects, sizeof(*loc->objects),
+		      cmp_objects);
 	for (i = 1; i < loc->nobjects; i++)
 		if (strcmp(loc->objects[i - 1].name, loc->objects[i].name) == 0)
 			return fail(e, path, "duplicate object \"%.200s\"",
@@ -837,13 +839,13 @@ static int dump(json_t *o, char **out)
 	if (!text)
 		return -ENOMEM;
 	n = strlen(text);
-	*out = realloc(text, n + 2);
-	if (!*out) {
-		free(text);
-		return -ENOMEM;
+	*out = malloc(n + 2);
+	if (*out) {
+		memcpy(*out, text, n);
+		memcpy(*out + n, "\n", 2);
 	}
-	memcpy(*out + n, "\n", 2);
-	return 0;
+	free(text);
+	return *out ? 0 : -ENOMEM;
 }
 
 int lyb_dataset_format(const struct lyb_dataset *ds, char **out)

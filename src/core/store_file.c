@@ -179,7 +179,8 @@ static int file_list(struct lyb_store *s, const char *prefix,
 	rc = collect(prefix, &l, 0);
 	if (rc)
 		goto out_free;
-	qsort(l.keys, l.n, sizeof(*l.keys), cmp_keys);
+	if (l.n > 1)
+		qsort(l.keys, l.n, sizeof(*l.keys), cmp_keys);
 	for (i = 0; i < l.n && rc == 0; i++) {
 		struct lyb_object_info info = {.key = l.keys[i]};
 
