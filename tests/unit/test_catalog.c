@@ -309,7 +309,7 @@ static void test_file_catalog(void)
 	CHECK(changed);
 	snap = lyb_catalog_snap(cat);
 	ds = lyb_snap_find(snap, "ns.Data");
-	CHECK(ds && ds->nversions == 7 + writers && ds->ndates == 4);
+	CHECK(ds && ds->nversions == (size_t)(7 + writers) && ds->ndates == 4);
 	CHECK(lyb_dataset_find_version(ds, "2020-09-03", id) != NULL);
 	lyb_snap_unref(snap);
 
@@ -327,7 +327,7 @@ static void test_file_catalog(void)
 	snap = lyb_catalog_snap(cat);
 	CHECK(snap->ndatasets == 2);
 	ds = lyb_snap_find(snap, "ns.Data");
-	CHECK(ds && ds->nversions == 7 + writers);
+	CHECK(ds && ds->nversions == (size_t)(7 + writers));
 	lyb_snap_unref(snap);
 	/* ...and a writer refuses to build on it */
 	make_version(&v, "2020-09-06", 7);
