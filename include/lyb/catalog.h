@@ -112,7 +112,7 @@ struct lyb_dataset {
 struct lyb_snap {
 	atomic_int refs;
 	uint64_t serial; /* grows with every change the catalog sees */
-	int64_t loaded;	 /* when the last refresh finished */
+	int64_t loaded;	 /* when this snapshot was built */
 	size_t ndatasets;
 	struct lyb_dataset **datasets; /* sorted by name */
 };

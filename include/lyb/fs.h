@@ -2,13 +2,17 @@
 /*
  * fs.h - the tree lybfs shows, over a catalog snapshot, without FUSE.
  *
+ *   .lyb/metrics, .lyb/health        LYB_FS_META, LYB_FS_FILE (no DataSet)
  *   <dataset>/                       LYB_FS_DATASET
- *   <dataset>/.lyb/info.json         LYB_FS_META, LYB_FS_INFO
- *   <dataset>/latest -> <date>/latest    LYB_FS_LATEST
+ *   <dataset>/.lyb/info.json, status LYB_FS_META, LYB_FS_FILE
+ *   <dataset>/.lyb/upstream/<ds> -> ../../../<ds>     LYB_FS_LINEAGE, LINK
+ *   <dataset>/.lyb/downstream/<ds> -> ../../../<ds>
+ *   <dataset>/latest -> <date>/latest    LYB_FS_LINK
  *   <dataset>/<date>/                LYB_FS_DATE
- *   <dataset>/<date>/latest -> <id>  LYB_FS_LATEST
+ *   <dataset>/<date>/latest -> <id>  LYB_FS_LINK
  *   <dataset>/<date>/<id>/           LYB_FS_VERSION
  *   <dataset>/<date>/<id>/.lyb/info.json
+ *   <dataset>/<date>/<id>/.lyb/upstream/<ds> -> ../../../../../<ds>/<date>/<id>
  *   <dataset>/<date>/<id>/gs|snow/   LYB_FS_LOCATION
  *   .../gs/<dir>/<object>            LYB_FS_SUBDIR, LYB_FS_OBJECT
  *
@@ -32,8 +36,9 @@ enum lyb_fs_kind {
 	LYB_FS_ROOT,
 	LYB_FS_DATASET,
 	LYB_FS_META,
-	LYB_FS_INFO,
-	LYB_FS_LATEST,
+	LYB_FS_FILE,
+	LYB_FS_LINEAGE,
+	LYB_FS_LINK,
 	LYB_FS_DATE,
 	LYB_FS_VERSION,
 	LYB_FS_LOCATION,
@@ -41,9 +46,20 @@ enum lyb_fs_kind {
 	LYB_FS_OBJECT,
 };
 
+/* The generated files. */
+enum lyb_fs_file {
+	LYB_FILE_INFO,	  /* info.json: the DataSet card or version record */
+	LYB_FILE_STATUS,  /* status: delivery against the SLO */
+	LYB_FILE_METRICS, /* the daemon's metrics, Prometheus text */
+	LYB_FILE_HEALTH,  /* "ok", or what is wrong */
+};
+
 struct lyb_fs_entry {
 	enum lyb_fs_kind kind;
-	mode_t mode; /* S_IFDIR|0555, S_IFREG|0444 or S_IFLNK|0777 */
+	enum lyb_fs_file file; /* LYB_FS_FILE */
+	int downstream;	       /* LYB_FS_LINEAGE: downstream, not upstream */
+	int volatile_content;  /* FILE: changes without the catalog changing */
+	mode_t mode;	       /* S_IFDIR|0555, S_IFREG|0444 or S_IFLNK|0777 */
 	uint64_t size;
 	int64_t mtime;
 	int immutable; /* in a version's tree: never changes while it exists */
@@ -53,7 +69,7 @@ struct lyb_fs_entry {
 	const struct lyb_location *loc;
 	const struct lyb_object *obj;
 	const char *sub; /* SUBDIR and OBJECT: the path inside the location */
-	char link[LYB_DATE_LEN + LYB_ID_MAX + 16]; /* LATEST: the target */
+	char link[LYB_NAME_MAX + LYB_DATE_LEN + LYB_ID_MAX + 32]; /* LINK */
 };
 
 /* Resolves @path. -ENOENT, -ENAMETOOLONG, or -ENOMEM. */
@@ -65,7 +81,7 @@ typedef int (*lyb_fs_dirent_cb)(void *arg, const char *name, mode_t mode);
 int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
 		   lyb_fs_dirent_cb cb, void *arg);
 
-/* The contents of a generated file (LYB_FS_INFO); caller frees @data. */
+/* The contents of a generated file (LYB_FS_FILE); caller frees @data. */
 int lyb_fs_content(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
 		   char **data, size_t *len);
 

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "catalog_impl.h"
+#include "lyb/freshness.h"
 #include "lyb/log.h"
 #include "lyb/store.h"
 
@@ -661,6 +662,27 @@ static int cmp_ds(const void *a, const void *b)
 		      (*(struct lyb_dataset *const *)b)->name);
 }
 
+/*
+ * A catalog whose DataSets all vanished at once is more likely gone
+ * (unmounted disk, deleted prefix, wrong credentials) than emptied: unless
+ * its marker is still there, that is an error and the last snapshot
+ * stays.
+ */
+static int check_marker(struct lyb_catalog *cat)
+{
+	struct lyb_object_info info;
+	char *key = lyb_store_key_join(cat->prefix, "lybrary.json");
+	int rc;
+
+	if (!key)
+		return -ENOMEM;
+	rc = lyb_store_stat(cat->store, key, &info);
+	free(key);
+	if (rc == -ENOENT)
+		return -EIO; /* the root is gone, not empty */
+	return rc ? rc : -ENOENT;
+}
+
 int lyb_catalog_refresh(struct lyb_catalog *cat, int *changed)
 {
 	struct refresh_ctx c = {.cat = cat};
@@ -681,11 +703,14 @@ int lyb_catalog_refresh(struct lyb_catalog *cat, int *changed)
 	}
 	atomic_init(&c.new->refs, 1);
 	rc = lyb_store_list(cat->store, dir, refresh_one, &c);
-	if (rc == -ENOENT) /* no DataSets yet */
+	if ((rc == -ENOENT || (rc == 0 && c.new->ndatasets == 0)) &&
+	    c.old->ndatasets > 0)
+		rc = check_marker(cat); /* emptied, or the root is gone? */
+	if (rc == -ENOENT)		/* no DataSets yet */
 		rc = 0;
 	if (rc) {
-		lyb_log(LYB_LOG_ERR, "catalog %s: listing failed: %s", cat->url,
-			strerror(-rc));
+		lyb_log(LYB_LOG_DEBUG, "catalog %s: refresh failed: %s",
+			cat->url, strerror(-rc));
 		lyb_snap_unref(c.new);
 		goto out_unlock;
 	}
@@ -697,7 +722,6 @@ int lyb_catalog_refresh(struct lyb_catalog *cat, int *changed)
 		same = c.new->datasets[i] == c.old->datasets[i];
 	c.new->loaded = (int64_t)time(NULL);
 	if (same) {
-		c.old->loaded = c.new->loaded; /* only the age changes */
 		lyb_snap_unref(c.new);
 	} else {
 		c.new->serial = ++cat->serial;
@@ -932,6 +956,6 @@ int lyb_catalog_publish(struct lyb_catalog *cat, const char *name,
 	memcpy(draft.id, draft.digest, LYB_ID_MAX);
 	draft.id[LYB_ID_MAX] = '\0';
 	if (draft.published == 0)
-		draft.published = (int64_t)time(NULL);
+		draft.published = lyb_now();
 	return lyb_catalog_update(cat, name, publish_mutate, &p, err, errlen);
 }

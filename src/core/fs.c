@@ -6,12 +6,16 @@
  * kernel.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "catalog_impl.h"
+#include "lyb/freshness.h"
 #include "lyb/fs.h"
+#include "lyb/metrics.h"
 
 #define DIR_MODE (S_IFDIR | 0555)
 #define FILE_MODE (S_IFREG | 0444)
@@ -73,6 +77,118 @@ static int resolve_in_location(const struct lyb_location *loc, const char *sub,
 	return -ENOENT;
 }
 
+static void set_link(struct lyb_fs_entry *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_link(struct lyb_fs_entry *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->kind = LYB_FS_LINK;
+	e->mode = LINK_MODE;
+	va_start(ap, fmt);
+	vsnprintf(e->link, sizeof(e->link), fmt, ap);
+	va_end(ap);
+	e->size = strlen(e->link);
+}
+
+/* Sizes a generated file by generating it (they are small). */
+static int set_file(const struct lyb_snap *snap, struct lyb_fs_entry *e,
+		    enum lyb_fs_file file)
+{
+	char *data;
+	size_t len;
+	int rc;
+
+	e->kind = LYB_FS_FILE;
+	e->file = file;
+	e->mode = FILE_MODE;
+	e->volatile_content = file != LYB_FILE_INFO;
+	rc = lyb_fs_content(snap, e, &data, &len);
+	if (rc)
+		return rc;
+	free(data);
+	e->size = len;
+	return 0;
+}
+
+/* The upstream version of DataSet @name that @v consumed (the first). */
+static const struct lyb_vref *consumed(const struct lyb_version *v,
+				       const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < v->nupstream; i++)
+		if (strcmp(v->upstream[i].dataset, name) == 0)
+			return &v->upstream[i];
+	return NULL;
+}
+
+static int lists_upstream(const struct lyb_dataset *ds, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ds->nupstream; i++)
+		if (strcmp(ds->upstream[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Resolves what is under a .lyb directory: @p is the rest of the path. */
+static int resolve_meta(const struct lyb_snap *snap, const char *p,
+			struct lyb_fs_entry *e)
+{
+	char c[NAME_MAX_LEN + 1];
+	const struct lyb_dataset *other;
+	const struct lyb_vref *r;
+	int n;
+
+	e->kind = LYB_FS_META;
+	if ((n = next_component(&p, c)) <= 0)
+		return n;
+	if (!e->ds) { /* MNT/.lyb */
+		if (*p)
+			return -ENOENT;
+		if (strcmp(c, "metrics") == 0)
+			return set_file(snap, e, LYB_FILE_METRICS);
+		if (strcmp(c, "health") == 0)
+			return set_file(snap, e, LYB_FILE_HEALTH);
+		return -ENOENT;
+	}
+	if (strcmp(c, "info.json") == 0 && !*p)
+		return set_file(snap, e, LYB_FILE_INFO);
+	if (strcmp(c, "status") == 0 && !*p && !e->v)
+		return set_file(snap, e, LYB_FILE_STATUS);
+	if (strcmp(c, "upstream") == 0)
+		e->downstream = 0;
+	else if (strcmp(c, "downstream") == 0 && !e->v)
+		e->downstream = 1;
+	else
+		return -ENOENT;
+	e->kind = LYB_FS_LINEAGE;
+	if ((n = next_component(&p, c)) <= 0)
+		return n;
+	if (*p)
+		return -ENOENT;
+	if (e->v) {
+		r = consumed(e->v, c);
+		if (!r)
+			return -ENOENT;
+		set_link(e, "../../../../../%s/%s/%s", r->dataset, r->date,
+			 r->id);
+		return 0;
+	}
+	if (e->downstream) {
+		other = lyb_snap_find(snap, c);
+		if (!other || !lists_upstream(other, e->ds->name))
+			return -ENOENT;
+	} else if (!lists_upstream(e->ds, c)) {
+		return -ENOENT;
+	}
+	set_link(e, "../../../%s", c);
+	return 0;
+}
+
 int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 		   struct lyb_fs_entry *e)
 {
@@ -80,7 +196,7 @@ int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 	const struct lyb_date *d;
 	const char *p = path;
 	enum lyb_loc_kind kind;
-	int n, rc;
+	int n;
 
 	memset(e, 0, sizeof(*e));
 	if (strlen(path) > LYB_FS_PATH_MAX)
@@ -88,6 +204,8 @@ int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 	set_dir(e, LYB_FS_ROOT, snap->loaded);
 	if ((n = next_component(&p, c)) <= 0)
 		return n;
+	if (strcmp(c, ".lyb") == 0)
+		return resolve_meta(snap, p, e);
 	e->ds = lyb_snap_find(snap, c);
 	if (!e->ds)
 		return -ENOENT;
@@ -96,15 +214,12 @@ int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 		return n;
 
 	if (strcmp(c, ".lyb") == 0)
-		goto meta;
+		return resolve_meta(snap, p, e);
 	if (strcmp(c, "latest") == 0) {
 		d = lyb_dataset_latest_date(e->ds);
 		if (!d || *p)
 			return -ENOENT;
-		e->kind = LYB_FS_LATEST;
-		e->mode = LINK_MODE;
-		snprintf(e->link, sizeof(e->link), "%s/latest", d->date);
-		e->size = strlen(e->link);
+		set_link(e, "%s/latest", d->date);
 		return 0;
 	}
 	d = lyb_dataset_find_date(e->ds, c);
@@ -118,10 +233,7 @@ int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 	if (strcmp(c, "latest") == 0) {
 		if (*p)
 			return -ENOENT;
-		e->kind = LYB_FS_LATEST;
-		e->mode = LINK_MODE;
-		snprintf(e->link, sizeof(e->link), "%s", d->latest->id);
-		e->size = strlen(e->link);
+		set_link(e, "%s", d->latest->id);
 		return 0;
 	}
 	e->v = lyb_dataset_find_version(e->ds, d->date, c);
@@ -133,7 +245,7 @@ int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 		return n;
 
 	if (strcmp(c, ".lyb") == 0)
-		goto meta;
+		return resolve_meta(snap, p, e);
 	if (lyb_loc_kind_parse(c, &kind) != 0)
 		return -ENOENT;
 	e->loc = lyb_version_location(e->v, kind);
@@ -141,26 +253,6 @@ int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 		return -ENOENT;
 	e->kind = LYB_FS_LOCATION;
 	return resolve_in_location(e->loc, p, e);
-
-meta:
-	e->kind = LYB_FS_META;
-	if ((n = next_component(&p, c)) <= 0)
-		return n;
-	if (strcmp(c, "info.json") != 0 || *p)
-		return -ENOENT;
-	{
-		char *data;
-		size_t len;
-
-		e->kind = LYB_FS_INFO;
-		e->mode = FILE_MODE;
-		rc = lyb_fs_content(snap, e, &data, &len);
-		if (rc)
-			return rc;
-		free(data);
-		e->size = len;
-	}
-	return 0;
 }
 
 static int list_location(const struct lyb_location *loc, const char *sub,
@@ -199,6 +291,45 @@ static int list_location(const struct lyb_location *loc, const char *sub,
 	return 0;
 }
 
+struct downstream_ctx {
+	lyb_fs_dirent_cb cb;
+	void *arg;
+	int rc;
+};
+
+static void add_downstream(void *arg, const struct lyb_dataset *ds)
+{
+	struct downstream_ctx *c = arg;
+
+	if (c->rc == 0)
+		c->rc = c->cb(c->arg, ds->name, LINK_MODE);
+}
+
+static int list_lineage(const struct lyb_snap *snap,
+			const struct lyb_fs_entry *dir, lyb_fs_dirent_cb cb,
+			void *arg)
+{
+	struct downstream_ctx c = {cb, arg, 0};
+	size_t i;
+	int rc = 0;
+
+	if (dir->v) {
+		for (i = 0; i < dir->v->nupstream && rc == 0; i++)
+			if (consumed(dir->v, dir->v->upstream[i].dataset) ==
+			    &dir->v->upstream[i]) /* one link per DataSet */
+				rc = cb(arg, dir->v->upstream[i].dataset,
+					LINK_MODE);
+		return rc;
+	}
+	if (!dir->downstream) {
+		for (i = 0; i < dir->ds->nupstream && rc == 0; i++)
+			rc = cb(arg, dir->ds->upstream[i], LINK_MODE);
+		return rc;
+	}
+	lyb_snap_downstream(snap, dir->ds->name, add_downstream, &c);
+	return c.rc;
+}
+
 int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
 		   lyb_fs_dirent_cb cb, void *arg)
 {
@@ -208,6 +339,7 @@ int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
 
 	switch (dir->kind) {
 	case LYB_FS_ROOT:
+		rc = cb(arg, ".lyb", DIR_MODE);
 		for (i = 0; i < snap->ndatasets && rc == 0; i++)
 			rc = cb(arg, snap->datasets[i]->name, DIR_MODE);
 		return rc;
@@ -219,7 +351,20 @@ int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
 			rc = cb(arg, dir->ds->dates[i].date, DIR_MODE);
 		return rc;
 	case LYB_FS_META:
-		return cb(arg, "info.json", FILE_MODE);
+		if (!dir->ds) {
+			rc = cb(arg, "health", FILE_MODE);
+			return rc ? rc : cb(arg, "metrics", FILE_MODE);
+		}
+		rc = cb(arg, "info.json", FILE_MODE);
+		if (rc == 0 && !dir->v)
+			rc = cb(arg, "status", FILE_MODE);
+		if (rc == 0)
+			rc = cb(arg, "upstream", DIR_MODE);
+		if (rc == 0 && !dir->v)
+			rc = cb(arg, "downstream", DIR_MODE);
+		return rc;
+	case LYB_FS_LINEAGE:
+		return list_lineage(snap, dir, cb, arg);
 	case LYB_FS_DATE:
 		d = dir->date;
 		rc = cb(arg, "latest", LINK_MODE);
@@ -241,18 +386,60 @@ int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
 	}
 }
 
+/* The status file: delivery against the SLO, one "key: value" a line. */
+static int status_text(const struct lyb_dataset *ds, struct lyb_buf *b)
+{
+	struct lyb_freshness f;
+	char deadline[21], delivered[21];
+
+	lyb_freshness_check(ds, lyb_now(), &f);
+	lyb_buf_printf(b, "state: %s\n", lyb_freshness_state_name(f.state));
+	if (ds->slo_frequency)
+		lyb_buf_printf(b, "slo: %s by %s %s\n", ds->slo_frequency,
+			       ds->slo_deadline,
+			       ds->slo_timezone ? ds->slo_timezone : "UTC");
+	if (f.state >= LYB_FRESH_ON_TIME) {
+		lyb_time_format(f.deadline, deadline);
+		lyb_buf_printf(b, "expected: %s\ndeadline: %s\n", f.expected,
+			       deadline);
+		if (f.delivered) {
+			lyb_time_format(f.delivered, delivered);
+			lyb_buf_printf(b, "delivered: %s\n", delivered);
+		}
+		lyb_buf_printf(b, "late_by_seconds: %lld\n",
+			       (long long)f.late_by);
+	}
+	return lyb_buf_printf(b, "summary: %s\n", f.summary);
+}
+
 int lyb_fs_content(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
 		   char **data, size_t *len)
 {
+	struct lyb_buf b;
 	int rc;
 
-	if (e->kind != LYB_FS_INFO)
+	if (e->kind != LYB_FS_FILE)
 		return -EINVAL;
-	rc = e->v ? lyb_version_record(e->ds, e->v, data)
-		  : lyb_dataset_card(snap, e->ds, data);
-	if (rc == 0)
-		*len = strlen(*data);
-	return rc;
+	if (e->file == LYB_FILE_INFO) {
+		rc = e->v ? lyb_version_record(e->ds, e->v, data)
+			  : lyb_dataset_card(snap, e->ds, data);
+		if (rc == 0)
+			*len = strlen(*data);
+		return rc;
+	}
+	lyb_buf_init(&b, 16u << 20);
+	if (e->file == LYB_FILE_STATUS)
+		rc = status_text(e->ds, &b);
+	else if (e->file == LYB_FILE_METRICS)
+		rc = lyb_metrics_render(snap, &b);
+	else
+		rc = lyb_health_render(&b);
+	if (rc) {
+		lyb_buf_free(&b);
+		return rc;
+	}
+	*data = lyb_buf_steal(&b, len);
+	return *data ? 0 : -ENOMEM;
 }
 
 /* Builds "lyb://ds[/date[/id[/loc[/sub]]]]" for @e into @buf. */
@@ -297,6 +484,12 @@ int lyb_fs_xattrs(const struct lyb_fs_entry *e, lyb_fs_xattr_cb cb, void *arg)
 	if ((rc = cb(arg, "user.lyb.uri", buf)) ||
 	    (rc = cb(arg, "user.lyb.owner", e->ds->owner)))
 		return rc;
+	if (e->kind == LYB_FS_DATASET) {
+		struct lyb_freshness f;
+
+		lyb_freshness_check(e->ds, lyb_now(), &f);
+		return cb(arg, "user.lyb.freshness", f.summary);
+	}
 	if (!e->v)
 		return 0;
 	if ((rc = cb(arg, "user.lyb.version", e->v->id)))

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "lyb/log.h"
+#include "lyb/metrics.h"
 #include "store_impl.h"
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -189,48 +190,69 @@ const char *lyb_store_scheme(const struct lyb_store *s)
 	return s->ops->scheme;
 }
 
+/* Counts and times every store request in one place. */
+static int measured(struct lyb_store *s, enum lyb_store_op op, double t0,
+		    int rc, uint64_t bytes)
+{
+	lyb_metrics_store(op, s->ops->scheme, rc, bytes,
+			  lyb_metrics_clock() - t0);
+	return rc;
+}
+
 int lyb_store_stat(struct lyb_store *s, const char *key,
 		   struct lyb_object_info *info)
 {
+	double t0 = lyb_metrics_clock();
+
 	if (!lyb_store_key_valid(key))
 		return -EINVAL;
 	memset(info, 0, sizeof(*info));
-	return s->ops->stat(s, key, info);
+	return measured(s, LYB_OP_STAT, t0, s->ops->stat(s, key, info), 0);
 }
 
 int lyb_store_list(struct lyb_store *s, const char *prefix,
 		   lyb_store_list_cb cb, void *arg)
 {
+	double t0 = lyb_metrics_clock();
+
 	if (prefix[0] != '\0' && !lyb_store_key_valid(prefix))
 		return -EINVAL;
-	return s->ops->list(s, prefix, cb, arg);
+	return measured(s, LYB_OP_LIST, t0, s->ops->list(s, prefix, cb, arg),
+			0);
 }
 
 int lyb_store_get(struct lyb_store *s, const char *key, size_t max, char **data,
 		  size_t *len, int64_t *generation)
 {
+	double t0 = lyb_metrics_clock();
 	int64_t gen;
+	int rc;
 
 	if (!lyb_store_key_valid(key))
 		return -EINVAL;
-	return s->ops->get(s, key, max, data, len,
-			   generation ? generation : &gen);
+	rc = s->ops->get(s, key, max, data, len,
+			 generation ? generation : &gen);
+	return measured(s, LYB_OP_GET, t0, rc, rc ? 0 : *len);
 }
 
 int lyb_store_put(struct lyb_store *s, const char *key, const void *data,
 		  size_t len, int64_t if_generation, int64_t *new_generation)
 {
+	double t0 = lyb_metrics_clock();
 	int64_t gen;
+	int rc;
 
 	if (!lyb_store_key_valid(key) || if_generation < -1)
 		return -EINVAL;
-	return s->ops->put(s, key, data, len, if_generation,
-			   new_generation ? new_generation : &gen);
+	rc = s->ops->put(s, key, data, len, if_generation,
+			 new_generation ? new_generation : &gen);
+	return measured(s, LYB_OP_PUT, t0, rc, rc ? 0 : len);
 }
 
 int lyb_reader_open(struct lyb_store *s, const char *key, int64_t generation,
 		    uint64_t size, struct lyb_reader **out)
 {
+	double t0 = lyb_metrics_clock();
 	int rc;
 
 	if (!lyb_store_key_valid(key))
@@ -238,16 +260,20 @@ int lyb_reader_open(struct lyb_store *s, const char *key, int64_t generation,
 	rc = s->ops->reader_open(s, key, generation, size, out);
 	if (rc == 0)
 		(*out)->store = lyb_store_ref(s);
-	return rc;
+	return measured(s, LYB_OP_OPEN, t0, rc, 0);
 }
 
 int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
 		     size_t *got)
 {
+	double t0 = lyb_metrics_clock();
+	int rc;
+
 	*got = 0;
 	if (len == 0)
 		return 0;
-	return r->store->ops->reader_pread(r, buf, len, off, got);
+	rc = r->store->ops->reader_pread(r, buf, len, off, got);
+	return measured(r->store, LYB_OP_READ, t0, rc, rc ? 0 : *got);
 }
 
 void lyb_reader_close(struct lyb_reader *r)

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "lyb/freshness.h"
 #include "lyb/schema.h"
 
 #define SCHEMA_FILE_MAX (1u << 20)
@@ -277,7 +278,7 @@ static int dataset_fill(const char *name, const struct create_opts *o,
 			}
 	}
 
-	ds->created = (int64_t)time(NULL);
+	ds->created = lyb_now();
 	if ((rc = dup_opt(&ds->name, name, "DATASET")) ||
 	    (rc = dup_opt(&ds->owner, o->owner, "--owner")) ||
 	    (rc = dup_opt(&ds->description, o->description, "--description")) ||

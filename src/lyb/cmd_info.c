@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "lyb/buf.h"
+#include "lyb/freshness.h"
 #include "lyb/schema.h"
 
 #define LABEL_W 13
@@ -41,24 +42,6 @@ static void time_text(int64_t t, char out[32])
 		snprintf(out, 32, "%" PRId64, t);
 }
 
-/* "3d 4h", "2h 05m", "12m", "<1m" */
-static void duration_text(int64_t s, char out[32])
-{
-	if (s < 0)
-		s = -s;
-	if (s >= 86400)
-		snprintf(out, 32, "%" PRId64 "d %" PRId64 "h", s / 86400,
-			 s % 86400 / 3600);
-	else if (s >= 3600)
-		snprintf(out, 32, "%" PRId64 "h %02" PRId64 "m", s / 3600,
-			 s % 3600 / 60);
-	else if (s >= 60)
-		snprintf(out, 32, "%" PRId64 "m", s / 60);
-	else
-		snprintf(out, 32, "<1m");
-}
-
-/* 1234567 -> "1,234,567" */
 static void grouped(uint64_t v, char out[32])
 {
 	char digits[24];
@@ -90,132 +73,6 @@ static void size_text(uint64_t bytes, char out[64])
 		snprintf(out, 64, "%s bytes", exact);
 	else
 		snprintf(out, 64, "%.1f %s (%s bytes)", v, units[u], exact);
-}
-
-static int now_get(int64_t *now)
-{
-	const char *env = getenv("LYB_NOW");
-	struct tm tm;
-	char *end;
-	long long v;
-
-	if (!env || !env[0]) {
-		*now = (int64_t)time(NULL);
-		return 0;
-	}
-	errno = 0;
-	v = strtoll(env, &end, 10);
-	if (errno == 0 && *end == '\0' && v >= 0) {
-		*now = v;
-		return 0;
-	}
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(env, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (!end || *end) {
-		lyb_cli_fail("LYB_NOW", "expected seconds since the epoch or "
-					"YYYY-MM-DDTHH:MM:SSZ");
-		return -EINVAL;
-	}
-	*now = (int64_t)timegm(&tm);
-	return 0;
-}
-
-/* --- the SLO --- */
-
-static int deadline_parse(const char *s, int *minutes)
-{
-	if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' ||
-	    s[1] < '0' || s[1] > '9' || s[3] < '0' || s[3] > '5' ||
-	    s[4] < '0' || s[4] > '9')
-		return -EINVAL;
-	*minutes = ((s[0] - '0') * 10 + (s[1] - '0')) * 60 + (s[3] - '0') * 10 +
-		   (s[4] - '0');
-	return *minutes < 24 * 60 ? 0 : -EINVAL;
-}
-
-/* The partition date of day @t (UTC). */
-static void date_of(int64_t t, char out[LYB_DATE_LEN + 1])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, LYB_DATE_LEN + 1, "%Y-%m-%d", &tm);
-}
-
-/*
- * How today's delivery stands against a daily SLO "by HH:MM UTC". The rule
- * (a later issue refines freshness):
- *  - past today's deadline, the expected partition is today's date (UTC):
- *    "on time" if it exists and its first version was published by the
- *    deadline, "late by X" if it was published after it, "missing" if
- *    there is none;
- *  - before today's deadline, today's partition is not due yet: "on time
- *    so far" if yesterday's partition exists, else "late" (yesterday's is
- *    missing).
- * Other frequencies and time zones are shown but not checked yet.
- */
-static void slo_status(const struct lyb_dataset *ds, int64_t now)
-{
-	char today[LYB_DATE_LEN + 1], yesterday[LYB_DATE_LEN + 1];
-	char when[32], dur[32];
-	const struct lyb_date *d;
-	int64_t day, deadline, first;
-	int minutes;
-
-	label("Delivery:");
-	if (!ds->slo_frequency || !ds->slo_deadline) {
-		printf("unknown: no SLO has been defined\n");
-		return;
-	}
-	if (strcmp(ds->slo_frequency, "daily") != 0) {
-		printf("not checked (only daily SLOs are checked for now)\n");
-		return;
-	}
-	if (ds->slo_timezone && strcmp(ds->slo_timezone, "UTC") != 0) {
-		printf("not checked (only UTC deadlines are checked for "
-		       "now)\n");
-		return;
-	}
-	if (deadline_parse(ds->slo_deadline, &minutes)) {
-		printf("not checked (deadline \"%s\" is not HH:MM)\n",
-		       ds->slo_deadline);
-		return;
-	}
-	day = now - (now % 86400 + 86400) % 86400;
-	deadline = day + (int64_t)minutes * 60;
-	date_of(day, today);
-	date_of(day - 86400, yesterday);
-
-	if (now < deadline) {
-		duration_text(deadline - now, dur);
-		if (lyb_dataset_find_date(ds, yesterday))
-			printf("on time so far: %s is in; %s is due at %s "
-			       "UTC (in %s)\n",
-			       yesterday, today, ds->slo_deadline, dur);
-		else
-			printf("late: %s is missing (due yesterday at %s "
-			       "UTC); %s is due in %s\n",
-			       yesterday, ds->slo_deadline, today, dur);
-		return;
-	}
-	d = lyb_dataset_find_date(ds, today);
-	if (!d) {
-		duration_text(now - deadline, dur);
-		printf("missing: %s was due at %s UTC, %s ago\n", today,
-		       ds->slo_deadline, dur);
-		return;
-	}
-	/* versions of a date are sorted by publish time: the first is first */
-	first = ds->versions[d->first].published;
-	time_text(first, when);
-	if (first <= deadline) {
-		printf("on time: %s was published at %s\n", today, when);
-	} else {
-		duration_text(first - deadline, dur);
-		printf("late by %s: %s was published at %s\n", dur, today,
-		       when);
-	}
 }
 
 /* --- the schema --- */
@@ -356,7 +213,13 @@ static void card_print(const struct lyb_snap *snap,
 		       ds->slo_timezone ? ds->slo_timezone : "UTC");
 	else
 		printf("none defined\n");
-	slo_status(ds, now);
+	{
+		struct lyb_freshness f;
+
+		lyb_freshness_check(ds, now, &f);
+		label("Delivery:");
+		printf("%s\n", f.summary);
+	}
 	label("Format:");
 	printf("%s", format);
 	if (d) {
@@ -410,9 +273,7 @@ int lyb_cmd_info(struct lyb_cli *cli, int argc, char **argv)
 	name = lyb_cli_dataset_arg(argv[optind]);
 	if (!name)
 		return -EINVAL;
-	rc = now_get(&now);
-	if (rc)
-		return rc;
+	now = lyb_now();
 	rc = lyb_cli_open(cli, 0, &cat, &snap);
 	if (rc)
 		return rc;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * cmd_ls.c - `lyb ls [DATASET]`: the DataSets of the catalog, or the
+ * cmd_ls.c - `lyb ls [--late] [DATASET]`: the DataSets of the catalog
+ * (with --late, only those late or missing now, with why), or the
  * partition dates of one DataSet as the table of the user story:
  *
  *   Date        |  Version Count  |  Latest Version  |  Location
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lyb/freshness.h"
 
 #define DATE_W 12  /* "2020-09-01  " */
 #define COUNT_W 17 /* "  Version Count  " */
@@ -112,17 +114,23 @@ int lyb_cmd_ls(struct lyb_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		LYB_CLI_LONGOPTS,
+		{"late", no_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	struct lyb_catalog *cat = NULL;
 	struct lyb_snap *snap = NULL;
 	struct lyb_dataset *ds;
 	const char *name = NULL;
-	int c, done = 0, rc;
+	int c, done = 0, rc, late = 0;
+	int64_t now = lyb_now();
 	size_t i;
 
 	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS, opts, NULL)) !=
 	       -1) {
+		if (c == 'L') {
+			late = 1;
+			continue;
+		}
 		if (lyb_cli_common_opt(cli, "ls", c, optarg, &done)) {
 			if (done)
 				return done < 0 ? done : 0;
@@ -131,7 +139,7 @@ int lyb_cmd_ls(struct lyb_cli *cli, int argc, char **argv)
 		lyb_cli_bad_option("ls", c, argv);
 		return -EINVAL;
 	}
-	if (argc - optind > 1) {
+	if (argc - optind > (late ? 0 : 1)) {
 		lyb_cli_fail("ls", "too many arguments (usage: lyb ls "
 				   "[DATASET])");
 		return -EINVAL;
@@ -146,8 +154,16 @@ int lyb_cmd_ls(struct lyb_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (!name) {
-		for (i = 0; i < snap->ndatasets; i++)
-			printf("%s\n", snap->datasets[i]->name);
+		for (i = 0; i < snap->ndatasets; i++) {
+			struct lyb_freshness f;
+
+			lyb_freshness_check(snap->datasets[i], now, &f);
+			if (!late)
+				printf("%s\n", snap->datasets[i]->name);
+			else if (lyb_freshness_overdue(&f))
+				printf("%s  %s\n", snap->datasets[i]->name,
+				       f.summary);
+		}
 		goto out_close;
 	}
 	ds = lyb_snap_find(snap, name);

@@ -307,12 +307,20 @@ static const struct {
 	const char *name;
 	const char *text;
 } usages[] = {
-	{"ls", "usage: lyb [OPTIONS] ls [DATASET]\n"
+	{"ls", "usage: lyb [OPTIONS] ls [--late] [DATASET]\n"
 	       "\n"
 	       "Without DATASET, lists the DataSets of the catalog, one per\n"
-	       "line. With DATASET (namespace.Name or lyb://namespace.Name),\n"
-	       "prints one row per partition date: its number of versions,\n"
-	       "the latest version and where that version's data lives.\n"},
+	       "line; with --late, only those whose expected partition is\n"
+	       "late or missing now, and why. With DATASET (namespace.Name\n"
+	       "or lyb://namespace.Name), prints one row per partition date:\n"
+	       "its number of versions, the latest version and where that\n"
+	       "version's data lives.\n"},
+	{"status",
+	 "usage: lyb [OPTIONS] status [MOUNTPOINT]\n"
+	 "\n"
+	 "Shows a running mount's health (MOUNTPOINT/.lyb/health) and\n"
+	 "its main figures from .lyb/metrics; MOUNTPOINT defaults to\n"
+	 "/lyb. Exits non-zero unless the mount is healthy.\n"},
 	{"info",
 	 "usage: lyb [OPTIONS] info DATASET\n"
 	 "\n"
@@ -367,8 +375,10 @@ void lyb_cli_usage(const char *cmd, int to_stderr)
 	fputs("usage: lyb [--catalog URL] [-v] COMMAND [ARGS]\n"
 	      "\n"
 	      "Commands:\n"
-	      "  ls [DATASET]         list DataSets, or the versions of one\n"
+	      "  ls [--late] [DATASET]  list DataSets (--late: only late ones),\n"
+	      "                       or the versions of one\n"
 	      "  info DATASET         show a DataSet's card\n"
+	      "  status [MOUNTPOINT]  a mount's health and figures\n"
 	      "  dataset create ...   create a DataSet\n"
 	      "  publish DATASET DATE --gs URL [--snow TABLE=URL] ...\n"
 	      "                       register a new version\n"
@@ -415,7 +425,7 @@ static const struct {
 } commands[] = {
 	{"ls", lyb_cmd_ls},	      {"info", lyb_cmd_info},
 	{"dataset", lyb_cmd_dataset}, {"publish", lyb_cmd_publish},
-	{"help", cmd_help},
+	{"status", lyb_cmd_status},   {"help", cmd_help},
 };
 
 int main(int argc, char **argv)

@@ -30,6 +30,7 @@
 
 #include "lyb/fs.h"
 #include "lyb/log.h"
+#include "lyb/metrics.h"
 #include "lyb/store.h"
 #include "lybfs.h"
 
@@ -234,6 +235,8 @@ static void fill_stat(const struct lybfs *fs, const struct lyb_fs_entry *e,
 
 static double ttl_of(const struct lybfs *fs, const struct lyb_fs_entry *e)
 {
+	if (e->volatile_content)
+		return 0; /* status, metrics, health: fresh on every stat */
 	return e->immutable ? fs->cfg.ttl_immutable : fs->cfg.ttl;
 }
 
@@ -254,8 +257,22 @@ static int resolve(struct lybfs *fs, const char *path, struct lyb_snap **snap,
 
 /* --- requests --- */
 
+/* Answers an error, counting it against @op. */
+static void fail(fuse_req_t req, enum lyb_fuse_op op, double t0, int err)
+{
+	lyb_metrics_fuse(op, err, lyb_metrics_clock() - t0);
+	fuse_reply_err(req, err);
+}
+
+/* Counts a success of @op; the caller replies. */
+static void ok(enum lyb_fuse_op op, double t0)
+{
+	lyb_metrics_fuse(op, 0, lyb_metrics_clock() - t0);
+}
+
 static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	double t0 = lyb_metrics_clock();
 	struct lybfs *fs = fs_of(req);
 	struct fuse_entry_param ep = {0};
 	struct node *p = node_get(parent), *n;
@@ -265,27 +282,28 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int rc;
 
 	if (!p) {
-		fuse_reply_err(req, ESTALE);
+		fail(req, LYB_FOP_LOOKUP, t0, ESTALE);
 		return;
 	}
 	path = child_path(p, name);
 	if (!path) {
-		fuse_reply_err(req, ENOMEM);
+		fail(req, LYB_FOP_LOOKUP, t0, ENOMEM);
 		return;
 	}
 	rc = resolve(fs, path, &snap, &e);
 	if (rc) {
-		fuse_reply_err(req, -rc);
+		fail(req, LYB_FOP_LOOKUP, t0, -rc);
 		goto out_path;
 	}
 	n = node_lookup(path);
 	if (!n) {
-		fuse_reply_err(req, ENOMEM);
+		fail(req, LYB_FOP_LOOKUP, t0, ENOMEM);
 		goto out_snap;
 	}
 	ep.ino = n->ino;
 	ep.attr_timeout = ep.entry_timeout = ttl_of(fs, &e);
 	fill_stat(fs, &e, n->ino, &ep.attr);
+	ok(LYB_FOP_LOOKUP, t0);
 	if (fuse_reply_entry(req, &ep) != 0)
 		node_forget(n->ino, 1); /* the kernel never got it */
 out_snap:
@@ -313,6 +331,7 @@ static void ll_forget_multi(fuse_req_t req, size_t count,
 static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
+	double t0 = lyb_metrics_clock();
 	struct lybfs *fs = fs_of(req);
 	struct node *n = node_get(ino);
 	struct lyb_fs_entry e;
@@ -321,15 +340,16 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
 	int rc;
 
 	if (!n) {
-		fuse_reply_err(req, ESTALE);
+		fail(req, LYB_FOP_GETATTR, t0, ESTALE);
 		return;
 	}
 	rc = resolve(fs, n->path, &snap, &e);
 	if (rc) {
-		fuse_reply_err(req, -rc);
+		fail(req, LYB_FOP_GETATTR, t0, -rc);
 		return;
 	}
 	fill_stat(fs, &e, ino, &st);
+	ok(LYB_FOP_GETATTR, t0);
 	fuse_reply_attr(req, &st, ttl_of(fs, &e));
 	lyb_snap_unref(snap);
 }
@@ -351,7 +371,7 @@ static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	if (e.kind == LYB_FS_LATEST)
+	if (e.kind == LYB_FS_LINK)
 		fuse_reply_readlink(req, e.link);
 	else
 		fuse_reply_err(req, EINVAL);
@@ -400,6 +420,7 @@ static int dir_add(void *arg, const char *name, mode_t mode)
 static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
+	double t0 = lyb_metrics_clock();
 	struct lybfs *fs = fs_of(req);
 	struct node *n = node_get(ino);
 	struct dir_handle *d;
@@ -408,12 +429,12 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 	int rc;
 
 	if (!n) {
-		fuse_reply_err(req, ESTALE);
+		fail(req, LYB_FOP_READDIR, t0, ESTALE);
 		return;
 	}
 	rc = resolve(fs, n->path, &snap, &e);
 	if (rc) {
-		fuse_reply_err(req, -rc);
+		fail(req, LYB_FOP_READDIR, t0, -rc);
 		return;
 	}
 	d = calloc(1, sizeof(*d));
@@ -427,9 +448,10 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 	lyb_snap_unref(snap);
 	if (rc) {
 		dir_handle_free(d);
-		fuse_reply_err(req, -rc);
+		fail(req, LYB_FOP_READDIR, t0, -rc);
 		return;
 	}
+	ok(LYB_FOP_READDIR, t0);
 	fi->fh = (uintptr_t)d;
 	fi->cache_readdir = e.immutable;
 	fi->keep_cache = e.immutable;
@@ -495,6 +517,7 @@ static int open_object(const struct lyb_fs_entry *e, struct lyb_reader **r)
 
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	double t0 = lyb_metrics_clock();
 	struct lybfs *fs = fs_of(req);
 	struct node *n = node_get(ino);
 	struct open_file *fh;
@@ -504,16 +527,16 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int rc;
 
 	if (!n) {
-		fuse_reply_err(req, ESTALE);
+		fail(req, LYB_FOP_OPEN, t0, ESTALE);
 		return;
 	}
 	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
-		fuse_reply_err(req, EROFS);
+		fail(req, LYB_FOP_OPEN, t0, EROFS);
 		return;
 	}
 	rc = resolve(fs, n->path, &snap, &e);
 	if (rc) {
-		fuse_reply_err(req, -rc);
+		fail(req, LYB_FOP_OPEN, t0, -rc);
 		return;
 	}
 	fh = calloc(1, sizeof(*fh));
@@ -526,7 +549,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		 * for a denial, which is the store's to say */
 		if (rc && rc != -EACCES && rc != -ENOMEM)
 			rc = -EIO;
-	} else if (e.kind == LYB_FS_INFO) {
+	} else if (e.kind == LYB_FS_FILE) {
 		rc = lyb_fs_content(snap, &e, &fh->data, &len);
 		fh->size = len;
 	} else {
@@ -535,41 +558,48 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	lyb_snap_unref(snap);
 	if (rc) {
 		free(fh);
-		fuse_reply_err(req, -rc);
+		fail(req, LYB_FOP_OPEN, t0, -rc);
 		return;
 	}
+	ok(LYB_FOP_OPEN, t0);
 	fi->fh = (uintptr_t)fh;
-	fi->keep_cache = e.immutable;
-	/* a DataSet card may change size: never cut it at a stale st_size */
-	fi->direct_io = !e.immutable;
+	fi->keep_cache = e.immutable && !e.volatile_content;
+	/* a generated file may change size: never cut it at a stale st_size */
+	fi->direct_io = !fi->keep_cache;
 	if (fuse_reply_open(req, fi) != 0) {
 		lyb_reader_close(fh->reader);
 		free(fh->data);
 		free(fh);
+		return;
 	}
+	lyb_metrics_open_files(1);
 }
 
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
+	double t0 = lyb_metrics_clock();
 	struct open_file *fh = (struct open_file *)(uintptr_t)fi->fh;
 	size_t got = 0;
 	char *buf;
 	int rc;
 
 	if (off < 0 || (uint64_t)off >= fh->size) {
+		ok(LYB_FOP_READ, t0);
 		fuse_reply_buf(req, NULL, 0);
 		return;
 	}
 	if (size > fh->size - (uint64_t)off)
 		size = (size_t)(fh->size - (uint64_t)off);
 	if (fh->data) {
+		ok(LYB_FOP_READ, t0);
+		lyb_metrics_served(size);
 		fuse_reply_buf(req, fh->data + off, size);
 		return;
 	}
 	buf = malloc(size);
 	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
+		fail(req, LYB_FOP_READ, t0, ENOMEM);
 		return;
 	}
 	rc = lyb_reader_pread(fh->reader, buf, size, (uint64_t)off, &got);
@@ -580,9 +610,12 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		rc = -EIO;
 	}
 	if (rc)
-		fuse_reply_err(req, rc == -EACCES ? EACCES : EIO);
-	else
+		fail(req, LYB_FOP_READ, t0, rc == -EACCES ? EACCES : EIO);
+	else {
+		ok(LYB_FOP_READ, t0);
+		lyb_metrics_served(got);
 		fuse_reply_buf(req, buf, got);
+	}
 	free(buf);
 }
 
@@ -594,6 +627,7 @@ static void ll_release(fuse_req_t req, fuse_ino_t ino,
 	lyb_reader_close(fh->reader);
 	free(fh->data);
 	free(fh);
+	lyb_metrics_open_files(-1);
 	fuse_reply_err(req, 0);
 }
 
@@ -647,6 +681,7 @@ static int xattr_collect(void *arg, const char *name, const char *value)
 static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *want,
 			size_t size)
 {
+	double t0 = lyb_metrics_clock();
 	struct lybfs *fs = fs_of(req);
 	struct node *n = node_get(ino);
 	struct xattr_ctx x = {.want = want};
@@ -655,26 +690,29 @@ static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *want,
 	int rc;
 
 	if (!n) {
-		fuse_reply_err(req, ESTALE);
+		fail(req, LYB_FOP_XATTR, t0, ESTALE);
 		return;
 	}
 	rc = resolve(fs, n->path, &snap, &e);
 	if (rc) {
-		fuse_reply_err(req, -rc);
+		fail(req, LYB_FOP_XATTR, t0, -rc);
 		return;
 	}
 	rc = lyb_fs_xattrs(&e, xattr_collect, &x);
 	lyb_snap_unref(snap);
-	if (rc < 0)
-		fuse_reply_err(req, -rc);
-	else if (want && !x.found)
-		fuse_reply_err(req, ENODATA);
-	else if (size == 0)
-		fuse_reply_xattr(req, x.len);
-	else if (x.len > size)
-		fuse_reply_err(req, ERANGE);
-	else
-		fuse_reply_buf(req, x.buf, x.len);
+	if (rc < 0) {
+		fail(req, LYB_FOP_XATTR, t0, -rc);
+	} else if (want && !x.found) {
+		fail(req, LYB_FOP_XATTR, t0, ENODATA);
+	} else if (size && x.len > size) {
+		fail(req, LYB_FOP_XATTR, t0, ERANGE);
+	} else {
+		ok(LYB_FOP_XATTR, t0);
+		if (size == 0)
+			fuse_reply_xattr(req, x.len);
+		else
+			fuse_reply_buf(req, x.buf, x.len);
+	}
 	free(x.buf);
 }
 

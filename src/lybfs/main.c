@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lyb/log.h"
+#include "lyb/metrics.h"
 #include "lybfs.h"
 
 #define DEFAULT_CATALOG "file:///var/lib/lyb/catalog"
@@ -123,6 +124,7 @@ static void *refresh_main(void *arg)
 			break;
 		pthread_mutex_unlock(&stop_lock);
 		rc = lyb_catalog_refresh(fs->cat, &changed);
+		lyb_metrics_refresh(rc, NULL);
 		if (rc && !failing)
 			lyb_log(LYB_LOG_WARN,
 				"catalog unreachable (%s): serving what is "

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * metrics.h - what lybfs counts, and its health, for MNT/.lyb/metrics (the
+ * Prometheus text format) and MNT/.lyb/health.
+ *
+ * One process-wide set of counters and latency histograms, updated with
+ * atomics from any thread; health text is kept under a mutex that is
+ * never held across I/O. Rendering takes a snapshot for the catalog
+ * gauges.
+ */
+#ifndef LYB_METRICS_H
+#define LYB_METRICS_H
+
+#include <stdint.h>
+#include "lyb/buf.h"
+#include "lyb/catalog.h"
+
+enum lyb_store_op {
+	LYB_OP_STAT,
+	LYB_OP_LIST,
+	LYB_OP_GET,
+	LYB_OP_PUT,
+	LYB_OP_OPEN,
+	LYB_OP_READ,
+	LYB_STORE_OPS
+};
+
+enum lyb_fuse_op {
+	LYB_FOP_LOOKUP,
+	LYB_FOP_GETATTR,
+	LYB_FOP_READDIR,
+	LYB_FOP_OPEN,
+	LYB_FOP_READ,
+	LYB_FOP_XATTR,
+	LYB_FUSE_OPS
+};
+
+/* Monotonic seconds, for timing what follows. */
+double lyb_metrics_clock(void);
+
+/* A store request finished with @rc after @seconds, moving @bytes. */
+void lyb_metrics_store(enum lyb_store_op op, const char *scheme, int rc,
+		       uint64_t bytes, double seconds);
+/* A FUSE request finished with @rc after @seconds. */
+void lyb_metrics_fuse(enum lyb_fuse_op op, int rc, double seconds);
+void lyb_metrics_served(uint64_t bytes);
+void lyb_metrics_open_files(int delta);
+/* A catalog refresh finished; @err describes a failure (rc != 0). */
+void lyb_metrics_refresh(int rc, const char *err);
+
+int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out);
+/* "ok\n", or one line per problem. */
+int lyb_health_render(struct lyb_buf *out);
+
+#endif

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * metrics.c - counters, latency histograms and health (see metrics.h).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "lyb/freshness.h"
+#include "lyb/metrics.h"
+
+#define NBUCKETS 12
+static const double bucket_le[NBUCKETS] = {0.0001, 0.00025, 0.0005, 0.001,
+					   0.0025, 0.005,   0.01,   0.05,
+					   0.1,	   0.5,	    1,	    5};
+#define HEALTH_WINDOW 300 /* seconds a store error stays in the health */
+
+struct histogram {
+	atomic_uint_fast64_t buckets[NBUCKETS + 1]; /* the last is +Inf */
+	atomic_uint_fast64_t sum_ns;
+};
+
+static const char *const store_op_names[LYB_STORE_OPS] = {
+	"stat", "list", "get", "put", "open", "read"};
+static const char *const fuse_op_names[LYB_FUSE_OPS] = {
+	"lookup", "getattr", "readdir", "open", "read", "xattr"};
+
+static struct {
+	atomic_uint_fast64_t store_requests[LYB_STORE_OPS][2]; /* ok, error */
+	atomic_uint_fast64_t store_bytes;
+	struct histogram store_latency[LYB_STORE_OPS];
+	atomic_uint_fast64_t fuse_requests[LYB_FUSE_OPS][2];
+	struct histogram fuse_latency[LYB_FUSE_OPS];
+	atomic_uint_fast64_t served_bytes;
+	atomic_int_fast64_t open_files;
+	atomic_uint_fast64_t refreshes[2];
+	atomic_int_fast64_t
+		refresh_ok_at; /* wall seconds of the last success */
+} m;
+
+/* Health: what went wrong, and since when. */
+static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t catalog_failing_since; /* under health_lock; 0 = healthy */
+static char catalog_error[256];	      /* under health_lock */
+static int64_t store_error_at;	      /* under health_lock */
+static uint64_t store_errors;	      /* under health_lock */
+static char store_error[256];	      /* under health_lock */
+
+double lyb_metrics_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void observe(struct histogram *h, double seconds)
+{
+	int i;
+
+	for (i = 0; i < NBUCKETS && seconds > bucket_le[i]; i++)
+		;
+	atomic_fetch_add(&h->buckets[i], 1);
+	atomic_fetch_add(&h->sum_ns, (uint_fast64_t)(seconds * 1e9));
+}
+
+void lyb_metrics_store(enum lyb_store_op op, const char *scheme, int rc,
+		       uint64_t bytes, double seconds)
+{
+	atomic_fetch_add(&m.store_requests[op][rc != 0], 1);
+	atomic_fetch_add(&m.store_bytes, bytes);
+	observe(&m.store_latency[op], seconds);
+	/* a missing object is an answer, not a failing store */
+	if (rc == 0 || rc == -ENOENT)
+		return;
+	pthread_mutex_lock(&health_lock);
+	store_error_at = (int64_t)time(NULL);
+	store_errors++;
+	snprintf(store_error, sizeof(store_error), "%s %s: %s", scheme,
+		 store_op_names[op], strerror(-rc));
+	pthread_mutex_unlock(&health_lock);
+}
+
+void lyb_metrics_fuse(enum lyb_fuse_op op, int rc, double seconds)
+{
+	atomic_fetch_add(&m.fuse_requests[op][rc != 0], 1);
+	observe(&m.fuse_latency[op], seconds);
+}
+
+void lyb_metrics_served(uint64_t bytes)
+{
+	atomic_fetch_add(&m.served_bytes, bytes);
+}
+
+void lyb_metrics_open_files(int delta)
+{
+	atomic_fetch_add(&m.open_files, delta);
+}
+
+void lyb_metrics_refresh(int rc, const char *err)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	atomic_fetch_add(&m.refreshes[rc != 0], 1);
+	pthread_mutex_lock(&health_lock);
+	if (rc == 0) {
+		atomic_store(&m.refresh_ok_at, now);
+		catalog_failing_since = 0;
+	} else {
+		if (!catalog_failing_since)
+			catalog_failing_since = now;
+		snprintf(catalog_error, sizeof(catalog_error), "%s",
+			 err ? err : strerror(-rc));
+	}
+	pthread_mutex_unlock(&health_lock);
+}
+
+static void render_histogram(struct lyb_buf *out, const char *name,
+			     const char *label, const char *value,
+			     struct histogram *h)
+{
+	uint64_t cum = 0;
+	int i;
+
+	for (i = 0; i <= NBUCKETS; i++) {
+		cum += atomic_load(&h->buckets[i]);
+		if (i < NBUCKETS)
+			lyb_buf_printf(out,
+				       "%s_bucket{%s=\"%s\",le=\"%g\"} %llu\n",
+				       name, label, value, bucket_le[i],
+				       (unsigned long long)cum);
+		else
+			lyb_buf_printf(
+				out, "%s_bucket{%s=\"%s\",le=\"+Inf\"} %llu\n",
+				name, label, value, (unsigned long long)cum);
+	}
+	lyb_buf_printf(out, "%s_sum{%s=\"%s\"} %.9f\n", name, label, value,
+		       (double)atomic_load(&h->sum_ns) / 1e9);
+	lyb_buf_printf(out, "%s_count{%s=\"%s\"} %llu\n", name, label, value,
+		       (unsigned long long)cum);
+}
+
+int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out)
+{
+	int64_t now = (int64_t)time(NULL),
+		ok_at = atomic_load(&m.refresh_ok_at);
+	uint64_t versions = 0, late = 0;
+	size_t i;
+	int r;
+
+	for (i = 0; i < snap->ndatasets; i++) {
+		struct lyb_freshness f;
+
+		versions += snap->datasets[i]->nversions;
+		lyb_freshness_check(snap->datasets[i], lyb_now(), &f);
+		late += lyb_freshness_overdue(&f);
+	}
+	lyb_buf_addstr(out, "# HELP lyb_store_requests_total Requests to the "
+			    "object stores, by operation and result.\n"
+			    "# TYPE lyb_store_requests_total counter\n");
+	for (i = 0; i < LYB_STORE_OPS; i++)
+		for (r = 0; r < 2; r++)
+			lyb_buf_printf(out,
+				       "lyb_store_requests_total{op=\"%s\","
+				       "result=\"%s\"} %llu\n",
+				       store_op_names[i], r ? "error" : "ok",
+				       (unsigned long long)atomic_load(
+					       &m.store_requests[i][r]));
+	lyb_buf_printf(out,
+		       "# HELP lyb_store_bytes_total Bytes read from and "
+		       "written to the object stores.\n"
+		       "# TYPE lyb_store_bytes_total counter\n"
+		       "lyb_store_bytes_total %llu\n",
+		       (unsigned long long)atomic_load(&m.store_bytes));
+	lyb_buf_addstr(out, "# HELP lyb_store_request_duration_seconds "
+			    "Latency of object store requests.\n"
+			    "# TYPE lyb_store_request_duration_seconds "
+			    "histogram\n");
+	for (i = 0; i < LYB_STORE_OPS; i++)
+		render_histogram(out, "lyb_store_request_duration_seconds",
+				 "op", store_op_names[i], &m.store_latency[i]);
+	lyb_buf_addstr(out, "# HELP lyb_fuse_requests_total File system "
+			    "requests, by operation and result.\n"
+			    "# TYPE lyb_fuse_requests_total counter\n");
+	for (i = 0; i < LYB_FUSE_OPS; i++)
+		for (r = 0; r < 2; r++)
+			lyb_buf_printf(out,
+				       "lyb_fuse_requests_total{op=\"%s\","
+				       "result=\"%s\"} %llu\n",
+				       fuse_op_names[i], r ? "error" : "ok",
+				       (unsigned long long)atomic_load(
+					       &m.fuse_requests[i][r]));
+	lyb_buf_addstr(out, "# HELP lyb_fuse_request_duration_seconds "
+			    "Latency of file system requests.\n"
+			    "# TYPE lyb_fuse_request_duration_seconds "
+			    "histogram\n");
+	for (i = 0; i < LYB_FUSE_OPS; i++)
+		render_histogram(out, "lyb_fuse_request_duration_seconds", "op",
+				 fuse_op_names[i], &m.fuse_latency[i]);
+	lyb_buf_printf(
+		out,
+		"# HELP lyb_served_bytes_total Bytes returned to readers.\n"
+		"# TYPE lyb_served_bytes_total counter\n"
+		"lyb_served_bytes_total %llu\n"
+		"# HELP lyb_open_files Files open through the mount.\n"
+		"# TYPE lyb_open_files gauge\n"
+		"lyb_open_files %lld\n"
+		"# HELP lyb_catalog_refreshes_total Catalog refreshes, by "
+		"result.\n"
+		"# TYPE lyb_catalog_refreshes_total counter\n"
+		"lyb_catalog_refreshes_total{result=\"ok\"} %llu\n"
+		"lyb_catalog_refreshes_total{result=\"error\"} %llu\n"
+		"# HELP lyb_catalog_age_seconds Seconds since the catalog "
+		"was last read successfully.\n"
+		"# TYPE lyb_catalog_age_seconds gauge\n"
+		"lyb_catalog_age_seconds %lld\n"
+		"# HELP lyb_catalog_datasets DataSets in the catalog.\n"
+		"# TYPE lyb_catalog_datasets gauge\n"
+		"lyb_catalog_datasets %zu\n"
+		"# HELP lyb_catalog_versions Versions in the catalog.\n"
+		"# TYPE lyb_catalog_versions gauge\n"
+		"lyb_catalog_versions %llu\n"
+		"# HELP lyb_datasets_overdue DataSets late or missing against "
+		"their SLO.\n"
+		"# TYPE lyb_datasets_overdue gauge\n"
+		"lyb_datasets_overdue %llu\n",
+		(unsigned long long)atomic_load(&m.served_bytes),
+		(long long)atomic_load(&m.open_files),
+		(unsigned long long)atomic_load(&m.refreshes[0]),
+		(unsigned long long)atomic_load(&m.refreshes[1]),
+		(long long)(ok_at ? now - ok_at : now - snap->loaded),
+		snap->ndatasets, (unsigned long long)versions,
+		(unsigned long long)late);
+	return 0;
+}
+
+int lyb_health_render(struct lyb_buf *out)
+{
+	int64_t now = (int64_t)time(NULL);
+	char when[32];
+	struct tm tm;
+	time_t t;
+	int bad = 0;
+
+	pthread_mutex_lock(&health_lock);
+	if (catalog_failing_since) {
+		t = (time_t)catalog_failing_since;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		lyb_buf_printf(out,
+			       "catalog unreachable since %s: %s (serving the "
+			       "last catalog read)\n",
+			       when, catalog_error);
+		bad = 1;
+	}
+	if (store_error_at && now - store_error_at < HEALTH_WINDOW) {
+		t = (time_t)store_error_at;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		lyb_buf_printf(
+			out, "store errors: %llu so far, the last at %s: %s\n",
+			(unsigned long long)store_errors, when, store_error);
+		bad = 1;
+	}
+	pthread_mutex_unlock(&health_lock);
+	if (!bad)
+		lyb_buf_addstr(out, "ok\n");
+	return 0;
+}

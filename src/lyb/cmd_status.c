@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * cmd_status.c - `lyb status [MOUNTPOINT]`: a running mount's health and
+ * its main figures, read from MOUNTPOINT/.lyb/health and .lyb/metrics
+ * (default mountpoint: /lyb). Exits non-zero when the mount is not
+ * healthy or not there.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define DEFAULT_MOUNT "/lyb"
+#define LINE_MAX_LEN 4096
+
+/* Metrics worth a line, unlabelled or summed over their labels. */
+static const char *const shown[] = {
+	"lyb_catalog_datasets",	   "lyb_catalog_versions",
+	"lyb_catalog_age_seconds", "lyb_datasets_overdue",
+	"lyb_open_files",	   "lyb_served_bytes_total",
+	"lyb_store_bytes_total",   "lyb_store_requests_total",
+	"lyb_fuse_requests_total", NULL};
+
+static FILE *open_in(const char *mnt, const char *name, const char **why)
+{
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/.lyb/%s", mnt, name);
+	f = fopen(path, "re");
+	if (!f)
+		*why = strerror(errno);
+	return f;
+}
+
+int lyb_cmd_status(struct lyb_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		LYB_CLI_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	double sums[sizeof(shown) / sizeof(shown[0])] = {0};
+	const char *mnt = DEFAULT_MOUNT, *why = "";
+	char line[LINE_MAX_LEN];
+	int c, done = 0, healthy = 1;
+	size_t i;
+	FILE *f;
+
+	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS, opts, NULL)) !=
+	       -1) {
+		if (lyb_cli_common_opt(cli, "status", c, optarg, &done)) {
+			if (done)
+				return done < 0 ? done : 0;
+			continue;
+		}
+		lyb_cli_bad_option("status", c, argv);
+		return -EINVAL;
+	}
+	if (argc - optind > 1) {
+		lyb_cli_fail("status", "expected at most a mountpoint");
+		return -EINVAL;
+	}
+	if (optind < argc)
+		mnt = argv[optind];
+
+	f = open_in(mnt, "health", &why);
+	if (!f) {
+		lyb_cli_fail(mnt, "not a lybfs mount (%s)", why);
+		return -ENOENT;
+	}
+	printf("%s: ", mnt);
+	while (fgets(line, sizeof(line), f)) {
+		healthy &= strcmp(line, "ok\n") == 0;
+		fputs(line, stdout);
+	}
+	fclose(f);
+
+	f = open_in(mnt, "metrics", &why);
+	if (!f) {
+		lyb_cli_fail(mnt, "reading metrics: %s", why);
+		return -EIO;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *value = strrchr(line, ' ');
+		size_t n = strcspn(line, "{ ");
+
+		if (line[0] == '#' || !value)
+			continue;
+		for (i = 0; shown[i]; i++)
+			if (strlen(shown[i]) == n &&
+			    strncmp(line, shown[i], n) == 0)
+				sums[i] += strtod(value + 1, NULL);
+	}
+	fclose(f);
+	for (i = 0; shown[i]; i++)
+		printf("  %-26s %.0f\n", shown[i], sums[i]);
+	return healthy ? 0 : -EIO;
+}
