@@ -31,8 +31,8 @@ check_header() {
 }
 check_header 'curl/' '^src/core/http\.c$'
 check_header 'jansson\.h' '^src/core/(catalog_json|schema|gcs|auth)\.c$'
-check_header 'avro\.h' '^src/core/schema\.c$'
+check_header 'avro\.h' '^src/core/(schema|decode)\.c$'
 check_header 'openssl/' '^src/core/(digest|auth)\.c$'
-check_header 'zlib\.h' '^src/core/export\.c$'
+check_header 'zlib\.h' '^src/core/(export|decode)\.c$'
 check_header 'fuse' '^src/lybfs/'
 exit $rc

@@ -22,6 +22,7 @@ if [ "${LYB_TEST_SANITIZE:-1}" != 0 ]; then
 		-DLYB_SANITIZE=address,undefined >/dev/null
 	cmake --build "$build-asan" -j"$(nproc)"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		ctest --test-dir "$build-asan" --output-on-failure --timeout 900 -E '^style$' "$@"
 fi

@@ -163,6 +163,14 @@ int lyb_loc_kind_parse(const char *s, enum lyb_loc_kind *kind);
 char *lyb_object_url(const struct lyb_location *loc,
 		     const struct lyb_object *o);
 
+struct lyb_reader;
+/*
+ * Opens object @o of location @loc for ranged reads, pinned to its
+ * generation and size (store.h). The store's reason is logged.
+ */
+int lyb_object_open(const struct lyb_location *loc, const struct lyb_object *o,
+		    struct lyb_reader **r);
+
 /*
  * Calls @cb for each DataSet that lists @name as upstream, by name.
  */

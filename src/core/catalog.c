@@ -402,6 +402,28 @@ char *lyb_object_url(const struct lyb_location *loc, const struct lyb_object *o)
 	}
 }
 
+int lyb_object_open(const struct lyb_location *loc, const struct lyb_object *o,
+		    struct lyb_reader **r)
+{
+	struct lyb_store *store;
+	char *prefix, *key;
+	int rc;
+
+	rc = lyb_store_resolve(loc->url, &store, &prefix);
+	if (rc)
+		return rc;
+	key = lyb_store_key_join(prefix, o->name);
+	rc = key ? lyb_reader_open(store, key, o->generation, o->size, r)
+		 : -ENOMEM;
+	if (rc)
+		lyb_log(LYB_LOG_ERR, "open %s/%s: %s", loc->url, o->name,
+			strerror(-rc));
+	free(key);
+	free(prefix);
+	lyb_store_unref(store);
+	return rc;
+}
+
 void lyb_snap_downstream(const struct lyb_snap *snap, const char *name,
 			 void (*cb)(void *arg, const struct lyb_dataset *ds),
 			 void *arg)

@@ -74,5 +74,6 @@ int lyb_cmd_info(struct lyb_cli *cli, int argc, char **argv);
 int lyb_cmd_dataset(struct lyb_cli *cli, int argc, char **argv);
 int lyb_cmd_publish(struct lyb_cli *cli, int argc, char **argv);
 int lyb_cmd_status(struct lyb_cli *cli, int argc, char **argv);
+int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv);
 
 #endif

@@ -378,6 +378,8 @@ void lyb_cli_usage(const char *cmd, int to_stderr)
 	      "  ls [--late] [DATASET]  list DataSets (--late: only late ones),\n"
 	      "                       or the versions of one\n"
 	      "  info DATASET         show a DataSet's card\n"
+	      "  head [-n N] DATASET [DATE [gs|snow]]\n"
+	      "                       the first records, as JSON lines\n"
 	      "  status [MOUNTPOINT]  a mount's health and figures\n"
 	      "  dataset create ...   create a DataSet\n"
 	      "  publish DATASET DATE --gs URL [--snow TABLE=URL] ...\n"
@@ -425,7 +427,8 @@ static const struct {
 } commands[] = {
 	{"ls", lyb_cmd_ls},	      {"info", lyb_cmd_info},
 	{"dataset", lyb_cmd_dataset}, {"publish", lyb_cmd_publish},
-	{"status", lyb_cmd_status},   {"help", cmd_help},
+	{"status", lyb_cmd_status},   {"head", lyb_cmd_head},
+	{"help", cmd_help},
 };
 
 int main(int argc, char **argv)

@@ -492,29 +492,6 @@ static void ll_releasedir(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
-/* Opens the store object behind @e for ranged reads. */
-static int open_object(const struct lyb_fs_entry *e, struct lyb_reader **r)
-{
-	struct lyb_store *store;
-	char *prefix, *key;
-	int rc;
-
-	rc = lyb_store_resolve(e->loc->url, &store, &prefix);
-	if (rc)
-		return rc;
-	key = lyb_store_key_join(prefix, e->obj->name);
-	rc = key ? lyb_reader_open(store, key, e->obj->generation, e->obj->size,
-				   r)
-		 : -ENOMEM;
-	if (rc)
-		lyb_log(LYB_LOG_ERR, "open %s/%s: %s", e->loc->url,
-			e->obj->name, strerror(-rc));
-	free(key);
-	free(prefix);
-	lyb_store_unref(store);
-	return rc;
-}
-
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	double t0 = lyb_metrics_clock();
@@ -544,7 +521,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		rc = -ENOMEM;
 	} else if (e.kind == LYB_FS_OBJECT) {
 		fh->size = e.size;
-		rc = open_object(&e, &fh->reader);
+		rc = lyb_object_open(e.loc, e.obj, &fh->reader);
 		/* the store's reason is logged; the reader gets EIO, except
 		 * for a denial, which is the store's to say */
 		if (rc && rc != -EACCES && rc != -ENOMEM)
