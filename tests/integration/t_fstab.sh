@@ -18,7 +18,7 @@ grep -q " $MNT fuse.lybfs " /proc/self/mounts || fail "not listed as fuse.lybfs:
 cmp "$SRC/2020-09-03-2/gs/part-00000.avro" "$MNT/t.Data/latest/gs/part-00000.avro" || fail "read through the fstab mount"
 
 step "SIGTERM to the daemon unmounts"
-pid=$(pgrep -f "lybfs $CAT $MNT" | head -1)
+pid=$(pgrep -o -f "lybfs $CAT $MNT")
 [ -n "$pid" ] || fail "no daemon process found"
 kill -TERM "$pid"
 wait_for sh -c "! mountpoint -q '$MNT'" || fail "still mounted after SIGTERM"

@@ -43,8 +43,8 @@ mkdir -p "$W/multi"
 make_avro "$W/multi/a.avro" --rows 3 --seed a
 make_avro "$W/multi/b.avro" --rows 4 --seed b
 publish_one 2020-11-01 "$W/multi"
-cat <($PY "$LYB_SRC/tests/integration/avro_to_json.py" "$W/multi/a.avro") \
-	<($PY "$LYB_SRC/tests/integration/avro_to_json.py" "$W/multi/b.avro") | head -n 5 >"$W/want"
+for f in a b; do $PY "$LYB_SRC/tests/integration/avro_to_json.py" "$W/multi/$f.avro"; done >"$W/all"
+head -n 5 "$W/all" >"$W/want"
 lyb head -n 5 t.H 2020-11-01 >"$W/got"
 same_records "$W/want" "$W/got" || fail "records across files"
 [ "$(lyb head t.H 2020-11-01 | wc -l)" -eq 7 ] || fail "default -n 10 should print all 7"
