@@ -52,6 +52,42 @@ int lyb_avro_block_parse(const void *buf, size_t len, int64_t *count,
 typedef int (*lyb_read_fn)(void *arg, uint64_t off, void *buf, size_t len,
 			   size_t *got);
 
+/* A container file being walked block by block. */
+struct lyb_avro_file {
+	lyb_read_fn read;
+	void *arg;
+	uint64_t size;
+	struct lyb_avro_header h;
+	unsigned char *head; /* the file's first h.data_start bytes */
+	uint64_t off;	     /* where the next block starts */
+	uint64_t block;	     /* its index */
+};
+
+/* One block's framing: [off, off + total) is header, data and sync. */
+struct lyb_avro_block {
+	uint64_t index;
+	uint64_t off;
+	int64_t count;
+	int64_t size; /* data bytes, after hdrlen header bytes */
+	size_t hdrlen;
+	size_t total; /* hdrlen + size + 16 */
+};
+
+/*
+ * Reads and parses the header of a container file of @size bytes. -EBADMSG
+ * (reason in @err) when it is not one. Release with lyb_avro_close().
+ */
+int lyb_avro_open(lyb_read_fn read, void *arg, uint64_t size,
+		  struct lyb_avro_file *f, char *err, size_t errlen);
+/*
+ * Frames the next block and checks its sync marker, reading only the
+ * block header and the marker. Returns 0, 1 at the end of the file, or
+ * -EBADMSG naming the block and offset in @err.
+ */
+int lyb_avro_next(struct lyb_avro_file *f, struct lyb_avro_block *b, char *err,
+		  size_t errlen);
+void lyb_avro_close(struct lyb_avro_file *f);
+
 /*
  * Counts the records of a container file of @size bytes by walking its
  * block headers and checking each sync marker, without decoding. Returns

@@ -235,6 +235,8 @@ int lyb_catalog_publish(struct lyb_catalog *cat, const char *name,
 int lyb_version_digest(const struct lyb_version *v,
 		       char out[LYB_SHA256_HEX_LEN + 1]);
 
+/* Frees what a DataSet owns (not @ds itself), for one built by hand. */
+void lyb_dataset_clear(struct lyb_dataset *ds);
 /* Frees what a struct lyb_version owns (not @v itself). */
 void lyb_version_clear(struct lyb_version *v);
 void lyb_location_clear(struct lyb_location *loc);

@@ -173,82 +173,117 @@ static int read_exact(lyb_read_fn read, void *arg, uint64_t off, void *buf,
 	return got == len ? 0 : -EBADMSG;
 }
 
-int lyb_avro_count(lyb_read_fn read, void *arg, uint64_t size, int64_t *rows,
-		   char *err, size_t errlen)
+int lyb_avro_open(lyb_read_fn read, void *arg, uint64_t size,
+		  struct lyb_avro_file *f, char *err, size_t errlen)
 {
-	struct lyb_avro_header h;
-	unsigned char *buf = NULL, sync[16], bh[20];
-	size_t want = FIRST_READ, got, need, hdrlen;
-	uint64_t off, block = 0;
-	int64_t count, bsize, total = 0;
+	size_t want = FIRST_READ, got, need;
+	unsigned char *grown;
 	int rc;
 
+	memset(f, 0, sizeof(*f));
+	f->read = read;
+	f->arg = arg;
+	f->size = size;
+	/* the header, read in growing steps */
 	for (;;) {
-		unsigned char *nb;
-
 		if (want > size)
 			want = (size_t)size;
-		nb = realloc(buf, want ? want : 1);
-		if (!nb) {
+		grown = realloc(f->head, want ? want : 1);
+		if (!grown) {
 			rc = -ENOMEM;
-			goto out_free;
+			goto out_fail;
 		}
-		buf = nb;
-		rc = read(arg, 0, buf, want, &got);
+		f->head = grown;
+		rc = read(arg, 0, f->head, want, &got);
 		if (rc)
-			goto out_free;
-		rc = lyb_avro_header_parse(buf, got, &h, &need, err, errlen);
+			goto out_fail;
+		rc = lyb_avro_header_parse(f->head, got, &f->h, &need, err,
+					   errlen);
 		if (rc != -EAGAIN)
 			break;
 		if (got < want || want == size) { /* the file ends first */
 			rc = bad(err, errlen, "truncated header");
-			goto out_free;
+			goto out_fail;
 		}
 		want = need;
 	}
 	if (rc)
-		goto out_free;
-	for (off = h.data_start; off < size; block++) {
-		size_t n = size - off < sizeof(bh) ? (size_t)(size - off)
-						   : sizeof(bh);
-
-		rc = read_exact(read, arg, off, bh, n);
-		if (rc == 0)
-			rc = lyb_avro_block_parse(bh, n, &count, &bsize,
-						  &hdrlen);
-		if (rc == 0 && (uint64_t)bsize + 16 > size - off - hdrlen)
-			rc = -EBADMSG;
-		if (rc == 0)
-			rc = read_exact(read, arg,
-					off + hdrlen + (uint64_t)bsize, sync,
-					16);
-		if (rc == 0 && memcmp(sync, h.sync, 16) != 0) {
-			snprintf(err, errlen,
-				 "block %llu at offset %llu: sync marker "
-				 "mismatch",
-				 (unsigned long long)block,
-				 (unsigned long long)off);
-			rc = -EBADMSG;
-			break;
-		}
-		if (rc) {
-			if (rc == -EBADMSG || rc == -EAGAIN) {
-				snprintf(err, errlen,
-					 "block %llu at offset %llu: truncated "
-					 "or bad block header",
-					 (unsigned long long)block,
-					 (unsigned long long)off);
-				rc = -EBADMSG;
-			}
-			break;
-		}
-		total += count;
-		off += hdrlen + (uint64_t)bsize + 16;
-	}
-	if (rc == 0)
-		*rows = total;
-	lyb_avro_header_clear(&h);
-out_free:
-	free(buf);
+		goto out_fail;
+	f->off = f->h.data_start;
+	return 0;
+out_fail:
+	free(f->head);
+	f->head = NULL;
 	return rc;
+}
+
+int lyb_avro_next(struct lyb_avro_file *f, struct lyb_avro_block *b, char *err,
+		  size_t errlen)
+{
+	unsigned char bh[20], sync[16];
+	uint64_t left = f->size - f->off;
+	size_t n = left < sizeof(bh) ? (size_t)left : sizeof(bh);
+	int rc;
+
+	if (f->off >= f->size)
+		return 1;
+	b->index = f->block;
+	b->off = f->off;
+	rc = read_exact(f->read, f->arg, f->off, bh, n);
+	if (rc == 0)
+		rc = lyb_avro_block_parse(bh, n, &b->count, &b->size,
+					  &b->hdrlen);
+	if (rc == 0 && (uint64_t)b->size + 16 > left - b->hdrlen)
+		rc = -EBADMSG;
+	if (rc == -EBADMSG || rc == -EAGAIN) {
+		snprintf(err, errlen,
+			 "block %llu at offset %llu: truncated or bad block "
+			 "header",
+			 (unsigned long long)b->index,
+			 (unsigned long long)b->off);
+		return -EBADMSG;
+	}
+	if (rc)
+		return rc;
+	b->total = b->hdrlen + (size_t)b->size + 16;
+	rc = read_exact(f->read, f->arg, f->off + b->total - 16, sync, 16);
+	if (rc == 0 && memcmp(sync, f->h.sync, 16) != 0) {
+		snprintf(err, errlen,
+			 "block %llu at offset %llu: sync marker mismatch",
+			 (unsigned long long)b->index,
+			 (unsigned long long)b->off);
+		return -EBADMSG;
+	}
+	if (rc)
+		return rc;
+	f->off += b->total;
+	f->block++;
+	return 0;
+}
+
+void lyb_avro_close(struct lyb_avro_file *f)
+{
+	lyb_avro_header_clear(&f->h);
+	free(f->head);
+	f->head = NULL;
+}
+
+int lyb_avro_count(lyb_read_fn read, void *arg, uint64_t size, int64_t *rows,
+		   char *err, size_t errlen)
+{
+	struct lyb_avro_file f;
+	struct lyb_avro_block b;
+	int64_t total = 0;
+	int rc;
+
+	rc = lyb_avro_open(read, arg, size, &f, err, errlen);
+	if (rc)
+		return rc;
+	while ((rc = lyb_avro_next(&f, &b, err, errlen)) == 0)
+		total += b.count;
+	lyb_avro_close(&f);
+	if (rc < 0)
+		return rc;
+	*rows = total;
+	return 0;
 }

@@ -184,12 +184,10 @@ static void free_strings(char **v, size_t n)
 	free(v);
 }
 
-void lyb_dataset_destroy(struct lyb_dataset *ds)
+void lyb_dataset_clear(struct lyb_dataset *ds)
 {
 	size_t i;
 
-	if (!ds)
-		return;
 	for (i = 0; i < ds->nversions; i++)
 		lyb_version_clear(&ds->versions[i]);
 	free(ds->versions);
@@ -207,6 +205,14 @@ void lyb_dataset_destroy(struct lyb_dataset *ds)
 	free(ds->data_format);
 	free(ds->schema);
 	free(ds->extra);
+	memset(ds, 0, sizeof(*ds));
+}
+
+void lyb_dataset_destroy(struct lyb_dataset *ds)
+{
+	if (!ds)
+		return;
+	lyb_dataset_clear(ds);
 	free(ds);
 }
 

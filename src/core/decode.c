@@ -20,7 +20,6 @@
 
 #include "lyb/decode.h"
 
-#define HEADER_FIRST (64u << 10)
 #define DEPTH_MAX 64
 #define LINE_MAX_BYTES (64u << 20) /* one record's JSON, or one CSV record */
 #define CHUNK (256u << 10)
@@ -184,16 +183,6 @@ static int encode(struct lyb_buf *b, avro_value_t *v, int depth)
 	}
 }
 
-/* Reads [off, off+len) exactly; -EBADMSG when the file ends first. */
-static int read_exact(lyb_read_fn read, void *arg, uint64_t off, void *buf,
-		      size_t len)
-{
-	size_t got;
-	int rc = read(arg, off, buf, len, &got);
-
-	return rc ? rc : got == len ? 0 : -EBADMSG;
-}
-
 /* One file's decoding state: avro-c's class and value, made once. */
 struct avro_decoder {
 	avro_value_iface_t *iface;
@@ -261,89 +250,41 @@ int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size, lyb_line_cb cb,
 		    void *cbarg, char *err, size_t errlen)
 {
 	struct avro_decoder dec = {.iface = NULL};
-	struct lyb_avro_header h;
-	size_t want = HEADER_FIRST, got, need, hdrlen;
-	unsigned char bh[20];
+	struct lyb_avro_file f;
+	struct lyb_avro_block b;
+	size_t got;
 	char *mem = NULL, *grown;
-	uint64_t off, block = 0;
-	int64_t count, bsize;
 	int rc;
 
-	lyb_buf_init(&dec.line, LINE_MAX_BYTES);
-	/* the header, read in growing steps */
-	for (;;) {
-		if (want > size)
-			want = (size_t)size;
-		grown = realloc(mem, want ? want : 1);
-		if (!grown) {
-			rc = -ENOMEM;
-			goto out_free;
-		}
-		mem = grown;
-		rc = read(arg, 0, mem, want, &got);
-		if (rc)
-			goto out_free;
-		rc = lyb_avro_header_parse(mem, got, &h, &need, err, errlen);
-		if (rc != -EAGAIN)
-			break;
-		if (want >= size) {
-			rc = failf(err, errlen, "truncated header");
-			goto out_free;
-		}
-		want = need;
-	}
+	rc = lyb_avro_open(read, arg, size, &f, err, errlen);
 	if (rc)
-		goto out_free;
-	for (off = h.data_start; off < size && rc == 0; block++) {
-		size_t n = size - off < sizeof(bh) ? (size_t)(size - off)
-						   : sizeof(bh),
-		       total;
-
-		rc = read_exact(read, arg, off, bh, n);
-		if (rc == 0)
-			rc = lyb_avro_block_parse(bh, n, &count, &bsize,
-						  &hdrlen);
-		if (rc == 0 && (uint64_t)bsize + 16 > size - off - hdrlen)
-			rc = -EBADMSG;
-		if (rc) {
-			if (rc == -EBADMSG || rc == -EAGAIN)
-				rc = failf(err, errlen,
-					   "block %llu at offset %llu: bad or "
-					   "truncated block header",
-					   (unsigned long long)block,
-					   (unsigned long long)off);
-			break;
-		}
-		total = hdrlen + (size_t)bsize + 16;
-		grown = realloc(mem, h.data_start + total);
+		return rc;
+	lyb_buf_init(&dec.line, LINE_MAX_BYTES);
+	/* each block is decoded from the header's bytes followed by it */
+	while ((rc = lyb_avro_next(&f, &b, err, errlen)) == 0) {
+		grown = realloc(mem, f.h.data_start + b.total);
 		if (!grown) {
 			rc = -ENOMEM;
 			break;
 		}
 		mem = grown;
-		rc = read_exact(read, arg, off, mem + h.data_start, total);
-		if (rc == 0 &&
-		    memcmp(mem + h.data_start + total - 16, h.sync, 16) != 0)
-			rc = failf(err, errlen,
-				   "block %llu at offset %llu: sync marker "
-				   "mismatch",
-				   (unsigned long long)block,
-				   (unsigned long long)off);
-		else if (rc == -EBADMSG)
+		memcpy(mem, f.head, f.h.data_start);
+		rc = read(arg, b.off, mem + f.h.data_start, b.total, &got);
+		if (rc == 0 && got != b.total)
 			rc = failf(err, errlen, "block %llu: truncated",
-				   (unsigned long long)block);
+				   (unsigned long long)b.index);
 		if (rc == 0)
-			rc = decode_block(&dec, mem, h.data_start + total,
-					  block, cb, cbarg, err, errlen);
-		off += total;
+			rc = decode_block(&dec, mem, f.h.data_start + b.total,
+					  b.index, cb, cbarg, err, errlen);
+		if (rc)
+			break;
 	}
-	lyb_avro_header_clear(&h);
 	if (dec.iface) {
 		avro_value_decref(&dec.value);
 		avro_value_iface_decref(dec.iface);
 	}
-out_free:
 	lyb_buf_free(&dec.line);
+	lyb_avro_close(&f);
 	free(mem);
 	return rc == 1 ? 0 : rc;
 }

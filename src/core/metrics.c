@@ -143,13 +143,29 @@ static void render_histogram(struct lyb_buf *out, const char *name,
 		       (unsigned long long)cum);
 }
 
+/* A counter family with op and result labels. */
+static void render_requests(struct lyb_buf *out, const char *name,
+			    const char *help, const char *const *ops, int nops,
+			    atomic_uint_fast64_t (*counts)[2])
+{
+	int i, r;
+
+	lyb_buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help,
+		       name);
+	for (i = 0; i < nops; i++)
+		for (r = 0; r < 2; r++)
+			lyb_buf_printf(
+				out, "%s{op=\"%s\",result=\"%s\"} %llu\n", name,
+				ops[i], r ? "error" : "ok",
+				(unsigned long long)atomic_load(&counts[i][r]));
+}
+
 int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out)
 {
 	int64_t now = (int64_t)time(NULL),
 		ok_at = atomic_load(&m.refresh_ok_at);
 	uint64_t versions = 0, late = 0;
 	size_t i;
-	int r;
 
 	for (i = 0; i < snap->ndatasets; i++) {
 		struct lyb_freshness f;
@@ -158,17 +174,10 @@ int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out)
 		lyb_freshness_check(snap->datasets[i], lyb_now(), &f);
 		late += lyb_freshness_overdue(&f);
 	}
-	lyb_buf_addstr(out, "# HELP lyb_store_requests_total Requests to the "
-			    "object stores, by operation and result.\n"
-			    "# TYPE lyb_store_requests_total counter\n");
-	for (i = 0; i < LYB_STORE_OPS; i++)
-		for (r = 0; r < 2; r++)
-			lyb_buf_printf(out,
-				       "lyb_store_requests_total{op=\"%s\","
-				       "result=\"%s\"} %llu\n",
-				       store_op_names[i], r ? "error" : "ok",
-				       (unsigned long long)atomic_load(
-					       &m.store_requests[i][r]));
+	render_requests(out, "lyb_store_requests_total",
+			"Requests to the object stores, by operation and "
+			"result.",
+			store_op_names, LYB_STORE_OPS, m.store_requests);
 	lyb_buf_printf(out,
 		       "# HELP lyb_store_bytes_total Bytes read from and "
 		       "written to the object stores.\n"
@@ -182,17 +191,9 @@ int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out)
 	for (i = 0; i < LYB_STORE_OPS; i++)
 		render_histogram(out, "lyb_store_request_duration_seconds",
 				 "op", store_op_names[i], &m.store_latency[i]);
-	lyb_buf_addstr(out, "# HELP lyb_fuse_requests_total File system "
-			    "requests, by operation and result.\n"
-			    "# TYPE lyb_fuse_requests_total counter\n");
-	for (i = 0; i < LYB_FUSE_OPS; i++)
-		for (r = 0; r < 2; r++)
-			lyb_buf_printf(out,
-				       "lyb_fuse_requests_total{op=\"%s\","
-				       "result=\"%s\"} %llu\n",
-				       fuse_op_names[i], r ? "error" : "ok",
-				       (unsigned long long)atomic_load(
-					       &m.fuse_requests[i][r]));
+	render_requests(out, "lyb_fuse_requests_total",
+			"File system requests, by operation and result.",
+			fuse_op_names, LYB_FUSE_OPS, m.fuse_requests);
 	lyb_buf_addstr(out, "# HELP lyb_fuse_request_duration_seconds "
 			    "Latency of file system requests.\n"
 			    "# TYPE lyb_fuse_request_duration_seconds "

@@ -316,28 +316,6 @@ static int upstream_check(const struct create_opts *o,
 	return 0;
 }
 
-static void dataset_free(struct lyb_dataset *ds)
-{
-	size_t i;
-
-	for (i = 0; i < ds->nreaders; i++)
-		free(ds->readers[i]);
-	free(ds->readers);
-	for (i = 0; i < ds->nupstream; i++)
-		free(ds->upstream[i]);
-	free(ds->upstream);
-	free(ds->name);
-	free(ds->description);
-	free(ds->owner);
-	free(ds->channel);
-	free(ds->pm);
-	free(ds->slo_frequency);
-	free(ds->slo_deadline);
-	free(ds->slo_timezone);
-	free(ds->data_format);
-	free(ds->schema);
-}
-
 static int dataset_create(struct lyb_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -444,7 +422,7 @@ out_close:
 	lyb_snap_unref(snap);
 	lyb_catalog_close(cat);
 out_free:
-	dataset_free(&ds);
+	lyb_dataset_clear(&ds);
 	free(o.readers);
 	free(o.upstream);
 	return rc;
