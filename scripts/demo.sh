@@ -174,7 +174,8 @@ make_catalog() {
 }
 
 mount_demo() {
-	local opts="catalog=$CATALOG_URL" _
+	# the demo's user may read everything; others ask (lyb access request)
+	local opts="catalog=$CATALOG_URL,audit=$DEMO_DIR/audit.log,admin=user:$(id -un)@thecompany.com" _
 	if [ ! -d "$MNT" ] && ! mkdir -p "$MNT" 2>/dev/null; then
 		# e.g. /lyb for a user: make it theirs, fusermount3 wants that
 		as_root mkdir -p "$MNT"

@@ -83,6 +83,22 @@ struct lyb_date {
 	const struct lyb_version *latest; /* the last published */
 };
 
+/* A pending request for read access (docs/catalog.md, "access"). */
+struct lyb_access_request {
+	char *principal; /* who asked: a user: principal */
+	char *reason;	 /* free text, or NULL */
+	int64_t since;	 /* when */
+};
+
+/* One change to who may read a DataSet, kept forever in its history. */
+struct lyb_access_change {
+	int64_t time;
+	char *by;	 /* who did it: a user: principal */
+	char *action;	 /* "request", "grant" or "revoke" */
+	char *principal; /* whom it is about */
+	char *reason;	 /* free text, or NULL */
+};
+
 struct lyb_dataset {
 	atomic_int refs;
 	char *name;
@@ -100,6 +116,10 @@ struct lyb_dataset {
 	char **readers; /* principals */
 	size_t nupstream;
 	char **upstream; /* DataSet names */
+	size_t nrequests;
+	struct lyb_access_request *requests; /* pending, oldest first */
+	size_t nhistory;
+	struct lyb_access_change *history; /* oldest first */
 	size_t nversions;
 	struct lyb_version *versions; /* by date, then published, then id */
 	size_t ndates;
@@ -237,6 +257,9 @@ int lyb_version_digest(const struct lyb_version *v,
 
 /* Frees what a DataSet owns (not @ds itself), for one built by hand. */
 void lyb_dataset_clear(struct lyb_dataset *ds);
+/* Frees what an access request or change owns (not the struct). */
+void lyb_access_request_clear(struct lyb_access_request *r);
+void lyb_access_change_clear(struct lyb_access_change *c);
 /* Frees what a struct lyb_version owns (not @v itself). */
 void lyb_version_clear(struct lyb_version *v);
 void lyb_location_clear(struct lyb_location *loc);

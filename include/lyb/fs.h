@@ -5,6 +5,7 @@
  *   .lyb/metrics, .lyb/health        LYB_FS_META, LYB_FS_FILE (no DataSet)
  *   <dataset>/                       LYB_FS_DATASET
  *   <dataset>/.lyb/info.json, status LYB_FS_META, LYB_FS_FILE
+ *   <dataset>/.lyb/access            LYB_FS_FILE: the caller's own access
  *   <dataset>/.lyb/upstream/<ds> -> ../../../<ds>     LYB_FS_LINEAGE, LINK
  *   <dataset>/.lyb/downstream/<ds> -> ../../../<ds>
  *   <dataset>/latest -> <date>/latest    LYB_FS_LINK
@@ -52,6 +53,8 @@ enum lyb_fs_file {
 	LYB_FILE_STATUS,  /* status: delivery against the SLO */
 	LYB_FILE_METRICS, /* the daemon's metrics, Prometheus text */
 	LYB_FILE_HEALTH,  /* "ok", or what is wrong */
+	LYB_FILE_ACCESS,  /* the caller's access state (acl.h): size 0,
+			   * rendered per caller by the mount, not here */
 };
 
 struct lyb_fs_entry {
@@ -81,9 +84,20 @@ typedef int (*lyb_fs_dirent_cb)(void *arg, const char *name, mode_t mode);
 int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
 		   lyb_fs_dirent_cb cb, void *arg);
 
-/* The contents of a generated file (LYB_FS_FILE); caller frees @data. */
+/*
+ * The contents of a generated file (LYB_FS_FILE); caller frees @data.
+ * LYB_FILE_ACCESS depends on the caller: -EINVAL here.
+ */
 int lyb_fs_content(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
 		   char **data, size_t *len);
+
+/*
+ * Whether @e is data, or a listing of data, of a DataSet: what its ACL
+ * gates (acl.h). Everything below a DataSet is, except the DataSet's own
+ * directory, metadata (.lyb/, info.json, status, access) and links, which
+ * everyone sees. A kind added later is gated unless listed here.
+ */
+int lyb_fs_gated(const struct lyb_fs_entry *e);
 
 /*
  * Calls @cb with each extended attribute ("user.lyb.*") of @e and its

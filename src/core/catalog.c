@@ -184,9 +184,32 @@ static void free_strings(char **v, size_t n)
 	free(v);
 }
 
+void lyb_access_request_clear(struct lyb_access_request *r)
+{
+	free(r->principal);
+	free(r->reason);
+	memset(r, 0, sizeof(*r));
+}
+
+void lyb_access_change_clear(struct lyb_access_change *c)
+{
+	free(c->by);
+	free(c->action);
+	free(c->principal);
+	free(c->reason);
+	memset(c, 0, sizeof(*c));
+}
+
 void lyb_dataset_clear(struct lyb_dataset *ds)
 {
 	size_t i;
+
+	for (i = 0; i < ds->nrequests; i++)
+		lyb_access_request_clear(&ds->requests[i]);
+	free(ds->requests);
+	for (i = 0; i < ds->nhistory; i++)
+		lyb_access_change_clear(&ds->history[i]);
+	free(ds->history);
 
 	for (i = 0; i < ds->nversions; i++)
 		lyb_version_clear(&ds->versions[i]);

@@ -32,8 +32,9 @@
 			    */
 
 static const char *const known_fields[] = {
-	"lybrary", "name",    "description", "owner",	"slo",	    "format",
-	"schema",  "readers", "upstream",    "created", "versions", NULL};
+	"lybrary",  "name",   "description", "owner",	 "slo",
+	"format",   "schema", "readers",     "upstream", "created",
+	"versions", "access", NULL};
 
 /* The unknown top-level fields of a document, kept as compact JSON. */
 struct extra_holder {
@@ -486,6 +487,82 @@ static int check_unique_ids(const struct lyb_dataset *ds, struct perr *e)
 	return rc;
 }
 
+static int action_valid(const char *a)
+{
+	return strcmp(a, "request") == 0 || strcmp(a, "grant") == 0 ||
+	       strcmp(a, "revoke") == 0;
+}
+
+/* "access": {"requests": [...], "history": [...]} (docs/catalog.md). */
+static int parse_access(json_t *root, struct lyb_dataset *ds, struct perr *e)
+{
+	json_t *access = json_object_get(root, "access"), *a, *v;
+	char sub[64];
+	size_t i;
+	int rc;
+
+	if (!access || json_is_null(access))
+		return 0;
+	if (!json_is_object(access))
+		return fail(e, "access", "expected an object");
+	rc = get_array(access, "requests", 0, &a, "access", e);
+	if (rc)
+		return rc;
+	if (a) {
+		ds->requests =
+			calloc(json_array_size(a) + 1, sizeof(*ds->requests));
+		if (!ds->requests)
+			return -ENOMEM;
+		json_array_foreach(a, i, v)
+		{
+			struct lyb_access_request *r = &ds->requests[i];
+
+			snprintf(sub, sizeof(sub), "access.requests[%zu]", i);
+			ds->nrequests = i + 1;
+			if (!json_is_object(v))
+				return fail(e, sub, "expected an object");
+			if ((rc = get_string(v, "principal", 1, 256,
+					     &r->principal, sub, e)) ||
+			    (rc = get_string(v, "reason", 0, MAX_TEXT,
+					     &r->reason, sub, e)) ||
+			    (rc = get_time(v, "since", &r->since, sub, e)))
+				return rc;
+			if (!lyb_principal_valid(r->principal))
+				return fail(e, sub, "invalid principal");
+		}
+	}
+	rc = get_array(access, "history", 0, &a, "access", e);
+	if (rc || !a)
+		return rc;
+	ds->history = calloc(json_array_size(a) + 1, sizeof(*ds->history));
+	if (!ds->history)
+		return -ENOMEM;
+	json_array_foreach(a, i, v)
+	{
+		struct lyb_access_change *c = &ds->history[i];
+
+		snprintf(sub, sizeof(sub), "access.history[%zu]", i);
+		ds->nhistory = i + 1;
+		if (!json_is_object(v))
+			return fail(e, sub, "expected an object");
+		if ((rc = get_time(v, "time", &c->time, sub, e)) ||
+		    (rc = get_string(v, "by", 1, 256, &c->by, sub, e)) ||
+		    (rc = get_string(v, "action", 1, 16, &c->action, sub, e)) ||
+		    (rc = get_string(v, "principal", 1, 256, &c->principal, sub,
+				     e)) ||
+		    (rc = get_string(v, "reason", 0, MAX_TEXT, &c->reason, sub,
+				     e)))
+			return rc;
+		if (!action_valid(c->action))
+			return fail(e, sub,
+				    "\"action\": expected request, grant or "
+				    "revoke");
+		if (!lyb_principal_valid(c->principal))
+			return fail(e, sub, "invalid principal");
+	}
+	return 0;
+}
+
 static int parse_doc(json_t *root, struct lyb_dataset *ds, struct perr *e)
 {
 	json_t *owner, *slo, *schema, *versions, *v, *extra = NULL;
@@ -562,7 +639,8 @@ static int parse_doc(json_t *root, struct lyb_dataset *ds, struct perr *e)
 	if ((rc = get_strings(root, "readers", lyb_principal_valid,
 			      &ds->readers, &ds->nreaders, "document", e)) ||
 	    (rc = get_strings(root, "upstream", lyb_name_valid, &ds->upstream,
-			      &ds->nupstream, "document", e)))
+			      &ds->nupstream, "document", e)) ||
+	    (rc = parse_access(root, ds, e)))
 		return rc;
 
 	rc = get_array(root, "versions", 0, &versions, "document", e);
@@ -848,6 +926,57 @@ static int dump(json_t *o, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
+/* The "access" object, or NULL with *@rc set when out of memory. */
+static json_t *access_json(const struct lyb_dataset *ds, int *rc)
+{
+	json_t *o = json_object(), *reqs = json_array(), *hist = json_array();
+	size_t i;
+
+	if (!o || !reqs || !hist)
+		goto out_fail;
+	for (i = 0; i < ds->nrequests; i++) {
+		const struct lyb_access_request *r = &ds->requests[i];
+		json_t *j = json_object();
+
+		if (!j || json_array_append_new(reqs, j))
+			goto out_fail;
+		*rc |= set_str(j, "principal", r->principal);
+		*rc |= set_str(j, "reason", r->reason);
+		*rc |= set_time(j, "since", r->since);
+	}
+	for (i = 0; i < ds->nhistory; i++) {
+		const struct lyb_access_change *c = &ds->history[i];
+		json_t *j = json_object();
+
+		if (!j || json_array_append_new(hist, j))
+			goto out_fail;
+		*rc |= set_time(j, "time", c->time);
+		*rc |= set_str(j, "by", c->by);
+		*rc |= set_str(j, "action", c->action);
+		*rc |= set_str(j, "principal", c->principal);
+		*rc |= set_str(j, "reason", c->reason);
+	}
+	if (json_object_set_new(o, "requests", reqs)) {
+		reqs = NULL;
+		goto out_fail;
+	}
+	reqs = NULL;
+	if (json_object_set_new(o, "history", hist)) {
+		hist = NULL;
+		goto out_fail;
+	}
+	if (*rc)
+		goto out_fail_o;
+	return o;
+out_fail:
+	json_decref(reqs);
+	json_decref(hist);
+out_fail_o:
+	json_decref(o);
+	*rc = -ENOMEM;
+	return NULL;
+}
+
 int lyb_dataset_format(const struct lyb_dataset *ds, char **out)
 {
 	json_t *o = dataset_head_json(ds, 0), *vs = json_array();
@@ -863,6 +992,13 @@ int lyb_dataset_format(const struct lyb_dataset *ds, char **out)
 	}
 	if (json_object_set_new(o, "versions", vs))
 		goto out_fail_o;
+	if (ds->nrequests || ds->nhistory) {
+		int rc = 0;
+		json_t *a = access_json(ds, &rc);
+
+		if (!a || json_object_set_new(o, "access", a))
+			goto out_fail_o;
+	}
 	if (ds->extra) {
 		json_t *extra = json_loads(ds->extra, 0, NULL);
 

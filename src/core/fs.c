@@ -104,6 +104,8 @@ static int set_file(const struct lyb_snap *snap, struct lyb_fs_entry *e,
 	e->file = file;
 	e->mode = FILE_MODE;
 	e->volatile_content = file != LYB_FILE_INFO;
+	if (file == LYB_FILE_ACCESS)
+		return 0; /* per caller: size 0, served with direct_io */
 	rc = lyb_fs_content(snap, e, &data, &len);
 	if (rc)
 		return rc;
@@ -159,6 +161,8 @@ static int resolve_meta(const struct lyb_snap *snap, const char *p,
 		return set_file(snap, e, LYB_FILE_INFO);
 	if (strcmp(c, "status") == 0 && !*p && !e->v)
 		return set_file(snap, e, LYB_FILE_STATUS);
+	if (strcmp(c, "access") == 0 && !*p && !e->v)
+		return set_file(snap, e, LYB_FILE_ACCESS);
 	if (strcmp(c, "upstream") == 0)
 		e->downstream = 0;
 	else if (strcmp(c, "downstream") == 0 && !e->v)
@@ -355,7 +359,10 @@ int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
 			rc = cb(arg, "health", FILE_MODE);
 			return rc ? rc : cb(arg, "metrics", FILE_MODE);
 		}
-		rc = cb(arg, "info.json", FILE_MODE);
+		if (!dir->v)
+			rc = cb(arg, "access", FILE_MODE);
+		if (rc == 0)
+			rc = cb(arg, "info.json", FILE_MODE);
 		if (rc == 0 && !dir->v)
 			rc = cb(arg, "status", FILE_MODE);
 		if (rc == 0)
@@ -418,7 +425,7 @@ int lyb_fs_content(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
 	struct lyb_buf b;
 	int rc;
 
-	if (e->kind != LYB_FS_FILE)
+	if (e->kind != LYB_FS_FILE || e->file == LYB_FILE_ACCESS)
 		return -EINVAL;
 	if (e->file == LYB_FILE_INFO) {
 		rc = e->v ? lyb_version_record(e->ds, e->v, data)
@@ -440,6 +447,24 @@ int lyb_fs_content(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
 	}
 	*data = lyb_buf_steal(&b, len);
 	return *data ? 0 : -ENOMEM;
+}
+
+int lyb_fs_gated(const struct lyb_fs_entry *e)
+{
+	if (!e->ds)
+		return 0;
+	switch (e->kind) {
+	case LYB_FS_DATASET:
+	case LYB_FS_META:
+	case LYB_FS_LINEAGE:
+	case LYB_FS_LINK:
+		return 0;
+	case LYB_FS_FILE:
+		return e->file != LYB_FILE_INFO && e->file != LYB_FILE_STATUS &&
+		       e->file != LYB_FILE_ACCESS;
+	default:
+		return 1;
+	}
 }
 
 /* Builds "lyb://ds[/date[/id[/loc[/sub]]]]" for @e into @buf. */

@@ -19,11 +19,20 @@
 #include <getopt.h>
 #include <stddef.h>
 
+#include "lyb/acl.h"
 #include "lyb/catalog.h"
 
 struct lyb_cli {
 	char *catalog_url; /* from --catalog, else found by lyb_cli_open() */
 	int verbose;
+	/* the configuration file, read once when first needed */
+	int config_done;
+	const char *config_path;
+	char *conf_catalog; /* catalog = URL */
+	char *domain;	    /* domain = NAME */
+	char *audit_path;   /* audit = PATH */
+	size_t nadmins;
+	char *admins[LYB_ACL_MAX_ADMINS + 1]; /* admin = PRINCIPAL */
 };
 
 /* Prints "lyb: <what>: <why>" on stderr (@fmt formats the why). */
@@ -60,6 +69,20 @@ int lyb_cli_common_opt(struct lyb_cli *cli, const char *cmd, int c,
 void lyb_cli_bad_option(const char *cmd, int c, char **argv);
 
 /*
+ * The policy from the configuration file (domain, admins) and the
+ * caller's identity from getuid/getgid/getgroups; both the caller's.
+ */
+int lyb_cli_acl(struct lyb_cli *cli, struct lyb_acl **acl,
+		struct lyb_ident **me);
+/*
+ * 0 when the caller may read @ds; else prints "Access denied. User ...
+ * does not have read access to DataSet ..." on stderr, -EACCES.
+ */
+int lyb_cli_may_read(struct lyb_cli *cli, const struct lyb_dataset *ds);
+/* The audit log to read: `audit = PATH`, else the daemon's default. */
+const char *lyb_cli_audit_path(struct lyb_cli *cli);
+
+/*
  * Accepts "NAME" or "lyb://NAME" naming a DataSet; returns NAME, or NULL
  * with the error printed.
  */
@@ -75,5 +98,7 @@ int lyb_cmd_dataset(struct lyb_cli *cli, int argc, char **argv);
 int lyb_cmd_publish(struct lyb_cli *cli, int argc, char **argv);
 int lyb_cmd_status(struct lyb_cli *cli, int argc, char **argv);
 int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv);
+int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv);
+int lyb_cmd_audit(struct lyb_cli *cli, int argc, char **argv);
 
 #endif

@@ -125,6 +125,10 @@ int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv)
 			     lyb_catalog_url(cat));
 		goto out_close;
 	}
+	rc = lyb_cli_may_read(cli, ds);
+	if (rc)
+		goto out_close;
+	rc = -ENOENT;
 	d = argc - optind >= 2 ? lyb_dataset_find_date(ds, argv[optind + 1])
 			       : lyb_dataset_latest_date(ds);
 	if (!d) {

@@ -173,7 +173,9 @@ int lyb_cmd_ls(struct lyb_cli *cli, int argc, char **argv)
 		rc = -ENOENT;
 		goto out_close;
 	}
-	rc = ls_dataset(ds);
+	rc = lyb_cli_may_read(cli, ds);
+	if (rc == 0)
+		rc = ls_dataset(ds);
 out_close:
 	lyb_snap_unref(snap);
 	lyb_catalog_close(cat);

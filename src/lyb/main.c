@@ -9,6 +9,10 @@
  * /etc/lyb/lyb.conf), then file:///var/lib/lyb/catalog. An absolute path
  * is taken as the file:// URL of that directory.
  *
+ * The same file gives access control its settings: `domain = NAME`
+ * (users are user:LOGIN@NAME), `admin = PRINCIPAL` (repeatable) and
+ * `audit = PATH` (the daemon's audit log, for `lyb audit`).
+ *
  * Exit status: 0 on success, 1 on any error (one line on stderr).
  */
 #include <errno.h>
@@ -18,6 +22,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lyb/audit.h"
 #include "lyb/log.h"
 
 #define DEFAULT_CONFIG "/etc/lyb/lyb.conf"
@@ -73,19 +78,68 @@ static char *trim(char *s)
 	return s;
 }
 
+static int config_set(char **slot, const char *val)
+{
+	free(*slot);
+	*slot = strdup(val);
+	return *slot ? 0 : -ENOMEM;
+}
+
+/* Stores one KEY = VALUE of the configuration file; unknown keys pass. */
+static int config_key(struct lyb_cli *cli, const char *key, const char *val,
+		      const char *what, unsigned int lineno)
+{
+	int known = !strcmp(key, "catalog") || !strcmp(key, "domain") ||
+		    !strcmp(key, "admin") || !strcmp(key, "audit");
+
+	if (!known)
+		return 0;
+	if (val[0] == '\0') {
+		lyb_cli_fail(what, "line %u: %s: empty value", lineno, key);
+		return -EINVAL;
+	}
+	if (strcmp(key, "catalog") == 0)
+		return config_set(&cli->conf_catalog, val);
+	if (strcmp(key, "domain") == 0)
+		return config_set(&cli->domain, val);
+	if (strcmp(key, "audit") == 0)
+		return config_set(&cli->audit_path, val);
+	if (!lyb_principal_valid(val)) {
+		lyb_cli_fail(what, "line %u: admin: %s is not a principal",
+			     lineno, val);
+		return -EINVAL;
+	}
+	if (cli->nadmins == LYB_ACL_MAX_ADMINS) {
+		lyb_cli_fail(what, "line %u: more than %d admins", lineno,
+			     LYB_ACL_MAX_ADMINS);
+		return -EINVAL;
+	}
+	cli->admins[cli->nadmins] = strdup(val);
+	if (!cli->admins[cli->nadmins])
+		return -ENOMEM;
+	cli->nadmins++;
+	return 0;
+}
+
 /*
- * Reads `catalog = URL` from the configuration file: lines KEY = VALUE,
- * '#' starts a comment line, unknown keys are ignored (other tools may
- * share the file). *@url stays NULL when the file names no catalog.
+ * Reads the configuration file once: lines KEY = VALUE, '#' starts a
+ * comment line, unknown keys are ignored (other tools may share the
+ * file). Keys: catalog, domain, admin (repeatable), audit.
  */
-static int config_read(const char *path, int must_exist, char **url)
+static int config_read(struct lyb_cli *cli)
 {
 	char line[CONFIG_LINE_MAX], what[CONFIG_LINE_MAX + 64];
+	const char *env = getenv("LYB_CONFIG");
+	int must_exist = env && env[0];
+	const char *path = must_exist ? env : DEFAULT_CONFIG;
 	unsigned int lineno = 0;
 	FILE *f;
 	int rc = 0;
 
-	*url = NULL;
+	if (cli->config_done)
+		return 0;
+	cli->config_done = 1;
+	cli->config_path = path;
 	snprintf(what, sizeof(what), "reading %s", path);
 	f = fopen(path, "re");
 	if (!f) {
@@ -118,31 +172,17 @@ static int config_read(const char *path, int must_exist, char **url)
 		*eq = '\0';
 		val = trim(eq + 1);
 		key = trim(key);
-		if (strcmp(key, "catalog") != 0)
-			continue;
-		if (val[0] == '\0') {
-			lyb_cli_fail(what, "line %u: catalog: empty URL",
-				     lineno);
-			rc = -EINVAL;
-			break;
-		}
-		free(*url);
-		*url = strdup(val);
-		if (!*url) {
-			rc = -ENOMEM;
+		rc = config_key(cli, key, val, what, lineno);
+		if (rc == -ENOMEM)
 			lyb_cli_fail(what, "%s", strerror(ENOMEM));
+		if (rc)
 			break;
-		}
 	}
 	if (rc == 0 && ferror(f)) {
 		rc = -EIO;
 		lyb_cli_fail(what, "%s", strerror(EIO));
 	}
 	fclose(f);
-	if (rc) {
-		free(*url);
-		*url = NULL;
-	}
 	return rc;
 }
 
@@ -160,8 +200,7 @@ static char *url_from_arg(const char *arg)
 /* Fills cli->catalog_url when --catalog did not. */
 static int catalog_url_find(struct lyb_cli *cli)
 {
-	const char *env = getenv("LYB_CATALOG"), *conf;
-	char *url = NULL;
+	const char *env = getenv("LYB_CATALOG");
 	int rc;
 
 	if (cli->catalog_url)
@@ -170,16 +209,13 @@ static int catalog_url_find(struct lyb_cli *cli)
 		cli->catalog_url = url_from_arg(env);
 		lyb_cli_note(cli, "catalog %s (from LYB_CATALOG)", env);
 	} else {
-		conf = getenv("LYB_CONFIG");
-		rc = config_read(conf && conf[0] ? conf : DEFAULT_CONFIG,
-				 conf && conf[0], &url);
+		rc = config_read(cli);
 		if (rc)
 			return rc;
-		if (url) {
-			lyb_cli_note(cli, "catalog %s (from %s)", url,
-				     conf && conf[0] ? conf : DEFAULT_CONFIG);
-			cli->catalog_url = url_from_arg(url);
-			free(url);
+		if (cli->conf_catalog) {
+			lyb_cli_note(cli, "catalog %s (from %s)",
+				     cli->conf_catalog, cli->config_path);
+			cli->catalog_url = url_from_arg(cli->conf_catalog);
 		} else {
 			lyb_cli_note(cli, "catalog %s (the default)",
 				     DEFAULT_CATALOG);
@@ -191,6 +227,58 @@ static int catalog_url_find(struct lyb_cli *cli)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+int lyb_cli_acl(struct lyb_cli *cli, struct lyb_acl **acl,
+		struct lyb_ident **me)
+{
+	int rc = config_read(cli);
+
+	*acl = NULL;
+	*me = NULL;
+	if (rc)
+		return rc;
+	rc = lyb_acl_new(cli->domain, cli->admins, cli->nadmins, 0, acl);
+	if (rc) {
+		lyb_cli_fail("access control", "domain %s: %s",
+			     cli->domain ? cli->domain : "",
+			     rc == -EINVAL ? "not a valid domain name"
+					   : strerror(-rc));
+		return rc;
+	}
+	rc = lyb_ident_self(lyb_acl_domain(*acl), me);
+	if (rc) {
+		lyb_cli_fail("who am I", "%s", strerror(-rc));
+		lyb_acl_free(*acl);
+		*acl = NULL;
+	}
+	return rc;
+}
+
+int lyb_cli_may_read(struct lyb_cli *cli, const struct lyb_dataset *ds)
+{
+	struct lyb_acl *acl;
+	struct lyb_ident *me;
+	char text[LYB_NAME_MAX + LYB_PRINCIPAL_MAX + 128];
+	int rc = lyb_cli_acl(cli, &acl, &me);
+
+	if (rc)
+		return rc;
+	if (!lyb_acl_can_read(acl, me, ds, NULL, 0)) {
+		lyb_acl_denied_text(me, ds->name, text, sizeof(text));
+		fprintf(stderr, "%s\n", text);
+		rc = -EACCES;
+	}
+	lyb_ident_unref(me);
+	lyb_acl_free(acl);
+	return rc;
+}
+
+const char *lyb_cli_audit_path(struct lyb_cli *cli)
+{
+	if (config_read(cli) == 0 && cli->audit_path)
+		return cli->audit_path;
+	return LYB_AUDIT_DEFAULT_PATH;
 }
 
 static const char *open_why(int rc, const char *url)
@@ -352,6 +440,26 @@ static const struct {
 	 "version id) and where its export files are. At least one of them\n"
 	 "is needed. Prints the version id; the same bytes published again\n"
 	 "give the same id and no new version.\n"},
+	{"access",
+	 "usage: lyb [OPTIONS] access request DATASET [--reason TEXT]\n"
+	 "       lyb [OPTIONS] access list DATASET\n"
+	 "       lyb [OPTIONS] access grant DATASET PRINCIPAL\n"
+	 "       lyb [OPTIONS] access revoke DATASET PRINCIPAL\n"
+	 "\n"
+	 "Asks for read access to DATASET as yourself (your Unix account:\n"
+	 "user:LOGIN@DOMAIN), shows its readers, pending requests and the\n"
+	 "history of changes, or, for members of its owner group and admins,\n"
+	 "grants or revokes a principal (user:NAME@DOMAIN, group:NAME or\n"
+	 "domain:NAME). Every change is recorded in the DataSet's history.\n"
+	 "DOMAIN and admins come from `domain =` and `admin =` lines of the\n"
+	 "configuration file.\n"},
+	{"audit",
+	 "usage: lyb [OPTIONS] audit [--file PATH] [DATASET]\n"
+	 "\n"
+	 "Shows the mount's audit log as a table: every open and listing of\n"
+	 "data, allowed or denied, with who, which process and why. PATH is\n"
+	 "`audit = PATH` of the configuration file, else " LYB_AUDIT_DEFAULT_PATH
+	 ".\n"},
 	{"help", "usage: lyb help [COMMAND]\n"},
 };
 
@@ -381,6 +489,9 @@ void lyb_cli_usage(const char *cmd, int to_stderr)
 	      "  head [-n N] DATASET [DATE [gs|snow]]\n"
 	      "                       the first records, as JSON lines\n"
 	      "  status [MOUNTPOINT]  a mount's health and figures\n"
+	      "  access request|list|grant|revoke DATASET [PRINCIPAL]\n"
+	      "                       ask for, show and manage read access\n"
+	      "  audit [DATASET]      the mount's audit log\n"
 	      "  dataset create ...   create a DataSet\n"
 	      "  publish DATASET DATE --gs URL [--snow TABLE=URL] ...\n"
 	      "                       register a new version\n"
@@ -428,6 +539,7 @@ static const struct {
 	{"ls", lyb_cmd_ls},	      {"info", lyb_cmd_info},
 	{"dataset", lyb_cmd_dataset}, {"publish", lyb_cmd_publish},
 	{"status", lyb_cmd_status},   {"head", lyb_cmd_head},
+	{"access", lyb_cmd_access},   {"audit", lyb_cmd_audit},
 	{"help", cmd_help},
 };
 
@@ -482,6 +594,11 @@ int main(int argc, char **argv)
 	done = rc < 0 ? rc : 0;
 out:
 	free(cli.catalog_url);
+	free(cli.conf_catalog);
+	free(cli.domain);
+	free(cli.audit_path);
+	for (i = 0; i < cli.nadmins; i++)
+		free(cli.admins[i]);
 	if ((fflush(stdout) != 0 || ferror(stdout)) && done >= 0) {
 		lyb_cli_fail("writing the output", "%s", strerror(errno));
 		done = -EIO;

@@ -16,6 +16,12 @@
  * as a request on it (the kernel holds the inode meanwhile), so requests
  * read it unlocked.
  *
+ * Access control: opendir and open of a DataSet's data ask access.c,
+ * which decides for the calling uid and audits; names, attributes and
+ * metadata stay visible to all (the kernel shares its caches between
+ * users). Never FUSE's no-open/no-opendir shortcuts: every open reaches
+ * us, even of a page-cached file.
+ *
  * Everything that would write answers EROFS.
  */
 #include <errno.h>
@@ -440,6 +446,8 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 	d = calloc(1, sizeof(*d));
 	rc = !d ? -ENOMEM : !S_ISDIR(e.mode) ? -ENOTDIR : 0;
 	if (rc == 0)
+		rc = lybfs_access_check(req, fs, "opendir", n->path, &e);
+	if (rc == 0)
 		rc = dir_add(d, ".", S_IFDIR);
 	if (rc == 0)
 		rc = dir_add(d, "..", S_IFDIR);
@@ -492,6 +500,21 @@ static void ll_releasedir(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
+/* MNT/<ds>/.lyb/access: the caller's own state, rendered for them. */
+static int access_content(fuse_req_t req, struct lybfs *fs,
+			  const struct lyb_fs_entry *e, char **data,
+			  size_t *len)
+{
+	struct lyb_ident *id;
+	int rc = lybfs_caller(req, fs, &id);
+
+	if (rc)
+		return rc;
+	rc = lyb_acl_state_text(fs->acl, id, e->ds, data, len);
+	lyb_ident_unref(id);
+	return rc;
+}
+
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	double t0 = lyb_metrics_clock();
@@ -517,8 +540,12 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	fh = calloc(1, sizeof(*fh));
-	if (!fh) {
-		rc = -ENOMEM;
+	rc = fh ? lybfs_access_check(req, fs, "open", n->path, &e) : -ENOMEM;
+	if (rc) {
+		/* denied (audited), or out of memory */
+	} else if (e.kind == LYB_FS_FILE && e.file == LYB_FILE_ACCESS) {
+		rc = access_content(req, fs, &e, &fh->data, &len);
+		fh->size = len;
 	} else if (e.kind == LYB_FS_OBJECT) {
 		fh->size = e.size;
 		rc = lyb_object_open(e.loc, e.obj, &fh->reader);

@@ -9,7 +9,10 @@
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
 
+#include "lyb/acl.h"
+#include "lyb/audit.h"
 #include "lyb/catalog.h"
+#include "lyb/fs.h"
 
 struct lybfs_config {
 	char *catalog_url;
@@ -17,6 +20,10 @@ struct lybfs_config {
 	double ttl;	      /* entry/attr timeout for things that change */
 	double ttl_immutable; /* ... for version trees */
 	char *log_level;
+	char *domain;			      /* -o domain= */
+	char *audit;			      /* -o audit=PATH */
+	char *admins[LYB_ACL_MAX_ADMINS + 1]; /* -o admin=P, repeatable */
+	size_t nadmins;
 };
 
 struct lybfs {
@@ -25,9 +32,34 @@ struct lybfs {
 	struct fuse_session *se;
 	uid_t uid;
 	gid_t gid;
+	struct lyb_acl *acl;	 /* who may read what (access.c) */
+	struct lyb_audit *audit; /* every decision, one line each */
 };
 
 extern const struct fuse_lowlevel_ops lybfs_ll_ops;
+
+/*
+ * Access control (access.c). lybfs_access_opt() takes one "admin=P"
+ * option (the fuse_opt key LYBFS_KEY_ADMIN). lybfs_access_start() builds
+ * the policy and opens the audit log from the options and makes SIGHUP
+ * reopen it (call it after fuse_set_signal_handlers()); _stop() undoes it.
+ */
+#define LYBFS_KEY_ADMIN 100
+int lybfs_access_opt(struct lybfs_config *cfg, const char *arg);
+int lybfs_access_start(struct lybfs *fs);
+void lybfs_access_stop(struct lybfs *fs);
+/*
+ * The caller of @req as an identity (uid, gid and supplementary groups
+ * from the kernel), with a reference.
+ */
+int lybfs_caller(fuse_req_t req, struct lybfs *fs, struct lyb_ident **id);
+/*
+ * Decides whether the caller of @req may @op ("open", "opendir") @e at
+ * @path, audits the decision, and returns 0 or -EACCES. Entries that are
+ * not gated (lyb_fs_gated) pass without a decision.
+ */
+int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
+		       const char *path, const struct lyb_fs_entry *e);
 
 /* The inode table. */
 int lybfs_nodes_init(void);

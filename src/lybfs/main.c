@@ -40,6 +40,9 @@ static const struct fuse_opt lybfs_opts[] = {
 	OPT("refresh=%lf", refresh),
 	OPT("ttl=%lf", ttl),
 	OPT("log_level=%s", log_level),
+	OPT("domain=%s", domain),
+	OPT("audit=%s", audit),
+	FUSE_OPT_KEY("admin=", LYBFS_KEY_ADMIN),
 	FUSE_OPT_END,
 };
 
@@ -49,6 +52,8 @@ static int npositional;
 static int opt_proc(void *data, const char *arg, int key,
 		    struct fuse_args *outargs)
 {
+	if (key == LYBFS_KEY_ADMIN)
+		return lybfs_access_opt(data, arg);
 	if (key != FUSE_OPT_KEY_NONOPT)
 		return 1;
 	if (npositional == 2) {
@@ -75,7 +80,13 @@ static void usage(const char *prog)
 	       "    -o ttl=SECONDS       kernel cache time for names that "
 	       "can change (default 1)\n"
 	       "    -o log_level=LEVEL   err, warn, info or debug "
-	       "(default info)\n\n",
+	       "(default info)\n"
+	       "    -o domain=DOMAIN     users are user:NAME@DOMAIN "
+	       "(default " LYB_ACL_DEFAULT_DOMAIN ")\n"
+	       "    -o admin=PRINCIPAL   may read and manage every DataSet "
+	       "(repeatable)\n"
+	       "    -o audit=PATH        the audit log (default " LYB_AUDIT_DEFAULT_PATH
+	       ")\n\n",
 	       prog);
 }
 
@@ -260,6 +271,8 @@ int main(int argc, char *argv[])
 		goto out_nodes;
 	if (fuse_set_signal_handlers(fs->se) != 0)
 		goto out_session;
+	if (lybfs_access_start(fs) != 0) /* SIGHUP: reopen the audit log */
+		goto out_signals;
 	if (fuse_session_mount(fs->se, opts.mountpoint) != 0)
 		goto out_signals;
 	if (fuse_daemonize(opts.foreground) != 0)
@@ -296,6 +309,7 @@ int main(int argc, char *argv[])
 out_unmount:
 	fuse_session_unmount(fs->se);
 out_signals:
+	lybfs_access_stop(fs);
 	fuse_remove_signal_handlers(fs->se);
 out_session:
 	fuse_session_destroy(fs->se);
@@ -308,6 +322,8 @@ out_args:
 	fuse_opt_free_args(&args);
 	free(fs->cfg.catalog_url);
 	free(fs->cfg.log_level);
+	free(fs->cfg.domain);
+	free(fs->cfg.audit);
 	free(positional[0]);
 	free(positional[1]);
 	return rc;

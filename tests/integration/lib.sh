@@ -25,6 +25,12 @@ MNT=$W/mnt
 CAT=file://$W/catalog
 LYBFS_PID=
 mkdir -p "$MNT"
+AUDIT=$W/audit.log
+# Access control has no root special case: the tests' root is an admin,
+# for the CLI (this config) and the mount (mount_lybfs). t_acl.sh uses
+# real users for everything else.
+export LYB_CONFIG=$W/lyb.conf
+printf 'domain = thecompany.com\nadmin = user:root@thecompany.com\naudit = %s\n' "$AUDIT" >"$LYB_CONFIG"
 
 unmount_lybfs() {
 	local i
@@ -59,7 +65,7 @@ lyb() { "$LYB_BIN" --catalog "$CAT" "$@"; }
 
 # mount_lybfs [extra -o options]: mounts $CAT on $MNT and waits for it.
 mount_lybfs() {
-	local opts="catalog=$CAT,refresh=0.5${1:+,$1}"
+	local opts="catalog=$CAT,refresh=0.5,allow_other,audit=$AUDIT,admin=user:root@thecompany.com${1:+,$1}"
 	"$LYBFS_BIN" -f -o "$opts" "$MNT" 2>>"$W/lybfs.log" &
 	LYBFS_PID=$!
 	for _ in $(seq 100); do

@@ -11,7 +11,7 @@ command -v mount.fuse3 >/dev/null || command -v /sbin/mount.fuse3 >/dev/null ||
 fixture
 
 step "mount -t fuse with fstab options"
-mount -t fuse "$LYBFS_BIN#$CAT" "$MNT" -o _netdev,allow_other,refresh=1 ||
+mount -t fuse "$LYBFS_BIN#$CAT" "$MNT" -o _netdev,allow_other,refresh=1,audit=$AUDIT,admin=user:root@thecompany.com ||
 	fail "mount -t fuse failed"
 mountpoint -q "$MNT" || fail "not mounted"
 grep -q " $MNT fuse.lybfs " /proc/self/mounts || fail "not listed as fuse.lybfs: $(grep "$MNT" /proc/self/mounts)"
@@ -31,7 +31,7 @@ wait "$LYBFS_PID" 2>/dev/null || true
 LYBFS_PID=
 # the kernel aborts the connection a moment after the process is gone
 wait_for sh -c "! stat '$MNT'" || fail "the mount did not go stale"
-out=$(timeout 10 "$LYBFS_BIN" -f -o "catalog=$CAT" "$MNT" 2>&1) && fail "started over a stale mount"
+out=$(timeout 10 "$LYBFS_BIN" -f -o "catalog=$CAT,audit=$AUDIT" "$MNT" 2>&1) && fail "started over a stale mount"
 case $out in *"fusermount3 -u $MNT"*) ;; *) fail "no advice for the stale mount: $out" ;; esac
 fusermount3 -u "$MNT" || fusermount3 -u -z "$MNT"
 mount_lybfs

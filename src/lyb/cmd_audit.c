@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * cmd_audit.c - `lyb audit [--file PATH] [DATASET]`: the mount's audit log
+ * (audit.h) as a table, oldest first, optionally of one DataSet. The log
+ * is `audit = PATH` of the configuration file, else the daemon's default;
+ * it is mode 0600, so this is for the account that runs lybfs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lyb/audit.h"
+
+static int row(void *arg, const struct lyb_audit_record *r)
+{
+	char where[512];
+
+	snprintf(where, sizeof(where), "%s%s%s%s%s%s%s", r->dataset,
+		 r->date[0] ? "/" : "", r->date, r->version[0] ? "/" : "",
+		 r->version, r->location[0] ? "/" : "", r->location);
+	printf("%-24s | %-6s | %-34s | %-6lld %-15s | %-8s | %-50s | %s\n",
+	       r->time, r->decision, r->principal, r->pid, r->comm, r->op,
+	       where, r->reason);
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+int lyb_cmd_audit(struct lyb_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		LYB_CLI_LONGOPTS,
+		{"file", required_argument, NULL, 'f'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = NULL, *name = NULL;
+	size_t bad = 0, n = 0;
+	int c, done = 0, rc;
+
+	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS "f:", opts,
+				NULL)) != -1) {
+		if (c == 'f') {
+			path = optarg;
+			continue;
+		}
+		if (lyb_cli_common_opt(cli, "audit", c, optarg, &done)) {
+			if (done)
+				return done < 0 ? done : 0;
+			continue;
+		}
+		lyb_cli_bad_option("audit", c, argv);
+		return -EINVAL;
+	}
+	if (argc - optind > 1) {
+		lyb_cli_fail("audit", "usage: lyb audit [--file PATH] "
+				      "[DATASET]");
+		return -EINVAL;
+	}
+	if (optind < argc) {
+		name = lyb_cli_dataset_arg(argv[optind]);
+		if (!name)
+			return -EINVAL;
+	}
+	if (!path)
+		path = lyb_cli_audit_path(cli);
+	printf("%-24s | %-6s | %-34s | %-6s %-15s | %-8s | %-50s | %s\n",
+	       "Time", "Result", "Principal", "PID", "Command", "Op",
+	       "DataSet/Date/Version/Location", "Reason");
+	rc = lyb_audit_read(path, name, row, &n, &bad);
+	if (rc) {
+		lyb_cli_fail(path, "%s", strerror(-rc));
+		return rc;
+	}
+	if (bad)
+		fprintf(stderr, "lyb: %s: %zu line(s) could not be read\n",
+			path, bad);
+	return 0;
+}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * access.c - the daemon's side of access control: the options, the
+ * caller's identity from the FUSE request (never from anything the caller
+ * can set), and the decision at open and opendir, audited.
+ *
+ * Every decision on gated data (lyb_fs_gated) is audited, allow and deny:
+ * one line per open and opendir. Reads of an open file are neither checked
+ * nor audited again: the open was the decision (POSIX semantics, so a file
+ * opened before a revocation stays readable until closed). When the audit
+ * line cannot be written the access is denied: no read goes unrecorded.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lyb/log.h"
+#include "lybfs.h"
+
+#define AUDIT_MAX_REFRESH 30.0 /* the documented bound on grant latency */
+
+int lybfs_access_opt(struct lybfs_config *cfg, const char *arg)
+{
+	const char *p = strchr(arg, '=');
+
+	p = p ? p + 1 : arg;
+	if (!lyb_principal_valid(p)) {
+		fprintf(stderr,
+			"lybfs: admin=%s: expected a principal "
+			"(user:NAME@DOMAIN, group:NAME or domain:NAME)\n",
+			p);
+		return -1;
+	}
+	if (cfg->nadmins == LYB_ACL_MAX_ADMINS) {
+		fprintf(stderr, "lybfs: more than %d admin= options\n",
+			LYB_ACL_MAX_ADMINS);
+		return -1;
+	}
+	cfg->admins[cfg->nadmins] = strdup(p);
+	if (!cfg->admins[cfg->nadmins])
+		return -1;
+	cfg->nadmins++;
+	return 0;
+}
+
+int lybfs_access_start(struct lybfs *fs)
+{
+	const char *audit =
+		fs->cfg.audit ? fs->cfg.audit : LYB_AUDIT_DEFAULT_PATH;
+	size_t i;
+	int rc;
+
+	rc = lyb_acl_new(fs->cfg.domain, fs->cfg.admins, fs->cfg.nadmins,
+			 LYB_ACL_IDENT_TTL, &fs->acl);
+	if (rc) {
+		lyb_log(LYB_LOG_ERR, "domain=%s: not a valid domain name",
+			fs->cfg.domain ? fs->cfg.domain : "");
+		return rc;
+	}
+	rc = lyb_audit_open(audit, &fs->audit);
+	if (rc) {
+		lyb_log(LYB_LOG_ERR,
+			"cannot open the audit log (set it with -o audit=PATH)");
+		goto out_acl;
+	}
+	rc = lyb_audit_catch_sighup();
+	if (rc)
+		goto out_audit;
+	if (fs->cfg.refresh > AUDIT_MAX_REFRESH)
+		lyb_log(LYB_LOG_WARN,
+			"refresh=%g: grants and revocations take effect only "
+			"after that many seconds (keep it at most %g)",
+			fs->cfg.refresh, AUDIT_MAX_REFRESH);
+	lyb_log(LYB_LOG_INFO,
+		"access control: domain %s, %zu admin(s), "
+		"audit log %s",
+		lyb_acl_domain(fs->acl), fs->cfg.nadmins, audit);
+	for (i = 0; i < fs->cfg.nadmins; i++)
+		lyb_log(LYB_LOG_INFO, "admin: %s", fs->cfg.admins[i]);
+	return 0;
+out_audit:
+	lyb_audit_close(fs->audit);
+	fs->audit = NULL;
+out_acl:
+	lyb_acl_free(fs->acl);
+	fs->acl = NULL;
+	return rc;
+}
+
+void lybfs_access_stop(struct lybfs *fs)
+{
+	size_t i;
+
+	lyb_audit_close(fs->audit);
+	lyb_acl_free(fs->acl);
+	fs->audit = NULL;
+	fs->acl = NULL;
+	for (i = 0; i < fs->cfg.nadmins; i++)
+		free(fs->cfg.admins[i]);
+	fs->cfg.nadmins = 0;
+}
+
+int lybfs_caller(fuse_req_t req, struct lybfs *fs, struct lyb_ident **id)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	gid_t groups[LYB_ACL_MAX_GROUPS];
+	int n;
+
+	/* the kernel's view of the calling thread (/proc/PID/task/TID) */
+	n = fuse_req_getgroups(req, LYB_ACL_MAX_GROUPS, groups);
+	if (n < 0) {
+		lyb_log(LYB_LOG_DEBUG, "groups of pid %d: %s", (int)ctx->pid,
+			strerror(-n));
+		n = 0; /* the primary group still counts */
+	} else if (n > LYB_ACL_MAX_GROUPS) {
+		n = LYB_ACL_MAX_GROUPS;
+	}
+	return lyb_acl_ident(fs->acl, ctx->uid, ctx->gid, groups, (size_t)n,
+			     id);
+}
+
+int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
+		       const char *path, const struct lyb_fs_entry *e)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct lyb_audit_event ev = {0};
+	char why[LYB_PRINCIPAL_MAX + 64];
+	struct lyb_ident *id;
+	int rc;
+
+	if (!lyb_fs_gated(e))
+		return 0;
+	rc = lybfs_caller(req, fs, &id);
+	if (rc) {
+		lyb_log(LYB_LOG_ERR, "identity of uid %u: %s",
+			(unsigned)ctx->uid, strerror(-rc));
+		return -EACCES;
+	}
+	ev.allowed = lyb_acl_can_read(fs->acl, id, e->ds, why, sizeof(why));
+	ev.uid = ctx->uid;
+	ev.pid = ctx->pid;
+	ev.principal = id->user[0] ? id->user : id->display;
+	ev.op = op;
+	ev.dataset = e->ds->name;
+	ev.date = e->v ? e->v->date : e->date ? e->date->date : NULL;
+	ev.version = e->v ? e->v->id : NULL;
+	ev.location = e->loc ? lyb_loc_kind_name(e->loc->kind) : NULL;
+	ev.path = path;
+	ev.reason = why;
+	rc = lyb_audit_write(fs->audit, &ev);
+	lyb_ident_unref(id);
+	return ev.allowed && rc == 0 ? 0 : -EACCES;
+}
