@@ -125,4 +125,14 @@ int lyb_acl_revoke(const struct lyb_acl *acl, struct lyb_dataset *draft,
 		   const struct lyb_ident *by, const char *principal,
 		   int64_t now, char *err, size_t errlen);
 
+/*
+ * Applies one change to DataSet @name in @cat as @me: @verb "request"
+ * (@arg: the reason, may be NULL), "grant" or "revoke" (@arg: the
+ * principal). A compare-and-swap update of the document
+ * (lyb_catalog_update). -errno with @err saying why.
+ */
+int lyb_acl_change(struct lyb_catalog *cat, const struct lyb_acl *acl,
+		   const struct lyb_ident *me, const char *verb,
+		   const char *name, const char *arg, char *err, size_t errlen);
+
 #endif

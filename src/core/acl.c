@@ -19,6 +19,7 @@
 #include "catalog_impl.h"
 #include "lyb/acl.h"
 #include "lyb/buf.h"
+#include "lyb/freshness.h"
 
 #define CACHE_SLOTS 256
 #define NSS_BUF_MAX (1u << 20)
@@ -629,4 +630,45 @@ int lyb_acl_revoke(const struct lyb_acl *acl, struct lyb_dataset *draft,
 	}
 	request_drop(draft, principal);
 	return history_add(draft, by, "revoke", principal, NULL, now);
+}
+
+struct change {
+	const struct lyb_acl *acl;
+	const struct lyb_ident *me;
+	const char *verb;
+	const char *arg;
+};
+
+static int change_mutate(void *arg, struct lyb_dataset *draft, char *err,
+			 size_t errlen)
+{
+	struct change *c = arg;
+	int64_t now = lyb_now();
+
+	if (strcmp(c->verb, "request") == 0)
+		return lyb_acl_request(c->acl, draft, c->me, c->arg, now, err,
+				       errlen);
+	if (strcmp(c->verb, "grant") == 0)
+		return lyb_acl_grant(c->acl, draft, c->me, c->arg, now, err,
+				     errlen);
+	return lyb_acl_revoke(c->acl, draft, c->me, c->arg, now, err, errlen);
+}
+
+int lyb_acl_change(struct lyb_catalog *cat, const struct lyb_acl *acl,
+		   const struct lyb_ident *me, const char *verb,
+		   const char *name, const char *arg, char *err, size_t errlen)
+{
+	struct change c = {acl, me, verb, arg};
+
+	if (strcmp(verb, "request") != 0 && strcmp(verb, "grant") != 0 &&
+	    strcmp(verb, "revoke") != 0) {
+		snprintf(err, errlen, "%s: expected request, grant or revoke",
+			 verb);
+		return -EINVAL;
+	}
+	if (strcmp(verb, "request") != 0 && !arg) {
+		snprintf(err, errlen, "%s: which principal?", verb);
+		return -EINVAL;
+	}
+	return lyb_catalog_update(cat, name, change_mutate, &c, err, errlen);
 }

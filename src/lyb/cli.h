@@ -31,6 +31,7 @@ struct lyb_cli {
 	char *conf_catalog; /* catalog = URL */
 	char *domain;	    /* domain = NAME */
 	char *audit_path;   /* audit = PATH */
+	char *control_path; /* control = PATH */
 	size_t nadmins;
 	char *admins[LYB_ACL_MAX_ADMINS + 1]; /* admin = PRINCIPAL */
 };
@@ -79,6 +80,11 @@ int lyb_cli_acl(struct lyb_cli *cli, struct lyb_acl **acl,
  * does not have read access to DataSet ..." on stderr, -EACCES.
  */
 int lyb_cli_may_read(struct lyb_cli *cli, const struct lyb_dataset *ds);
+/*
+ * The mount's control socket for access changes: $LYB_CONTROL, else
+ * `control = PATH`; NULL to write the catalog directly.
+ */
+const char *lyb_cli_control_path(struct lyb_cli *cli);
 /* The audit log to read: `audit = PATH`, else the daemon's default. */
 const char *lyb_cli_audit_path(struct lyb_cli *cli);
 

@@ -7,43 +7,85 @@
  *   lyb access grant DATASET PRINCIPAL
  *   lyb access revoke DATASET PRINCIPAL
  *
- * The caller is who getuid(), getgid() and getgroups() say (acl.h), never
- * a name given on the command line. Changes are compare-and-swap updates
- * of the DataSet's catalog document (lyb_catalog_update), each recorded in
- * its access history; the policy (who may grant) is acl.c's. Writing needs
- * write access to the catalog store: see docs/operations.md for what that
- * means for identity on a shared catalog.
+ * Changes are compare-and-swap updates of the DataSet's catalog document
+ * (lyb_acl_change), each recorded in its access history. With a control
+ * socket ($LYB_CONTROL or `control = PATH`), the running mount applies
+ * them and takes the caller's identity from the kernel (SO_PEERCRED);
+ * without one, this process writes the catalog itself as who getuid(),
+ * getgid() and getgroups() say, which needs write access to the catalog
+ * store (docs/operations.md: identity on each path).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "lyb/freshness.h"
 
-struct change {
-	const char *verb; /* "request", "grant" or "revoke" */
-	const struct lyb_acl *acl;
-	const struct lyb_ident *me;
-	const char *principal; /* grant, revoke */
-	const char *reason;    /* request */
-};
-
-static int mutate(void *arg, struct lyb_dataset *draft, char *err,
-		  size_t errlen)
+/*
+ * Sends one change to the mount's control socket (src/lybfs/control.c);
+ * the daemon takes the caller's identity from the kernel. On success
+ * @who gets the user principal it acted as.
+ */
+static int via_socket(const char *path, const char *verb, const char *name,
+		      const char *arg, char *who, size_t wholen, char *err,
+		      size_t errlen)
 {
-	struct change *c = arg;
-	int64_t now = lyb_now();
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char line[8192], *p;
+	size_t len = 0;
+	ssize_t n;
+	int fd, rc = 0;
 
-	if (strcmp(c->verb, "request") == 0)
-		return lyb_acl_request(c->acl, draft, c->me, c->reason, now,
-				       err, errlen);
-	if (strcmp(c->verb, "grant") == 0)
-		return lyb_acl_grant(c->acl, draft, c->me, c->principal, now,
-				     err, errlen);
-	return lyb_acl_revoke(c->acl, draft, c->me, c->principal, now, err,
-			      errlen);
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "control socket %s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	snprintf(line, sizeof(line), "%s\t%s\t%s\n", verb, name,
+		 arg ? arg : "");
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+		rc = -errno;
+		snprintf(err, errlen,
+			 "control socket %s: %s (is lybfs running with "
+			 "-o control=%s?)",
+			 path, strerror(errno), path);
+		goto out_close;
+	}
+	while (len < sizeof(line) - 1 &&
+	       (n = read(fd, line + len, sizeof(line) - 1 - len)) > 0)
+		len += (size_t)n;
+	line[len] = '\0';
+	p = strchr(line, '\n');
+	if (p)
+		*p = '\0';
+	if (strncmp(line, "ok\t", 3) == 0) {
+		snprintf(who, wholen, "%s", line + 3);
+	} else if (strncmp(line, "error\t", 6) == 0) {
+		snprintf(err, errlen, "%s", line + 6);
+		rc = -EPERM;
+	} else {
+		snprintf(err, errlen, "control socket %s: no answer", path);
+		rc = -EPROTO;
+	}
+out_close:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Replaces tabs and line breaks of a free-text reason with spaces. */
+static void flatten(char *s)
+{
+	for (; *s; s++)
+		if (*s == '\t' || *s == '\n' || *s == '\r')
+			*s = ' ';
 }
 
 static void time_text(int64_t t, char out[21])
@@ -106,7 +148,13 @@ int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv)
 		{"reason", required_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
-	struct change ch = {0};
+	struct {
+		const char *verb;
+		const char *principal;
+		char *reason;
+	} ch = {0};
+	const char *arg, *control;
+	char who[LYB_PRINCIPAL_MAX] = "";
 	struct lyb_catalog *cat = NULL;
 	struct lyb_snap *snap = NULL;
 	struct lyb_acl *acl = NULL;
@@ -168,12 +216,21 @@ int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv)
 		list(ds);
 		goto out_close;
 	}
-	rc = lyb_cli_acl(cli, &acl, &me);
-	if (rc)
-		goto out_close;
-	ch.acl = acl;
-	ch.me = me;
-	rc = lyb_catalog_update(cat, name, mutate, &ch, err, sizeof(err));
+	if (ch.reason)
+		flatten(ch.reason);
+	arg = ch.principal ? ch.principal : ch.reason;
+	control = lyb_cli_control_path(cli);
+	if (control) {
+		rc = via_socket(control, ch.verb, name, arg, who, sizeof(who),
+				err, sizeof(err));
+	} else {
+		rc = lyb_cli_acl(cli, &acl, &me);
+		if (rc)
+			goto out_close;
+		snprintf(who, sizeof(who), "%s", me->user);
+		rc = lyb_acl_change(cat, acl, me, ch.verb, name, arg, err,
+				    sizeof(err));
+	}
 	if (rc) {
 		lyb_cli_fail(what, "%s", err[0] ? err : strerror(-rc));
 		goto out_acl;
@@ -182,7 +239,7 @@ int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv)
 		printf("Requested read access to %s as %s; an owner (%s) or "
 		       "an admin can grant it with:\n  lyb access grant %s "
 		       "%s\n",
-		       name, me->display, ds->owner, name, me->user);
+		       name, who, ds->owner, name, who);
 	else
 		printf("%s %s %s on %s\n",
 		       strcmp(ch.verb, "grant") == 0 ? "Granted" : "Revoked",

@@ -11,7 +11,8 @@
  *
  * The same file gives access control its settings: `domain = NAME`
  * (users are user:LOGIN@NAME), `admin = PRINCIPAL` (repeatable) and
- * `audit = PATH` (the daemon's audit log, for `lyb audit`).
+ * `audit = PATH` (the daemon's audit log, for `lyb audit`) and
+ * `control = PATH` (the mount's control socket, for `lyb access`).
  *
  * Exit status: 0 on success, 1 on any error (one line on stderr).
  */
@@ -90,7 +91,8 @@ static int config_key(struct lyb_cli *cli, const char *key, const char *val,
 		      const char *what, unsigned int lineno)
 {
 	int known = !strcmp(key, "catalog") || !strcmp(key, "domain") ||
-		    !strcmp(key, "admin") || !strcmp(key, "audit");
+		    !strcmp(key, "admin") || !strcmp(key, "audit") ||
+		    !strcmp(key, "control");
 
 	if (!known)
 		return 0;
@@ -104,6 +106,8 @@ static int config_key(struct lyb_cli *cli, const char *key, const char *val,
 		return config_set(&cli->domain, val);
 	if (strcmp(key, "audit") == 0)
 		return config_set(&cli->audit_path, val);
+	if (strcmp(key, "control") == 0)
+		return config_set(&cli->control_path, val);
 	if (!lyb_principal_valid(val)) {
 		lyb_cli_fail(what, "line %u: admin: %s is not a principal",
 			     lineno, val);
@@ -272,6 +276,17 @@ int lyb_cli_may_read(struct lyb_cli *cli, const struct lyb_dataset *ds)
 	lyb_ident_unref(me);
 	lyb_acl_free(acl);
 	return rc;
+}
+
+const char *lyb_cli_control_path(struct lyb_cli *cli)
+{
+	const char *env = getenv("LYB_CONTROL");
+
+	if (env)
+		return env[0] ? env : NULL; /* empty: write the catalog */
+	if (config_read(cli) == 0 && cli->control_path)
+		return cli->control_path;
+	return NULL;
 }
 
 const char *lyb_cli_audit_path(struct lyb_cli *cli)
@@ -597,6 +612,7 @@ out:
 	free(cli.conf_catalog);
 	free(cli.domain);
 	free(cli.audit_path);
+	free(cli.control_path);
 	for (i = 0; i < cli.nadmins; i++)
 		free(cli.admins[i]);
 	if ((fflush(stdout) != 0 || ferror(stdout)) && done >= 0) {

@@ -67,6 +67,9 @@ int lybfs_access_start(struct lybfs *fs)
 	rc = lyb_audit_catch_sighup();
 	if (rc)
 		goto out_audit;
+	rc = lybfs_control_open(fs);
+	if (rc)
+		goto out_audit;
 	if (fs->cfg.refresh > AUDIT_MAX_REFRESH)
 		lyb_log(LYB_LOG_WARN,
 			"refresh=%g: grants and revocations take effect only "
@@ -92,6 +95,7 @@ void lybfs_access_stop(struct lybfs *fs)
 {
 	size_t i;
 
+	lybfs_control_stop(fs);
 	lyb_audit_close(fs->audit);
 	lyb_acl_free(fs->acl);
 	fs->audit = NULL;

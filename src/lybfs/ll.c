@@ -809,7 +809,14 @@ static void ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	erofs(req);
 }
 
+/* After mounting and daemonizing: threads of our own may start now. */
+static void ll_init(void *userdata, struct fuse_conn_info *conn)
+{
+	lybfs_control_start(userdata);
+}
+
 const struct fuse_lowlevel_ops lybfs_ll_ops = {
+	.init = ll_init,
 	.lookup = ll_lookup,
 	.forget = ll_forget,
 	.forget_multi = ll_forget_multi,

@@ -22,6 +22,7 @@ struct lybfs_config {
 	char *log_level;
 	char *domain;			      /* -o domain= */
 	char *audit;			      /* -o audit=PATH */
+	char *control;			      /* -o control=PATH */
 	char *admins[LYB_ACL_MAX_ADMINS + 1]; /* -o admin=P, repeatable */
 	size_t nadmins;
 };
@@ -48,6 +49,14 @@ extern const struct fuse_lowlevel_ops lybfs_ll_ops;
 int lybfs_access_opt(struct lybfs_config *cfg, const char *arg);
 int lybfs_access_start(struct lybfs *fs);
 void lybfs_access_stop(struct lybfs *fs);
+/*
+ * The control socket (control.c), when -o control=PATH: _open() binds it
+ * (before mounting, so a bad path fails the start), _start() serves it
+ * from a thread (after daemonizing: the init callback), _stop() ends it.
+ */
+int lybfs_control_open(struct lybfs *fs);
+void lybfs_control_start(struct lybfs *fs);
+void lybfs_control_stop(struct lybfs *fs);
 /*
  * The caller of @req as an identity (uid, gid and supplementary groups
  * from the kernel), with a reference.

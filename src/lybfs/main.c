@@ -42,6 +42,7 @@ static const struct fuse_opt lybfs_opts[] = {
 	OPT("log_level=%s", log_level),
 	OPT("domain=%s", domain),
 	OPT("audit=%s", audit),
+	OPT("control=%s", control),
 	FUSE_OPT_KEY("admin=", LYBFS_KEY_ADMIN),
 	FUSE_OPT_END,
 };
@@ -86,7 +87,9 @@ static void usage(const char *prog)
 	       "    -o admin=PRINCIPAL   may read and manage every DataSet "
 	       "(repeatable)\n"
 	       "    -o audit=PATH        the audit log (default " LYB_AUDIT_DEFAULT_PATH
-	       ")\n\n",
+	       ")\n"
+	       "    -o control=PATH      a socket for `lyb access` of "
+	       "ordinary users\n\n",
 	       prog);
 }
 
@@ -324,6 +327,7 @@ out_args:
 	free(fs->cfg.log_level);
 	free(fs->cfg.domain);
 	free(fs->cfg.audit);
+	free(fs->cfg.control);
 	free(positional[0]);
 	free(positional[1]);
 	return rc;

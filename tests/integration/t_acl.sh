@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Per-user access control on a shared mount, with real Unix users:
+# lybalice is a reader, lybbob is not, lybcarol is in the owner group,
+# lybdave is in a group that is a reader. Every way to read data is denied
+# to bob without a byte and audited; the others read byte-exact. bob asks,
+# cannot grant himself, carol grants, bob reads within the refresh time,
+# carol revokes (a file bob has open stays readable), bob is denied again.
+# The audit log is JSON lines, 0600, reopened on SIGHUP. The ACL survives
+# a daemon restart.
+. "$(dirname "$0")/lib.sh"
+for c in useradd userdel groupadd groupdel runuser jq; do
+	command -v $c >/dev/null || skip "$c is not installed"
+done
+
+USERS="lybalice lybbob lybcarol lybdave"
+GROUPS_="lybowners lybgranted"
+drop_users() {
+	local u g
+	for u in $USERS; do userdel "$u" 2>/dev/null || true; done
+	for g in $GROUPS_; do groupdel "$g" 2>/dev/null || true; done
+}
+trap 'rc=$?; set +e; drop_users; (exit $rc); cleanup' EXIT
+drop_users # left by an interrupted run
+groupadd lybowners
+groupadd lybgranted
+useradd -M -N -g users lybalice
+useradd -M -N -g users lybbob
+useradd -M -N -g users -G lybowners lybcarol
+useradd -M -N -g users -G lybgranted lybdave
+
+fixture
+chmod 755 "$W" # the users walk to the mount, the config and the sources
+CTL=$W/control.sock
+echo "control = $CTL" >>"$LYB_CONFIG"
+lyb dataset create t.Acl --owner group:lybowners --description "acl test" \
+	--reader user:lybalice@thecompany.com --reader group:lybgranted >/dev/null
+VA=$(lyb publish t.Acl 2020-09-03 --gs "file://$SRC/2020-09-03-2/gs" \
+	--snow "snow://db/acl=file://$SRC/2020-09-03-2/snow")
+mount_lybfs "control=$CTL"
+D=$MNT/t.Acl
+GS=$D/2020-09-03/$VA/gs/part-00000.avro
+SNOW=$D/2020-09-03/$VA/snow/data_0_0_0.json.gz
+SRC_GS=$SRC/2020-09-03-2/gs/part-00000.avro
+SRC_SNOW=$SRC/2020-09-03-2/snow/data_0_0_0.json.gz
+
+as() { local u=$1; shift; runuser -u "$u" -- "$@"; }
+ulyb() { local u=$1; shift; runuser -u "$u" -- "$LYB_BIN" --catalog "$CAT" "$@"; }
+denies() { # denies USER CMD...: fails with EACCES and prints nothing
+	local u=$1 out
+	shift
+	if out=$(runuser -u "$u" -- "$@" 2>"$W/err"); then
+		fail "$u: '$*' succeeded"
+	fi
+	[ -z "$out" ] || fail "$u: '$*' printed ${#out} bytes"
+	grep -q "Permission denied" "$W/err" || fail "$u: '$*': $(cat "$W/err")"
+}
+audited() { # audited USER DECISION PATH-SUFFIX: a matching audit line exists
+	jq -e --arg p "user:$1@thecompany.com" --arg d "$2" --arg s "$3" \
+		-s 'any(.[]; .principal == $p and .decision == $d and (.path | endswith($s)))' \
+		"$AUDIT" >/dev/null || fail "no $2 audit line for $1 on $3: $(tail -n 3 "$AUDIT")"
+}
+
+step "readers, owners and granted groups read byte-exact"
+for u in lybalice lybcarol lybdave; do
+	as $u cat "$GS" | cmp - "$SRC_GS" || fail "$u: gs copy differs"
+	as $u cat "$SNOW" | cmp - "$SRC_SNOW" || fail "$u: snow copy differs"
+	as $u cat "$D/latest/gs/part-00000.avro" | cmp - "$SRC_GS" || fail "$u: through latest"
+	as $u ls "$D/2020-09-03/$VA/gs" >/dev/null || fail "$u: listing"
+done
+audited lybalice allow "gs/part-00000.avro"
+audited lybcarol allow "gs/part-00000.avro"
+audited lybdave allow "snow/data_0_0_0.json.gz"
+
+step "bob: every way to read data is EACCES, without a byte"
+: >"$W/bob.out"
+denies lybbob cat "$GS"
+denies lybbob cat "$SNOW"
+denies lybbob cat "$D/latest/gs/part-00000.avro"
+denies lybbob cat "$D/2020-09-03/latest/gs/sub/part-00001.avro"
+denies lybbob cat "$D/2020-09-03/../2020-09-03/$VA/gs/part-00000.avro"
+denies lybbob dd if="$GS" of=/dev/stdout bs=4096 count=1 status=none
+denies lybbob head -c 100 "$GS"
+denies lybbob $PY -c 'import sys; sys.stdout.write(open(sys.argv[1], "rb").read(10).hex())' "$GS"
+denies lybbob $PY -c 'import mmap, sys; f = open(sys.argv[1], "rb"); print(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)[:4])' "$GS"
+denies lybbob ls "$D/2020-09-03"
+denies lybbob ls "$D/2020-09-03/$VA/gs"
+for p in "$VA/gs/part-00000.avro" "$VA/snow/data_0_0_0.json.gz" "$VA/gs/sub/part-00001.avro" "t.Acl/2020-09-03"; do
+	audited lybbob deny "$p"
+done
+
+step "names, sizes and metadata stay visible to bob"
+[ "$(as lybbob stat -c %s "$GS")" = "$(stat -c %s "$SRC_GS")" ] || fail "bob sees no size"
+grep -qx 2020-09-03 <<<"$(as lybbob ls "$D")" || fail "bob does not see the dates"
+as lybbob jq -e '.name == "t.Acl"' "$D/.lyb/info.json" >/dev/null || fail "bob cannot read the card"
+grep -q "^access: none" <<<"$(as lybbob cat "$D/.lyb/access")" || fail "bob's .lyb/access: $(as lybbob cat "$D/.lyb/access")"
+grep -q "^access: granted (reader user:lybalice@thecompany.com)" <<<"$(as lybalice cat "$D/.lyb/access")" ||
+	fail "alice's .lyb/access: $(as lybalice cat "$D/.lyb/access")"
+
+step "the audit log: JSON lines, mode 0600, every field"
+[ "$(stat -c %a "$AUDIT")" = 600 ] || fail "audit log mode $(stat -c %a "$AUDIT")"
+jq -e . "$AUDIT" >/dev/null || fail "audit log is not JSON lines"
+jq -s -e --arg v "$VA" 'map(select(.principal == "user:lybbob@thecompany.com" and .op == "open" and .comm == "cat"))
+	| length > 0 and all(.[]; (.uid > 0) and (.pid > 0) and .dataset == "t.Acl" and .date == "2020-09-03"
+	  and .version == $v and (.location == "gs" or .location == "snow") and .decision == "deny"
+	  and .reason == "not a reader" and (.time | test("^[0-9-]{10}T[0-9:.]{12}Z$")))' "$AUDIT" >/dev/null ||
+	fail "bob's cat is not audited with every field: $(grep lybbob "$AUDIT" | head -n 2)"
+lyb audit t.Acl >"$W/audit.txt" || fail "lyb audit failed"
+grep -q "deny .*user:lybbob@thecompany.com .*cat" "$W/audit.txt" || fail "lyb audit shows no denial: $(cat "$W/audit.txt")"
+
+step "lyb ls and lyb head honour the ACL"
+out=$(ulyb lybbob ls t.Acl 2>&1) && fail "lyb ls as bob succeeded"
+[ "$out" = "Access denied. User lybbob@thecompany.com does not have read access to DataSet t.Acl" ] ||
+	fail "lyb ls as bob said: $out"
+ulyb lybbob head -n 1 t.Acl >/dev/null 2>&1 && fail "lyb head as bob succeeded"
+grep -q "$VA" <<<"$(ulyb lybalice ls t.Acl)" || fail "lyb ls as alice"
+
+step "bob requests access; nobody can file a change as someone else"
+# without the mount, bob cannot write the root-owned catalog at all
+LYB_CONTROL= ulyb lybbob access request t.Acl >/dev/null 2>&1 && fail "bob wrote the catalog directly"
+grep -q "as user:lybbob@thecompany.com" <<<"$(ulyb lybbob access request t.Acl --reason "genre study")" ||
+	fail "bob's request"
+expect_errno "pending request already" ulyb lybbob access request t.Acl
+expect_errno "may not change who reads" ulyb lybbob access grant t.Acl user:lybbob@thecompany.com
+expect_errno "may not change who reads" ulyb lybalice access grant t.Acl user:lybbob@thecompany.com
+expect_errno "may not change who reads" ulyb lybbob access revoke t.Acl user:lybalice@thecompany.com
+grep -q "user:lybbob@thecompany.com  since .*reason: genre study" <<<"$(lyb access list t.Acl)" ||
+	fail "access list: $(lyb access list t.Acl)"
+wait_for sh -c "runuser -u lybbob -- cat '$D/.lyb/access' >'$W/acc' && grep -q '^access: pending since' '$W/acc'" ||
+	fail "bob's .lyb/access: $(as lybbob cat "$D/.lyb/access")"
+denies lybbob cat "$GS"
+
+step "carol grants; bob reads within the refresh time"
+ulyb lybcarol access grant t.Acl user:lybbob@thecompany.com >/dev/null || fail "carol's grant"
+t0=$(date +%s.%N)
+wait_for sh -c "runuser -u lybbob -- cat '$GS' | cmp -s - '$SRC_GS'" || fail "bob cannot read after the grant"
+awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a < 5) }' || fail "the grant took 5 s or more"
+audited lybbob allow "gs/part-00000.avro"
+grep -q "grant   user:lybbob@thecompany.com  by user:lybcarol@thecompany.com" <<<"$(lyb access list t.Acl)" ||
+	fail "history has no grant by carol: $(lyb access list t.Acl)"
+jq -e '.access.history | map(.action) == ["request", "grant"]' "$W/catalog/datasets/t.Acl.json" >/dev/null ||
+	fail "catalog history: $(jq .access "$W/catalog/datasets/t.Acl.json")"
+
+step "carol revokes: bob's open file stays readable, new opens are denied"
+mkdir -m 1777 "$W/tmp"
+as lybbob $PY - "$GS" "$W/tmp/opened" >"$W/held.out" 2>&1 <<'PYEOF' &
+import hashlib, sys, time
+f = open(sys.argv[1], "rb")
+open(sys.argv[2], "w").close()
+for _ in range(100):
+    try:
+        open(sys.argv[1], "rb").close()
+    except PermissionError:
+        print("denied", hashlib.md5(f.read()).hexdigest())
+        sys.exit(0)
+    time.sleep(0.1)
+print("never denied")
+PYEOF
+held=$!
+wait_for test -e "$W/tmp/opened" || fail "bob's reader did not start"
+ulyb lybcarol access revoke t.Acl user:lybbob@thecompany.com >/dev/null || fail "carol's revoke"
+wait $held || fail "bob's reader failed: $(cat "$W/held.out")"
+[ "$(cat "$W/held.out")" = "denied $(md5sum <"$SRC_GS" | cut -d' ' -f1)" ] ||
+	fail "open file after revoke: $(cat "$W/held.out")"
+denies lybbob cat "$GS"
+grep -q "revoke  user:lybbob@thecompany.com  by user:lybcarol@thecompany.com" <<<"$(lyb access list t.Acl)" ||
+	fail "history has no revoke"
+
+step "SIGHUP reopens the audit log after rotation"
+mv "$AUDIT" "$AUDIT.1"
+kill -HUP "$LYBFS_PID"
+sleep 0.2
+mountpoint -q "$MNT" || fail "SIGHUP unmounted"
+as lybalice cat "$GS" >/dev/null || fail "alice after SIGHUP"
+[ -s "$AUDIT" ] || fail "no new audit log after SIGHUP"
+[ "$(stat -c %a "$AUDIT")" = 600 ] || fail "new audit log mode"
+audited lybalice allow "gs/part-00000.avro"
+jq -e . "$AUDIT.1" "$AUDIT" >/dev/null || fail "rotated logs are not JSON lines"
+
+step "the ACL survives a daemon restart unchanged"
+before=$(lyb access list t.Acl)
+unmount_lybfs
+mount_lybfs "control=$CTL"
+[ "$(lyb access list t.Acl)" = "$before" ] || fail "access list changed across a restart"
+as lybalice cat "$GS" | cmp - "$SRC_GS" || fail "alice after restart"
+denies lybbob cat "$GS"
+echo "PASS"
