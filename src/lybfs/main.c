@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * main.c - the lybfs daemon: options, the mount, the catalog refresh
- * thread, and an orderly unmount on SIGTERM, SIGINT or SIGHUP.
+ * thread, and an orderly unmount on SIGTERM or SIGINT (SIGHUP reopens the
+ * audit log: access.c).
  *
  *   lybfs [-f] [-d] -o catalog=URL[,refresh=SEC,...] MOUNTPOINT
  *   mount -t fuse.lybfs CATALOG_URL MOUNTPOINT -o allow_other
