@@ -233,6 +233,7 @@ Try:
   zcat $MNT/$DG/latest/snow/data_0_0_0.json.gz | head -n 2
   getfattr -d -m user.lyb $f
   $LYB --catalog $CATALOG_URL ls $DG
+  (Access denied? $LYB --catalog $CATALOG_URL access request $DG)
   $LYB --catalog $CATALOG_URL info $GP
   (or export LYB_CATALOG=$CATALOG_URL and run: $LYB ls)
 Stop it with: $SRC/scripts/demo.sh stop

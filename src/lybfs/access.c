@@ -142,6 +142,10 @@ int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
 		return -EACCES;
 	}
 	ev.allowed = lyb_acl_can_read(fs->acl, id, e->ds, why, sizeof(why));
+	if (!op) { /* access(2): a question, not an access */
+		lyb_ident_unref(id);
+		return ev.allowed ? 0 : -EACCES;
+	}
 	ev.uid = ctx->uid;
 	ev.pid = ctx->pid;
 	ev.principal = id->user[0] ? id->user : id->display;

@@ -647,9 +647,41 @@ static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &sv);
 }
 
+/*
+ * access(2): writes are EROFS; R_OK on data answers as open would (a
+ * query: not audited); nothing but directories is executable.
+ */
 static void ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
-	fuse_reply_err(req, (mask & W_OK) ? EROFS : 0);
+	struct lybfs *fs = fs_of(req);
+	struct node *n = node_get(ino);
+	struct lyb_fs_entry e;
+	struct lyb_snap *snap;
+	int rc;
+
+	if (mask & W_OK) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if (!(mask & (R_OK | X_OK))) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	if (!n) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	rc = resolve(fs, n->path, &snap, &e);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	if ((mask & X_OK) && !S_ISDIR(e.mode))
+		rc = -EACCES;
+	else if (mask & R_OK)
+		rc = lybfs_access_check(req, fs, NULL, n->path, &e);
+	lyb_snap_unref(snap);
+	fuse_reply_err(req, -rc);
 }
 
 struct xattr_ctx {

@@ -65,7 +65,8 @@ int lybfs_caller(fuse_req_t req, struct lybfs *fs, struct lyb_ident **id);
 /*
  * Decides whether the caller of @req may @op ("open", "opendir") @e at
  * @path, audits the decision, and returns 0 or -EACCES. Entries that are
- * not gated (lyb_fs_gated) pass without a decision.
+ * not gated (lyb_fs_gated) pass without a decision. @op NULL: access(2),
+ * answered the same way but not audited (no data is read).
  */
 int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
 		       const char *path, const struct lyb_fs_entry *e);

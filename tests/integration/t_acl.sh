@@ -89,6 +89,14 @@ for p in "$VA/gs/part-00000.avro" "$VA/snow/data_0_0_0.json.gz" "$VA/gs/sub/part
 	audited lybbob deny "$p"
 done
 
+step "access(2) answers as open would, without an audit line"
+n=$(wc -l <"$AUDIT")
+as lybbob test -r "$GS" && fail "test -r says bob may read"
+as lybalice test -r "$GS" || fail "test -r says alice may not read"
+as lybbob test -r "$D/.lyb/info.json" || fail "test -r on metadata"
+as lybalice test -x "$GS" && fail "a data file is executable"
+[ "$(wc -l <"$AUDIT")" = "$n" ] || fail "access(2) was audited"
+
 step "names, sizes and metadata stay visible to bob"
 [ "$(as lybbob stat -c %s "$GS")" = "$(stat -c %s "$SRC_GS")" ] || fail "bob sees no size"
 grep -qx 2020-09-03 <<<"$(as lybbob ls "$D")" || fail "bob does not see the dates"
@@ -184,4 +192,11 @@ mount_lybfs "control=$CTL"
 [ "$(lyb access list t.Acl)" = "$before" ] || fail "access list changed across a restart"
 as lybalice cat "$GS" | cmp - "$SRC_GS" || fail "alice after restart"
 denies lybbob cat "$GS"
+
+step "an admin of the configuration file grants by writing the catalog itself"
+LYB_CONTROL= lyb access grant t.Acl domain:thecompany.com >/dev/null || fail "root's direct grant"
+jq -e '.access.history[-1] | .action == "grant" and .by == "user:root@thecompany.com"
+	and .principal == "domain:thecompany.com"' "$W/catalog/datasets/t.Acl.json" >/dev/null ||
+	fail "history: $(jq .access.history "$W/catalog/datasets/t.Acl.json")"
+wait_for sh -c "runuser -u lybbob -- cat '$GS' | cmp -s - '$SRC_GS'" || fail "bob cannot read with domain:"
 echo "PASS"
