@@ -154,6 +154,8 @@ void lyb_location_clear(struct lyb_location *loc)
 	for (i = 0; i < loc->nobjects; i++)
 		free(loc->objects[i].name);
 	free(loc->objects);
+	free(loc->jsonl.marks);
+	free(loc->schema);
 	free(loc->url);
 	free(loc->table);
 	free(loc->format);

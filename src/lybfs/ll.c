@@ -32,6 +32,7 @@
 #include "lyb/log.h"
 #include "lyb/metrics.h"
 #include "lyb/store.h"
+#include "lyb/view.h"
 #include "lybfs.h"
 
 #define NBUCKETS 65536u
@@ -57,9 +58,10 @@ struct dir_handle {
 	mode_t *modes;
 };
 
-/* An open file: a store reader, or a generated file's bytes. */
+/* An open file: a store reader, data.jsonl, or a generated file's bytes. */
 struct open_file {
 	struct lyb_reader *reader;
+	struct lyb_view_file *view;
 	uint64_t size;
 	char *data;
 };
@@ -526,6 +528,9 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		 * for a denial, which is the store's to say */
 		if (rc && rc != -EACCES && rc != -ENOMEM)
 			rc = -EIO;
+	} else if (e.kind == LYB_FS_VIEW) {
+		rc = lyb_view_open(e.ds, e.v, &fh->view);
+		fh->size = rc ? 0 : lyb_view_file_size(fh->view);
 	} else if (e.kind == LYB_FS_FILE) {
 		rc = lyb_fs_content(snap, &e, &fh->data, &len);
 		fh->size = len;
@@ -545,6 +550,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->direct_io = !fi->keep_cache;
 	if (fuse_reply_open(req, fi) != 0) {
 		lyb_reader_close(fh->reader);
+		lyb_view_close(fh->view);
 		free(fh->data);
 		free(fh);
 		return;
@@ -579,7 +585,9 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fail(req, LYB_FOP_READ, t0, ENOMEM);
 		return;
 	}
-	rc = lyb_reader_pread(fh->reader, buf, size, (uint64_t)off, &got);
+	rc = fh->view ? lyb_view_read(fh->view, buf, size, (uint64_t)off, &got)
+		      : lyb_reader_pread(fh->reader, buf, size, (uint64_t)off,
+					 &got);
 	if (rc == 0 && got != size) {
 		/* the catalog promised more bytes than the store has */
 		lyb_log(LYB_LOG_ERR, "read of inode %llu: short read at %lld",
@@ -602,6 +610,7 @@ static void ll_release(fuse_req_t req, fuse_ino_t ino,
 	struct open_file *fh = (struct open_file *)(uintptr_t)fi->fh;
 
 	lyb_reader_close(fh->reader);
+	lyb_view_close(fh->view);
 	free(fh->data);
 	free(fh);
 	lyb_metrics_open_files(-1);
