@@ -156,10 +156,10 @@ out_fail:
 /*
  * Decodes every object once for the data.jsonl index (view.h). Data that
  * does not decode (corrupt, or a codec avro-c lacks) is still published:
- * its bytes are what they are; data.jsonl then answers EIO, and the
- * warning says so now.
+ * its bytes are what they are; data.jsonl then answers EIO, and @warn
+ * says so now.
  */
-static int index_view(struct lyb_location *loc)
+static int index_view(struct lyb_location *loc, char *warn, size_t warnlen)
 {
 	char why[1024] = "";
 	int rc;
@@ -170,9 +170,9 @@ static int index_view(struct lyb_location *loc)
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc)
-		lyb_log(LYB_LOG_WARN,
-			"%s: no data.jsonl index, its reads will fail: %s",
-			loc->url, why[0] ? why : strerror(-rc));
+		snprintf(warn, warnlen,
+			 "no data.jsonl index, its reads will fail: %s",
+			 why[0] ? why : strerror(-rc));
 	return 0;
 }
 
@@ -223,7 +223,7 @@ int lyb_publish_scan(enum lyb_loc_kind kind, const char *url, const char *table,
 	if (!loc->format || (kind == LYB_LOC_SNOW && !loc->compression))
 		rc = -ENOMEM;
 	if (rc == 0)
-		rc = index_view(loc);
+		rc = index_view(loc, err, errlen);
 out_fail:
 	if (rc) {
 		lyb_location_clear(loc);

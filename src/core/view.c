@@ -377,7 +377,7 @@ static int cached_index(const struct lyb_dataset *ds,
 
 static int eio(int rc)
 {
-	return rc == -ENOMEM || rc == -EACCES ? rc : -EIO;
+	return rc == 0 || rc == -ENOMEM || rc == -EACCES ? rc : -EIO;
 }
 
 int lyb_view_size(const struct lyb_dataset *ds, const struct lyb_version *v,
