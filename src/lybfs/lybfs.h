@@ -17,6 +17,8 @@ struct lybfs_config {
 	double ttl;	      /* entry/attr timeout for things that change */
 	double ttl_immutable; /* ... for version trees */
 	char *log_level;
+	char *gcs_endpoint;    /* NULL: $STORAGE_EMULATOR_HOST or Google */
+	char *gcs_credentials; /* NULL: Application Default Credentials */
 };
 
 struct lybfs {

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lyb/gcs.h"
 #include "lyb/log.h"
 #include "lyb/metrics.h"
 #include "lybfs.h"
@@ -40,6 +41,8 @@ static const struct fuse_opt lybfs_opts[] = {
 	OPT("refresh=%lf", refresh),
 	OPT("ttl=%lf", ttl),
 	OPT("log_level=%s", log_level),
+	OPT("gcs_endpoint=%s", gcs_endpoint),
+	OPT("gcs_credentials=%s", gcs_credentials),
 	FUSE_OPT_END,
 };
 
@@ -75,7 +78,15 @@ static void usage(const char *prog)
 	       "    -o ttl=SECONDS       kernel cache time for names that "
 	       "can change (default 1)\n"
 	       "    -o log_level=LEVEL   err, warn, info or debug "
-	       "(default info)\n\n",
+	       "(default info)\n"
+	       "    -o gcs_endpoint=URL  GCS JSON API endpoint (default: "
+	       "$STORAGE_EMULATOR_HOST,\n"
+	       "                         then https://storage.googleapis.com)\n"
+	       "    -o gcs_credentials=FILE|anonymous\n"
+	       "                         a service-account or authorized_user "
+	       "file\n"
+	       "                         (default: Application Default "
+	       "Credentials)\n\n",
 	       prog);
 }
 
@@ -237,6 +248,17 @@ int main(int argc, char *argv[])
 		fs->cfg.catalog_url =
 			strdup(env && *env ? env : DEFAULT_CATALOG);
 	}
+	if (fs->cfg.gcs_endpoint || fs->cfg.gcs_credentials) {
+		struct lyb_gcs_config gcfg = {.endpoint = fs->cfg.gcs_endpoint,
+					      .credentials =
+						      fs->cfg.gcs_credentials};
+
+		if (lyb_gcs_set_default(&gcfg) != 0) {
+			fprintf(stderr, "lybfs: gcs options: out of memory\n");
+			rc = 1;
+			goto out_args;
+		}
+	}
 	fs->uid = getuid();
 	fs->gid = getgid();
 	if (check_mountpoint(opts.mountpoint) != 0)
@@ -308,6 +330,8 @@ out_args:
 	fuse_opt_free_args(&args);
 	free(fs->cfg.catalog_url);
 	free(fs->cfg.log_level);
+	free(fs->cfg.gcs_endpoint);
+	free(fs->cfg.gcs_credentials);
 	free(positional[0]);
 	free(positional[1]);
 	return rc;
