@@ -19,6 +19,10 @@ struct lybfs_config {
 	char *log_level;
 	char *gcs_endpoint;    /* NULL: $STORAGE_EMULATOR_HOST or Google */
 	char *gcs_credentials; /* NULL: Application Default Credentials */
+	char *cache_mem;       /* sizes as given ("256M"), parsed in main.c */
+	char *cache_dir;
+	char *cache_size;
+	char *readahead;
 };
 
 struct lybfs {

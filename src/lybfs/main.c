@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lyb/cache.h"
 #include "lyb/gcs.h"
 #include "lyb/log.h"
 #include "lyb/metrics.h"
@@ -43,6 +44,10 @@ static const struct fuse_opt lybfs_opts[] = {
 	OPT("log_level=%s", log_level),
 	OPT("gcs_endpoint=%s", gcs_endpoint),
 	OPT("gcs_credentials=%s", gcs_credentials),
+	OPT("cache_mem=%s", cache_mem),
+	OPT("cache_dir=%s", cache_dir),
+	OPT("cache_size=%s", cache_size),
+	OPT("readahead=%s", readahead),
 	FUSE_OPT_END,
 };
 
@@ -60,6 +65,83 @@ static int opt_proc(void *data, const char *arg, int key,
 	}
 	positional[npositional++] = strdup(arg);
 	return 0;
+}
+
+/* "123", "64K", "256M", "10G" (powers of 1024) into @out; 0 or -EINVAL. */
+static int parse_size(const char *name, const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	switch (*end) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	}
+	if (errno || end == s || *end || v == 0 || v > (~0ull >> shift) ||
+	    s[0] == '-') {
+		fprintf(stderr, "lybfs: %s=%s: expected a size like 512M\n",
+			name, s);
+		return -EINVAL;
+	}
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+/*
+ * Lets the kernel send reads of up to 1 MiB: its read-ahead for a FUSE
+ * mount starts at 128 KiB. Best effort, through the mount's bdi (found in
+ * /proc/self/mountinfo: asking the mount itself would call into us).
+ */
+static void set_kernel_readahead(const char *mnt, unsigned kb)
+{
+	char line[4096], path[128], want[4100];
+	unsigned major, minor;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int found = 0;
+
+	if (!f)
+		return;
+	snprintf(want, sizeof(want), " %s ", mnt);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, want) &&
+			sscanf(line, "%*d %*d %u:%u", &major, &minor) == 2;
+	fclose(f);
+	if (!found)
+		return;
+	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb",
+		 major, minor);
+	f = fopen(path, "we");
+	if (!f) {
+		lyb_log(LYB_LOG_DEBUG, "%s: %s (kernel read-ahead stays)", path,
+			strerror(errno));
+		return;
+	}
+	fprintf(f, "%u\n", kb);
+	if (fclose(f) != 0)
+		lyb_log(LYB_LOG_DEBUG, "%s: %s", path, strerror(errno));
 }
 
 static void usage(const char *prog)
@@ -86,7 +168,13 @@ static void usage(const char *prog)
 	       "                         a service-account or authorized_user "
 	       "file\n"
 	       "                         (default: Application Default "
-	       "Credentials)\n\n",
+	       "Credentials)\n"
+	       "    -o cache_mem=SIZE    memory block cache cap (default 256M)\n"
+	       "    -o cache_dir=DIR     also keep blocks on disk, in DIR "
+	       "(mode 0700)\n"
+	       "    -o cache_size=SIZE   disk cache quota (default 10G)\n"
+	       "    -o readahead=SIZE    largest read-ahead window per stream "
+	       "(default 64M)\n\n",
 	       prog);
 }
 
@@ -259,6 +347,32 @@ int main(int argc, char *argv[])
 			goto out_args;
 		}
 	}
+	{
+		struct lyb_cache_config ccfg = {.dir = fs->cfg.cache_dir};
+
+		if (parse_size("cache_mem", fs->cfg.cache_mem,
+			       &ccfg.mem_bytes) ||
+		    parse_size("cache_size", fs->cfg.cache_size,
+			       &ccfg.disk_bytes) ||
+		    parse_size("readahead", fs->cfg.readahead,
+			       &ccfg.readahead_max)) {
+			rc = 2;
+			goto out_args;
+		}
+		if (fs->cfg.cache_dir && fs->cfg.cache_dir[0] != '/') {
+			fprintf(stderr, "lybfs: cache_dir must be an absolute "
+					"path\n");
+			rc = 2;
+			goto out_args;
+		}
+		if (lyb_cache_init(&ccfg) != 0) {
+			fprintf(stderr, "lybfs: cache: cache_mem must hold at "
+					"least 4 blocks (4M), cache_dir must "
+					"be usable\n");
+			rc = 2;
+			goto out_args;
+		}
+	}
 	fs->uid = getuid();
 	fs->gid = getgid();
 	if (check_mountpoint(opts.mountpoint) != 0)
@@ -284,6 +398,7 @@ int main(int argc, char *argv[])
 		goto out_session;
 	if (fuse_session_mount(fs->se, opts.mountpoint) != 0)
 		goto out_signals;
+	set_kernel_readahead(opts.mountpoint, 1024);
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
 	/* threads start after daemonizing: fork keeps only the caller */
@@ -330,8 +445,13 @@ out_args:
 	fuse_opt_free_args(&args);
 	free(fs->cfg.catalog_url);
 	free(fs->cfg.log_level);
+	lyb_cache_shutdown();
 	free(fs->cfg.gcs_endpoint);
 	free(fs->cfg.gcs_credentials);
+	free(fs->cfg.cache_mem);
+	free(fs->cfg.cache_dir);
+	free(fs->cfg.cache_size);
+	free(fs->cfg.readahead);
 	free(positional[0]);
 	free(positional[1]);
 	return rc;
