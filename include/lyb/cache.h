@@ -19,6 +19,16 @@
  * second. When every block is in use and the cap is reached, a read is
  * served directly from the source, uncached: memory never exceeds the cap.
  *
+ * Integrity: when the source's CRC32C is known, every block fetched is
+ * checksummed, and once all blocks of an object have passed through the
+ * cache, their combined CRC32C is compared with it. An object of at most
+ * 4 blocks is fetched whole on its first read and checked before any byte
+ * is served; a larger one is checked when its last block arrives. A
+ * mismatch is logged, the object's blocks are dropped (from disk too), and
+ * every later read of it answers -EIO. Parts of large objects read at
+ * random are not checksummed (the stores check size and generation on
+ * every answer).
+ *
  * Thread safety: every function may be called from any thread.
  */
 #ifndef LYB_CACHE_H
@@ -47,6 +57,9 @@ struct lyb_cache_config {
 struct lyb_cache_src {
 	unsigned char id[LYB_CACHE_ID_LEN]; /* identifies object+generation */
 	uint64_t size;
+	const char *name; /* for log lines, e.g. "gs:bucket/key" */
+	int has_crc32c;	  /* the object's CRC32C is known: verify it */
+	uint32_t crc32c;
 	int (*fetch)(void *arg, void *buf, size_t len, uint64_t off,
 		     size_t *got);
 	void (*hold)(void *arg);
@@ -83,6 +96,7 @@ struct lyb_cache_stats {
 	uint64_t mem_bytes, mem_cap;
 	uint64_t disk_bytes, disk_cap;
 	uint64_t disk_hits;
+	uint64_t verified, corrupt; /* objects checked whole, and failed */
 };
 void lyb_cache_stats(struct lyb_cache_stats *out);
 

@@ -32,6 +32,9 @@
 #define NBUCKETS 65536
 #define NSTREAMS 256	       /* recent read streams, all objects */
 #define DISK_MAGIC 0x4342594cu /* "LYBC" */
+#define VBUCKETS 1024
+#define MAX_VRECS 4096 /* objects being verified at once */
+#define WHOLE_MAX 4    /* blocks: smaller objects are checked before use */
 
 enum blk_state { BLK_FETCHING, BLK_READY };
 
@@ -63,6 +66,17 @@ struct job {
 	struct job *next;
 };
 
+/* The CRC32C check of one object, built block by block. */
+struct vrec {
+	unsigned char id[LYB_CACHE_ID_LEN];
+	uint64_t size, nblocks, nhave, stamp;
+	uint32_t expect;
+	uint32_t *crcs;	     /* per block; freed once checked */
+	unsigned char *have; /* per block */
+	int state;	     /* 0 checking, 1 good, -1 corrupt */
+	struct vrec *next;
+};
+
 struct dent {
 	unsigned char id[LYB_CACHE_ID_LEN];
 	uint64_t index;
@@ -90,8 +104,12 @@ static struct {
 	uint64_t disk_cap, disk_used;
 	struct dent *dtable[NBUCKETS];
 	uint64_t tmp_seq;
+	/* integrity */
+	struct vrec *vtable[VBUCKETS];
+	unsigned nvrecs;
 	/* statistics */
 	uint64_t hits, misses, prefetched, direct_bytes, disk_hits;
+	uint64_t verified, corrupt;
 } c = {.lock = PTHREAD_MUTEX_INITIALIZER,
        .done = PTHREAD_COND_INITIALIZER,
        .work = PTHREAD_COND_INITIALIZER};
@@ -398,6 +416,147 @@ static int disk_scan(void)
 	return 0;
 }
 
+/* ---- integrity ---- */
+
+static void vrec_free(struct vrec *v)
+{
+	free(v->crcs);
+	free(v->have);
+	free(v);
+}
+
+static struct vrec **vrec_slot(const unsigned char *id)
+{
+	struct vrec **p = &c.vtable[hash(id, 0) % VBUCKETS];
+
+	for (; *p; p = &(*p)->next)
+		if (memcmp((*p)->id, id, LYB_CACHE_ID_LEN) == 0)
+			break;
+	return p;
+}
+
+/* Forgets the least recently used record. Under lock. */
+static void vrec_evict(void)
+{
+	struct vrec **oldest = NULL, **p, *v;
+	unsigned i;
+
+	for (i = 0; i < VBUCKETS; i++)
+		for (p = &c.vtable[i]; *p; p = &(*p)->next)
+			if (!oldest || (*p)->stamp < (*oldest)->stamp)
+				oldest = p;
+	if (!oldest)
+		return;
+	v = *oldest;
+	*oldest = v->next;
+	vrec_free(v);
+	c.nvrecs--;
+}
+
+/* The record of @src, created if needed; NULL when none. Under lock. */
+static struct vrec *vrec_get(const struct lyb_cache_src *src)
+{
+	struct vrec **p = vrec_slot(src->id), *v;
+
+	if (*p || !src->has_crc32c) {
+		if (*p)
+			(*p)->stamp = ++c.clock;
+		return *p;
+	}
+	if (c.nvrecs >= MAX_VRECS)
+		vrec_evict();
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return NULL;
+	memcpy(v->id, src->id, sizeof(v->id));
+	v->size = src->size;
+	v->nblocks = (src->size + c.bs - 1) / c.bs;
+	v->expect = src->crc32c;
+	v->stamp = ++c.clock;
+	v->crcs = calloc(v->nblocks ? v->nblocks : 1, sizeof(*v->crcs));
+	v->have = calloc(v->nblocks ? v->nblocks : 1, 1);
+	if (!v->crcs || !v->have) {
+		vrec_free(v);
+		return NULL;
+	}
+	p = vrec_slot(src->id);
+	*p = v;
+	c.nvrecs++;
+	return v;
+}
+
+/* Drops every cached block of a corrupt object. Under lock. */
+static void purge(const unsigned char *id, uint64_t nblocks)
+{
+	struct dent **d;
+	struct blk *b;
+	uint64_t i;
+
+	for (i = 0; i < nblocks; i++) {
+		b = table_find(id, i);
+		if (b) {
+			table_remove(b);
+			if (b->refs == 0) {
+				lru_unlink(b);
+				blk_free(b);
+			}
+		}
+		if (c.dir) {
+			d = dent_slot(id, i);
+			if (*d)
+				dent_drop(d);
+		}
+	}
+}
+
+/*
+ * Records block @index's CRC32C; when the object is complete, compares.
+ * Under lock.
+ */
+static void verify_block(const struct lyb_cache_src *src, uint64_t index,
+			 uint32_t crc)
+{
+	struct vrec *v = vrec_get(src);
+	uint64_t i, len;
+	uint32_t all;
+
+	if (!v || v->state || index >= v->nblocks || v->have[index])
+		return;
+	v->have[index] = 1;
+	v->crcs[index] = crc;
+	if (++v->nhave < v->nblocks)
+		return;
+	all = v->crcs[0];
+	for (i = 1; i < v->nblocks; i++) {
+		len = i == v->nblocks - 1 ? v->size - i * c.bs : c.bs;
+		all = lyb_crc32c_combine(all, v->crcs[i], len);
+	}
+	free(v->crcs);
+	free(v->have);
+	v->crcs = NULL;
+	v->have = NULL;
+	if (all == v->expect) {
+		v->state = 1;
+		c.verified++;
+		return;
+	}
+	v->state = -1;
+	c.corrupt++;
+	lyb_log(LYB_LOG_ERR,
+		"%s: its bytes do not match the catalog's crc32c (%08x, "
+		"expected %08x): reads answer EIO",
+		src->name ? src->name : "an object", all, v->expect);
+	purge(src->id, v->nblocks);
+}
+
+/* 1 if @src was found corrupt. Under lock. */
+static int corrupt(const struct lyb_cache_src *src)
+{
+	struct vrec *v = *vrec_slot(src->id);
+
+	return v && v->state < 0;
+}
+
 /* ---- fetching ---- */
 
 /* Fills @b (FETCHING, referenced) from disk or @src; lock not held. */
@@ -406,6 +565,7 @@ static void fetch_block(const struct lyb_cache_src *src, struct blk *b)
 	uint64_t off = b->index * c.bs;
 	size_t want = src->size - off < c.bs ? (size_t)(src->size - off) : c.bs;
 	size_t got = 0;
+	uint32_t crc;
 	int rc = -ENOENT, from_disk = 0;
 
 	if (c.dir) {
@@ -437,6 +597,8 @@ static void fetch_block(const struct lyb_cache_src *src, struct blk *b)
 		if (rc == 0 && c.dir)
 			disk_store(b->id, b->index, b->data, got);
 	}
+	crc = rc == 0 && src->has_crc32c ? lyb_crc32c_update(0, b->data, got)
+					 : 0;
 	pthread_mutex_lock(&c.lock);
 	b->len = got;
 	b->err = rc;
@@ -445,6 +607,13 @@ static void fetch_block(const struct lyb_cache_src *src, struct blk *b)
 		table_remove(b); /* the next reader tries again */
 	else if (from_disk)
 		c.disk_hits++;
+	if (rc == 0 && src->has_crc32c)
+		verify_block(src, b->index, crc);
+	if (rc == 0 && corrupt(src)) {
+		b->err = -EIO;
+		if (b->in_table)
+			table_remove(b);
+	}
 	pthread_cond_broadcast(&c.done);
 	pthread_mutex_unlock(&c.lock);
 }
@@ -654,6 +823,15 @@ void lyb_cache_shutdown(void)
 			c.dtable[i] = d->next;
 			free(d);
 		}
+	for (i = 0; i < VBUCKETS; i++) {
+		struct vrec *v;
+
+		while ((v = c.vtable[i])) {
+			c.vtable[i] = v->next;
+			vrec_free(v);
+		}
+	}
+	c.nvrecs = 0;
 	free(c.dir);
 	c.dir = NULL;
 	c.disk_used = 0;
@@ -699,10 +877,10 @@ static int all_cached(const struct lyb_cache_src *src, uint64_t off,
 int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 		    uint64_t off, size_t *got)
 {
-	uint64_t end, window, i, pos;
+	uint64_t end, window, i, pos, span;
 	struct blk *b;
 	size_t n, done = 0;
-	int seq, rc = 0, fetch;
+	int rc = 0, fetch, whole, wanted;
 
 	*got = 0;
 	if (off >= src->size || len == 0)
@@ -716,15 +894,28 @@ int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 		pthread_mutex_unlock(&c.lock);
 		return src->fetch(src->arg, buf, len, off, got);
 	}
-	seq = classify(src, off, len, &window);
-	if (!seq && !all_cached(src, off, end)) {
+	if (corrupt(src)) {
 		pthread_mutex_unlock(&c.lock);
-		return direct(src, buf, len, off, got);
+		lyb_log(LYB_LOG_DEBUG, "%s: read refused: known corrupt",
+			src->name ? src->name : "an object");
+		return -EIO;
 	}
-	if (seq && window)
-		prefetch(src, end / c.bs, (end + window - 1) / c.bs);
-
-	for (i = off / c.bs; i * c.bs < end; i++) {
+	/* a small object with a checksum is fetched and checked whole
+	 * before any of its bytes are served */
+	whole = src->has_crc32c && src->size <= WHOLE_MAX * c.bs;
+	if (!whole) {
+		if (!classify(src, off, len, &window) &&
+		    !all_cached(src, off, end)) {
+			pthread_mutex_unlock(&c.lock);
+			return direct(src, buf, len, off, got);
+		}
+		if (window)
+			prefetch(src, end / c.bs, (end + window - 1) / c.bs);
+	}
+	span = whole ? src->size : end;
+	for (i = whole ? 0 : off / c.bs; i * c.bs < span; i++) {
+		wanted = i * c.bs < end && (i + 1) * c.bs > off;
+		pos = off + done;
 		fetch = 0;
 		b = table_find(src->id, i);
 		if (b) {
@@ -733,9 +924,10 @@ int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 			c.hits++;
 		} else {
 			b = blk_new(src->id, i, 0);
+			if (!b && !wanted)
+				continue;
 			if (!b) { /* every block in use: read around */
 				pthread_mutex_unlock(&c.lock);
-				pos = off + done;
 				n = (size_t)((i + 1) * c.bs < end
 						     ? (i + 1) * c.bs - pos
 						     : end - pos);
@@ -758,9 +950,8 @@ int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 		while (b->state == BLK_FETCHING)
 			pthread_cond_wait(&c.done, &c.lock);
 		rc = b->err;
-		if (rc == 0) {
+		if (rc == 0 && wanted) {
 			b->prefetched = 0;
-			pos = off + done;
 			n = (size_t)(pos - i * c.bs);
 			n = b->len > n ? b->len - n : 0;
 			if (n > len - done)
@@ -775,6 +966,8 @@ int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 		if (rc)
 			break;
 	}
+	if (rc == 0 && whole && corrupt(src))
+		rc = -EIO;
 	pthread_mutex_unlock(&c.lock);
 	if (rc)
 		return rc;
@@ -794,5 +987,7 @@ void lyb_cache_stats(struct lyb_cache_stats *out)
 	out->disk_bytes = c.disk_used;
 	out->disk_cap = c.dir ? c.disk_cap : 0;
 	out->disk_hits = c.disk_hits;
+	out->verified = c.verified;
+	out->corrupt = c.corrupt;
 	pthread_mutex_unlock(&c.lock);
 }

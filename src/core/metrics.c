@@ -181,6 +181,14 @@ static void render_cache(struct lyb_buf *out)
 		"disk cache.\n"
 		"# TYPE lyb_cache_disk_hits_total counter\n"
 		"lyb_cache_disk_hits_total %llu\n"
+		"# HELP lyb_cache_verified_objects_total Objects whose "
+		"CRC32C was checked whole.\n"
+		"# TYPE lyb_cache_verified_objects_total counter\n"
+		"lyb_cache_verified_objects_total %llu\n"
+		"# HELP lyb_cache_corrupt_objects_total Objects whose bytes "
+		"did not match the catalog's CRC32C.\n"
+		"# TYPE lyb_cache_corrupt_objects_total counter\n"
+		"lyb_cache_corrupt_objects_total %llu\n"
 		"# HELP lyb_cache_direct_bytes_total Bytes of random reads "
 		"served around the cache.\n"
 		"# TYPE lyb_cache_direct_bytes_total counter\n"
@@ -195,7 +203,8 @@ static void render_cache(struct lyb_buf *out)
 		"lyb_cache_capacity_bytes{tier=\"disk\"} %llu\n",
 		(unsigned long long)c.hits, (unsigned long long)c.misses,
 		(unsigned long long)c.prefetched,
-		(unsigned long long)c.disk_hits,
+		(unsigned long long)c.disk_hits, (unsigned long long)c.verified,
+		(unsigned long long)c.corrupt,
 		(unsigned long long)c.direct_bytes,
 		(unsigned long long)c.mem_bytes,
 		(unsigned long long)c.disk_bytes, (unsigned long long)c.mem_cap,

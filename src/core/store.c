@@ -282,6 +282,7 @@ int lyb_reader_open(struct lyb_store *s, const char *key, int64_t generation,
 {
 	double t0 = lyb_metrics_clock();
 	struct lyb_reader *r;
+	size_t n;
 	int rc;
 
 	if (!lyb_store_key_valid(key))
@@ -294,6 +295,10 @@ int lyb_reader_open(struct lyb_store *s, const char *key, int64_t generation,
 		r->size = size;
 		r->cacheable = generation > 0 && size != UINT64_MAX &&
 			       cache_id(s, key, generation, r->cache_id) == 0;
+		n = strlen(s->id) + strlen(key) + 2;
+		r->name = malloc(n);
+		if (r->name)
+			snprintf(r->name, n, "%s/%s", s->id, key);
 	}
 	return measured(s, LYB_OP_OPEN, t0, rc, 0);
 }
@@ -323,6 +328,7 @@ static void reader_release(void *arg)
 
 	if (atomic_fetch_sub(&r->refs, 1) != 1)
 		return;
+	free(r->name);
 	s = r->store;
 	s->ops->reader_close(r);
 	lyb_store_unref(s);
@@ -340,11 +346,19 @@ int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
 		return backend_pread(r, buf, len, off, got);
 	memcpy(src.id, r->cache_id, sizeof(src.id));
 	src.size = r->size;
+	src.name = r->name;
+	src.has_crc32c = r->has_crc32c;
+	src.crc32c = r->crc32c;
 	src.fetch = backend_pread;
 	src.hold = reader_hold;
 	src.release = reader_release;
 	src.arg = r;
 	return lyb_cache_pread(&src, buf, len, off, got);
+}
+
+void lyb_reader_expect_crc32c(struct lyb_reader *r, const char *crc32c_b64)
+{
+	r->has_crc32c = lyb_crc32c_from_b64(crc32c_b64, &r->crc32c) == 0;
 }
 
 void lyb_reader_close(struct lyb_reader *r)

@@ -50,6 +50,9 @@ struct lyb_reader {
 	atomic_int refs;	 /* the owner and queued read-ahead */
 	uint64_t size;
 	int cacheable; /* pinned to a generation: blocks never change */
+	int has_crc32c;
+	uint32_t crc32c;
+	char *name; /* "gs:bucket/key", for logs */
 	unsigned char cache_id[LYB_CACHE_ID_LEN];
 };
 

@@ -13,6 +13,7 @@ $PY "$LYB_SRC/tests/integration/make_big_avro.py" "$SRC/gs/big.avro" 48 big
 for i in $(seq 0 7); do
 	$PY "$LYB_SRC/tests/integration/make_big_avro.py" "$SRC/gs/f$i.avro" 6 "f$i"
 done
+$PY "$LYB_SRC/tests/integration/make_big_avro.py" "$SRC/gs/small.avro" 2 small
 lyb dataset create t.Big --owner group:data-team >/dev/null
 V=$(lyb publish t.Big 2020-09-01 --gs "file://$SRC/gs")
 BIG=$MNT/t.Big/2020-09-01/$V/gs/big.avro
@@ -132,4 +133,31 @@ drop_caches
 cmp "$BIG" "$SRC/gs/big.avro" || fail "read after damaging the disk cache differs"
 [ "$(metric lyb_cache_disk_hits_total)" -gt 0 ] || fail "the disk cache was not reused"
 grep -q "torn or corrupt block" "$W/lybfs.log" || fail "damaged blocks were not reported"
+step "bytes that do not match the catalog's crc32c are never served as good"
+unmount_lybfs
+# damage two sources in place and restore their mtime (their generation),
+# so only the checksum can tell
+for f in small f3; do
+	mt=$(stat -c %y "$SRC/gs/$f.avro")
+	printf 'Z' | dd of="$SRC/gs/$f.avro" bs=1 seek=100000 conv=notrunc status=none
+	touch -d "$mt" "$SRC/gs/$f.avro"
+done
+mount_lybfs "cache_mem=64M"
+drop_caches
+G=$MNT/t.Big/2020-09-01/$V/gs
+# small (2 MiB): checked whole before its first byte is served
+if head -c 100 "$G/small.avro" >/dev/null 2>"$W/err"; then
+	fail "a corrupt small object was served"
+fi
+grep -q "Input/output error" "$W/err" || fail "corrupt small object: $(cat "$W/err")"
+# f3 (6 MiB): checked when its last block arrives; after that, EIO
+cat "$G/f3.avro" >/dev/null 2>&1 || true
+drop_caches
+if cat "$G/f3.avro" >/dev/null 2>&1; then
+	fail "a corrupt object read whole was served again"
+fi
+grep -q "f3.avro: its bytes do not match the catalog's crc32c" "$W/lybfs.log" ||
+	fail "the corrupt object was not logged"
+[ "$(metric lyb_cache_corrupt_objects_total)" -eq 2 ] || fail "corrupt objects not counted"
+cmp "$G/f4.avro" "$SRC/gs/f4.avro" || fail "a good object next to corrupt ones differs"
 echo PASS

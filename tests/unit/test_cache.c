@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "lyb/cache.h"
+#include "lyb/digest.h"
 
 #define BS (64 * 1024)
 #define SIZE (40 * BS + 123) /* a short last block */
@@ -196,6 +197,94 @@ static void test_cap(void)
 	CHECK(st.hits > 0);
 }
 
+/* CRC32C of the whole synthetic object, computed independently. */
+static uint32_t object_crc(void)
+{
+	static unsigned char all[SIZE];
+	uint64_t i;
+
+	for (i = 0; i < SIZE; i++)
+		all[i] = byte_at(i);
+	return lyb_crc32c_update(0, all, SIZE);
+}
+
+static void test_crc(void)
+{
+	const char *v = "123456789";
+	uint32_t a = lyb_crc32c_update(0, v, 4),
+		 b = lyb_crc32c_update(0, v + 4, 5);
+	uint32_t x;
+
+	CHECK(lyb_crc32c_update(0, v, 9) == 0xe3069283u); /* RFC 3720 check */
+	CHECK(lyb_crc32c_combine(a, b, 5) == 0xe3069283u);
+	CHECK(lyb_crc32c_combine(a, 0, 0) == a);
+	CHECK_RC(lyb_crc32c_from_b64("4waSgw==", &x), 0);
+	CHECK(x == 0xe3069283u);
+	CHECK_RC(lyb_crc32c_from_b64("4waSg", &x), -EINVAL);
+}
+
+/* Reads @s start to end in 20000-byte steps; returns the first error. */
+static int read_all(struct lyb_cache_src *s)
+{
+	unsigned char buf[20000];
+	uint64_t off = 0;
+	size_t got = 1;
+	int rc = 0;
+
+	while (rc == 0 && got && off < s->size) {
+		rc = lyb_cache_pread(s, buf, sizeof(buf), off, &got);
+		off += got;
+	}
+	return rc;
+}
+
+static void test_integrity(void)
+{
+	struct lyb_cache_stats st0, st;
+	struct lyb_cache_src good = src_for(40), bad = src_for(41),
+			     small = src_for(42);
+	unsigned char buf[64];
+	size_t got;
+
+	lyb_cache_stats(&st0);
+	good.has_crc32c = 1;
+	good.crc32c = object_crc();
+	CHECK_RC(read_all(&good), 0);
+	usleep(100000);
+	lyb_cache_stats(&st);
+	CHECK(st.verified == st0.verified + 1);
+	CHECK_RC(lyb_cache_pread(&good, buf, sizeof(buf), 100, &got), 0);
+
+	/* the catalog's checksum disagrees: once seen whole, reads fail */
+	bad.has_crc32c = 1;
+	bad.crc32c = object_crc() ^ 1;
+	(void)read_all(&bad);
+	usleep(100000);
+	lyb_cache_stats(&st);
+	CHECK(st.corrupt == st0.corrupt + 1);
+	CHECK_RC(lyb_cache_pread(&bad, buf, sizeof(buf), 100, &got), -EIO);
+	CHECK_RC(lyb_cache_pread(&bad, buf, sizeof(buf), 0, &got), -EIO);
+
+	/* a small object is checked before its first byte is served */
+	small.size = 3 * BS + 5;
+	small.has_crc32c = 1;
+	small.crc32c = 12345;
+	CHECK_RC(lyb_cache_pread(&small, buf, sizeof(buf), 10, &got), -EIO);
+	{
+		static unsigned char all[3 * BS + 5];
+		uint64_t i;
+
+		for (i = 0; i < sizeof(all); i++)
+			all[i] = byte_at(i);
+		small = src_for(43);
+		small.size = sizeof(all);
+		small.has_crc32c = 1;
+		small.crc32c = lyb_crc32c_update(0, all, sizeof(all));
+	}
+	CHECK_RC(lyb_cache_pread(&small, buf, sizeof(buf), 10, &got), 0);
+	CHECK(got == sizeof(buf) && exact(buf, 10, got));
+}
+
 int main(void)
 {
 	struct lyb_cache_config cfg = {.mem_bytes = 16 * BS,
@@ -210,6 +299,13 @@ int main(void)
 	test_coalescing();
 	test_failures();
 	test_cap();
+	test_crc();
+	lyb_cache_shutdown();
+	/* integrity with room for whole objects */
+	cfg.mem_bytes = 64 * BS;
+	cfg.readahead_max = 8 * BS;
+	CHECK_RC(lyb_cache_init(&cfg), 0);
+	test_integrity();
 	lyb_cache_shutdown();
 	if (check_failures)
 		fprintf(stderr, "%d checks failed\n", check_failures);
