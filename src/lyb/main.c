@@ -289,7 +289,16 @@ static const struct {
 	 "version id) and where its export files are. At least one of them\n"
 	 "is needed. Prints the version id; the same bytes published again\n"
 	 "give the same id and no new version.\n"},
-	{"help", "usage: lyb help [COMMAND]\n"},
+	{"head",
+	 "usage: lyb [OPTIONS] head [-n N] DATASET [DATE [gs|snow]]\n"
+	 "\n"
+	 "Prints the first N records (default 10) of a DataSet's latest\n"
+	 "version of DATE (default: the latest date) as JSON lines, from\n"
+	 "the gs copy (Avro) or the snow copy (a Snowflake export);\n"
+	 "without gs|snow, whichever the version has, gs first.\n"},
+	{"help", "usage: lyb help [COMMAND]\n"
+		 "\n"
+		 "Prints the overview, or the help of COMMAND.\n"},
 };
 
 void lyb_cli_usage(const char *cmd, int to_stderr)
