@@ -8,7 +8,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libfuse3-dev fuse3
 	libcurl4-openssl-dev libjansson-dev libavro-dev libssl-dev zlib1g-dev
-	python3-avro python3-snappy python3-prometheus-client avro-bin attr jq strace util-linux procps
+	python3-avro python3-snappy python3-prometheus-client avro-bin attr jq strace util-linux procps groff-base
 	ca-certificates "$@")
 
 missing=()

@@ -8,6 +8,9 @@
 set -euo pipefail
 : "${LYB_BUILD:?}" "${LYB_SRC:?}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
+command -v groff >/dev/null || { echo "SKIP: groff (groff-base) is not installed"; exit 77; }
+# render PAGE: the man page as plain text, as man(1) would show it
+render() { groff -man -Tascii -rLL=200n -P-cbou "$1"; }
 
 version=$(sed -n 's/^project(lybfs VERSION \([0-9.]*\).*/\1/p' "$LYB_SRC/CMakeLists.txt")
 [ -n "$version" ] || fail "no version in CMakeLists.txt"
@@ -31,7 +34,7 @@ done
 
 help=$("$LYB_BUILD/lybfs" --help) || fail "lybfs --help exited $?"
 [ "$("$LYB_BUILD/lybfs" -h)" = "$help" ] || fail "lybfs -h differs from --help"
-man=$(MANWIDTH=200 man -l "$LYB_SRC/docs/lybfs.8" 2>/dev/null) || fail "lybfs.8 does not render"
+man=$(render "$LYB_SRC/docs/lybfs.8") || fail "lybfs.8 does not render"
 for k in $opts allow_other; do
 	grep -q -- "-o $k=" <<<"$help" || fail "lybfs --help does not mention -o $k=: $help"
 	grep -q -- "-o $k" <<<"$man" || fail "lybfs(8) does not document -o $k"
@@ -50,7 +53,7 @@ done
 
 help=$("$LYB_BUILD/lyb" --help) || fail "lyb --help exited $?"
 [ "$("$LYB_BUILD/lyb" help)" = "$help" ] || fail "lyb help differs from lyb --help"
-man=$(MANWIDTH=200 man -l "$LYB_SRC/docs/lyb.1" 2>/dev/null) || fail "lyb.1 does not render"
+man=$(render "$LYB_SRC/docs/lyb.1") || fail "lyb.1 does not render"
 for o in --catalog --verbose --help --version; do
 	grep -q -- "$o" <<<"$help" || fail "lyb --help lacks $o"
 	grep -q -- "$o" <<<"$man" || fail "lyb(1) lacks $o"

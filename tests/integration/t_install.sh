@@ -7,6 +7,8 @@
 # $NOTIFY_SOCKET and must receive READY=1 when the mount already answers,
 # and STOPPING=1 on unmount (path and abstract sockets).
 . "$(dirname "$0")/lib.sh"
+command -v groff >/dev/null || skip "groff (groff-base) is not installed"
+render() { groff -man -Tascii -rLL=200n -P-cbou "$1"; }
 
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$LYB_BUILD/CMakeCache.txt")
 unitdir=$(sed -n 's/^LYB_SYSTEMD_UNITDIR:PATH=//p' "$LYB_BUILD/CMakeCache.txt")
@@ -31,8 +33,8 @@ step "the installed files work"
 version=$(sed -n 's/^project(lybfs VERSION \([0-9.]*\).*/\1/p' "$LYB_SRC/CMakeLists.txt")
 [ "$("$P/bin/lyb" --version)" = "lyb $version" ] || fail "installed lyb --version"
 "$P/bin/lybfs" --version | grep -qx "lybfs $version" || fail "installed lybfs --version"
-man -l "$P/share/man/man8/lybfs.8" 2>/dev/null | grep -q "lybfs - the Lybrary" || fail "installed lybfs.8 does not render"
-man -l "$P/share/man/man1/lyb.1" 2>/dev/null | grep -q "^SYNOPSIS" || fail "installed lyb.1 does not render"
+render "$P/share/man/man8/lybfs.8" | grep -q "lybfs - the Lybrary" || fail "installed lybfs.8 does not render"
+render "$P/share/man/man1/lyb.1" | grep -q "^SYNOPSIS" || fail "installed lyb.1 does not render"
 # the example parses: lyb gets as far as opening its catalog
 out=$(LYB_CONFIG=$etc/lyb/lyb.conf.example "$P/bin/lyb" -v ls 2>&1) && fail "example catalog should not exist here"
 case $out in
