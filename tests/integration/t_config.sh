@@ -40,7 +40,16 @@ lyb dataset create t.Fresh --owner group:t >/dev/null
 sleep 1
 [ -d "$MNT/t.Fresh" ] || fail "refresh from the file not applied"
 grep -q "info: mounted" "$W/lybfs.log" && fail "log_level=err from the file not applied"
+grep " $MNT " /proc/self/mounts | grep -q allow_other && fail "allow_other without being asked"
 unmount_lybfs
+echo "allow_other = yes" >>"$C"
+start_lybfs -o "config=$C"
+grep " $MNT " /proc/self/mounts | grep -q allow_other || fail "allow_other = yes not applied"
+unmount_lybfs
+start_lybfs -o "config=$C,allow_other=no"
+grep " $MNT " /proc/self/mounts | grep -q allow_other && fail "-o allow_other=no did not override the file"
+unmount_lybfs
+sed -i '/^allow_other/d' "$C"
 
 step "-o options override the file; \$LYB_CONFIG names it"
 sed -i "s#^catalog = .*#catalog = /nonexistent/catalog#" "$C"
