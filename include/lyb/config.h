@@ -5,7 +5,8 @@
  *
  * The file is lines of `KEY = VALUE`; blank lines and lines whose first
  * non-blank character is '#' are ignored. The keys are the -o options of
- * lybfs (catalog, refresh, ttl, log_level, log, allow_other); `lybfs -o
+ * lybfs (catalog, refresh, ttl, log_level, log, allow_other, gcs_endpoint,
+ * gcs_credentials, cache_mem, cache_dir, cache_size, readahead); `lybfs -o
  * KEY=VALUE` goes through the same lyb_config_set(), so a value means the
  * same in both places and the option overrides the file. Parsing is
  * strict: an unknown key, a key given twice, a bad value, a line without
@@ -20,6 +21,7 @@
 #define LYB_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lyb/log.h"
@@ -44,6 +46,12 @@ enum lyb_config_key {
 	LYB_CONFIG_LOG_LEVEL = 1u << 3,
 	LYB_CONFIG_LOG = 1u << 4,
 	LYB_CONFIG_ALLOW_OTHER = 1u << 5,
+	LYB_CONFIG_GCS_ENDPOINT = 1u << 6,
+	LYB_CONFIG_GCS_CREDENTIALS = 1u << 7,
+	LYB_CONFIG_CACHE_MEM = 1u << 8,
+	LYB_CONFIG_CACHE_DIR = 1u << 9,
+	LYB_CONFIG_CACHE_SIZE = 1u << 10,
+	LYB_CONFIG_READAHEAD = 1u << 11,
 };
 
 struct lyb_config {
@@ -53,7 +61,13 @@ struct lyb_config {
 	enum lyb_log_level log_level; /* messages above it are dropped */
 	enum lyb_config_log log;      /* stderr, syslog or auto */
 	int allow_other;	      /* every user may use the mount */
-	unsigned int given;	      /* LYB_CONFIG_* bits of keys set */
+	char *gcs_endpoint;    /* NULL: $STORAGE_EMULATOR_HOST or Google */
+	char *gcs_credentials; /* a key file or "anonymous"; NULL: ADC */
+	uint64_t cache_mem;    /* bytes; 0: the cache's default */
+	char *cache_dir;       /* absolute; NULL: no disk cache */
+	uint64_t cache_size;   /* disk cache bytes; 0: the default */
+	uint64_t readahead;    /* bytes; 0: the default */
+	unsigned int given;    /* LYB_CONFIG_* bits of keys set */
 };
 
 /* What went wrong, for "WHERE: WHY" (WHERE is FILE:LINE, FILE or -o). */

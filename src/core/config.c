@@ -16,7 +16,18 @@
 
 #include "lyb/config.h"
 
-enum kind { KIND_URL, KIND_SECONDS, KIND_LEVEL, KIND_LOG, KIND_BOOL };
+enum kind {
+	KIND_URL,
+	KIND_SECONDS,
+	KIND_LEVEL,
+	KIND_LOG,
+	KIND_BOOL,
+	KIND_STRING, /* char * at off */
+	KIND_PATH,   /* an absolute path, char * at off */
+	KIND_SIZE,   /* "512M" etc., uint64_t at off */
+};
+
+#define AT(field) offsetof(struct lyb_config, field)
 
 static const struct key {
 	const char *name;
@@ -24,24 +35,47 @@ static const struct key {
 	enum kind kind;
 	double min, max; /* KIND_SECONDS */
 	const char *arg, *help;
+	size_t off; /* KIND_STRING, KIND_PATH, KIND_SIZE */
 } keys[] = {
 	{"catalog", LYB_CONFIG_CATALOG, KIND_URL, 0, 0, "URL",
 	 "the catalog: file:///abs/dir (or /abs/dir) or gs://bucket/prefix; "
 	 "$LYB_CATALOG overrides the file's (default " LYB_CONFIG_DEFAULT_CATALOG
-	 ")"},
+	 ")",
+	 0},
 	{"refresh", LYB_CONFIG_REFRESH, KIND_SECONDS, 0.1, 86400, "SECONDS",
-	 "catalog refresh interval, 0.1 to 86400 (default 2)"},
+	 "catalog refresh interval, 0.1 to 86400 (default 2)", 0},
 	{"ttl", LYB_CONFIG_TTL, KIND_SECONDS, 0, 86400, "SECONDS",
 	 "kernel cache time for names that can change, 0 to 86400 "
-	 "(default 1)"},
+	 "(default 1)",
+	 0},
 	{"log_level", LYB_CONFIG_LOG_LEVEL, KIND_LEVEL, 0, 0, "LEVEL",
-	 "err, warn, info or debug (default info; debug with -d)"},
+	 "err, warn, info or debug (default info; debug with -d)", 0},
 	{"log", LYB_CONFIG_LOG, KIND_LOG, 0, 0, "stderr|syslog",
 	 "where messages go (default: stderr with -f, syslog once "
-	 "daemonized)"},
+	 "daemonized)",
+	 0},
 	{"allow_other", LYB_CONFIG_ALLOW_OTHER, KIND_BOOL, 0, 0, "yes|no",
 	 "let every user use the mount (needs root or user_allow_other "
-	 "in /etc/fuse.conf; -o allow_other alone means yes; default no)"},
+	 "in /etc/fuse.conf; -o allow_other alone means yes; default no)",
+	 0},
+	{"gcs_endpoint", LYB_CONFIG_GCS_ENDPOINT, KIND_STRING, 0, 0, "URL",
+	 "GCS JSON API endpoint (default: $STORAGE_EMULATOR_HOST, then "
+	 "https://storage.googleapis.com)",
+	 AT(gcs_endpoint)},
+	{"gcs_credentials", LYB_CONFIG_GCS_CREDENTIALS, KIND_STRING, 0, 0,
+	 "FILE|anonymous",
+	 "a service-account or authorized_user file (default: Application "
+	 "Default Credentials)",
+	 AT(gcs_credentials)},
+	{"cache_mem", LYB_CONFIG_CACHE_MEM, KIND_SIZE, 0, 0, "SIZE",
+	 "memory block cache cap, e.g. 512M (default 256M)", AT(cache_mem)},
+	{"cache_dir", LYB_CONFIG_CACHE_DIR, KIND_PATH, 0, 0, "DIR",
+	 "also keep blocks on disk, in DIR (an absolute path, mode 0700)",
+	 AT(cache_dir)},
+	{"cache_size", LYB_CONFIG_CACHE_SIZE, KIND_SIZE, 0, 0, "SIZE",
+	 "disk cache quota (default 10G)", AT(cache_size)},
+	{"readahead", LYB_CONFIG_READAHEAD, KIND_SIZE, 0, 0, "SIZE",
+	 "largest read-ahead window per stream (default 64M)", AT(readahead)},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -59,7 +93,11 @@ void lyb_config_free(struct lyb_config *cfg)
 	if (!cfg)
 		return;
 	free(cfg->catalog);
-	cfg->catalog = NULL;
+	free(cfg->gcs_endpoint);
+	free(cfg->gcs_credentials);
+	free(cfg->cache_dir);
+	cfg->catalog = cfg->gcs_endpoint = cfg->gcs_credentials = NULL;
+	cfg->cache_dir = NULL;
 }
 
 const char *lyb_config_path(int *named)
@@ -101,9 +139,10 @@ void lyb_config_print_help(FILE *out)
 		char opt[64];
 
 		snprintf(opt, sizeof(opt), "%s=%s", keys[i].name, keys[i].arg);
-		fprintf(out, "    -o %-21s ", opt);
 		if (strlen(opt) > 21)
-			fprintf(out, "\n%29s", "");
+			fprintf(out, "    -o %s\n%29s", opt, "");
+		else
+			fprintf(out, "    -o %-21s ", opt);
 		print_wrapped(out, keys[i].help, 29);
 	}
 }
@@ -149,12 +188,36 @@ static int parse_bool(const char *v, int *out)
 	return -EINVAL;
 }
 
+/* "123", "64K", "256M", "10G", "1T" (powers of 1024), not 0. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	const char *units = "KMGT", *u;
+	char *end;
+	int shift = 0;
+
+	if (!(s[0] >= '0' && s[0] <= '9'))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	u = *end ? strchr(units, *end & ~0x20) : NULL;
+	if (u) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+	}
+	if (errno || *end || v == 0 || v > (~0ull >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
 int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 		   struct lyb_config_err *err)
 {
 	const struct key *k = key_find(name);
 	enum lyb_log_level level;
-	char *end, *s;
+	char *end, *s, **field;
+	uint64_t size;
 	double d;
 	int b;
 
@@ -221,6 +284,29 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 				   "%s: expected yes or no, got '%.64s'",
 				   k->name, value);
 		cfg->allow_other = b;
+		break;
+	case KIND_PATH:
+		if (value[0] != '/')
+			return bad(
+				err, -EINVAL,
+				"%s: expected an absolute path, got '%.200s'",
+				k->name, value);
+		/* fall through */
+	case KIND_STRING:
+		s = strdup(value);
+		if (!s)
+			return bad(err, -ENOMEM, "%s: %s", k->name,
+				   strerror(ENOMEM));
+		field = (char **)(void *)((char *)cfg + k->off);
+		free(*field);
+		*field = s;
+		break;
+	case KIND_SIZE:
+		if (parse_size(value, &size) != 0)
+			return bad(err, -EINVAL,
+				   "%s: expected a size like 512M, got '%.64s'",
+				   k->name, value);
+		*(uint64_t *)(void *)((char *)cfg + k->off) = size;
 		break;
 	}
 	cfg->given |= k->bit;

@@ -24,7 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lyb/cache.h"
 #include "lyb/config.h"
+#include "lyb/gcs.h"
 #include "lyb/log.h"
 #include "lyb/metrics.h"
 #include "lyb/notify.h"
@@ -47,6 +49,12 @@ static const struct fuse_opt lybfs_opts[] = {
 	FUSE_OPT_KEY("log_level=", KEY_SETTING),
 	FUSE_OPT_KEY("log=", KEY_SETTING),
 	FUSE_OPT_KEY("allow_other=", KEY_SETTING),
+	FUSE_OPT_KEY("gcs_endpoint=", KEY_SETTING),
+	FUSE_OPT_KEY("gcs_credentials=", KEY_SETTING),
+	FUSE_OPT_KEY("cache_mem=", KEY_SETTING),
+	FUSE_OPT_KEY("cache_dir=", KEY_SETTING),
+	FUSE_OPT_KEY("cache_size=", KEY_SETTING),
+	FUSE_OPT_KEY("readahead=", KEY_SETTING),
 	FUSE_OPT_END,
 };
 
@@ -80,6 +88,40 @@ static int opt_proc(void *data, const char *arg, int key,
 	}
 	positional[npositional++] = strdup(arg);
 	return 0;
+}
+
+/*
+ * Lets the kernel send reads of up to 1 MiB: its read-ahead for a FUSE
+ * mount starts at 128 KiB. Best effort, through the mount's bdi (found in
+ * /proc/self/mountinfo: asking the mount itself would call into us).
+ */
+static void set_kernel_readahead(const char *mnt, unsigned kb)
+{
+	char line[4096], path[128], want[4100];
+	unsigned major, minor;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int found = 0;
+
+	if (!f)
+		return;
+	snprintf(want, sizeof(want), " %s ", mnt);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, want) &&
+			sscanf(line, "%*d %*d %u:%u", &major, &minor) == 2;
+	fclose(f);
+	if (!found)
+		return;
+	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb",
+		 major, minor);
+	f = fopen(path, "we");
+	if (!f) {
+		lyb_log(LYB_LOG_DEBUG, "%s: %s (kernel read-ahead stays)", path,
+			strerror(errno));
+		return;
+	}
+	fprintf(f, "%u\n", kb);
+	if (fclose(f) != 0)
+		lyb_log(LYB_LOG_DEBUG, "%s: %s", path, strerror(errno));
 }
 
 static void usage(const char *prog)
@@ -293,6 +335,33 @@ int main(int argc, char *argv[])
 	fs->cfg.catalog_url = conf.catalog;
 	fs->cfg.refresh = conf.refresh;
 	fs->cfg.ttl = conf.ttl;
+	if (conf.gcs_endpoint || conf.gcs_credentials) {
+		struct lyb_gcs_config gcfg = {.endpoint = conf.gcs_endpoint,
+					      .credentials =
+						      conf.gcs_credentials};
+
+		if (lyb_gcs_set_default(&gcfg) != 0) {
+			lyb_log(LYB_LOG_ERR, "gcs options: out of memory");
+			rc = 1;
+			goto out_args;
+		}
+	}
+	{
+		struct lyb_cache_config ccfg = {
+			.dir = conf.cache_dir,
+			.mem_bytes = conf.cache_mem,
+			.disk_bytes = conf.cache_size,
+			.readahead_max = conf.readahead,
+		};
+
+		if (lyb_cache_init(&ccfg) != 0) {
+			lyb_log(LYB_LOG_ERR,
+				"cache: cache_mem must hold at least 4 blocks "
+				"(4M), cache_dir must be usable");
+			rc = 2;
+			goto out_args;
+		}
+	}
 	fs->uid = getuid();
 	fs->gid = getgid();
 	if (check_mountpoint(opts.mountpoint) != 0)
@@ -318,6 +387,7 @@ int main(int argc, char *argv[])
 		goto out_session;
 	if (fuse_session_mount(fs->se, opts.mountpoint) != 0)
 		goto out_signals;
+	set_kernel_readahead(opts.mountpoint, 1024);
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
 	/* a daemon's stderr is /dev/null from here on */
@@ -371,6 +441,7 @@ out_catalog:
 out_args:
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
+	lyb_cache_shutdown();
 	lyb_config_free(&conf); /* fs->cfg.catalog_url too */
 	free(config_file);
 	for (i = 0; i < nsettings; i++)

@@ -100,6 +100,25 @@ static void test_good(void)
 	CHECK(cfg.ttl == 0); /* a bad value changes nothing */
 	lyb_config_free(&cfg);
 
+	/* the store and cache keys */
+	CHECK_RC(load("gcs_endpoint = http://127.0.0.1:4443\n"
+		      "gcs_credentials = anonymous\n"
+		      "cache_mem = 512M\n"
+		      "cache_dir = /var/cache/lybfs\n"
+		      "cache_size = 2g\n"
+		      "readahead = 4096\n",
+		      &cfg, &err),
+		 0);
+	CHECK_STR(cfg.gcs_endpoint, "http://127.0.0.1:4443");
+	CHECK_STR(cfg.gcs_credentials, "anonymous");
+	CHECK(cfg.cache_mem == 512ull << 20);
+	CHECK_STR(cfg.cache_dir, "/var/cache/lybfs");
+	CHECK(cfg.cache_size == 2ull << 30);
+	CHECK(cfg.readahead == 4096);
+	CHECK_RC(lyb_config_set(&cfg, "cache_mem", "1T", &err), 0);
+	CHECK(cfg.cache_mem == 1ull << 40);
+	lyb_config_free(&cfg);
+
 	/* an empty file and a comments-only file are fine */
 	CHECK_RC(load("", &cfg, &err), 0);
 	CHECK(cfg.given == 0);
@@ -131,6 +150,13 @@ static void test_errors(void)
 	expect_error("log_level = loud\n", 1, "log_level: expected err, warn");
 	expect_error("log = journal\n", 1, "log: expected stderr or syslog");
 	expect_error("allow_other = maybe\n", 1, "allow_other: expected yes");
+	expect_error("cache_mem = lots\n", 1, "cache_mem: expected a size");
+	expect_error("cache_mem = 0\n", 1, "cache_mem: expected a size");
+	expect_error("cache_size = -5G\n", 1, "cache_size: expected a size");
+	expect_error("readahead = 64MB\n", 1, "readahead: expected a size");
+	expect_error("readahead = 99999999999T\n", 1, "readahead: expected");
+	expect_error("cache_dir = cache\n", 1,
+		     "cache_dir: expected an absolute");
 	expect_error("\n\ncatalog =\n", 3, "catalog: empty value");
 	expect_error("catalog = relative/dir\n", 1, "catalog: 'relative/dir'");
 	expect_error("catalog = file:///x\n = 3\n", 2, "unknown key ''");
