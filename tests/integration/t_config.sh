@@ -122,7 +122,8 @@ with open(sys.argv[1], "w") as f:
         pass
 PYEOF
 SYSLOG_PID=$!
-trap 'rc=$?; kill $SYSLOG_PID 2>/dev/null; rm -f /dev/log; (exit $rc); cleanup' EXIT
+# set +e: (exit $rc) only hands cleanup the test's status
+trap 'rc=$?; kill $SYSLOG_PID 2>/dev/null; rm -f /dev/log; set +e; (exit $rc); cleanup' EXIT
 wait_for test -e "$W/syslog.out.bound" || fail "no /dev/log listener"
 : >"$W/lybfs.log"
 start_lybfs -o "catalog=$CAT,log=syslog"
