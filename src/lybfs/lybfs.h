@@ -11,18 +11,12 @@
 
 #include "lyb/catalog.h"
 
+/* What main.c took from struct lyb_config (owned there). */
 struct lybfs_config {
-	char *catalog_url;
+	const char *catalog_url;
 	double refresh;	      /* seconds between catalog refreshes */
 	double ttl;	      /* entry/attr timeout for things that change */
 	double ttl_immutable; /* ... for version trees */
-	char *log_level;
-	char *gcs_endpoint;    /* NULL: $STORAGE_EMULATOR_HOST or Google */
-	char *gcs_credentials; /* NULL: Application Default Credentials */
-	char *cache_mem;       /* sizes as given ("256M"), parsed in main.c */
-	char *cache_dir;
-	char *cache_size;
-	char *readahead;
 };
 
 struct lybfs {
