@@ -52,6 +52,7 @@ enum lyb_config_key {
 	LYB_CONFIG_CACHE_DIR = 1u << 9,
 	LYB_CONFIG_CACHE_SIZE = 1u << 10,
 	LYB_CONFIG_READAHEAD = 1u << 11,
+	LYB_CONFIG_GCS_TIMEOUT = 1u << 12,
 };
 
 struct lyb_config {
@@ -63,6 +64,7 @@ struct lyb_config {
 	int allow_other;	      /* every user may use the mount */
 	char *gcs_endpoint;    /* NULL: $STORAGE_EMULATOR_HOST or Google */
 	char *gcs_credentials; /* a key file or "anonymous"; NULL: ADC */
+	double gcs_timeout;    /* seconds per GCS call; 0: the default */
 	uint64_t cache_mem;    /* bytes; 0: the cache's default */
 	char *cache_dir;       /* absolute; NULL: no disk cache */
 	uint64_t cache_size;   /* disk cache bytes; 0: the default */
@@ -106,5 +108,11 @@ const char *lyb_config_path(int *named);
 
 /* Prints one line per key, "    -o KEY=VALUE  what (default ...)", on @out. */
 void lyb_config_print_help(FILE *out);
+
+/*
+ * Hands the gcs_* keys to the process-wide GCS client (gcs.h); call
+ * before the first gs:// access. 0, -ENOMEM, or -EBUSY when too late.
+ */
+int lyb_config_apply_gcs(const struct lyb_config *cfg);
 
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lyb/config.h"
+#include "lyb/gcs.h"
 
 enum kind {
 	KIND_URL,
@@ -67,6 +68,11 @@ static const struct key {
 	 "a service-account or authorized_user file (default: Application "
 	 "Default Credentials)",
 	 AT(gcs_credentials)},
+	{"gcs_timeout", LYB_CONFIG_GCS_TIMEOUT, KIND_SECONDS, 0.1, 3600,
+	 "SECONDS",
+	 "give up on a GCS call after this long, retries included; readers "
+	 "get EIO (default 30)",
+	 0},
 	{"cache_mem", LYB_CONFIG_CACHE_MEM, KIND_SIZE, 0, 0, "SIZE",
 	 "memory block cache cap, e.g. 512M (default 256M)", AT(cache_mem)},
 	{"cache_dir", LYB_CONFIG_CACHE_DIR, KIND_PATH, 0, 0, "DIR",
@@ -257,6 +263,8 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 		}
 		if (k->bit == LYB_CONFIG_REFRESH)
 			cfg->refresh = d;
+		else if (k->bit == LYB_CONFIG_GCS_TIMEOUT)
+			cfg->gcs_timeout = d;
 		else
 			cfg->ttl = d;
 		break;
@@ -440,4 +448,16 @@ int lyb_config_load(struct lyb_config *cfg, const char *path,
 	}
 	free(buf);
 	return rc;
+}
+
+int lyb_config_apply_gcs(const struct lyb_config *cfg)
+{
+	struct lyb_gcs_config g = {.endpoint = cfg->gcs_endpoint,
+				   .credentials = cfg->gcs_credentials,
+				   .deadline_ms =
+					   (unsigned)(cfg->gcs_timeout * 1000)};
+
+	if (!cfg->gcs_endpoint && !cfg->gcs_credentials && !cfg->gcs_timeout)
+		return 0;
+	return lyb_gcs_set_default(&g);
 }

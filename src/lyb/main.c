@@ -82,6 +82,11 @@ static int config_read(const char *path, int must_exist, char **url)
 		*url = conf.catalog; /* stolen */
 		conf.catalog = NULL;
 	}
+	if (rc == 0 && lyb_config_apply_gcs(&conf) != 0) {
+		lyb_cli_fail("reading the gcs settings", "%s",
+			     strerror(ENOMEM));
+		rc = -ENOMEM;
+	}
 	lyb_config_free(&conf);
 	return rc;
 }

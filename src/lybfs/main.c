@@ -51,6 +51,7 @@ static const struct fuse_opt lybfs_opts[] = {
 	FUSE_OPT_KEY("allow_other=", KEY_SETTING),
 	FUSE_OPT_KEY("gcs_endpoint=", KEY_SETTING),
 	FUSE_OPT_KEY("gcs_credentials=", KEY_SETTING),
+	FUSE_OPT_KEY("gcs_timeout=", KEY_SETTING),
 	FUSE_OPT_KEY("cache_mem=", KEY_SETTING),
 	FUSE_OPT_KEY("cache_dir=", KEY_SETTING),
 	FUSE_OPT_KEY("cache_size=", KEY_SETTING),
@@ -335,16 +336,10 @@ int main(int argc, char *argv[])
 	fs->cfg.catalog_url = conf.catalog;
 	fs->cfg.refresh = conf.refresh;
 	fs->cfg.ttl = conf.ttl;
-	if (conf.gcs_endpoint || conf.gcs_credentials) {
-		struct lyb_gcs_config gcfg = {.endpoint = conf.gcs_endpoint,
-					      .credentials =
-						      conf.gcs_credentials};
-
-		if (lyb_gcs_set_default(&gcfg) != 0) {
-			lyb_log(LYB_LOG_ERR, "gcs options: out of memory");
-			rc = 1;
-			goto out_args;
-		}
+	if (lyb_config_apply_gcs(&conf) != 0) {
+		lyb_log(LYB_LOG_ERR, "gcs options: out of memory");
+		rc = 1;
+		goto out_args;
 	}
 	{
 		struct lyb_cache_config ccfg = {

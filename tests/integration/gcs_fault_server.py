@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """A small GCS JSON API server that injects faults, for t_gcs_faults.sh.
 
-Serves objects in memory (metadata, ranged media downloads, media and
+Serves objects in memory (metadata, listing (one page), ranged media downloads, media and
 multipart and chunked resumable uploads, ifGenerationMatch). Each request
 takes the next fault from a queue the test sets:
   POST /_faults  ["503", "reset:1000", ...]   replace the queue
@@ -52,11 +52,13 @@ def crc32c(data):
 
 def resource(bucket, name, obj):
     d = obj["data"]
+    if obj.get("sums", (None, None))[0] is not d:  # computed once per body
+        obj["sums"] = (d, b64encode(md5(d).digest()).decode(),
+                       b64encode(crc32c(d)).decode())
     return {"kind": "storage#object", "bucket": bucket, "name": name,
             "size": str(len(d)), "generation": str(obj["generation"]),
             "updated": "2020-09-03T12:00:00.000Z",
-            "md5Hash": b64encode(md5(d).digest()).decode(),
-            "crc32c": b64encode(crc32c(d)).decode()}
+            "md5Hash": obj["sums"][1], "crc32c": obj["sums"][2]}
 
 
 def split_object_path(path, prefix):
@@ -120,6 +122,15 @@ class Handler(BaseHTTPRequestHandler):
         q = urllib.parse.parse_qs(url.query)
         if url.path.startswith("/download/storage/v1/b/"):
             return self.media(url, q, fault)
+        if url.path.startswith("/storage/v1/b/") and url.path.endswith("/o"):
+            bucket = urllib.parse.unquote(url.path.split("/")[4])
+            prefix = q.get("prefix", [""])[0]
+            with LOCK:
+                items = [resource(b, n, o) for (b, n), o in
+                         sorted(OBJECTS.items())
+                         if b == bucket and n.startswith(prefix)]
+            return self.reply(200, {"kind": "storage#objects",
+                                    "items": items})
         if url.path.startswith("/storage/v1/b/") and "/o/" in url.path:
             key = split_object_path(url.path, "/storage/v1/b/")
             obj = OBJECTS.get(key)
