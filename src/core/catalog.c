@@ -423,6 +423,8 @@ int lyb_object_open(const struct lyb_location *loc, const struct lyb_object *o,
 	key = lyb_store_key_join(prefix, o->name);
 	rc = key ? lyb_reader_open(store, key, o->generation, o->size, r)
 		 : -ENOMEM;
+	if (rc == 0 && o->crc32c[0])
+		lyb_reader_expect_crc32c(*r, o->crc32c);
 	if (rc)
 		lyb_log(LYB_LOG_ERR, "open %s/%s: %s", loc->url, o->name,
 			strerror(-rc));

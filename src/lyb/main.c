@@ -18,11 +18,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lyb/config.h"
 #include "lyb/log.h"
 
-#define DEFAULT_CONFIG "/etc/lyb/lyb.conf"
-#define DEFAULT_CATALOG "file:///var/lib/lyb/catalog"
-#define CONFIG_LINE_MAX 4096
+#define DEFAULT_CONFIG LYB_CONFIG_PATH
+#define DEFAULT_CATALOG LYB_CONFIG_DEFAULT_CATALOG
 
 /* lyb_log level that drops every message (ERR is the lowest level). */
 #define LOG_QUIET ((enum lyb_log_level)(LYB_LOG_ERR - 1))
@@ -59,90 +59,35 @@ static void log_quiet(const struct lyb_cli *cli, int quiet)
 		lyb_log_set_level(quiet ? LOG_QUIET : LYB_LOG_WARN);
 }
 
-/* Trims blanks at both ends of @s in place. */
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-			 e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 /*
- * Reads `catalog = URL` from the configuration file: lines KEY = VALUE,
- * '#' starts a comment line, unknown keys are ignored (other tools may
- * share the file). *@url stays NULL when the file names no catalog.
+ * Reads the configuration file (lyb/config.h: the same file and keys as
+ * lybfs, strictly checked) for its catalog. *@url stays NULL when there
+ * is no file or it names no catalog; only a file named by $LYB_CONFIG
+ * must exist.
  */
 static int config_read(const char *path, int must_exist, char **url)
 {
-	char line[CONFIG_LINE_MAX], what[CONFIG_LINE_MAX + 64];
-	unsigned int lineno = 0;
-	FILE *f;
-	int rc = 0;
+	struct lyb_config conf;
+	struct lyb_config_err err;
+	int rc;
 
 	*url = NULL;
-	snprintf(what, sizeof(what), "reading %s", path);
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT && !must_exist)
-			return 0;
-		rc = -errno;
-		lyb_cli_fail(what, "%s", strerror(-rc));
-		return rc;
+	lyb_config_init(&conf);
+	rc = lyb_config_load(&conf, path, &err);
+	if (rc == -ENOENT && !must_exist)
+		rc = 0;
+	else if (rc)
+		lyb_cli_fail(err.where, "%s", err.why);
+	if (rc == 0 && conf.catalog) {
+		*url = conf.catalog; /* stolen */
+		conf.catalog = NULL;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *key, *eq, *val;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			lyb_cli_fail(what, "line %u: longer than %d bytes",
-				     lineno, CONFIG_LINE_MAX - 2);
-			rc = -EINVAL;
-			break;
-		}
-		key = trim(line);
-		if (key[0] == '\0' || key[0] == '#')
-			continue;
-		eq = strchr(key, '=');
-		if (!eq) {
-			lyb_cli_fail(what, "line %u: expected KEY = VALUE",
-				     lineno);
-			rc = -EINVAL;
-			break;
-		}
-		*eq = '\0';
-		val = trim(eq + 1);
-		key = trim(key);
-		if (strcmp(key, "catalog") != 0)
-			continue;
-		if (val[0] == '\0') {
-			lyb_cli_fail(what, "line %u: catalog: empty URL",
-				     lineno);
-			rc = -EINVAL;
-			break;
-		}
-		free(*url);
-		*url = strdup(val);
-		if (!*url) {
-			rc = -ENOMEM;
-			lyb_cli_fail(what, "%s", strerror(ENOMEM));
-			break;
-		}
+	if (rc == 0 && lyb_config_apply_gcs(&conf) != 0) {
+		lyb_cli_fail("reading the gcs settings", "%s",
+			     strerror(ENOMEM));
+		rc = -ENOMEM;
 	}
-	if (rc == 0 && ferror(f)) {
-		rc = -EIO;
-		lyb_cli_fail(what, "%s", strerror(EIO));
-	}
-	fclose(f);
-	if (rc) {
-		free(*url);
-		*url = NULL;
-	}
+	lyb_config_free(&conf);
 	return rc;
 }
 
@@ -160,9 +105,9 @@ static char *url_from_arg(const char *arg)
 /* Fills cli->catalog_url when --catalog did not. */
 static int catalog_url_find(struct lyb_cli *cli)
 {
-	const char *env = getenv("LYB_CATALOG"), *conf;
+	const char *env = getenv("LYB_CATALOG"), *path;
 	char *url = NULL;
-	int rc;
+	int rc, named;
 
 	if (cli->catalog_url)
 		return 0;
@@ -170,16 +115,13 @@ static int catalog_url_find(struct lyb_cli *cli)
 		cli->catalog_url = url_from_arg(env);
 		lyb_cli_note(cli, "catalog %s (from LYB_CATALOG)", env);
 	} else {
-		conf = getenv("LYB_CONFIG");
-		rc = config_read(conf && conf[0] ? conf : DEFAULT_CONFIG,
-				 conf && conf[0], &url);
+		path = lyb_config_path(&named);
+		rc = config_read(path, named, &url);
 		if (rc)
 			return rc;
 		if (url) {
-			lyb_cli_note(cli, "catalog %s (from %s)", url,
-				     conf && conf[0] ? conf : DEFAULT_CONFIG);
-			cli->catalog_url = url_from_arg(url);
-			free(url);
+			lyb_cli_note(cli, "catalog %s (from %s)", url, path);
+			cli->catalog_url = url;
 		} else {
 			lyb_cli_note(cli, "catalog %s (the default)",
 				     DEFAULT_CATALOG);
@@ -352,7 +294,16 @@ static const struct {
 	 "version id) and where its export files are. At least one of them\n"
 	 "is needed. Prints the version id; the same bytes published again\n"
 	 "give the same id and no new version.\n"},
-	{"help", "usage: lyb help [COMMAND]\n"},
+	{"head",
+	 "usage: lyb [OPTIONS] head [-n N] DATASET [DATE [gs|snow]]\n"
+	 "\n"
+	 "Prints the first N records (default 10) of a DataSet's latest\n"
+	 "version of DATE (default: the latest date) as JSON lines, from\n"
+	 "the gs copy (Avro) or the snow copy (a Snowflake export);\n"
+	 "without gs|snow, whichever the version has, gs first.\n"},
+	{"help", "usage: lyb help [COMMAND]\n"
+		 "\n"
+		 "Prints the overview, or the help of COMMAND.\n"},
 };
 
 void lyb_cli_usage(const char *cmd, int to_stderr)

@@ -11,12 +11,12 @@
 
 #include "lyb/catalog.h"
 
+/* What main.c took from struct lyb_config (owned there). */
 struct lybfs_config {
-	char *catalog_url;
+	const char *catalog_url;
 	double refresh;	      /* seconds between catalog refreshes */
 	double ttl;	      /* entry/attr timeout for things that change */
 	double ttl_immutable; /* ... for version trees */
-	char *log_level;
 };
 
 struct lybfs {
