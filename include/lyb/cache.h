@@ -21,9 +21,10 @@
  *
  * Integrity: when the source's CRC32C is known, every block fetched is
  * checksummed, and once all blocks of an object have passed through the
- * cache, their combined CRC32C is compared with it. An object of at most
- * 4 blocks is fetched whole on its first read and checked before any byte
- * is served; a larger one is checked when its last block arrives. A
+ * cache, their combined CRC32C is compared with it. An object of one
+ * block or less is fetched whole on its first read and checked before any
+ * byte is served; a larger one is checked when its last block arrives
+ * (so `head` on a large file still fetches only its start). A
  * mismatch is logged, the object's blocks are dropped (from disk too), and
  * every later read of it answers -EIO. Parts of large objects read at
  * random are not checksummed (the stores check size and generation on

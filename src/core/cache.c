@@ -34,7 +34,7 @@
 #define DISK_MAGIC 0x4342594cu /* "LYBC" */
 #define VBUCKETS 1024
 #define MAX_VRECS 4096 /* objects being verified at once */
-#define WHOLE_MAX 4    /* blocks: smaller objects are checked before use */
+#define WHOLE_MAX 1    /* blocks: smaller objects are checked before use */
 
 enum blk_state { BLK_FETCHING, BLK_READY };
 

@@ -13,7 +13,7 @@ $PY "$LYB_SRC/tests/integration/make_big_avro.py" "$SRC/gs/big.avro" 48 big
 for i in $(seq 0 7); do
 	$PY "$LYB_SRC/tests/integration/make_big_avro.py" "$SRC/gs/f$i.avro" 6 "f$i"
 done
-$PY "$LYB_SRC/tests/integration/make_big_avro.py" "$SRC/gs/small.avro" 2 small
+make_avro "$SRC/gs/small.avro" --rows 3000 --seed small
 lyb dataset create t.Big --owner group:data-team >/dev/null
 V=$(lyb publish t.Big 2020-09-01 --gs "file://$SRC/gs")
 BIG=$MNT/t.Big/2020-09-01/$V/gs/big.avro
@@ -143,13 +143,13 @@ unmount_lybfs
 # so only the checksum can tell
 for f in small f3; do
 	mt=$(stat -c %y "$SRC/gs/$f.avro")
-	printf 'Z' | dd of="$SRC/gs/$f.avro" bs=1 seek=100000 conv=notrunc status=none
+	printf 'Z' | dd of="$SRC/gs/$f.avro" bs=1 seek=$(($(stat -c %s "$SRC/gs/$f.avro") / 2)) conv=notrunc status=none
 	touch -d "$mt" "$SRC/gs/$f.avro"
 done
 mount_lybfs "cache_mem=64M"
 drop_caches
 G=$MNT/t.Big/2020-09-01/$V/gs
-# small (2 MiB): checked whole before its first byte is served
+# small (one block): checked whole before its first byte is served
 if head -c 100 "$G/small.avro" >/dev/null 2>"$W/err"; then
 	fail "a corrupt small object was served"
 fi
