@@ -54,6 +54,7 @@ struct blk {
 
 struct stream {
 	unsigned char id[LYB_CACHE_ID_LEN];
+	uint64_t start;	 /* where the stream began */
 	uint64_t next;	 /* where the next sequential read starts */
 	uint64_t window; /* read-ahead bytes */
 	uint64_t used;	 /* stamp, for replacing the oldest */
@@ -707,7 +708,10 @@ static void prefetch(const struct lyb_cache_src *src, uint64_t first,
 
 /*
  * Finds the stream a read at @off continues, or starts one. Returns 1 for
- * a sequential read, and the window to read ahead. Under lock.
+ * a sequential read of a stream that has read a block's worth already
+ * (like the kernel's, read-ahead waits for evidence: `head` reads a little
+ * sequentially and stops), with the window to read ahead; else 0. Under
+ * lock.
  */
 static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
 		    uint64_t *window)
@@ -730,6 +734,10 @@ static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
 		if (off + 2 * c.bs >= s->next && off <= s->next + 2 * c.bs) {
 			if (off + len > s->next)
 				s->next = off + len;
+			s->used = ++c.clock;
+			*window = 0;
+			if (s->next - s->start < c.bs)
+				return 0; /* too young to read ahead */
 			s->window = s->window ? s->window * 2 : 2 * c.bs;
 			if (s->window > c.ra_max)
 				s->window = c.ra_max;
@@ -739,6 +747,7 @@ static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
 		}
 	}
 	memcpy(oldest->id, src->id, LYB_CACHE_ID_LEN);
+	oldest->start = off;
 	oldest->next = off + len;
 	oldest->window = 0;
 	oldest->used = ++c.clock;
