@@ -38,7 +38,10 @@ PY=/usr/bin/python3
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/lybfs
 log() { echo "bench-read: $*" >&2; }
 [ "$(id -u)" -eq 0 ] || { log "needs root (mounts, drop_caches)"; exit 1; }
-[ -x "$LYBFS" ] && [ -x "$LYB" ] || { log "no lybfs/lyb in $BUILD: build first"; exit 1; }
+if [ ! -x "$LYBFS" ] || [ ! -x "$LYB" ]; then
+	log "no lybfs/lyb in $BUILD: build first"
+	exit 1
+fi
 
 # ---- what it needs, installed only when missing ----
 bash "$SRC/scripts/deps.sh" bc curl nginx libnginx-mod-http-js rclone s3fs >/dev/null
@@ -52,7 +55,7 @@ fi
 W=$(mktemp -d /var/tmp/lyb-bench-read.XXXXXX)
 chmod 0755 "$W" # nginx workers read the bucket as www-data
 MNT=$W/mnt
-MPID= MNAME= S3PID=
+MPID='' MNAME='' S3PID=''
 cleanup() {
 	set +e
 	if mountpoint -q "$MNT" 2>/dev/null; then
@@ -62,7 +65,7 @@ cleanup() {
 	[ -n "$S3PID" ] && { kill "$S3PID" 2>/dev/null; wait "$S3PID" 2>/dev/null; }
 	[ -f "$W/nginx/nginx.pid" ] && kill -QUIT "$(cat "$W/nginx/nginx.pid")" 2>/dev/null
 	for _ in $(seq 50); do [ -f "$W/nginx/nginx.pid" ] || break; sleep 0.1; done
-	[ "${BENCH_KEEP:-0}" = 1 ] && log "kept $W" || rm -rf "$W"
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -275,7 +278,7 @@ logfile() { case $1 in s3fs | curl-s3) echo "$W/nginx/s3.log" ;; *) echo "$W/ngi
 mark_log() { LOGMARK=$(wc -l <"$(logfile "$1")"); }
 pulled() {
 	tail -n +"$((LOGMARK + 1))" "$(logfile "$1")" |
-		awk '$2 == "GET" && $3 !~ /\/$/ && $3 !~ /^\/storage\// {s += $1} END {print s + 0}'
+		awk '$2 == "GET" && $3 !~ /\/$/ && $3 !~ /^\/storage\// {s += $1} END {printf "%.0f\n", s}'
 }
 
 # paths and URLs of what is read
