@@ -19,6 +19,7 @@ set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$SRC/build}" && pwd)
 CMDLINE="$(printf '%q ' "$0" "$@")"
+CMDLINE=${CMDLINE% }
 for v in LYBFS_OPTS BENCH_PEERS BENCH_RANDOM BENCH_RUNS BENCH_SMALL_MB BENCH_SIZE_MB BENCH_QUICK; do
 	[ -n "${!v+x}" ] && CMDLINE="$v=$(printf '%q' "${!v}") $CMDLINE"
 done
