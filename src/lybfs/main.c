@@ -189,21 +189,34 @@ out_fail:
 	return rc;
 }
 
+/*
+ * libfuse writes some messages in pieces ("unknown option(s): `", "-o ",
+ * "x'\n"): pieces are collected per thread until a newline ends the line.
+ */
 static void log_from_fuse(enum fuse_log_level level, const char *fmt,
 			  va_list ap)
 {
-	char buf[1024];
-	size_t n;
+	static _Thread_local char line[1024];
+	static _Thread_local size_t used;
+	const char *msg;
+	int n;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
+	n = vsnprintf(line + used, sizeof(line) - used, fmt, ap);
+	if (n < 0)
+		return;
+	used += (size_t)n < sizeof(line) - used ? (size_t)n
+						: sizeof(line) - used - 1;
+	if (used && line[used - 1] != '\n' && used < sizeof(line) - 1)
+		return; /* more to come */
+	if (used && line[used - 1] == '\n')
+		line[--used] = '\0';
+	msg = strncmp(line, "fuse: ", 6) == 0 ? line + 6 : line;
 	lyb_log(level <= FUSE_LOG_ERR	    ? LYB_LOG_ERR
 		: level <= FUSE_LOG_WARNING ? LYB_LOG_WARN
 		: level <= FUSE_LOG_INFO    ? LYB_LOG_INFO
 					    : LYB_LOG_DEBUG,
-		"fuse: %s", buf);
+		"fuse: %s", msg);
+	used = 0;
 }
 
 /* Re-reads the catalog every cfg.refresh seconds until told to stop. */
