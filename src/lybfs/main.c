@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,6 +392,11 @@ int main(int argc, char *argv[])
 				  fs);
 	if (!fs->se)
 		goto out_nodes;
+	/* libfuse only handles signals that are not ignored; a daemon started
+	 * in the background by a shell inherits SIGINT ignored, and SIGINT
+	 * must still unmount cleanly */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	if (fuse_set_signal_handlers(fs->se) != 0)
 		goto out_session;
 	if (fuse_session_mount(fs->se, opts.mountpoint) != 0)
@@ -426,7 +432,9 @@ int main(int argc, char *argv[])
 		rc = fuse_session_loop_mt(fs->se, loop);
 		fuse_loop_cfg_destroy(loop);
 	}
-	rc = rc != 0;
+	/* libfuse reports the signal that ended the loop: asked to stop,
+	 * we stopped, which is success (systemd counts 1 as a failure) */
+	rc = rc != 0 && rc != SIGTERM && rc != SIGINT && rc != SIGHUP;
 	lyb_notify("STOPPING=1");
 	if (started) {
 		pthread_mutex_lock(&stop_lock);
