@@ -38,6 +38,33 @@ static int failf(char *err, size_t errlen, const char *fmt, ...)
 	return -EBADMSG;
 }
 
+/*
+ * avro-c's allocator, with a cap. avro-c takes string, bytes and codec
+ * lengths from the file and asks for that much memory before it reads the
+ * bytes (1.11's read_string: malloc(len + 1) for any len in the data), so
+ * a corrupt length asked for up to 2^64 bytes. Nothing avro-c allocates
+ * for a valid file is larger than the largest block we accept; a larger
+ * request is refused, and avro-c reports it as a decoding error.
+ */
+static void *avro_capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	(void)ud;
+	(void)osize;
+	if (nsize == 0) {
+		free(ptr);
+		return NULL;
+	}
+	if (nsize > (size_t)LYB_AVRO_MAX_BLOCK)
+		return NULL;
+	return realloc(ptr, nsize);
+}
+
+/* before main(), so no thread can be inside avro-c while it changes */
+__attribute__((constructor)) static void avro_alloc_init(void)
+{
+	avro_set_allocator(avro_capped_alloc, NULL);
+}
+
 /* A JSON string of @len bytes; @latin1 maps each byte to U+00XX. */
 static int json_string(struct lyb_buf *b, const char *s, size_t len, int latin1)
 {
