@@ -385,14 +385,18 @@ int main(int argc, char **argv)
 	}
 	qsort(seeds, nseeds, sizeof(*seeds), cmp_seed);
 
-	signal(SIGSEGV, on_signal);
-	signal(SIGBUS, on_signal);
-	signal(SIGFPE, on_signal);
-	signal(SIGILL, on_signal);
+	/* a sanitizer reports faults itself (with a stack) and then calls
+	 * save_input(); without one, the signal handlers save the input */
+	if (__sanitizer_set_death_callback) {
+		__sanitizer_set_death_callback(save_input);
+	} else {
+		signal(SIGSEGV, on_signal);
+		signal(SIGBUS, on_signal);
+		signal(SIGFPE, on_signal);
+		signal(SIGILL, on_signal);
+	}
 	signal(SIGABRT, on_signal);
 	signal(SIGALRM, on_signal);
-	if (__sanitizer_set_death_callback)
-		__sanitizer_set_death_callback(save_input);
 
 	buf = malloc(2 * INPUT_MAX);
 	if (!buf)
