@@ -210,6 +210,45 @@ static int encode(struct lyb_buf *b, avro_value_t *v, int depth)
 	}
 }
 
+/*
+ * avro-c 1.11 accepts a fixed type of negative size in a writer schema
+ * and then crashes building a value class for it; such a schema is
+ * refused here first. Named-type references (links) are not followed:
+ * the named type was checked where it was defined.
+ */
+static int schema_sane(avro_schema_t s, int depth)
+{
+	size_t i, n;
+
+	if (!s || depth > DEPTH_MAX)
+		return 0;
+	switch (avro_typeof(s)) {
+	case AVRO_FIXED:
+		return avro_schema_fixed_size(s) >= 0;
+	case AVRO_RECORD:
+		n = avro_schema_record_size(s);
+		for (i = 0; i < n; i++)
+			if (!schema_sane(avro_schema_record_field_get_by_index(
+						 s, (int)i),
+					 depth + 1))
+				return 0;
+		return 1;
+	case AVRO_ARRAY:
+		return schema_sane(avro_schema_array_items(s), depth + 1);
+	case AVRO_MAP:
+		return schema_sane(avro_schema_map_values(s), depth + 1);
+	case AVRO_UNION:
+		n = avro_schema_union_size(s);
+		for (i = 0; i < n; i++)
+			if (!schema_sane(avro_schema_union_branch(s, (int)i),
+					 depth + 1))
+				return 0;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
 /* One file's decoding state: avro-c's class and value, made once. */
 struct avro_decoder {
 	avro_value_iface_t *iface;
@@ -239,6 +278,13 @@ static int decode_block(struct avro_decoder *dec, char *mem, size_t len,
 		return failf(err, errlen, "block %llu: %s",
 			     (unsigned long long)block, avro_strerror());
 	if (!dec->iface) {
+		if (!schema_sane(avro_file_reader_get_writer_schema(reader),
+				 0)) {
+			rc = failf(err, errlen,
+				   "writer schema: a fixed type of negative "
+				   "size, or nested too deep");
+			goto out_reader;
+		}
 		dec->iface = avro_generic_class_from_schema(
 			avro_file_reader_get_writer_schema(reader));
 		if (!dec->iface ||
