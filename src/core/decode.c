@@ -42,6 +42,33 @@ static int failf(char *err, size_t errlen, const char *fmt, ...)
 	return -EBADMSG;
 }
 
+/*
+ * avro-c's allocator, with a cap. avro-c takes string, bytes and codec
+ * lengths from the file and asks for that much memory before it reads the
+ * bytes (1.11's read_string: malloc(len + 1) for any len in the data), so
+ * a corrupt length asked for up to 2^64 bytes. Nothing avro-c allocates
+ * for a valid file is larger than the largest block we accept; a larger
+ * request is refused, and avro-c reports it as a decoding error.
+ */
+static void *avro_capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	(void)ud;
+	(void)osize;
+	if (nsize == 0) {
+		free(ptr);
+		return NULL;
+	}
+	if (nsize > (size_t)LYB_AVRO_MAX_BLOCK)
+		return NULL;
+	return realloc(ptr, nsize);
+}
+
+/* before main(), so no thread can be inside avro-c while it changes */
+__attribute__((constructor)) static void avro_alloc_init(void)
+{
+	avro_set_allocator(avro_capped_alloc, NULL);
+}
+
 /* A JSON string of @len bytes; @latin1 maps each byte to U+00XX. */
 static int json_string(struct lyb_buf *b, const char *s, size_t len, int latin1)
 {
@@ -188,6 +215,45 @@ static int encode(struct lyb_buf *b, avro_value_t *v, int depth)
 }
 
 /*
+ * avro-c 1.11 accepts a fixed type of negative size in a writer schema
+ * and then crashes building a value class for it; such a schema is
+ * refused here first. Named-type references (links) are not followed:
+ * the named type was checked where it was defined.
+ */
+static int schema_sane(avro_schema_t s, int depth)
+{
+	size_t i, n;
+
+	if (!s || depth > DEPTH_MAX)
+		return 0;
+	switch (avro_typeof(s)) {
+	case AVRO_FIXED:
+		return avro_schema_fixed_size(s) >= 0;
+	case AVRO_RECORD:
+		n = avro_schema_record_size(s);
+		for (i = 0; i < n; i++)
+			if (!schema_sane(avro_schema_record_field_get_by_index(
+						 s, (int)i),
+					 depth + 1))
+				return 0;
+		return 1;
+	case AVRO_ARRAY:
+		return schema_sane(avro_schema_array_items(s), depth + 1);
+	case AVRO_MAP:
+		return schema_sane(avro_schema_map_values(s), depth + 1);
+	case AVRO_UNION:
+		n = avro_schema_union_size(s);
+		for (i = 0; i < n; i++)
+			if (!schema_sane(avro_schema_union_branch(s, (int)i),
+					 depth + 1))
+				return 0;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/*
  * avro-c's generic classes, one per writer schema, made once per process
  * and never freed: avro-c 1.11 leaks the writer schema of every class it
  * frees (the class keeps a reference it never drops), so a daemon that
@@ -220,7 +286,8 @@ static avro_value_iface_t *class_make(const char *schema, size_t len)
 
 	if (avro_schema_from_json_length(schema, len, &s))
 		return NULL;
-	iface = avro_generic_class_from_schema(s);
+	/* avro-c crashes on some schemas it parses (see schema_sane) */
+	iface = schema_sane(s, 0) ? avro_generic_class_from_schema(s) : NULL;
 	avro_schema_decref(s);
 	return iface;
 }
