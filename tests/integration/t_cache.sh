@@ -132,7 +132,8 @@ set -- $blocks
 printf 'X' | dd of="$1" bs=1 seek=1000 conv=notrunc status=none
 truncate -s 5000 "$2"
 echo torn >"$CD/tmp.1.1"
-mount_lybfs "cache_mem=8M,cache_dir=$CD,cache_size=32M,readahead=4M"
+# a quota with room for the whole file: nothing damaged is evicted unread
+mount_lybfs "cache_mem=8M,cache_dir=$CD,cache_size=64M,readahead=4M"
 [ ! -e "$CD/tmp.1.1" ] || fail "a crash's temporary survived the restart"
 drop_caches
 cmp "$BIG" "$SRC/gs/big.avro" || fail "read after damaging the disk cache differs"
