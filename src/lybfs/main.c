@@ -14,6 +14,7 @@
  * then the -o options.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -257,8 +258,10 @@ static void *refresh_main(void *arg)
 		else if (!rc && failing)
 			lyb_log(LYB_LOG_INFO, "catalog reachable again");
 		failing = rc != 0;
-		if (changed)
+		if (changed) {
 			lybfs_nodes_invalidate(fs->se);
+			malloc_trim(0); /* parsing peaks; the snapshot stays */
+		}
 		pthread_mutex_lock(&stop_lock);
 	}
 	pthread_mutex_unlock(&stop_lock);
@@ -384,6 +387,8 @@ int main(int argc, char *argv[])
 			fs->cfg.catalog_url);
 		goto out_catalog;
 	}
+	/* give back what parsing the documents took beyond the snapshot */
+	malloc_trim(0);
 	if (lybfs_nodes_init() != 0)
 		goto out_nodes;
 
