@@ -11,6 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
+# the GCS emulator (npm, minutes on first use, then cached): once, here,
+# not inside a test's timeout; without it the gs:// tests say SKIP
+scripts/gcs-emulator.sh install ||
+	echo "test.sh: no GCS emulator: the t_gcs_api and t_gcs_mount tests will be skipped" >&2
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DLYB_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"

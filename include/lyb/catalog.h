@@ -44,6 +44,27 @@ struct lyb_object {
 	char md5[LYB_MD5_B64_LEN + 1];	     /* base64, or "" */
 };
 
+/*
+ * The data.jsonl view of a location (view.h), recorded at publish: a
+ * sparse index of where decoding may start. Mark i covers the blocks from
+ * @off in object @object up to the next mark in the same object (or the
+ * object's end) and decodes to the JSON bytes [at, next mark's at, or
+ * bytes). For exports a mark is a whole object (block 0, off 0).
+ */
+struct lyb_jsonl_mark {
+	uint64_t object; /* index into the location's sorted objects */
+	uint64_t block;	 /* index of the first block within that object */
+	uint64_t off;	 /* its byte offset in the object */
+	uint64_t at;	 /* its first JSON byte in data.jsonl */
+};
+
+struct lyb_jsonl {
+	int recorded;	/* 0: not in the catalog (computed on first need) */
+	uint64_t bytes; /* the exact size of the JSON lines */
+	size_t nmarks;
+	struct lyb_jsonl_mark *marks; /* by at, strictly ascending */
+};
+
 /* One copy of a version's data. */
 struct lyb_location {
 	enum lyb_loc_kind kind;
@@ -53,6 +74,8 @@ struct lyb_location {
 	char *compression; /* "gzip" or "none" for exports; NULL for avro */
 	size_t nobjects;
 	struct lyb_object *objects; /* sorted by name, names unique */
+	struct lyb_jsonl jsonl;	    /* the data.jsonl index, when recorded */
+	char *schema; /* gs: the first object's writer schema (JSON), or NULL */
 };
 
 /* An upstream version a version was computed from. */

@@ -39,6 +39,30 @@ int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size, lyb_line_cb cb,
 		    void *cbarg, char *err, size_t errlen);
 
 /*
+ * Block-level decoding, for reads that start in the middle of a file (the
+ * data.jsonl view). A decoder is bound to one writer schema; avro-c's
+ * generic class for it is made once per process and shared (see
+ * decode.c). One owner at a time; different decoders may be used
+ * concurrently.
+ */
+struct lyb_avro_decoder;
+int lyb_avro_decoder_new(const char *schema, size_t len,
+			 struct lyb_avro_decoder **out, char *err,
+			 size_t errlen);
+void lyb_avro_decoder_free(struct lyb_avro_decoder *d); /* accepts NULL */
+/*
+ * Decodes whole blocks: @mem holds a container file's first @data_start
+ * bytes (its header, with the codec and sync marker) followed by @len -
+ * @data_start bytes of consecutive blocks, the first being block
+ * @first_block of the file (for messages). @mem is not modified. Calls
+ * @cb per record as lyb_decode_avro() does. A failure names the block.
+ */
+int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
+			   size_t len, size_t data_start, uint64_t first_block,
+			   lyb_line_cb cb, void *cbarg, char *err,
+			   size_t errlen);
+
+/*
  * Streams an export file's records as JSON lines: JSON exports line by
  * line (decompressed when gzip), CSV records as objects keyed by the
  * header row, every value a string.

@@ -24,6 +24,12 @@
 uint32_t lyb_crc32c_update(uint32_t crc, const void *data, size_t len);
 /* crc32c of a whole buffer: lyb_crc32c_update(0, data, len) */
 
+/* The CRC32C of A followed by B, from crc(A), crc(B) and B's length. */
+uint32_t lyb_crc32c_combine(uint32_t crc1, uint32_t crc2, uint64_t len2);
+
+/* Parses GCS's base64 big-endian form ("AAAAAA=="); 0 or -EINVAL. */
+int lyb_crc32c_from_b64(const char *text, uint32_t *out);
+
 enum lyb_digest_alg { LYB_DIGEST_MD5, LYB_DIGEST_SHA256 };
 
 struct lyb_digest; /* opaque */

@@ -6,13 +6,15 @@
  *   <dataset>/                       LYB_FS_DATASET
  *   <dataset>/.lyb/info.json, status LYB_FS_META, LYB_FS_FILE
  *   <dataset>/.lyb/access            LYB_FS_FILE: the caller's own access
+ *   <dataset>/.lyb/schema.avsc       the DataSet's schema, when it has one
  *   <dataset>/.lyb/upstream/<ds> -> ../../../<ds>     LYB_FS_LINEAGE, LINK
  *   <dataset>/.lyb/downstream/<ds> -> ../../../<ds>
  *   <dataset>/latest -> <date>/latest    LYB_FS_LINK
  *   <dataset>/<date>/                LYB_FS_DATE
  *   <dataset>/<date>/latest -> <id>  LYB_FS_LINK
  *   <dataset>/<date>/<id>/           LYB_FS_VERSION
- *   <dataset>/<date>/<id>/.lyb/info.json
+ *   <dataset>/<date>/<id>/.lyb/info.json, schema.avsc (writer schema)
+ *   <dataset>/<date>/<id>/data.jsonl LYB_FS_VIEW (view.h)
  *   <dataset>/<date>/<id>/.lyb/upstream/<ds> -> ../../../../../<ds>/<date>/<id>
  *   <dataset>/<date>/<id>/gs|snow/   LYB_FS_LOCATION
  *   .../gs/<dir>/<object>            LYB_FS_SUBDIR, LYB_FS_OBJECT
@@ -45,6 +47,7 @@ enum lyb_fs_kind {
 	LYB_FS_LOCATION,
 	LYB_FS_SUBDIR,
 	LYB_FS_OBJECT,
+	LYB_FS_VIEW, /* data.jsonl: open and read it through view.h */
 };
 
 /* The generated files. */
@@ -55,6 +58,8 @@ enum lyb_fs_file {
 	LYB_FILE_HEALTH,  /* "ok", or what is wrong */
 	LYB_FILE_ACCESS,  /* the caller's access state (acl.h): size 0,
 			   * rendered per caller by the mount, not here */
+	LYB_FILE_SCHEMA,  /* schema.avsc: the DataSet's, or a version's writer's
+			   */
 };
 
 struct lyb_fs_entry {
@@ -75,7 +80,12 @@ struct lyb_fs_entry {
 	char link[LYB_NAME_MAX + LYB_DATE_LEN + LYB_ID_MAX + 32]; /* LINK */
 };
 
-/* Resolves @path. -ENOENT, -ENAMETOOLONG, or -ENOMEM. */
+/*
+ * Resolves @path. -ENOENT, -ENAMETOOLONG, or -ENOMEM. The size of a
+ * data.jsonl, or of a version's schema.avsc, not recorded in the catalog
+ * is computed here on first need (view.h), which reads the store: -EIO
+ * when that data cannot be decoded.
+ */
 int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 		   struct lyb_fs_entry *e);
 

@@ -21,7 +21,10 @@
  * table id and the export format is inferred from the file names, which
  * must all agree. An empty prefix is -ENOENT; an object that is not what
  * its location says (not Avro under gs, not JSON/CSV under snow) is
- * -EBADMSG, with the object named in @err.
+ * -EBADMSG, with the object named in @err. Each object is also decoded
+ * once for the data.jsonl index (loc->jsonl, loc->schema; view.h); data
+ * that does not decode is still published, without an index: then the
+ * call succeeds with the reason in @err, a warning.
  */
 int lyb_publish_scan(enum lyb_loc_kind kind, const char *url, const char *table,
 		     struct lyb_location *loc, char *err, size_t errlen);

@@ -96,6 +96,13 @@ int lyb_store_put(struct lyb_store *s, const char *key, const void *data,
 int lyb_reader_open(struct lyb_store *s, const char *key, int64_t generation,
 		    uint64_t size, struct lyb_reader **out);
 /*
+ * The object's CRC32C in GCS's base64 form, as the catalog recorded it:
+ * the block cache compares it with the bytes once the whole object has
+ * passed through (cache.h). Ignored when malformed. Call before reading.
+ */
+void lyb_reader_expect_crc32c(struct lyb_reader *r, const char *crc32c_b64);
+
+/*
  * Reads up to @len bytes at @off into @buf. *@got < @len only at the end
  * of the object; an error never returns partial bytes as success.
  */

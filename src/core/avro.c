@@ -73,9 +73,10 @@ int lyb_avro_header_parse(const void *buf, size_t len,
 		if (count < 0) {
 			int64_t bytes;
 
-			if (count == INT64_MIN)
-				return bad(err, errlen,
-					   "header: bad map block");
+			if (count == INT64_MIN) {
+				rc = bad(err, errlen, "header: bad map block");
+				goto out_clear;
+			}
 			count = -count;
 			rc = read_long(p, len, &pos, &bytes);
 			if (rc)
@@ -87,18 +88,22 @@ int lyb_avro_header_parse(const void *buf, size_t len,
 
 			if ((rc = read_long(p, len, &pos, &klen)))
 				goto out_rc;
-			if (klen < 0 || (uint64_t)klen > LYB_AVRO_MAX_HEADER)
-				return bad(err, errlen,
-					   "header: bad metadata key length");
+			if (klen < 0 || (uint64_t)klen > LYB_AVRO_MAX_HEADER) {
+				rc = bad(err, errlen,
+					 "header: bad metadata key length");
+				goto out_clear;
+			}
 			if ((uint64_t)klen > len - pos)
 				goto out_more;
 			key = p + pos;
 			pos += (size_t)klen;
 			if ((rc = read_long(p, len, &pos, &vlen)))
 				goto out_rc;
-			if (vlen < 0 || (uint64_t)vlen > LYB_AVRO_MAX_HEADER)
-				return bad(err, errlen,
-					   "header: bad metadata value length");
+			if (vlen < 0 || (uint64_t)vlen > LYB_AVRO_MAX_HEADER) {
+				rc = bad(err, errlen,
+					 "header: bad metadata value length");
+				goto out_clear;
+			}
 			if ((uint64_t)vlen > len - pos)
 				goto out_more;
 			val = p + pos;
@@ -113,10 +118,11 @@ int lyb_avro_header_parse(const void *buf, size_t len,
 				h->schema_len = (size_t)vlen;
 			} else if (klen == 10 &&
 				   memcmp(key, "avro.codec", 10) == 0) {
-				if ((size_t)vlen >= sizeof(h->codec))
-					return bad(
-						err, errlen,
-						"header: codec name too long");
+				if ((size_t)vlen >= sizeof(h->codec)) {
+					rc = bad(err, errlen,
+						 "header: codec name too long");
+					goto out_clear;
+				}
 				memcpy(h->codec, val, (size_t)vlen);
 				h->codec[vlen] = '\0';
 			}
@@ -131,6 +137,9 @@ int lyb_avro_header_parse(const void *buf, size_t len,
 		return bad(err, errlen, "header: no avro.schema");
 	}
 	return 0;
+out_clear: /* a bad header, perhaps after the schema was copied */
+	lyb_avro_header_clear(h);
+	return rc;
 out_rc:
 	if (rc != -EAGAIN) {
 		lyb_avro_header_clear(h);

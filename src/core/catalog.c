@@ -154,6 +154,8 @@ void lyb_location_clear(struct lyb_location *loc)
 	for (i = 0; i < loc->nobjects; i++)
 		free(loc->objects[i].name);
 	free(loc->objects);
+	free(loc->jsonl.marks);
+	free(loc->schema);
 	free(loc->url);
 	free(loc->table);
 	free(loc->format);
@@ -444,6 +446,8 @@ int lyb_object_open(const struct lyb_location *loc, const struct lyb_object *o,
 	key = lyb_store_key_join(prefix, o->name);
 	rc = key ? lyb_reader_open(store, key, o->generation, o->size, r)
 		 : -ENOMEM;
+	if (rc == 0 && o->crc32c[0])
+		lyb_reader_expect_crc32c(*r, o->crc32c);
 	if (rc)
 		lyb_log(LYB_LOG_ERR, "open %s/%s: %s", loc->url, o->name,
 			strerror(-rc));

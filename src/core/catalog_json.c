@@ -274,6 +274,68 @@ static int cmp_objects(const void *a, const void *b)
 		      ((const struct lyb_object *)b)->name);
 }
 
+/* The recorded data.jsonl index of a location (docs/catalog.md). */
+static int parse_jsonl(json_t *o, struct lyb_location *loc, const char *path,
+		       struct perr *e)
+{
+	json_t *j = json_object_get(o, "jsonl"), *idx, *m, *x;
+	struct lyb_jsonl_mark *mk, *prev = NULL;
+	int64_t bytes, val[4];
+	char sub[200];
+	size_t i, k;
+	int rc;
+
+	if (!j || json_is_null(j))
+		return 0;
+	snprintf(sub, sizeof(sub), "%s.jsonl", path);
+	if (!json_is_object(j))
+		return fail(e, sub, "expected an object");
+	if ((rc = get_int(j, "bytes", 1, 0, COUNT_MAX, &bytes, sub, e)) ||
+	    (rc = get_array(j, "index", 1, &idx, sub, e)))
+		return rc;
+	loc->jsonl.marks =
+		calloc(json_array_size(idx) + 1, sizeof(*loc->jsonl.marks));
+	if (!loc->jsonl.marks)
+		return -ENOMEM;
+	json_array_foreach(idx, i, m)
+	{
+		snprintf(sub, sizeof(sub), "%s.jsonl.index[%zu]", path, i);
+		if (!json_is_array(m) || json_array_size(m) != 4)
+			return fail(e, sub,
+				    "expected [object, block, offset, at]");
+		for (k = 0; k < 4; k++) {
+			x = json_array_get(m, k);
+			if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+			    json_integer_value(x) > COUNT_MAX)
+				return fail(e, sub, "expected integers >= 0");
+			val[k] = json_integer_value(x);
+		}
+		mk = &loc->jsonl.marks[i];
+		mk->object = (uint64_t)val[0];
+		mk->block = (uint64_t)val[1];
+		mk->off = (uint64_t)val[2];
+		mk->at = (uint64_t)val[3];
+		if (mk->object >= loc->nobjects ||
+		    mk->off >= loc->objects[mk->object].size)
+			return fail(e, sub, "outside the objects");
+		if (mk->at >= (uint64_t)bytes)
+			return fail(e, sub, "at or past jsonl.bytes");
+		if (prev ? mk->at <= prev->at || mk->object < prev->object ||
+				    (mk->object == prev->object &&
+				     (mk->off <= prev->off ||
+				      mk->block <= prev->block))
+			 : mk->at != 0)
+			return fail(e, sub, "out of order");
+		prev = mk;
+		loc->jsonl.nmarks = i + 1;
+	}
+	if (loc->jsonl.nmarks == 0 && bytes != 0)
+		return fail(e, path, "\"jsonl\": bytes without an index");
+	loc->jsonl.bytes = (uint64_t)bytes;
+	loc->jsonl.recorded = 1;
+	return 0;
+}
+
 static int parse_location(json_t *o, enum lyb_loc_kind kind,
 			  struct lyb_location *loc, const char *path,
 			  struct perr *e)
@@ -355,7 +417,19 @@ static int parse_location(json_t *o, enum lyb_loc_kind kind,
 		if (strcmp(loc->objects[i - 1].name, loc->objects[i].name) == 0)
 			return fail(e, path, "duplicate object \"%.200s\"",
 				    loc->objects[i].name);
-	return 0;
+	v = json_object_get(o, "schema");
+	if (kind == LYB_LOC_GS && v && !json_is_null(v)) {
+		if (!json_is_object(v) && !json_is_array(v) &&
+		    !json_is_string(v))
+			return fail(e, path,
+				    "\"schema\": expected an Avro "
+				    "schema");
+		loc->schema = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER |
+						    JSON_ENCODE_ANY);
+		if (!loc->schema)
+			return -ENOMEM;
+	}
+	return parse_jsonl(o, loc, path, e);
 }
 
 static int parse_version(json_t *o, struct lyb_version *v, const char *path,
@@ -757,7 +831,45 @@ static int set_strings(json_t *o, const char *key, char **v, size_t n)
 	return json_object_set_new(o, key, a) ? -ENOMEM : 0;
 }
 
-static json_t *location_json(const struct lyb_location *loc)
+/* The data.jsonl index; @full: with its marks (the document form). */
+static int jsonl_json(json_t *o, const struct lyb_jsonl *jl, int full)
+{
+	json_t *j, *idx;
+	size_t i;
+
+	if (!jl->recorded)
+		return 0;
+	j = json_object();
+	idx = json_array();
+	if (!j || !idx || json_object_set_new(o, "jsonl", j)) {
+		json_decref(j);
+		json_decref(idx);
+		return -ENOMEM;
+	}
+	if (set_int(j, "bytes", (int64_t)jl->bytes)) {
+		json_decref(idx);
+		return -ENOMEM;
+	}
+	if (!full) {
+		json_decref(idx);
+		return set_int(j, "marks", (int64_t)jl->nmarks);
+	}
+	if (json_object_set_new(j, "index", idx))
+		return -ENOMEM;
+	for (i = 0; i < jl->nmarks; i++) {
+		const struct lyb_jsonl_mark *m = &jl->marks[i];
+
+		if (json_array_append_new(idx, json_pack("[IIII]",
+							 (json_int_t)m->object,
+							 (json_int_t)m->block,
+							 (json_int_t)m->off,
+							 (json_int_t)m->at)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static json_t *location_json(const struct lyb_location *loc, int full)
 {
 	json_t *o = json_object(), *objs = json_array();
 	size_t i;
@@ -786,6 +898,14 @@ static json_t *location_json(const struct lyb_location *loc)
 			rc |= set_int(j, "rows", ob->rows);
 	}
 	if (rc || json_object_set_new(o, "objects", objs))
+		goto out_fail_o;
+	if (full && loc->schema) {
+		json_t *sc = json_loads(loc->schema, JSON_DECODE_ANY, NULL);
+
+		if (!sc || json_object_set_new(o, "schema", sc))
+			goto out_fail_o;
+	}
+	if (jsonl_json(o, &loc->jsonl, full))
 		goto out_fail_o;
 	return o;
 out_fail:
@@ -830,7 +950,8 @@ static json_t *version_json(const char *dataset, const struct lyb_version *v)
 			goto out_fail;
 	}
 	for (i = 0; i < v->nlocations && rc == 0; i++) {
-		json_t *l = location_json(&v->locations[i]);
+		/* the shown form leaves out the index and the schema */
+		json_t *l = location_json(&v->locations[i], !dataset);
 
 		if (!l ||
 		    json_object_set_new(

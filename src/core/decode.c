@@ -6,11 +6,15 @@
  * file, the header's bytes and that block are put together in memory and
  * handed to avro-c's file reader through fmemopen(3), so every codec
  * avro-c knows (null, deflate, snappy, lzma) works through its public
- * API. The JSON encoder is ours, so that its choices are the documented
+ * API. The same path decodes a run of blocks from the middle of a file
+ * (lyb_avro_decode_blocks(), for the data.jsonl view). The JSON encoder
+ * is ours, so that its choices are the documented
  * ones.
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +40,33 @@ static int failf(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -EBADMSG;
+}
+
+/*
+ * avro-c's allocator, with a cap. avro-c takes string, bytes and codec
+ * lengths from the file and asks for that much memory before it reads the
+ * bytes (1.11's read_string: malloc(len + 1) for any len in the data), so
+ * a corrupt length asked for up to 2^64 bytes. Nothing avro-c allocates
+ * for a valid file is larger than the largest block we accept; a larger
+ * request is refused, and avro-c reports it as a decoding error.
+ */
+static void *avro_capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	(void)ud;
+	(void)osize;
+	if (nsize == 0) {
+		free(ptr);
+		return NULL;
+	}
+	if (nsize > (size_t)LYB_AVRO_MAX_BLOCK)
+		return NULL;
+	return realloc(ptr, nsize);
+}
+
+/* before main(), so no thread can be inside avro-c while it changes */
+__attribute__((constructor)) static void avro_alloc_init(void)
+{
+	avro_set_allocator(avro_capped_alloc, NULL);
 }
 
 /* A JSON string of @len bytes; @latin1 maps each byte to U+00XX. */
@@ -183,65 +214,195 @@ static int encode(struct lyb_buf *b, avro_value_t *v, int depth)
 	}
 }
 
-/* One file's decoding state: avro-c's class and value, made once. */
-struct avro_decoder {
+/*
+ * avro-c 1.11 accepts a fixed type of negative size in a writer schema
+ * and then crashes building a value class for it; such a schema is
+ * refused here first. Named-type references (links) are not followed:
+ * the named type was checked where it was defined.
+ */
+static int schema_sane(avro_schema_t s, int depth)
+{
+	size_t i, n;
+
+	if (!s || depth > DEPTH_MAX)
+		return 0;
+	switch (avro_typeof(s)) {
+	case AVRO_FIXED:
+		return avro_schema_fixed_size(s) >= 0;
+	case AVRO_RECORD:
+		n = avro_schema_record_size(s);
+		for (i = 0; i < n; i++)
+			if (!schema_sane(avro_schema_record_field_get_by_index(
+						 s, (int)i),
+					 depth + 1))
+				return 0;
+		return 1;
+	case AVRO_ARRAY:
+		return schema_sane(avro_schema_array_items(s), depth + 1);
+	case AVRO_MAP:
+		return schema_sane(avro_schema_map_values(s), depth + 1);
+	case AVRO_UNION:
+		n = avro_schema_union_size(s);
+		for (i = 0; i < n; i++)
+			if (!schema_sane(avro_schema_union_branch(s, (int)i),
+					 depth + 1))
+				return 0;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * avro-c's generic classes, one per writer schema, made once per process
+ * and never freed: avro-c 1.11 leaks the writer schema of every class it
+ * frees (the class keeps a reference it never drops), so a daemon that
+ * made a class per open file would grow without bound. A class is
+ * immutable once made, and its refcount atomic, so decoders on any thread
+ * share it. Past CLASSES_MAX schemas a decoder makes its own.
+ */
+#define CLASSES_MAX 256
+
+struct class_entry {
+	char *schema; /* the writer schema text, the key */
+	size_t len;
+	avro_value_iface_t *iface;
+};
+
+static pthread_mutex_t class_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct class_entry classes[CLASSES_MAX]; /* under class_lock */
+static size_t nclasses;				/* under class_lock */
+
+struct lyb_avro_decoder {
 	avro_value_iface_t *iface;
 	avro_value_t value;
 	struct lyb_buf line;
 };
 
-/*
- * Decodes one block: @mem holds the header's bytes, then the block.
- * avro-c 1.11 leaks the writer schema of every generic class it makes
- * (the class keeps a reference it never drops), so the class is made
- * once per file, from the first block's reader, not once per block.
- */
-static int decode_block(struct avro_decoder *dec, char *mem, size_t len,
-			uint64_t block, lyb_line_cb cb, void *cbarg, char *err,
-			size_t errlen)
+static avro_value_iface_t *class_make(const char *schema, size_t len)
+{
+	avro_value_iface_t *iface;
+	avro_schema_t s;
+
+	if (avro_schema_from_json_length(schema, len, &s))
+		return NULL;
+	/* avro-c crashes on some schemas it parses (see schema_sane) */
+	iface = schema_sane(s, 0) ? avro_generic_class_from_schema(s) : NULL;
+	avro_schema_decref(s);
+	return iface;
+}
+
+int lyb_avro_decoder_new(const char *schema, size_t len,
+			 struct lyb_avro_decoder **out, char *err,
+			 size_t errlen)
+{
+	struct lyb_avro_decoder *d = calloc(1, sizeof(*d));
+	size_t i;
+
+	if (!d)
+		return -ENOMEM;
+	pthread_mutex_lock(&class_lock);
+	for (i = 0; i < nclasses; i++)
+		if (classes[i].len == len &&
+		    memcmp(classes[i].schema, schema, len) == 0)
+			break;
+	if (i < nclasses) {
+		d->iface = avro_value_iface_incref(classes[i].iface);
+	} else {
+		d->iface = class_make(schema, len);
+		if (d->iface && nclasses < CLASSES_MAX) {
+			classes[nclasses].schema = malloc(len + 1);
+			if (classes[nclasses].schema) {
+				memcpy(classes[nclasses].schema, schema, len);
+				classes[nclasses].len = len;
+				classes[nclasses].iface =
+					avro_value_iface_incref(d->iface);
+				nclasses++;
+			}
+		}
+	}
+	pthread_mutex_unlock(&class_lock);
+	if (!d->iface || avro_generic_value_new(d->iface, &d->value)) {
+		if (d->iface)
+			avro_value_iface_decref(d->iface);
+		free(d);
+		return failf(err, errlen, "writer schema: %s", avro_strerror());
+	}
+	lyb_buf_init(&d->line, LINE_MAX_BYTES);
+	*out = d;
+	return 0;
+}
+
+void lyb_avro_decoder_free(struct lyb_avro_decoder *d)
+{
+	if (!d)
+		return;
+	avro_value_decref(&d->value);
+	avro_value_iface_decref(d->iface);
+	lyb_buf_free(&d->line);
+	free(d);
+}
+
+/* Which block of @mem holds record @n (counting from 0): its index. */
+static uint64_t block_of(const unsigned char *mem, size_t len,
+			 size_t data_start, uint64_t first, int64_t n)
+{
+	size_t pos = data_start, hdrlen;
+	int64_t count, size;
+	uint64_t k = first;
+
+	while (pos < len && lyb_avro_block_parse(mem + pos, len - pos, &count,
+						 &size, &hdrlen) == 0) {
+		if (n < count || (uint64_t)size + 16 > len - pos - hdrlen)
+			break;
+		n -= count;
+		pos += hdrlen + (size_t)size + 16;
+		k++;
+	}
+	return k;
+}
+
+int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
+			   size_t len, size_t data_start, uint64_t first_block,
+			   lyb_line_cb cb, void *cbarg, char *err,
+			   size_t errlen)
 {
 	avro_file_reader_t reader = NULL;
+	int64_t n = 0;
 	FILE *fp;
 	int rc = 0, r;
 
-	fp = fmemopen(mem, len, "rb");
+	/* read-only: fmemopen(3) does not write a stream opened "rb" */
+	fp = fmemopen((void *)(uintptr_t)mem, len, "rb");
 	if (!fp)
 		return -errno;
 	/* from here avro-c owns @fp and closes it, on failure too */
 	if (avro_file_reader_fp(fp, "block", 1, &reader))
 		return failf(err, errlen, "block %llu: %s",
-			     (unsigned long long)block, avro_strerror());
-	if (!dec->iface) {
-		dec->iface = avro_generic_class_from_schema(
-			avro_file_reader_get_writer_schema(reader));
-		if (!dec->iface ||
-		    avro_generic_value_new(dec->iface, &dec->value)) {
-			avro_value_iface_decref(dec->iface);
-			dec->iface = NULL;
-			rc = failf(err, errlen, "block %llu: %s",
-				   (unsigned long long)block, avro_strerror());
-			goto out_reader;
-		}
-	}
-	while ((r = avro_file_reader_read_value(reader, &dec->value)) == 0) {
-		lyb_buf_reset(&dec->line);
-		rc = encode(&dec->line, &dec->value, 0);
+			     (unsigned long long)first_block, avro_strerror());
+	while ((r = avro_file_reader_read_value(reader, &d->value)) == 0) {
+		lyb_buf_reset(&d->line);
+		rc = encode(&d->line, &d->value, 0);
 		if (rc == 0)
-			rc = lyb_buf_add(&dec->line, "\n", 1);
+			rc = lyb_buf_add(&d->line, "\n", 1);
 		if (rc) {
-			rc = failf(err, errlen,
-				   "block %llu: a record could not be encoded",
-				   (unsigned long long)block);
+			rc = failf(
+				err, errlen,
+				"block %llu: a record could not be encoded",
+				(unsigned long long)block_of(
+					mem, len, data_start, first_block, n));
 			break;
 		}
-		rc = cb(cbarg, dec->line.data, dec->line.len);
+		n++;
+		rc = cb(cbarg, d->line.data, d->line.len);
 		if (rc)
 			break;
 	}
 	if (rc == 0 && r != EOF)
 		rc = failf(err, errlen, "block %llu: %s",
-			   (unsigned long long)block, avro_strerror());
-out_reader:
+			   (unsigned long long)block_of(mem, len, data_start,
+							first_block, n),
+			   avro_strerror());
 	avro_file_reader_close(reader);
 	return rc;
 }
@@ -249,7 +410,7 @@ out_reader:
 int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size, lyb_line_cb cb,
 		    void *cbarg, char *err, size_t errlen)
 {
-	struct avro_decoder dec = {.iface = NULL};
+	struct lyb_avro_decoder *dec = NULL;
 	struct lyb_avro_file f;
 	struct lyb_avro_block b;
 	size_t got;
@@ -259,9 +420,10 @@ int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size, lyb_line_cb cb,
 	rc = lyb_avro_open(read, arg, size, &f, err, errlen);
 	if (rc)
 		return rc;
-	lyb_buf_init(&dec.line, LINE_MAX_BYTES);
+	rc = lyb_avro_decoder_new(f.h.schema, f.h.schema_len, &dec, err,
+				  errlen);
 	/* each block is decoded from the header's bytes followed by it */
-	while ((rc = lyb_avro_next(&f, &b, err, errlen)) == 0) {
+	while (rc == 0 && (rc = lyb_avro_next(&f, &b, err, errlen)) == 0) {
 		grown = realloc(mem, f.h.data_start + b.total);
 		if (!grown) {
 			rc = -ENOMEM;
@@ -274,16 +436,12 @@ int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size, lyb_line_cb cb,
 			rc = failf(err, errlen, "block %llu: truncated",
 				   (unsigned long long)b.index);
 		if (rc == 0)
-			rc = decode_block(&dec, mem, f.h.data_start + b.total,
-					  b.index, cb, cbarg, err, errlen);
-		if (rc)
-			break;
+			rc = lyb_avro_decode_blocks(dec, mem,
+						    f.h.data_start + b.total,
+						    f.h.data_start, b.index, cb,
+						    cbarg, err, errlen);
 	}
-	if (dec.iface) {
-		avro_value_decref(&dec.value);
-		avro_value_iface_decref(dec.iface);
-	}
-	lyb_buf_free(&dec.line);
+	lyb_avro_decoder_free(dec);
 	lyb_avro_close(&f);
 	free(mem);
 	return rc == 1 ? 0 : rc;

@@ -33,11 +33,44 @@ static void crc_init(void)
 				crc_table[0][crc_table[j - 1][i] & 0xff];
 }
 
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+static int have_sse42;
+
+/* The CPU's own CRC32C instruction: several times the tables' speed. */
+__attribute__((target("sse4.2"))) static uint32_t
+crc_hw(uint32_t crc, const unsigned char *p, size_t len)
+{
+	uint64_t c = ~crc, v;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&v, p, 8);
+		c = _mm_crc32_u64(c, v);
+	}
+	for (; len; p++, len--)
+		c = _mm_crc32_u8((uint32_t)c, *p);
+	return ~(uint32_t)c;
+}
+#endif
+
+static void crc_once_init(void)
+{
+	crc_init();
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	have_sse42 = __builtin_cpu_supports("sse4.2");
+#endif
+}
+
 uint32_t lyb_crc32c_update(uint32_t crc, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 
-	pthread_once(&crc_once, crc_init);
+	pthread_once(&crc_once, crc_once_init);
+#if defined(__x86_64__)
+	if (have_sse42)
+		return crc_hw(crc, p, len);
+#endif
 	crc = ~crc;
 	while (len >= 8) {
 		uint32_t lo =
@@ -54,6 +87,55 @@ uint32_t lyb_crc32c_update(uint32_t crc, const void *data, size_t len)
 	while (len--)
 		crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xff];
 	return ~crc;
+}
+
+/*
+ * CRC combination by GF(2) matrix powers (as zlib's crc32_combine, for the
+ * Castagnoli polynomial): multiplies @vec by the 32x32 matrix @mat.
+ */
+static uint32_t gf2_times(const uint32_t *mat, uint32_t vec)
+{
+	uint32_t sum = 0;
+
+	for (; vec; vec >>= 1, mat++)
+		if (vec & 1)
+			sum ^= *mat;
+	return sum;
+}
+
+static void gf2_square(uint32_t *sq, const uint32_t *mat)
+{
+	int n;
+
+	for (n = 0; n < 32; n++)
+		sq[n] = gf2_times(mat, mat[n]);
+}
+
+uint32_t lyb_crc32c_combine(uint32_t crc1, uint32_t crc2, uint64_t len2)
+{
+	uint32_t even[32], odd[32], row = 1;
+	int n;
+
+	if (len2 == 0)
+		return crc1;
+	odd[0] = 0x82f63b78u; /* the operator for one zero bit */
+	for (n = 1; n < 32; n++, row <<= 1)
+		odd[n] = row;
+	gf2_square(even, odd); /* two zero bits */
+	gf2_square(odd, even); /* four */
+	do {
+		gf2_square(even, odd);
+		if (len2 & 1)
+			crc1 = gf2_times(even, crc1);
+		len2 >>= 1;
+		if (!len2)
+			break;
+		gf2_square(odd, even);
+		if (len2 & 1)
+			crc1 = gf2_times(odd, crc1);
+		len2 >>= 1;
+	} while (len2);
+	return crc1 ^ crc2;
 }
 
 struct lyb_digest {
@@ -207,4 +289,16 @@ void lyb_crc32c_to_b64(uint32_t crc, char out[LYB_CRC32C_B64_LEN + 1])
 			       (unsigned char)(crc >> 8), (unsigned char)crc};
 
 	lyb_base64_encode(be, 4, out);
+}
+
+int lyb_crc32c_from_b64(const char *text, uint32_t *out)
+{
+	unsigned char be[4];
+
+	if (!text || strlen(text) != LYB_CRC32C_B64_LEN ||
+	    lyb_base64_decode(text, LYB_CRC32C_B64_LEN, be, sizeof(be)) != 4)
+		return -EINVAL;
+	*out = (uint32_t)be[0] << 24 | (uint32_t)be[1] << 16 |
+	       (uint32_t)be[2] << 8 | be[3];
+	return 0;
 }

@@ -16,6 +16,7 @@
 #include "lyb/freshness.h"
 #include "lyb/fs.h"
 #include "lyb/metrics.h"
+#include "lyb/view.h"
 
 #define DIR_MODE (S_IFDIR | 0555)
 #define FILE_MODE (S_IFREG | 0444)
@@ -103,7 +104,7 @@ static int set_file(const struct lyb_snap *snap, struct lyb_fs_entry *e,
 	e->kind = LYB_FS_FILE;
 	e->file = file;
 	e->mode = FILE_MODE;
-	e->volatile_content = file != LYB_FILE_INFO;
+	e->volatile_content = file != LYB_FILE_INFO && file != LYB_FILE_SCHEMA;
 	if (file == LYB_FILE_ACCESS)
 		return 0; /* per caller: size 0, served with direct_io */
 	rc = lyb_fs_content(snap, e, &data, &len);
@@ -136,6 +137,14 @@ static int lists_upstream(const struct lyb_dataset *ds, const char *name)
 	return 0;
 }
 
+/* A DataSet with a schema, or a version with an Avro copy. */
+static int has_schema(const struct lyb_fs_entry *e)
+{
+	if (e->v)
+		return lyb_version_location(e->v, LYB_LOC_GS) != NULL;
+	return e->ds->schema != NULL;
+}
+
 /* Resolves what is under a .lyb directory: @p is the rest of the path. */
 static int resolve_meta(const struct lyb_snap *snap, const char *p,
 			struct lyb_fs_entry *e)
@@ -163,6 +172,8 @@ static int resolve_meta(const struct lyb_snap *snap, const char *p,
 		return set_file(snap, e, LYB_FILE_STATUS);
 	if (strcmp(c, "access") == 0 && !*p && !e->v)
 		return set_file(snap, e, LYB_FILE_ACCESS);
+	if (strcmp(c, "schema.avsc") == 0 && !*p && has_schema(e))
+		return set_file(snap, e, LYB_FILE_SCHEMA);
 	if (strcmp(c, "upstream") == 0)
 		e->downstream = 0;
 	else if (strcmp(c, "downstream") == 0 && !e->v)
@@ -250,6 +261,13 @@ int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 
 	if (strcmp(c, ".lyb") == 0)
 		return resolve_meta(snap, p, e);
+	if (strcmp(c, "data.jsonl") == 0) {
+		if (*p)
+			return -ENOENT;
+		e->kind = LYB_FS_VIEW;
+		e->mode = FILE_MODE;
+		return lyb_view_size(e->ds, e->v, &e->size);
+	}
 	if (lyb_loc_kind_parse(c, &kind) != 0)
 		return -ENOENT;
 	e->loc = lyb_version_location(e->v, kind);
@@ -363,6 +381,8 @@ int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
 			rc = cb(arg, "access", FILE_MODE);
 		if (rc == 0)
 			rc = cb(arg, "info.json", FILE_MODE);
+		if (rc == 0 && has_schema(dir))
+			rc = cb(arg, "schema.avsc", FILE_MODE);
 		if (rc == 0 && !dir->v)
 			rc = cb(arg, "status", FILE_MODE);
 		if (rc == 0)
@@ -380,6 +400,8 @@ int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
 		return rc;
 	case LYB_FS_VERSION:
 		rc = cb(arg, ".lyb", DIR_MODE);
+		if (rc == 0)
+			rc = cb(arg, "data.jsonl", FILE_MODE);
 		for (i = 0; i < dir->v->nlocations && rc == 0; i++)
 			rc = cb(arg,
 				lyb_loc_kind_name(dir->v->locations[i].kind),
@@ -419,6 +441,36 @@ static int status_text(const struct lyb_dataset *ds, struct lyb_buf *b)
 	return lyb_buf_printf(b, "summary: %s\n", f.summary);
 }
 
+/* schema.avsc: the schema's JSON text and a newline. */
+static int schema_text(const struct lyb_fs_entry *e, char **data, size_t *len)
+{
+	char *text = NULL, *out;
+	size_t n;
+	int rc = 0;
+
+	if (e->v)
+		rc = lyb_view_schema(e->ds, e->v, &text);
+	else if (e->ds->schema)
+		text = strdup(e->ds->schema);
+	else
+		rc = -ENOENT;
+	if (rc)
+		return rc;
+	if (!text)
+		return -ENOMEM;
+	n = strlen(text);
+	out = realloc(text, n + 2);
+	if (!out) {
+		free(text);
+		return -ENOMEM;
+	}
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	*data = out;
+	*len = n + 1;
+	return 0;
+}
+
 int lyb_fs_content(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
 		   char **data, size_t *len)
 {
@@ -434,6 +486,8 @@ int lyb_fs_content(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
 			*len = strlen(*data);
 		return rc;
 	}
+	if (e->file == LYB_FILE_SCHEMA)
+		return schema_text(e, data, len);
 	lyb_buf_init(&b, 16u << 20);
 	if (e->file == LYB_FILE_STATUS)
 		rc = status_text(e->ds, &b);
@@ -460,8 +514,9 @@ int lyb_fs_gated(const struct lyb_fs_entry *e)
 	case LYB_FS_LINK:
 		return 0;
 	case LYB_FS_FILE:
+		/* the schema is on the DataSet card for everyone too */
 		return e->file != LYB_FILE_INFO && e->file != LYB_FILE_STATUS &&
-		       e->file != LYB_FILE_ACCESS;
+		       e->file != LYB_FILE_ACCESS && e->file != LYB_FILE_SCHEMA;
 	default:
 		return 1;
 	}
@@ -537,7 +592,7 @@ int lyb_fs_xattrs(const struct lyb_fs_entry *e, lyb_fs_xattr_cb cb, void *arg)
 		if (rc)
 			return rc;
 		rows = location_rows(e->loc);
-	} else if (e->kind == LYB_FS_VERSION) {
+	} else if (e->kind == LYB_FS_VERSION || e->kind == LYB_FS_VIEW) {
 		rows = e->v->rows;
 	}
 	if (rows >= 0) {

@@ -2,13 +2,17 @@
 /*
  * log.c - lyb_log(): one line per message, to stderr ("lybfs: error: ...")
  * or syslog. Each line goes out in one write(2), so lines from concurrent
- * threads never interleave.
+ * threads never interleave. When stderr is the systemd journal
+ * ($JOURNAL_STREAM names it), lines start with "<N>", the syslog level,
+ * which journald takes as the priority (sd-daemon(3)).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -17,6 +21,21 @@
 static atomic_int log_level = LYB_LOG_INFO;
 static atomic_int use_syslog;
 static const char *log_prefix = "lyb";
+static atomic_int to_journal = -1; /* -1: not looked at yet */
+
+/* Whether stderr is the stream $JOURNAL_STREAM ("DEV:INODE") names. */
+static int stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
 
 void lyb_log_set_level(enum lyb_log_level level)
 {
@@ -74,7 +93,7 @@ int lyb_log_parse_level(const char *s, enum lyb_log_level *out)
 
 void lyb_log(enum lyb_log_level level, const char *fmt, ...)
 {
-	char line[2048];
+	char line[2048], pri[8] = "";
 	va_list ap;
 	int n, saved = errno;
 
@@ -87,7 +106,11 @@ void lyb_log(enum lyb_log_level level, const char *fmt, ...)
 		errno = saved;
 		return;
 	}
-	n = snprintf(line, sizeof(line), "%s: %s: ", log_prefix,
+	if (atomic_load(&to_journal) < 0)
+		atomic_store(&to_journal, stderr_is_journal());
+	if (atomic_load(&to_journal))
+		snprintf(pri, sizeof(pri), "<%d>", (int)level);
+	n = snprintf(line, sizeof(line), "%s%s: %s: ", pri, log_prefix,
 		     level_name(level));
 	if (n > 0 && (size_t)n < sizeof(line))
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);

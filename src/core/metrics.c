@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lyb/cache.h"
 #include "lyb/freshness.h"
 #include "lyb/metrics.h"
 
@@ -160,6 +161,56 @@ static void render_requests(struct lyb_buf *out, const char *name,
 				(unsigned long long)atomic_load(&counts[i][r]));
 }
 
+static void render_cache(struct lyb_buf *out)
+{
+	struct lyb_cache_stats c;
+
+	lyb_cache_stats(&c);
+	lyb_buf_printf(
+		out,
+		"# HELP lyb_cache_blocks_total Block cache lookups for "
+		"readers, by result.\n"
+		"# TYPE lyb_cache_blocks_total counter\n"
+		"lyb_cache_blocks_total{result=\"hit\"} %llu\n"
+		"lyb_cache_blocks_total{result=\"miss\"} %llu\n"
+		"# HELP lyb_cache_prefetched_blocks_total Blocks fetched "
+		"ahead of sequential readers.\n"
+		"# TYPE lyb_cache_prefetched_blocks_total counter\n"
+		"lyb_cache_prefetched_blocks_total %llu\n"
+		"# HELP lyb_cache_disk_hits_total Blocks loaded from the "
+		"disk cache.\n"
+		"# TYPE lyb_cache_disk_hits_total counter\n"
+		"lyb_cache_disk_hits_total %llu\n"
+		"# HELP lyb_cache_verified_objects_total Objects whose "
+		"CRC32C was checked whole.\n"
+		"# TYPE lyb_cache_verified_objects_total counter\n"
+		"lyb_cache_verified_objects_total %llu\n"
+		"# HELP lyb_cache_corrupt_objects_total Objects whose bytes "
+		"did not match the catalog's CRC32C.\n"
+		"# TYPE lyb_cache_corrupt_objects_total counter\n"
+		"lyb_cache_corrupt_objects_total %llu\n"
+		"# HELP lyb_cache_direct_bytes_total Bytes of random reads "
+		"served around the cache.\n"
+		"# TYPE lyb_cache_direct_bytes_total counter\n"
+		"lyb_cache_direct_bytes_total %llu\n"
+		"# HELP lyb_cache_bytes Bytes held by the cache, by tier.\n"
+		"# TYPE lyb_cache_bytes gauge\n"
+		"lyb_cache_bytes{tier=\"memory\"} %llu\n"
+		"lyb_cache_bytes{tier=\"disk\"} %llu\n"
+		"# HELP lyb_cache_capacity_bytes The cache's caps, by tier.\n"
+		"# TYPE lyb_cache_capacity_bytes gauge\n"
+		"lyb_cache_capacity_bytes{tier=\"memory\"} %llu\n"
+		"lyb_cache_capacity_bytes{tier=\"disk\"} %llu\n",
+		(unsigned long long)c.hits, (unsigned long long)c.misses,
+		(unsigned long long)c.prefetched,
+		(unsigned long long)c.disk_hits, (unsigned long long)c.verified,
+		(unsigned long long)c.corrupt,
+		(unsigned long long)c.direct_bytes,
+		(unsigned long long)c.mem_bytes,
+		(unsigned long long)c.disk_bytes, (unsigned long long)c.mem_cap,
+		(unsigned long long)c.disk_cap);
+}
+
 int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out)
 {
 	int64_t now = (int64_t)time(NULL),
@@ -235,6 +286,7 @@ int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out)
 		(long long)(ok_at ? now - ok_at : now - snap->loaded),
 		snap->ndatasets, (unsigned long long)versions,
 		(unsigned long long)late);
+	render_cache(out);
 	return 0;
 }
 

@@ -5,7 +5,8 @@
  * Objects whose base name starts with '_' or '.' (job markers such as
  * _SUCCESS, checksum side files) are not data and are left out. Stores
  * that report checksums (GCS) are trusted for them; otherwise each object
- * is read once to compute crc32c and md5.
+ * is read once to compute crc32c and md5. Then each object is decoded
+ * once to record the exact size and block index of data.jsonl.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "lyb/log.h"
 #include "lyb/publish.h"
 #include "lyb/store.h"
+#include "lyb/view.h"
 
 #define CHUNK (1u << 20)
 
@@ -151,6 +153,29 @@ out_fail:
 	return rc;
 }
 
+/*
+ * Decodes every object once for the data.jsonl index (view.h). Data that
+ * does not decode (corrupt, or a codec avro-c lacks) is still published:
+ * its bytes are what they are; data.jsonl then answers EIO, and @warn
+ * says so now.
+ */
+static int index_view(struct lyb_location *loc, char *warn, size_t warnlen)
+{
+	char why[1024] = "";
+	int rc;
+
+	rc = lyb_view_index(loc, &loc->jsonl,
+			    loc->kind == LYB_LOC_GS ? &loc->schema : NULL, why,
+			    sizeof(why));
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc)
+		snprintf(warn, warnlen,
+			 "no data.jsonl index, its reads will fail: %s",
+			 why[0] ? why : strerror(-rc));
+	return 0;
+}
+
 int lyb_publish_scan(enum lyb_loc_kind kind, const char *url, const char *table,
 		     struct lyb_location *loc, char *err, size_t errlen)
 {
@@ -197,6 +222,8 @@ int lyb_publish_scan(enum lyb_loc_kind kind, const char *url, const char *table,
 	}
 	if (!loc->format || (kind == LYB_LOC_SNOW && !loc->compression))
 		rc = -ENOMEM;
+	if (rc == 0)
+		rc = index_view(loc, err, errlen);
 out_fail:
 	if (rc) {
 		lyb_location_clear(loc);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lyb/digest.h"
 #include "lyb/log.h"
 #include "lyb/metrics.h"
 #include "store_impl.h"
@@ -249,42 +250,121 @@ int lyb_store_put(struct lyb_store *s, const char *key, const void *data,
 	return measured(s, LYB_OP_PUT, t0, rc, rc ? 0 : len);
 }
 
+/* The cache's identity of an object: SHA-256 of store, key, generation. */
+static int cache_id(const struct lyb_store *s, const char *key,
+		    int64_t generation, unsigned char *id)
+{
+	unsigned char md[64];
+	struct lyb_digest *d;
+	char gen[32];
+	size_t n = sizeof(md);
+	int rc;
+
+	rc = lyb_digest_new(LYB_DIGEST_SHA256, &d);
+	if (rc)
+		return rc;
+	snprintf(gen, sizeof(gen), "%lld", (long long)generation);
+	rc = lyb_digest_update(d, s->id, strlen(s->id) + 1);
+	if (!rc)
+		rc = lyb_digest_update(d, key, strlen(key) + 1);
+	if (!rc)
+		rc = lyb_digest_update(d, gen, strlen(gen));
+	if (!rc)
+		rc = lyb_digest_final(d, md, &n);
+	lyb_digest_free(d);
+	if (!rc)
+		memcpy(id, md, LYB_CACHE_ID_LEN);
+	return rc;
+}
+
 int lyb_reader_open(struct lyb_store *s, const char *key, int64_t generation,
 		    uint64_t size, struct lyb_reader **out)
 {
 	double t0 = lyb_metrics_clock();
+	struct lyb_reader *r;
+	size_t n;
 	int rc;
 
 	if (!lyb_store_key_valid(key))
 		return -EINVAL;
 	rc = s->ops->reader_open(s, key, generation, size, out);
-	if (rc == 0)
-		(*out)->store = lyb_store_ref(s);
+	if (rc == 0) {
+		r = *out;
+		r->store = lyb_store_ref(s);
+		atomic_init(&r->refs, 1);
+		r->size = size;
+		r->cacheable = generation > 0 && size != UINT64_MAX &&
+			       cache_id(s, key, generation, r->cache_id) == 0;
+		n = strlen(s->id) + strlen(key) + 2;
+		r->name = malloc(n);
+		if (r->name)
+			snprintf(r->name, n, "%s/%s", s->id, key);
+	}
 	return measured(s, LYB_OP_OPEN, t0, rc, 0);
+}
+
+/* One request to the backend, counted and timed. */
+static int backend_pread(void *arg, void *buf, size_t len, uint64_t off,
+			 size_t *got)
+{
+	struct lyb_reader *r = arg;
+	double t0 = lyb_metrics_clock();
+	int rc;
+
+	*got = 0;
+	rc = r->store->ops->reader_pread(r, buf, len, off, got);
+	return measured(r->store, LYB_OP_READ, t0, rc, rc ? 0 : *got);
+}
+
+static void reader_hold(void *arg)
+{
+	atomic_fetch_add(&((struct lyb_reader *)arg)->refs, 1);
+}
+
+static void reader_release(void *arg)
+{
+	struct lyb_reader *r = arg;
+	struct lyb_store *s;
+
+	if (atomic_fetch_sub(&r->refs, 1) != 1)
+		return;
+	free(r->name);
+	s = r->store;
+	s->ops->reader_close(r);
+	lyb_store_unref(s);
 }
 
 int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
 		     size_t *got)
 {
-	double t0 = lyb_metrics_clock();
-	int rc;
+	struct lyb_cache_src src;
 
 	*got = 0;
 	if (len == 0)
 		return 0;
-	rc = r->store->ops->reader_pread(r, buf, len, off, got);
-	return measured(r->store, LYB_OP_READ, t0, rc, rc ? 0 : *got);
+	if (!r->cacheable || !lyb_cache_active())
+		return backend_pread(r, buf, len, off, got);
+	memcpy(src.id, r->cache_id, sizeof(src.id));
+	src.size = r->size;
+	src.name = r->name;
+	src.has_crc32c = r->has_crc32c;
+	src.crc32c = r->crc32c;
+	src.fetch = backend_pread;
+	src.hold = reader_hold;
+	src.release = reader_release;
+	src.arg = r;
+	return lyb_cache_pread(&src, buf, len, off, got);
+}
+
+void lyb_reader_expect_crc32c(struct lyb_reader *r, const char *crc32c_b64)
+{
+	r->has_crc32c = lyb_crc32c_from_b64(crc32c_b64, &r->crc32c) == 0;
 }
 
 void lyb_reader_close(struct lyb_reader *r)
 {
-	struct lyb_store *s;
-
-	if (!r)
-		return;
-	s = r->store;
-	s->ops->reader_close(r);
-	lyb_store_unref(s);
+	if (r)
+		reader_release(r);
 }
 
 int lyb_reader_read_fn(void *reader, uint64_t off, void *buf, size_t len,

@@ -11,6 +11,7 @@
 #define LYB_STORE_IMPL_H
 
 #include <stdatomic.h>
+#include "lyb/cache.h"
 #include "lyb/store.h"
 
 struct lyb_store_ops {
@@ -40,8 +41,19 @@ struct lyb_store {
 };
 
 /* A backend's reader embeds this as its first member. */
+/*
+ * The generic part of every reader, set by lyb_reader_open() after the
+ * backend's reader_open (backends embed it first and zero it).
+ */
 struct lyb_reader {
 	struct lyb_store *store; /* holds a reference */
+	atomic_int refs;	 /* the owner and queued read-ahead */
+	uint64_t size;
+	int cacheable; /* pinned to a generation: blocks never change */
+	int has_crc32c;
+	uint32_t crc32c;
+	char *name; /* "gs:bucket/key", for logs */
+	unsigned char cache_id[LYB_CACHE_ID_LEN];
 };
 
 /* Backend constructors: @bucket is "" for file://. */

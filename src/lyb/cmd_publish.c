@@ -274,6 +274,8 @@ static int location_scan(enum lyb_loc_kind kind, const char *url,
 		snprintf(what, sizeof(what), "scanning the %s location",
 			 lyb_loc_kind_name(kind));
 		lyb_cli_fail(what, "%s", err[0] ? err : strerror(-rc));
+	} else if (err[0]) {
+		fprintf(stderr, "lyb: warning: %s\n", err);
 	}
 	return rc;
 }

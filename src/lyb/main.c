@@ -24,11 +24,11 @@
 
 #include "cli.h"
 #include "lyb/audit.h"
+#include "lyb/config.h"
 #include "lyb/log.h"
 
-#define DEFAULT_CONFIG "/etc/lyb/lyb.conf"
-#define DEFAULT_CATALOG "file:///var/lib/lyb/catalog"
-#define CONFIG_LINE_MAX 4096
+#define DEFAULT_CONFIG LYB_CONFIG_PATH
+#define DEFAULT_CATALOG LYB_CONFIG_DEFAULT_CATALOG
 
 /* lyb_log level that drops every message (ERR is the lowest level). */
 #define LOG_QUIET ((enum lyb_log_level)(LYB_LOG_ERR - 1))
@@ -65,128 +65,49 @@ static void log_quiet(const struct lyb_cli *cli, int quiet)
 		lyb_log_set_level(quiet ? LOG_QUIET : LYB_LOG_WARN);
 }
 
-/* Trims blanks at both ends of @s in place. */
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-			 e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-static int config_set(char **slot, const char *val)
-{
-	free(*slot);
-	*slot = strdup(val);
-	return *slot ? 0 : -ENOMEM;
-}
-
-/* Stores one KEY = VALUE of the configuration file; unknown keys pass. */
-static int config_key(struct lyb_cli *cli, const char *key, const char *val,
-		      const char *what, unsigned int lineno)
-{
-	int known = !strcmp(key, "catalog") || !strcmp(key, "domain") ||
-		    !strcmp(key, "admin") || !strcmp(key, "audit") ||
-		    !strcmp(key, "control");
-
-	if (!known)
-		return 0;
-	if (val[0] == '\0') {
-		lyb_cli_fail(what, "line %u: %s: empty value", lineno, key);
-		return -EINVAL;
-	}
-	if (strcmp(key, "catalog") == 0)
-		return config_set(&cli->conf_catalog, val);
-	if (strcmp(key, "domain") == 0)
-		return config_set(&cli->domain, val);
-	if (strcmp(key, "audit") == 0)
-		return config_set(&cli->audit_path, val);
-	if (strcmp(key, "control") == 0)
-		return config_set(&cli->control_path, val);
-	if (!lyb_principal_valid(val)) {
-		lyb_cli_fail(what, "line %u: admin: %s is not a principal",
-			     lineno, val);
-		return -EINVAL;
-	}
-	if (cli->nadmins == LYB_ACL_MAX_ADMINS) {
-		lyb_cli_fail(what, "line %u: more than %d admins", lineno,
-			     LYB_ACL_MAX_ADMINS);
-		return -EINVAL;
-	}
-	cli->admins[cli->nadmins] = strdup(val);
-	if (!cli->admins[cli->nadmins])
-		return -ENOMEM;
-	cli->nadmins++;
-	return 0;
-}
-
 /*
- * Reads the configuration file once: lines KEY = VALUE, '#' starts a
- * comment line, unknown keys are ignored (other tools may share the
- * file). Keys: catalog, domain, admin (repeatable), audit.
+ * Reads the configuration file once (lyb/config.h: the same file and keys
+ * as lybfs, strictly checked): the catalog, the ACL settings (domain,
+ * admin, audit, control) and the gcs_* settings. Only a file named by
+ * $LYB_CONFIG must exist.
  */
 static int config_read(struct lyb_cli *cli)
 {
-	char line[CONFIG_LINE_MAX], what[CONFIG_LINE_MAX + 64];
-	const char *env = getenv("LYB_CONFIG");
-	int must_exist = env && env[0];
-	const char *path = must_exist ? env : DEFAULT_CONFIG;
-	unsigned int lineno = 0;
-	FILE *f;
-	int rc = 0;
+	struct lyb_config conf;
+	struct lyb_config_err err;
+	const char *path;
+	int named, rc;
+	size_t i;
 
 	if (cli->config_done)
 		return 0;
 	cli->config_done = 1;
+	path = lyb_config_path(&named);
 	cli->config_path = path;
-	snprintf(what, sizeof(what), "reading %s", path);
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT && !must_exist)
-			return 0;
-		rc = -errno;
-		lyb_cli_fail(what, "%s", strerror(-rc));
-		return rc;
+	lyb_config_init(&conf);
+	rc = lyb_config_load(&conf, path, &err);
+	if (rc == -ENOENT && !named)
+		rc = 0;
+	else if (rc)
+		lyb_cli_fail(err.where, "%s", err.why);
+	if (rc == 0 && lyb_config_apply_gcs(&conf) != 0) {
+		lyb_cli_fail("reading the gcs settings", "%s",
+			     strerror(ENOMEM));
+		rc = -ENOMEM;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *key, *eq, *val;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			lyb_cli_fail(what, "line %u: longer than %d bytes",
-				     lineno, CONFIG_LINE_MAX - 2);
-			rc = -EINVAL;
-			break;
+	if (rc == 0) { /* steal what the CLI keeps */
+		cli->conf_catalog = conf.catalog;
+		cli->domain = conf.domain;
+		cli->audit_path = conf.audit;
+		cli->control_path = conf.control;
+		conf.catalog = conf.domain = conf.audit = conf.control = NULL;
+		for (i = 0; i < conf.nadmins && i < LYB_ACL_MAX_ADMINS; i++) {
+			cli->admins[i] = conf.admins[i];
+			conf.admins[i] = NULL;
 		}
-		key = trim(line);
-		if (key[0] == '\0' || key[0] == '#')
-			continue;
-		eq = strchr(key, '=');
-		if (!eq) {
-			lyb_cli_fail(what, "line %u: expected KEY = VALUE",
-				     lineno);
-			rc = -EINVAL;
-			break;
-		}
-		*eq = '\0';
-		val = trim(eq + 1);
-		key = trim(key);
-		rc = config_key(cli, key, val, what, lineno);
-		if (rc == -ENOMEM)
-			lyb_cli_fail(what, "%s", strerror(ENOMEM));
-		if (rc)
-			break;
+		cli->nadmins = i;
 	}
-	if (rc == 0 && ferror(f)) {
-		rc = -EIO;
-		lyb_cli_fail(what, "%s", strerror(EIO));
-	}
-	fclose(f);
+	lyb_config_free(&conf);
 	return rc;
 }
 
@@ -475,7 +396,16 @@ static const struct {
 	 "data, allowed or denied, with who, which process and why. PATH is\n"
 	 "`audit = PATH` of the configuration file, else " LYB_AUDIT_DEFAULT_PATH
 	 ".\n"},
-	{"help", "usage: lyb help [COMMAND]\n"},
+	{"head",
+	 "usage: lyb [OPTIONS] head [-n N] DATASET [DATE [gs|snow]]\n"
+	 "\n"
+	 "Prints the first N records (default 10) of a DataSet's latest\n"
+	 "version of DATE (default: the latest date) as JSON lines, from\n"
+	 "the gs copy (Avro) or the snow copy (a Snowflake export);\n"
+	 "without gs|snow, whichever the version has, gs first.\n"},
+	{"help", "usage: lyb help [COMMAND]\n"
+		 "\n"
+		 "Prints the overview, or the help of COMMAND.\n"},
 };
 
 void lyb_cli_usage(const char *cmd, int to_stderr)

@@ -20,30 +20,6 @@
 
 #define AUDIT_MAX_REFRESH 30.0 /* the documented bound on grant latency */
 
-int lybfs_access_opt(struct lybfs_config *cfg, const char *arg)
-{
-	const char *p = strchr(arg, '=');
-
-	p = p ? p + 1 : arg;
-	if (!lyb_principal_valid(p)) {
-		fprintf(stderr,
-			"lybfs: admin=%s: expected a principal "
-			"(user:NAME@DOMAIN, group:NAME or domain:NAME)\n",
-			p);
-		return -1;
-	}
-	if (cfg->nadmins == LYB_ACL_MAX_ADMINS) {
-		fprintf(stderr, "lybfs: more than %d admin= options\n",
-			LYB_ACL_MAX_ADMINS);
-		return -1;
-	}
-	cfg->admins[cfg->nadmins] = strdup(p);
-	if (!cfg->admins[cfg->nadmins])
-		return -1;
-	cfg->nadmins++;
-	return 0;
-}
-
 int lybfs_access_start(struct lybfs *fs)
 {
 	const char *audit =
@@ -75,12 +51,13 @@ int lybfs_access_start(struct lybfs *fs)
 			"refresh=%g: grants and revocations take effect only "
 			"after that many seconds (keep it at most %g)",
 			fs->cfg.refresh, AUDIT_MAX_REFRESH);
-	lyb_log(LYB_LOG_INFO,
+	/* debug: before daemonizing, stderr is for errors only */
+	lyb_log(LYB_LOG_DEBUG,
 		"access control: domain %s, %zu admin(s), "
 		"audit log %s",
 		lyb_acl_domain(fs->acl), fs->cfg.nadmins, audit);
 	for (i = 0; i < fs->cfg.nadmins; i++)
-		lyb_log(LYB_LOG_INFO, "admin: %s", fs->cfg.admins[i]);
+		lyb_log(LYB_LOG_DEBUG, "admin: %s", fs->cfg.admins[i]);
 	return 0;
 out_audit:
 	lyb_audit_close(fs->audit);
@@ -93,16 +70,11 @@ out_acl:
 
 void lybfs_access_stop(struct lybfs *fs)
 {
-	size_t i;
-
 	lybfs_control_stop(fs);
 	lyb_audit_close(fs->audit);
 	lyb_acl_free(fs->acl);
 	fs->audit = NULL;
 	fs->acl = NULL;
-	for (i = 0; i < fs->cfg.nadmins; i++)
-		free(fs->cfg.admins[i]);
-	fs->cfg.nadmins = 0;
 }
 
 int lybfs_caller(fuse_req_t req, struct lybfs *fs, struct lyb_ident **id)

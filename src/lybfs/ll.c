@@ -38,6 +38,7 @@
 #include "lyb/log.h"
 #include "lyb/metrics.h"
 #include "lyb/store.h"
+#include "lyb/view.h"
 #include "lybfs.h"
 
 #define NBUCKETS 65536u
@@ -63,12 +64,119 @@ struct dir_handle {
 	mode_t *modes;
 };
 
-/* An open file: a store reader, or a generated file's bytes. */
+/* An open file: a store reader, data.jsonl, or a generated file's bytes. */
 struct open_file {
 	struct lyb_reader *reader;
+	struct lyb_view_file *view;
 	uint64_t size;
 	char *data;
 };
+
+/*
+ * Open file and directory handles. fi->fh is a slot number and generation,
+ * never a pointer: a RELEASE can reach us while another thread still
+ * serves a READ of the same file (the kernel sends it once the reader is
+ * gone, e.g. killed mid-read), so the object lives until both are done.
+ * handle_lock guards the table, every slot's refs and closed flag; it is
+ * a leaf and never held across I/O.
+ */
+struct handle {
+	void *obj; /* NULL: the slot is free */
+	void (*free_fn)(void *obj);
+	uint32_t gen; /* bumped on reuse: a stale fh never matches */
+	int refs;     /* requests using obj */
+	int closed;   /* released: free at refs == 0 */
+	size_t next_free;
+};
+
+static pthread_mutex_t handle_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct handle *handles;		      /* under handle_lock */
+static size_t nhandles, free_head = SIZE_MAX; /* under handle_lock */
+
+static void handle_free_slot(size_t i)
+{
+	handles[i].free_fn(handles[i].obj);
+	handles[i].obj = NULL;
+	handles[i].gen++;
+	handles[i].next_free = free_head;
+	free_head = i;
+}
+
+/* Registers @obj; its fh goes to *@fh. -ENOMEM when the table is full. */
+static int handle_new(void *obj, void (*free_fn)(void *), uint64_t *fh)
+{
+	struct handle *t;
+	size_t i, n;
+	int rc = 0;
+
+	pthread_mutex_lock(&handle_lock);
+	if (free_head == SIZE_MAX) {
+		n = nhandles ? nhandles * 2 : 64;
+		t = n <= UINT32_MAX ? realloc(handles, n * sizeof(*t)) : NULL;
+		if (!t) {
+			rc = -ENOMEM;
+			goto out_unlock;
+		}
+		handles = t;
+		for (i = n; i-- > nhandles;) {
+			memset(&handles[i], 0, sizeof(handles[i]));
+			handles[i].next_free = free_head;
+			free_head = i;
+		}
+		nhandles = n;
+	}
+	i = free_head;
+	free_head = handles[i].next_free;
+	handles[i].obj = obj;
+	handles[i].free_fn = free_fn;
+	handles[i].refs = 0;
+	handles[i].closed = 0;
+	*fh = (uint64_t)handles[i].gen << 32 | i;
+out_unlock:
+	pthread_mutex_unlock(&handle_lock);
+	return rc;
+}
+
+/* The object of @fh with a reference, or NULL if it is gone. */
+static void *handle_get(uint64_t fh)
+{
+	size_t i = (size_t)(fh & UINT32_MAX);
+	void *obj = NULL;
+
+	pthread_mutex_lock(&handle_lock);
+	if (i < nhandles && handles[i].obj && !handles[i].closed &&
+	    handles[i].gen == (uint32_t)(fh >> 32)) {
+		handles[i].refs++;
+		obj = handles[i].obj;
+	}
+	pthread_mutex_unlock(&handle_lock);
+	return obj;
+}
+
+static void handle_put(uint64_t fh)
+{
+	size_t i = (size_t)(fh & UINT32_MAX);
+
+	pthread_mutex_lock(&handle_lock);
+	if (--handles[i].refs == 0 && handles[i].closed)
+		handle_free_slot(i);
+	pthread_mutex_unlock(&handle_lock);
+}
+
+/* The kernel is done with @fh: its object goes once no request uses it. */
+static void handle_close(uint64_t fh)
+{
+	size_t i = (size_t)(fh & UINT32_MAX);
+
+	pthread_mutex_lock(&handle_lock);
+	if (i < nhandles && handles[i].obj && !handles[i].closed &&
+	    handles[i].gen == (uint32_t)(fh >> 32)) {
+		handles[i].closed = 1;
+		if (handles[i].refs == 0)
+			handle_free_slot(i);
+	}
+	pthread_mutex_unlock(&handle_lock);
+}
 
 static struct lybfs *fs_of(fuse_req_t req)
 {
@@ -384,8 +492,9 @@ static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
 	lyb_snap_unref(snap);
 }
 
-static void dir_handle_free(struct dir_handle *d)
+static void dir_handle_free(void *obj)
 {
+	struct dir_handle *d = obj;
 	size_t i;
 
 	if (!d)
@@ -459,22 +568,32 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 		fail(req, LYB_FOP_READDIR, t0, -rc);
 		return;
 	}
+	if (handle_new(d, dir_handle_free, &fi->fh) != 0) {
+		dir_handle_free(d);
+		fail(req, LYB_FOP_READDIR, t0, ENOMEM);
+		return;
+	}
 	ok(LYB_FOP_READDIR, t0);
-	fi->fh = (uintptr_t)d;
 	fi->cache_readdir = e.immutable;
 	fi->keep_cache = e.immutable;
 	if (fuse_reply_open(req, fi) != 0)
-		dir_handle_free(d);
+		handle_close(fi->fh);
 }
 
 static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	struct dir_handle *d = (struct dir_handle *)(uintptr_t)fi->fh;
-	char *buf = malloc(size);
+	struct dir_handle *d = handle_get(fi->fh);
+	char *buf;
 	size_t used = 0, i;
 
+	if (!d) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	buf = malloc(size);
 	if (!buf) {
+		handle_put(fi->fh);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
@@ -491,12 +610,13 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	fuse_reply_buf(req, buf, used);
 	free(buf);
+	handle_put(fi->fh);
 }
 
 static void ll_releasedir(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {
-	dir_handle_free((struct dir_handle *)(uintptr_t)fi->fh);
+	handle_close(fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -513,6 +633,17 @@ static int access_content(fuse_req_t req, struct lybfs *fs,
 	rc = lyb_acl_state_text(fs->acl, id, e->ds, data, len);
 	lyb_ident_unref(id);
 	return rc;
+}
+
+static void open_file_free(void *obj)
+{
+	struct open_file *fh = obj;
+
+	lyb_reader_close(fh->reader);
+	lyb_view_close(fh->view);
+	free(fh->data);
+	free(fh);
+	lyb_metrics_open_files(-1);
 }
 
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -553,6 +684,9 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		 * for a denial, which is the store's to say */
 		if (rc && rc != -EACCES && rc != -ENOMEM)
 			rc = -EIO;
+	} else if (e.kind == LYB_FS_VIEW) {
+		rc = lyb_view_open(e.ds, e.v, &fh->view);
+		fh->size = rc ? 0 : lyb_view_file_size(fh->view);
 	} else if (e.kind == LYB_FS_FILE) {
 		rc = lyb_fs_content(snap, &e, &fh->data, &len);
 		fh->size = len;
@@ -565,33 +699,37 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fail(req, LYB_FOP_OPEN, t0, -rc);
 		return;
 	}
+	lyb_metrics_open_files(1);
+	if (handle_new(fh, open_file_free, &fi->fh) != 0) {
+		open_file_free(fh);
+		fail(req, LYB_FOP_OPEN, t0, ENOMEM);
+		return;
+	}
 	ok(LYB_FOP_OPEN, t0);
-	fi->fh = (uintptr_t)fh;
 	fi->keep_cache = e.immutable && !e.volatile_content;
 	/* a generated file may change size: never cut it at a stale st_size */
 	fi->direct_io = !fi->keep_cache;
-	if (fuse_reply_open(req, fi) != 0) {
-		lyb_reader_close(fh->reader);
-		free(fh->data);
-		free(fh);
-		return;
-	}
-	lyb_metrics_open_files(1);
+	if (fuse_reply_open(req, fi) != 0)
+		handle_close(fi->fh);
 }
 
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	double t0 = lyb_metrics_clock();
-	struct open_file *fh = (struct open_file *)(uintptr_t)fi->fh;
+	struct open_file *fh = handle_get(fi->fh);
 	size_t got = 0;
 	char *buf;
 	int rc;
 
+	if (!fh) {
+		fail(req, LYB_FOP_READ, t0, EBADF);
+		return;
+	}
 	if (off < 0 || (uint64_t)off >= fh->size) {
 		ok(LYB_FOP_READ, t0);
 		fuse_reply_buf(req, NULL, 0);
-		return;
+		goto out_put;
 	}
 	if (size > fh->size - (uint64_t)off)
 		size = (size_t)(fh->size - (uint64_t)off);
@@ -599,14 +737,16 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		ok(LYB_FOP_READ, t0);
 		lyb_metrics_served(size);
 		fuse_reply_buf(req, fh->data + off, size);
-		return;
+		goto out_put;
 	}
 	buf = malloc(size);
 	if (!buf) {
 		fail(req, LYB_FOP_READ, t0, ENOMEM);
-		return;
+		goto out_put;
 	}
-	rc = lyb_reader_pread(fh->reader, buf, size, (uint64_t)off, &got);
+	rc = fh->view ? lyb_view_read(fh->view, buf, size, (uint64_t)off, &got)
+		      : lyb_reader_pread(fh->reader, buf, size, (uint64_t)off,
+					 &got);
 	if (rc == 0 && got != size) {
 		/* the catalog promised more bytes than the store has */
 		lyb_log(LYB_LOG_ERR, "read of inode %llu: short read at %lld",
@@ -621,17 +761,14 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_buf(req, buf, got);
 	}
 	free(buf);
+out_put:
+	handle_put(fi->fh);
 }
 
 static void ll_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	struct open_file *fh = (struct open_file *)(uintptr_t)fi->fh;
-
-	lyb_reader_close(fh->reader);
-	free(fh->data);
-	free(fh);
-	lyb_metrics_open_files(-1);
+	handle_close(fi->fh);
 	fuse_reply_err(req, 0);
 }
 

@@ -14,16 +14,16 @@
 #include "lyb/catalog.h"
 #include "lyb/fs.h"
 
+/* What main.c took from struct lyb_config (owned there). */
 struct lybfs_config {
-	char *catalog_url;
+	const char *catalog_url;
 	double refresh;	      /* seconds between catalog refreshes */
 	double ttl;	      /* entry/attr timeout for things that change */
 	double ttl_immutable; /* ... for version trees */
-	char *log_level;
-	char *domain;			      /* -o domain= */
-	char *audit;			      /* -o audit=PATH */
-	char *control;			      /* -o control=PATH */
-	char *admins[LYB_ACL_MAX_ADMINS + 1]; /* -o admin=P, repeatable */
+	const char *domain;   /* NULL: the ACL default */
+	const char *audit;    /* the audit log path; NULL: the default */
+	const char *control;  /* the control socket path, or NULL */
+	char *const *admins;  /* admin principals */
 	size_t nadmins;
 };
 
@@ -40,13 +40,11 @@ struct lybfs {
 extern const struct fuse_lowlevel_ops lybfs_ll_ops;
 
 /*
- * Access control (access.c). lybfs_access_opt() takes one "admin=P"
- * option (the fuse_opt key LYBFS_KEY_ADMIN). lybfs_access_start() builds
- * the policy and opens the audit log from the options and makes SIGHUP
- * reopen it (call it after fuse_set_signal_handlers()); _stop() undoes it.
+ * Access control (access.c). lybfs_access_start() builds the policy and
+ * opens the audit log from the settings (domain, admin, audit) and makes
+ * SIGHUP reopen it (call it after fuse_set_signal_handlers()); _stop()
+ * undoes it.
  */
-#define LYBFS_KEY_ADMIN 100
-int lybfs_access_opt(struct lybfs_config *cfg, const char *arg);
 int lybfs_access_start(struct lybfs *fs);
 void lybfs_access_stop(struct lybfs *fs);
 /*

@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * main.c - the lybfs daemon: options, the mount, the catalog refresh
- * thread, and an orderly unmount on SIGTERM or SIGINT (SIGHUP reopens the
- * audit log: access.c).
+ * main.c - the lybfs daemon: options and the configuration file, the
+ * mount, logging, readiness for systemd, the catalog refresh thread, and
+ * an orderly unmount on SIGTERM or SIGINT (SIGHUP reopens the audit log:
+ * access.c).
  *
- *   lybfs [-f] [-d] -o catalog=URL[,refresh=SEC,...] MOUNTPOINT
+ *   lybfs [-f] [-d] [-o config=PATH] -o catalog=URL[,refresh=SEC,...] MNT
  *   mount -t fuse.lybfs CATALOG_URL MOUNTPOINT -o allow_other
  *
- * As mount.fuse3 runs us as "lybfs SOURCE MOUNTPOINT -o ...", a first
- * positional argument is taken as the catalog URL when catalog= is unset.
+ * Settings, later ones winning: the defaults, the configuration file
+ * (-o config=PATH, else $LYB_CONFIG, else /etc/lyb/lyb.conf; see
+ * lyb/config.h), then for the catalog $LYB_CATALOG and a positional
+ * CATALOG_URL (mount.fuse3 runs us as "lybfs SOURCE MOUNTPOINT -o ..."),
+ * then the -o options.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,41 +27,67 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lyb/cache.h"
+#include "lyb/config.h"
+#include "lyb/gcs.h"
 #include "lyb/log.h"
 #include "lyb/metrics.h"
+#include "lyb/notify.h"
 #include "lybfs.h"
 
-#define DEFAULT_CATALOG "file:///var/lib/lyb/catalog"
+#define SETTINGS_MAX 64 /* -o KEY=VALUE options on one command line */
 
 static struct lybfs lybfs;
 static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t stop_cond = PTHREAD_COND_INITIALIZER;
 static int stopping; /* under stop_lock */
 
-#define OPT(t, p)                                      \
-	{                                              \
-		t, offsetof(struct lybfs_config, p), 1 \
-	}
+/* The -o options that are configuration keys, kept in order for later. */
+enum { KEY_CONFIG_FILE = 1, KEY_SETTING };
 static const struct fuse_opt lybfs_opts[] = {
-	OPT("catalog=%s", catalog_url),
-	OPT("refresh=%lf", refresh),
-	OPT("ttl=%lf", ttl),
-	OPT("log_level=%s", log_level),
-	OPT("domain=%s", domain),
-	OPT("audit=%s", audit),
-	OPT("control=%s", control),
-	FUSE_OPT_KEY("admin=", LYBFS_KEY_ADMIN),
+	FUSE_OPT_KEY("config=", KEY_CONFIG_FILE),
+	FUSE_OPT_KEY("catalog=", KEY_SETTING),
+	FUSE_OPT_KEY("refresh=", KEY_SETTING),
+	FUSE_OPT_KEY("ttl=", KEY_SETTING),
+	FUSE_OPT_KEY("log_level=", KEY_SETTING),
+	FUSE_OPT_KEY("log=", KEY_SETTING),
+	FUSE_OPT_KEY("allow_other=", KEY_SETTING),
+	FUSE_OPT_KEY("gcs_endpoint=", KEY_SETTING),
+	FUSE_OPT_KEY("gcs_credentials=", KEY_SETTING),
+	FUSE_OPT_KEY("gcs_timeout=", KEY_SETTING),
+	FUSE_OPT_KEY("cache_mem=", KEY_SETTING),
+	FUSE_OPT_KEY("cache_dir=", KEY_SETTING),
+	FUSE_OPT_KEY("cache_size=", KEY_SETTING),
+	FUSE_OPT_KEY("readahead=", KEY_SETTING),
+	FUSE_OPT_KEY("domain=", KEY_SETTING),
+	FUSE_OPT_KEY("admin=", KEY_SETTING),
+	FUSE_OPT_KEY("audit=", KEY_SETTING),
+	FUSE_OPT_KEY("control=", KEY_SETTING),
 	FUSE_OPT_END,
 };
 
 static char *positional[2];
 static int npositional;
+static char *settings[SETTINGS_MAX]; /* "KEY=VALUE" from -o */
+static int nsettings;
+static char *config_file; /* from -o config= */
 
 static int opt_proc(void *data, const char *arg, int key,
 		    struct fuse_args *outargs)
 {
-	if (key == LYBFS_KEY_ADMIN)
-		return lybfs_access_opt(data, arg);
+	if (key == KEY_CONFIG_FILE) {
+		free(config_file);
+		config_file = strdup(arg + strlen("config="));
+		return config_file ? 0 : -1;
+	}
+	if (key == KEY_SETTING) {
+		if (nsettings == SETTINGS_MAX) {
+			fprintf(stderr, "lybfs: too many -o options\n");
+			return -1;
+		}
+		settings[nsettings] = strdup(arg);
+		return settings[nsettings++] ? 0 : -1;
+	}
 	if (key != FUSE_OPT_KEY_NONOPT)
 		return 1;
 	if (npositional == 2) {
@@ -66,49 +98,132 @@ static int opt_proc(void *data, const char *arg, int key,
 	return 0;
 }
 
+/*
+ * Lets the kernel send reads of up to 1 MiB: its read-ahead for a FUSE
+ * mount starts at 128 KiB. Best effort, through the mount's bdi (found in
+ * /proc/self/mountinfo: asking the mount itself would call into us).
+ */
+static void set_kernel_readahead(const char *mnt, unsigned kb)
+{
+	char line[4096], path[128], want[4100];
+	unsigned major, minor;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int found = 0;
+
+	if (!f)
+		return;
+	snprintf(want, sizeof(want), " %s ", mnt);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, want) &&
+			sscanf(line, "%*d %*d %u:%u", &major, &minor) == 2;
+	fclose(f);
+	if (!found)
+		return;
+	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb",
+		 major, minor);
+	f = fopen(path, "we");
+	if (!f) {
+		lyb_log(LYB_LOG_DEBUG, "%s: %s (kernel read-ahead stays)", path,
+			strerror(errno));
+		return;
+	}
+	fprintf(f, "%u\n", kb);
+	if (fclose(f) != 0)
+		lyb_log(LYB_LOG_DEBUG, "%s: %s", path, strerror(errno));
+}
+
 static void usage(const char *prog)
 {
 	printf("usage: %s [options] [CATALOG_URL] MOUNTPOINT\n\n"
 	       "Mounts the Lybrary catalog read-only: one directory per "
 	       "DataSet,\nits dates, versions and their gs/ and snow/ "
 	       "copies.\n\n"
-	       "lybfs options:\n"
-	       "    -o catalog=URL       file:///abs/dir or "
-	       "gs://bucket/prefix\n"
-	       "                         (default: $LYB_CATALOG, then " DEFAULT_CATALOG
-	       ")\n"
-	       "    -o refresh=SECONDS   catalog refresh interval "
-	       "(default 2)\n"
-	       "    -o ttl=SECONDS       kernel cache time for names that "
-	       "can change (default 1)\n"
-	       "    -o log_level=LEVEL   err, warn, info or debug "
-	       "(default info)\n"
-	       "    -o domain=DOMAIN     users are user:NAME@DOMAIN "
-	       "(default " LYB_ACL_DEFAULT_DOMAIN ")\n"
-	       "    -o admin=PRINCIPAL   may read and manage every DataSet "
-	       "(repeatable)\n"
-	       "    -o audit=PATH        the audit log (default " LYB_AUDIT_DEFAULT_PATH
-	       ")\n"
-	       "    -o control=PATH      a socket for `lyb access` of "
-	       "ordinary users\n\n",
+	       "lybfs options (also keys of the configuration file, "
+	       "KEY = VALUE):\n",
 	       prog);
+	lyb_config_print_help(stdout);
+	printf("    -o config=PATH           the configuration file (default:\n"
+	       "                             $LYB_CONFIG, then " LYB_CONFIG_PATH
+	       ")\n\n");
+	printf("-o options override the file. See lybfs(8).\n\n");
 }
 
+/*
+ * Fills @conf: the configuration file, $LYB_CATALOG, the positional
+ * CATALOG_URL, then the -o options. Errors are logged; returns 0 or -errno.
+ */
+static int config_read(struct lyb_config *conf)
+{
+	const char *env = getenv("LYB_CATALOG"), *path;
+	struct lyb_config_err err;
+	int i, rc, named = 1;
+
+	err.where[0] = err.why[0] = '\0';
+	path = config_file ? config_file : lyb_config_path(&named);
+	rc = lyb_config_load(conf, path, &err);
+	if (rc == -ENOENT && !named)
+		rc = 0; /* only the default file may be missing */
+	if (rc)
+		goto out_fail;
+	if (npositional == 2) {
+		snprintf(err.where, sizeof(err.where), "CATALOG_URL argument");
+		rc = lyb_config_set(conf, "catalog", positional[0], &err);
+	} else if (env && env[0]) {
+		snprintf(err.where, sizeof(err.where), "$LYB_CATALOG");
+		rc = lyb_config_set(conf, "catalog", env, &err);
+	}
+	if (rc)
+		goto out_fail;
+	for (i = 0; i < nsettings; i++) {
+		char *eq = strchr(settings[i], '=');
+
+		snprintf(err.where, sizeof(err.where), "-o %.200s",
+			 settings[i]);
+		*eq = '\0';
+		rc = lyb_config_set(conf, settings[i], eq + 1, &err);
+		*eq = '=';
+		if (rc)
+			goto out_fail;
+	}
+	if (!conf->catalog)
+		rc = lyb_config_set(conf, "catalog", LYB_CONFIG_DEFAULT_CATALOG,
+				    &err);
+	if (rc)
+		goto out_fail;
+	return 0;
+out_fail:
+	lyb_log(LYB_LOG_ERR, "%s: %s", err.where, err.why);
+	return rc;
+}
+
+/*
+ * libfuse writes some messages in pieces ("unknown option(s): `", "-o ",
+ * "x'\n"): pieces are collected per thread until a newline ends the line.
+ */
 static void log_from_fuse(enum fuse_log_level level, const char *fmt,
 			  va_list ap)
 {
-	char buf[1024];
-	size_t n;
+	static _Thread_local char line[1024];
+	static _Thread_local size_t used;
+	const char *msg;
+	int n;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
+	n = vsnprintf(line + used, sizeof(line) - used, fmt, ap);
+	if (n < 0)
+		return;
+	used += (size_t)n < sizeof(line) - used ? (size_t)n
+						: sizeof(line) - used - 1;
+	if (used && line[used - 1] != '\n' && used < sizeof(line) - 1)
+		return; /* more to come */
+	if (used && line[used - 1] == '\n')
+		line[--used] = '\0';
+	msg = strncmp(line, "fuse: ", 6) == 0 ? line + 6 : line;
 	lyb_log(level <= FUSE_LOG_ERR	    ? LYB_LOG_ERR
 		: level <= FUSE_LOG_WARNING ? LYB_LOG_WARN
 		: level <= FUSE_LOG_INFO    ? LYB_LOG_INFO
 					    : LYB_LOG_DEBUG,
-		"fuse: %s", buf);
+		"fuse: %s", msg);
+	used = 0;
 }
 
 /* Re-reads the catalog every cfg.refresh seconds until told to stop. */
@@ -148,8 +263,10 @@ static void *refresh_main(void *arg)
 		else if (!rc && failing)
 			lyb_log(LYB_LOG_INFO, "catalog reachable again");
 		failing = rc != 0;
-		if (changed)
+		if (changed) {
 			lybfs_nodes_invalidate(fs->se);
+			malloc_trim(0); /* parsing peaks; the snapshot stays */
+		}
 		pthread_mutex_lock(&stop_lock);
 	}
 	pthread_mutex_unlock(&stop_lock);
@@ -192,23 +309,24 @@ int main(int argc, char *argv[])
 	struct lybfs *fs = &lybfs;
 	struct fuse_cmdline_opts opts = {0};
 	struct fuse_loop_config *loop = NULL;
-	enum lyb_log_level level;
+	struct lyb_config conf;
 	pthread_t refresher;
-	int rc = 1, started = 0;
+	int rc = 1, started = 0, i;
 
 	lyb_log_set_prefix("lybfs");
 	fuse_set_log_func(log_from_fuse);
-	fs->cfg.refresh = 2;
-	fs->cfg.ttl = 1;
+	lyb_config_init(&conf);
 	fs->cfg.ttl_immutable = 3600;
-	if (fuse_opt_parse(&args, &fs->cfg, lybfs_opts, opt_proc) != 0)
-		return 2;
-	if (npositional == 2 && !fs->cfg.catalog_url)
-		fs->cfg.catalog_url = strdup(positional[0]);
+	if (fuse_opt_parse(&args, NULL, lybfs_opts, opt_proc) != 0) {
+		rc = 2;
+		goto out_args;
+	}
 	if (npositional)
 		fuse_opt_add_arg(&args, positional[npositional - 1]);
-	if (fuse_parse_cmdline(&args, &opts) != 0)
-		return 2;
+	if (fuse_parse_cmdline(&args, &opts) != 0) {
+		rc = 2;
+		goto out_args;
+	}
 	if (opts.show_version) {
 		printf("lybfs %s\nFUSE library version %s\n", LYB_VERSION,
 		       fuse_pkgversion());
@@ -228,29 +346,43 @@ int main(int argc, char *argv[])
 		rc = 2;
 		goto out_args;
 	}
-	if (fs->cfg.log_level) {
-		if (lyb_log_parse_level(fs->cfg.log_level, &level) != 0) {
-			fprintf(stderr, "lybfs: log_level: expected err, warn, "
-					"info or debug\n");
-			rc = 2;
-			goto out_args;
-		}
-		lyb_log_set_level(level);
-	}
-	if (opts.debug)
-		lyb_log_set_level(LYB_LOG_DEBUG);
-	if (fs->cfg.refresh < 0.1 || fs->cfg.refresh > 86400 ||
-	    fs->cfg.ttl < 0 || fs->cfg.ttl > 86400) {
-		fprintf(stderr, "lybfs: refresh must be 0.1..86400 and ttl "
-				"0..86400 seconds\n");
+	if (config_read(&conf) != 0) {
 		rc = 2;
 		goto out_args;
 	}
-	if (!fs->cfg.catalog_url) {
-		const char *env = getenv("LYB_CATALOG");
+	lyb_log_set_level(opts.debug ? LYB_LOG_DEBUG : conf.log_level);
+	if (conf.log == LYB_CONFIG_LOG_SYSLOG)
+		lyb_log_use_syslog("lybfs");
+	if (conf.allow_other)
+		fuse_opt_add_arg(&args, "-oallow_other");
+	fs->cfg.catalog_url = conf.catalog;
+	fs->cfg.refresh = conf.refresh;
+	fs->cfg.ttl = conf.ttl;
+	fs->cfg.domain = conf.domain;
+	fs->cfg.audit = conf.audit;
+	fs->cfg.control = conf.control;
+	fs->cfg.admins = conf.admins;
+	fs->cfg.nadmins = conf.nadmins;
+	if (lyb_config_apply_gcs(&conf) != 0) {
+		lyb_log(LYB_LOG_ERR, "gcs options: out of memory");
+		rc = 1;
+		goto out_args;
+	}
+	{
+		struct lyb_cache_config ccfg = {
+			.dir = conf.cache_dir,
+			.mem_bytes = conf.cache_mem,
+			.disk_bytes = conf.cache_size,
+			.readahead_max = conf.readahead,
+		};
 
-		fs->cfg.catalog_url =
-			strdup(env && *env ? env : DEFAULT_CATALOG);
+		if (lyb_cache_init(&ccfg) != 0) {
+			lyb_log(LYB_LOG_ERR,
+				"cache: cache_mem must hold at least 4 blocks "
+				"(4M), cache_dir must be usable");
+			rc = 2;
+			goto out_args;
+		}
 	}
 	fs->uid = getuid();
 	fs->gid = getgid();
@@ -265,6 +397,8 @@ int main(int argc, char *argv[])
 			fs->cfg.catalog_url);
 		goto out_catalog;
 	}
+	/* give back what parsing the documents took beyond the snapshot */
+	malloc_trim(0);
 	if (lybfs_nodes_init() != 0)
 		goto out_nodes;
 
@@ -273,19 +407,33 @@ int main(int argc, char *argv[])
 				  fs);
 	if (!fs->se)
 		goto out_nodes;
+	/* libfuse only handles signals that are not ignored; a daemon started
+	 * in the background by a shell inherits SIGINT ignored, and SIGINT
+	 * must still unmount cleanly */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	if (fuse_set_signal_handlers(fs->se) != 0)
 		goto out_session;
 	if (lybfs_access_start(fs) != 0) /* SIGHUP: reopen the audit log */
 		goto out_signals;
 	if (fuse_session_mount(fs->se, opts.mountpoint) != 0)
 		goto out_signals;
+	set_kernel_readahead(opts.mountpoint, 1024);
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
+	/* a daemon's stderr is /dev/null from here on */
+	if (conf.log == LYB_CONFIG_LOG_AUTO && !opts.foreground)
+		lyb_log_use_syslog("lybfs");
 	/* threads start after daemonizing: fork keeps only the caller */
 	if (pthread_create(&refresher, NULL, refresh_main, fs) == 0)
 		started = 1;
 	lyb_log(LYB_LOG_INFO, "mounted %s on %s", fs->cfg.catalog_url,
 		opts.mountpoint);
+	/* requests queue in the kernel until the loop below serves them */
+	rc = lyb_notify("READY=1");
+	if (rc)
+		lyb_log(LYB_LOG_WARN, "telling systemd we are ready: %s",
+			strerror(-rc));
 	if (opts.singlethread) {
 		rc = fuse_session_loop(fs->se);
 	} else {
@@ -301,7 +449,10 @@ int main(int argc, char *argv[])
 		rc = fuse_session_loop_mt(fs->se, loop);
 		fuse_loop_cfg_destroy(loop);
 	}
-	rc = rc != 0;
+	/* libfuse reports the signal that ended the loop: asked to stop,
+	 * we stopped, which is success (systemd counts 1 as a failure) */
+	rc = rc != 0 && rc != SIGTERM && rc != SIGINT;
+	lyb_notify("STOPPING=1");
 	if (started) {
 		pthread_mutex_lock(&stop_lock);
 		stopping = 1;
@@ -324,11 +475,11 @@ out_catalog:
 out_args:
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
-	free(fs->cfg.catalog_url);
-	free(fs->cfg.log_level);
-	free(fs->cfg.domain);
-	free(fs->cfg.audit);
-	free(fs->cfg.control);
+	lyb_cache_shutdown();
+	lyb_config_free(&conf); /* fs->cfg.catalog_url too */
+	free(config_file);
+	for (i = 0; i < nsettings; i++)
+		free(settings[i]);
 	free(positional[0]);
 	free(positional[1]);
 	return rc;

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// gcs-meta.js - the metadata half of the GCS JSON API for bench/bench-read.sh,
+// as an nginx njs handler (js_content): object resources
+// (GET /storage/v1/b/BUCKET/o/OBJECT) and listings
+// (GET /storage/v1/b/BUCKET/o?prefix=P&delimiter=D). Media downloads are
+// nginx's own static file serving; this only answers what lyb publish and
+// rclone's gcs backend ask before they read.
+//
+// The objects and their metadata (size, generation, md5Hash, updated) come
+// from an index JSON that the benchmark writes next to the bucket directory
+// ($lyb_index): { "BUCKET": { "NAME": { ...resource fields... } } }. One page
+// per listing: the benchmark's buckets hold a handful of objects.
+import fs from 'fs';
+
+function query(r) {
+	const out = {};
+	(r.variables.args || '').split('&').forEach((kv) => {
+		if (!kv)
+			return;
+		const i = kv.indexOf('=');
+		const k = i < 0 ? kv : kv.slice(0, i);
+		const v = i < 0 ? '' : kv.slice(i + 1);
+		out[decodeURIComponent(k.replace(/\+/g, ' '))] =
+			decodeURIComponent(v.replace(/\+/g, ' '));
+	});
+	return out;
+}
+
+function answer(r, status, doc) {
+	r.headersOut['Content-Type'] = 'application/json; charset=UTF-8';
+	r.return(status, JSON.stringify(doc));
+}
+
+function notFound(r, what) {
+	answer(r, 404, {error: {code: 404, message: what + ' not found'}});
+}
+
+function resource(r, bucket, name, m) {
+	const o = {
+		kind: 'storage#object',
+		id: bucket + '/' + name + '/' + m.generation,
+		bucket: bucket,
+		name: name,
+		mediaLink: 'http://' + r.headersIn.Host + '/download/storage/v1/b/' +
+			bucket + '/o/' + encodeURIComponent(name) +
+			'?generation=' + m.generation + '&alt=media',
+	};
+	return Object.assign(o, m);
+}
+
+function meta(r) {
+	const m = r.uri.match(/^\/storage\/v1\/b\/([^/]+)\/o(?:\/(.+))?$/);
+	if (!m)
+		return notFound(r, r.uri);
+	const index = JSON.parse(fs.readFileSync(r.variables.lyb_index));
+	const bucket = m[1];
+	const objs = index[bucket];
+	if (!objs)
+		return notFound(r, 'bucket ' + bucket);
+	if (m[2] !== undefined) {
+		if (!objs[m[2]])
+			return notFound(r, m[2]);
+		return answer(r, 200, resource(r, bucket, m[2], objs[m[2]]));
+	}
+	const q = query(r);
+	const prefix = q.prefix || '';
+	const delim = q.delimiter || '';
+	const items = [];
+	const prefixes = [];
+	Object.keys(objs).sort().forEach((name) => {
+		if (!name.startsWith(prefix))
+			return;
+		const rest = name.slice(prefix.length);
+		const j = delim ? rest.indexOf(delim) : -1;
+		if (j >= 0) {
+			const p = prefix + rest.slice(0, j + delim.length);
+			if (prefixes.indexOf(p) < 0)
+				prefixes.push(p);
+		} else {
+			items.push(resource(r, bucket, name, objs[name]));
+		}
+	});
+	const doc = {kind: 'storage#objects', items: items};
+	if (prefixes.length)
+		doc.prefixes = prefixes;
+	return answer(r, 200, doc);
+}
+
+export default {meta};

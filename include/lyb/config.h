@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * config.h - the configuration file (/etc/lyb/lyb.conf) that lybfs and lyb
+ * share, and the one parser of its keys.
+ *
+ * The file is lines of `KEY = VALUE`; blank lines and lines whose first
+ * non-blank character is '#' are ignored. The keys are the -o options of
+ * lybfs (catalog, refresh, ttl, log_level, log, allow_other, gcs_endpoint,
+ * gcs_credentials, gcs_timeout, cache_mem, cache_dir, cache_size, readahead,
+ * domain, admin, audit, control); `admin` alone may repeat (its principals
+ * add up), every other key is given once. `lybfs -o
+ * KEY=VALUE` goes through the same lyb_config_set(), so a value means the
+ * same in both places and the option overrides the file. Parsing is
+ * strict: an unknown key, a key given twice, a bad value, a line without
+ * '=', a NUL byte, a line over LYB_CONFIG_LINE_MAX or a file over
+ * LYB_CONFIG_FILE_MAX is an error naming FILE:LINE and the key.
+ *
+ * Ownership: a struct lyb_config owns its strings; lyb_config_free()
+ * releases them (the struct itself is the caller's). Not thread safe: a
+ * configuration is read once at start-up, before any thread starts.
+ */
+#ifndef LYB_CONFIG_H
+#define LYB_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lyb/log.h"
+
+#define LYB_CONFIG_PATH "/etc/lyb/lyb.conf" /* unless $LYB_CONFIG */
+#define LYB_CONFIG_FILE_MAX (64 * 1024)
+#define LYB_CONFIG_LINE_MAX 4096
+#define LYB_CONFIG_DEFAULT_CATALOG "file:///var/lib/lyb/catalog"
+#define LYB_CONFIG_ADMINS_MAX 64 /* admin principals (LYB_ACL_MAX_ADMINS) */
+
+/* Where lybfs logs. AUTO: stderr with -f, syslog once daemonized. */
+enum lyb_config_log {
+	LYB_CONFIG_LOG_AUTO = 0,
+	LYB_CONFIG_LOG_STDERR,
+	LYB_CONFIG_LOG_SYSLOG,
+};
+
+/* One bit per key in lyb_config.given. */
+enum lyb_config_key {
+	LYB_CONFIG_CATALOG = 1u << 0,
+	LYB_CONFIG_REFRESH = 1u << 1,
+	LYB_CONFIG_TTL = 1u << 2,
+	LYB_CONFIG_LOG_LEVEL = 1u << 3,
+	LYB_CONFIG_LOG = 1u << 4,
+	LYB_CONFIG_ALLOW_OTHER = 1u << 5,
+	LYB_CONFIG_GCS_ENDPOINT = 1u << 6,
+	LYB_CONFIG_GCS_CREDENTIALS = 1u << 7,
+	LYB_CONFIG_CACHE_MEM = 1u << 8,
+	LYB_CONFIG_CACHE_DIR = 1u << 9,
+	LYB_CONFIG_CACHE_SIZE = 1u << 10,
+	LYB_CONFIG_READAHEAD = 1u << 11,
+	LYB_CONFIG_GCS_TIMEOUT = 1u << 12,
+	LYB_CONFIG_DOMAIN = 1u << 13,
+	LYB_CONFIG_ADMIN = 1u << 14,
+	LYB_CONFIG_AUDIT = 1u << 15,
+	LYB_CONFIG_CONTROL = 1u << 16,
+};
+
+struct lyb_config {
+	char *catalog;	/* catalog URL; NULL until given */
+	double refresh; /* seconds between catalog refreshes */
+	double ttl;	/* kernel cache seconds for changing names */
+	enum lyb_log_level log_level; /* messages above it are dropped */
+	enum lyb_config_log log;      /* stderr, syslog or auto */
+	int allow_other;	      /* every user may use the mount */
+	char *gcs_endpoint;    /* NULL: $STORAGE_EMULATOR_HOST or Google */
+	char *gcs_credentials; /* a key file or "anonymous"; NULL: ADC */
+	double gcs_timeout;    /* seconds per GCS call; 0: the default */
+	uint64_t cache_mem;    /* bytes; 0: the cache's default */
+	char *cache_dir;       /* absolute; NULL: no disk cache */
+	uint64_t cache_size;   /* disk cache bytes; 0: the default */
+	uint64_t readahead;    /* bytes; 0: the default */
+	char *domain;	       /* NULL: the ACL default */
+	char *audit;	       /* audit log path; NULL: the default */
+	char *control;	       /* control socket path; NULL: none */
+	char *admins[LYB_CONFIG_ADMINS_MAX + 1]; /* admin principals */
+	size_t nadmins;
+	unsigned int given; /* LYB_CONFIG_* bits of keys set */
+};
+
+/* What went wrong, for "WHERE: WHY" (WHERE is FILE:LINE, FILE or -o). */
+struct lyb_config_err {
+	char where[LYB_CONFIG_LINE_MAX + 32];
+	char why[256];
+};
+
+/* Sets every key to its default; given is 0. Cannot fail. */
+void lyb_config_init(struct lyb_config *cfg);
+/* Releases the strings of @cfg (NULL is fine); @cfg may be re-initialized. */
+void lyb_config_free(struct lyb_config *cfg);
+
+/*
+ * Sets @key to @value (both NUL-terminated, already trimmed). Returns 0,
+ * -ENOENT for an unknown key or -EINVAL for a bad value, with @err->why
+ * filled (@err->where is left alone). A key set again replaces the value.
+ */
+int lyb_config_set(struct lyb_config *cfg, const char *key, const char *value,
+		   struct lyb_config_err *err);
+
+/*
+ * Reads the file at @path into @cfg, over what is there. A missing file is
+ * -ENOENT, which callers treat as "no configuration" unless the path was
+ * named explicitly. Returns 0 or -errno (-EINVAL: a syntax or value
+ * error, -EFBIG: over the size cap) with @err filled.
+ */
+int lyb_config_load(struct lyb_config *cfg, const char *path,
+		    struct lyb_config_err *err);
+
+/*
+ * The path to read: $LYB_CONFIG if set and not empty (*@named = 1: that
+ * file must exist), else LYB_CONFIG_PATH (*@named = 0: it may be missing).
+ */
+const char *lyb_config_path(int *named);
+
+/* Prints one line per key, "    -o KEY=VALUE  what (default ...)", on @out. */
+void lyb_config_print_help(FILE *out);
+
+/*
+ * Hands the gcs_* keys to the process-wide GCS client (gcs.h); call
+ * before the first gs:// access. 0, -ENOMEM, or -EBUSY when too late.
+ */
+int lyb_config_apply_gcs(const struct lyb_config *cfg);
+
+#endif

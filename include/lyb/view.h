@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * view.h - MNT/<dataset>/<date>/<version>/data.jsonl: every record of a
+ * version as JSON lines (decode.h's encoding), in manifest order, decoded
+ * lazily from the version's gs copy (Avro) or, without one, its snow
+ * export.
+ *
+ * The size is exact before a byte is read: `lyb publish` decodes each
+ * object once and records the total and a sparse index in the catalog
+ * (struct lyb_jsonl: every few hundred KiB of Avro, a mark saying where
+ * decoding may start and which JSON byte it yields). A version published
+ * without one gets it computed on first need and cached in memory, per
+ * DataSet and version id, for the life of the process. A read finds its
+ * mark by binary search, fetches that run of blocks with one ranged read,
+ * decodes it and copies out the bytes asked for; the last decoded run is
+ * kept per open file, so sequential reads decode each run once.
+ *
+ * A run that decodes to a different number of bytes than the index says,
+ * a corrupt block or an unknown codec is -EIO, with a log line naming the
+ * version, the object and the block: never bytes that differ from the
+ * promised size.
+ *
+ * Thread safety: every function may be called from any thread. The
+ * in-memory index cache is shared (a mutex never held across I/O;
+ * concurrent first uses of one version wait for a single computation). A
+ * struct lyb_view_file has one owner but may be read concurrently: its
+ * reads are serialized by its own lock, held while it fetches and decodes.
+ */
+#ifndef LYB_VIEW_H
+#define LYB_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lyb/catalog.h"
+
+/* The copy data.jsonl is decoded from: gs when there is one, else snow. */
+const struct lyb_location *lyb_view_source(const struct lyb_version *v);
+
+/*
+ * Decodes every object of @loc once and builds its index: @out gets the
+ * exact byte count and the marks (free with lyb_view_jsonl_clear());
+ * @schema (may be NULL) the first object's writer schema, for gs, which
+ * the caller frees, also after a failure past the first header. A
+ * decoding failure is -EBADMSG with the object and block in @err; a store
+ * failure its errno.
+ */
+int lyb_view_index(const struct lyb_location *loc, struct lyb_jsonl *out,
+		   char **schema, char *err, size_t errlen);
+void lyb_view_jsonl_clear(struct lyb_jsonl *jl);
+
+/*
+ * The exact size of @v's data.jsonl: from the catalog, or computed (which
+ * reads and decodes the whole version) and cached. -EIO when it cannot be
+ * decoded (logged once per version).
+ */
+int lyb_view_size(const struct lyb_dataset *ds, const struct lyb_version *v,
+		  uint64_t *size);
+
+/*
+ * The writer schema of @v (the first gs object's), as JSON text the
+ * caller frees: from the catalog, or from the cache above. -ENOENT when
+ * @v has no gs copy.
+ */
+int lyb_view_schema(const struct lyb_dataset *ds, const struct lyb_version *v,
+		    char **schema);
+
+struct lyb_view_file;
+/*
+ * Opens @v's data.jsonl. Takes a reference on @ds (so @v stays valid
+ * while the file is open); fetches nothing until the first read.
+ */
+int lyb_view_open(struct lyb_dataset *ds, const struct lyb_version *v,
+		  struct lyb_view_file **out);
+uint64_t lyb_view_file_size(const struct lyb_view_file *f);
+/*
+ * Reads up to @len bytes at @off; *@got < @len only at the end. -EIO for
+ * data that does not decode to what the index promised (logged), or the
+ * store's error.
+ */
+int lyb_view_read(struct lyb_view_file *f, void *buf, size_t len, uint64_t off,
+		  size_t *got);
+void lyb_view_close(struct lyb_view_file *f); /* accepts NULL */
+
+#endif

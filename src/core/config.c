@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * config.c - /etc/lyb/lyb.conf and the -o options of lybfs: one table of
+ * keys, one value parser per kind, one strict line reader. Adding a key
+ * is one row in keys[] (and a field in struct lyb_config).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lyb/catalog.h"
+#include "lyb/config.h"
+#include "lyb/gcs.h"
+
+enum kind {
+	KIND_URL,
+	KIND_SECONDS,
+	KIND_LEVEL,
+	KIND_LOG,
+	KIND_BOOL,
+	KIND_STRING, /* char * at off */
+	KIND_PATH,   /* an absolute path, char * at off */
+	KIND_SIZE,   /* "512M" etc., uint64_t at off */
+	KIND_ADMINS, /* principals, comma-separated; repeatable, they add up */
+};
+
+#define AT(field) offsetof(struct lyb_config, field)
+
+static const struct key {
+	const char *name;
+	enum lyb_config_key bit;
+	enum kind kind;
+	double min, max; /* KIND_SECONDS */
+	const char *arg, *help;
+	size_t off; /* KIND_STRING, KIND_PATH, KIND_SIZE */
+} keys[] = {
+	{"catalog", LYB_CONFIG_CATALOG, KIND_URL, 0, 0, "URL",
+	 "the catalog: file:///abs/dir (or /abs/dir) or gs://bucket/prefix; "
+	 "$LYB_CATALOG overrides the file's (default " LYB_CONFIG_DEFAULT_CATALOG
+	 ")",
+	 0},
+	{"refresh", LYB_CONFIG_REFRESH, KIND_SECONDS, 0.1, 86400, "SECONDS",
+	 "catalog refresh interval, 0.1 to 86400 (default 2)", 0},
+	{"ttl", LYB_CONFIG_TTL, KIND_SECONDS, 0, 86400, "SECONDS",
+	 "kernel cache time for names that can change, 0 to 86400 "
+	 "(default 1)",
+	 0},
+	{"log_level", LYB_CONFIG_LOG_LEVEL, KIND_LEVEL, 0, 0, "LEVEL",
+	 "err, warn, info or debug (default info; debug with -d)", 0},
+	{"log", LYB_CONFIG_LOG, KIND_LOG, 0, 0, "stderr|syslog",
+	 "where messages go (default: stderr with -f, syslog once "
+	 "daemonized)",
+	 0},
+	{"allow_other", LYB_CONFIG_ALLOW_OTHER, KIND_BOOL, 0, 0, "yes|no",
+	 "let every user use the mount (needs root or user_allow_other "
+	 "in /etc/fuse.conf; -o allow_other alone means yes; default no)",
+	 0},
+	{"gcs_endpoint", LYB_CONFIG_GCS_ENDPOINT, KIND_STRING, 0, 0, "URL",
+	 "GCS JSON API endpoint (default: $STORAGE_EMULATOR_HOST, then "
+	 "https://storage.googleapis.com)",
+	 AT(gcs_endpoint)},
+	{"gcs_credentials", LYB_CONFIG_GCS_CREDENTIALS, KIND_STRING, 0, 0,
+	 "FILE|anonymous",
+	 "a service-account or authorized_user file (default: Application "
+	 "Default Credentials)",
+	 AT(gcs_credentials)},
+	{"gcs_timeout", LYB_CONFIG_GCS_TIMEOUT, KIND_SECONDS, 0.1, 3600,
+	 "SECONDS",
+	 "give up on a GCS call after this long, retries included; readers "
+	 "get EIO (default 30)",
+	 0},
+	{"cache_mem", LYB_CONFIG_CACHE_MEM, KIND_SIZE, 0, 0, "SIZE",
+	 "memory block cache cap, e.g. 512M (default 256M)", AT(cache_mem)},
+	{"cache_dir", LYB_CONFIG_CACHE_DIR, KIND_PATH, 0, 0, "DIR",
+	 "also keep blocks on disk, in DIR (an absolute path, mode 0700)",
+	 AT(cache_dir)},
+	{"cache_size", LYB_CONFIG_CACHE_SIZE, KIND_SIZE, 0, 0, "SIZE",
+	 "disk cache quota (default 10G)", AT(cache_size)},
+	{"domain", LYB_CONFIG_DOMAIN, KIND_STRING, 0, 0, "DOMAIN",
+	 "callers are user:LOGIN@DOMAIN and domain:DOMAIN (default "
+	 "thecompany.com)",
+	 AT(domain)},
+	{"admin", LYB_CONFIG_ADMIN, KIND_ADMINS, 0, 0, "PRINCIPAL[,...]",
+	 "may read and grant on every DataSet; repeatable", 0},
+	{"audit", LYB_CONFIG_AUDIT, KIND_PATH, 0, 0, "PATH",
+	 "the audit log, one JSON line per decision (default "
+	 "/var/log/lybfs-audit.log)",
+	 AT(audit)},
+	{"control", LYB_CONFIG_CONTROL, KIND_PATH, 0, 0, "PATH",
+	 "a Unix socket through which ordinary users' lyb access "
+	 "requests reach the daemon (default: none)",
+	 AT(control)},
+	{"readahead", LYB_CONFIG_READAHEAD, KIND_SIZE, 0, 0, "SIZE",
+	 "largest read-ahead window per stream (default 64M)", AT(readahead)},
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+void lyb_config_init(struct lyb_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->refresh = 2;
+	cfg->ttl = 1;
+	cfg->log_level = LYB_LOG_INFO;
+	cfg->log = LYB_CONFIG_LOG_AUTO;
+}
+
+void lyb_config_free(struct lyb_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->catalog);
+	free(cfg->gcs_endpoint);
+	free(cfg->gcs_credentials);
+	free(cfg->cache_dir);
+	free(cfg->domain);
+	free(cfg->audit);
+	free(cfg->control);
+	while (cfg->nadmins)
+		free(cfg->admins[--cfg->nadmins]);
+	cfg->domain = cfg->audit = cfg->control = NULL;
+	cfg->catalog = cfg->gcs_endpoint = cfg->gcs_credentials = NULL;
+	cfg->cache_dir = NULL;
+}
+
+const char *lyb_config_path(int *named)
+{
+	const char *env = getenv("LYB_CONFIG");
+
+	*named = env && env[0];
+	return *named ? env : LYB_CONFIG_PATH;
+}
+
+/* Prints @text from column @col, wrapped before column 80. */
+static void print_wrapped(FILE *out, const char *text, int col)
+{
+	int at = col;
+
+	while (*text) {
+		int n = (int)strcspn(text, " ");
+
+		if (at > col && at + 1 + n > 79) {
+			fprintf(out, "\n%*s", col, "");
+			at = col;
+		} else if (at > col) {
+			fputc(' ', out);
+			at++;
+		}
+		fprintf(out, "%.*s", n, text);
+		at += n;
+		text += n;
+		text += strspn(text, " ");
+	}
+	fputc('\n', out);
+}
+
+void lyb_config_print_help(FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		char opt[64];
+
+		snprintf(opt, sizeof(opt), "%s=%s", keys[i].name, keys[i].arg);
+		if (strlen(opt) > 21)
+			fprintf(out, "    -o %s\n%29s", opt, "");
+		else
+			fprintf(out, "    -o %-21s ", opt);
+		print_wrapped(out, keys[i].help, 29);
+	}
+}
+
+static const struct key *key_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int bad(struct lyb_config_err *err, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int bad(struct lyb_config_err *err, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->why, sizeof(err->why), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcmp(v, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* "123", "64K", "256M", "10G", "1T" (powers of 1024), not 0. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	const char *units = "KMGT", *u;
+	char *end;
+	int shift = 0;
+
+	if (!(s[0] >= '0' && s[0] <= '9'))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	u = *end ? strchr(units, *end & ~0x20) : NULL;
+	if (u) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+	}
+	if (errno || *end || v == 0 || v > (~0ull >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+/* Appends the comma-separated principals of @value to cfg->admins. */
+static int add_admins(struct lyb_config *cfg, const char *value,
+		      struct lyb_config_err *err)
+{
+	char one[LYB_CONFIG_LINE_MAX];
+	const char *p = value, *comma;
+	size_t n;
+
+	do {
+		comma = strchr(p, ',');
+		n = comma ? (size_t)(comma - p) : strlen(p);
+		if (n >= sizeof(one))
+			n = sizeof(one) - 1;
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (!lyb_principal_valid(one))
+			return bad(err, -EINVAL,
+				   "admin: expected user:, group: or domain: "
+				   "principals, got '%.64s'",
+				   one);
+		if (cfg->nadmins == LYB_CONFIG_ADMINS_MAX)
+			return bad(err, -EINVAL, "admin: more than %d",
+				   LYB_CONFIG_ADMINS_MAX);
+		cfg->admins[cfg->nadmins] = strdup(one);
+		if (!cfg->admins[cfg->nadmins])
+			return bad(err, -ENOMEM, "admin: %s", strerror(ENOMEM));
+		cfg->nadmins++;
+		p = comma ? comma + 1 : NULL;
+	} while (p);
+	return 0;
+}
+
+int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
+		   struct lyb_config_err *err)
+{
+	const struct key *k = key_find(name);
+	enum lyb_log_level level;
+	char *end, *s, **field;
+	uint64_t size;
+	double d;
+	int b, rc;
+
+	if (!k)
+		return bad(err, -ENOENT, "unknown key '%.64s'", name);
+	if (value[0] == '\0')
+		return bad(err, -EINVAL, "%s: empty value", k->name);
+	switch (k->kind) {
+	case KIND_URL:
+		if (strncmp(value, "file:///", 8) != 0 &&
+		    strncmp(value, "gs://", 5) != 0 && value[0] != '/')
+			return bad(
+				err, -EINVAL,
+				"%s: '%.200s' is not a file:///ABSOLUTE/PATH "
+				"or gs://BUCKET/PREFIX URL",
+				k->name, value);
+		/* an absolute path is the file:// URL of that directory */
+		s = malloc(strlen(value) + sizeof("file://"));
+		if (s)
+			snprintf(s, strlen(value) + sizeof("file://"), "%s%s",
+				 value[0] == '/' ? "file://" : "", value);
+		if (!s)
+			return bad(err, -ENOMEM, "%s: %s", k->name,
+				   strerror(ENOMEM));
+		free(cfg->catalog);
+		cfg->catalog = s;
+		break;
+	case KIND_SECONDS:
+		errno = 0;
+		d = strtod(value, &end);
+		if (errno || end == value || *end || !isfinite(d) ||
+		    d < k->min || d > k->max) {
+			return bad(err, -EINVAL,
+				   "%s: expected seconds from %g to %g, got "
+				   "'%.64s'",
+				   k->name, k->min, k->max, value);
+		}
+		if (k->bit == LYB_CONFIG_REFRESH)
+			cfg->refresh = d;
+		else if (k->bit == LYB_CONFIG_GCS_TIMEOUT)
+			cfg->gcs_timeout = d;
+		else
+			cfg->ttl = d;
+		break;
+	case KIND_LEVEL:
+		if (lyb_log_parse_level(value, &level) != 0)
+			return bad(err, -EINVAL,
+				   "%s: expected err, warn, info or debug, got "
+				   "'%.64s'",
+				   k->name, value);
+		cfg->log_level = level;
+		break;
+	case KIND_LOG:
+		if (strcmp(value, "stderr") == 0)
+			cfg->log = LYB_CONFIG_LOG_STDERR;
+		else if (strcmp(value, "syslog") == 0)
+			cfg->log = LYB_CONFIG_LOG_SYSLOG;
+		else
+			return bad(err, -EINVAL,
+				   "%s: expected stderr or syslog, got '%.64s'",
+				   k->name, value);
+		break;
+	case KIND_BOOL:
+		if (parse_bool(value, &b) != 0)
+			return bad(err, -EINVAL,
+				   "%s: expected yes or no, got '%.64s'",
+				   k->name, value);
+		cfg->allow_other = b;
+		break;
+	case KIND_PATH:
+		if (value[0] != '/')
+			return bad(
+				err, -EINVAL,
+				"%s: expected an absolute path, got '%.200s'",
+				k->name, value);
+		/* fall through */
+	case KIND_STRING:
+		s = strdup(value);
+		if (!s)
+			return bad(err, -ENOMEM, "%s: %s", k->name,
+				   strerror(ENOMEM));
+		field = (char **)(void *)((char *)cfg + k->off);
+		free(*field);
+		*field = s;
+		break;
+	case KIND_ADMINS:
+		rc = add_admins(cfg, value, err);
+		if (rc)
+			return rc;
+		break;
+	case KIND_SIZE:
+		if (parse_size(value, &size) != 0)
+			return bad(err, -EINVAL,
+				   "%s: expected a size like 512M, got '%.64s'",
+				   k->name, value);
+		*(uint64_t *)(void *)((char *)cfg + k->off) = size;
+		break;
+	}
+	cfg->given |= k->bit;
+	return 0;
+}
+
+/* Blanks at both ends of [s, e) off; returns the new start, NUL-ends it. */
+static char *trim(char *s, char *e)
+{
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	*e = '\0';
+	return s;
+}
+
+/* Reads the whole file, at most LYB_CONFIG_FILE_MAX bytes, NUL-ended. */
+static int slurp(const char *path, char **out, size_t *len,
+		 struct lyb_config_err *err)
+{
+	struct stat st;
+	size_t n = 0;
+	char *buf;
+	int fd, rc = 0;
+
+	snprintf(err->where, sizeof(err->where), "%s", path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err->why, sizeof(err->why), "%s", strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		snprintf(err->why, sizeof(err->why), "not a regular file");
+		goto out_fd;
+	}
+	buf = malloc(LYB_CONFIG_FILE_MAX + 2);
+	if (!buf) {
+		rc = -ENOMEM;
+		snprintf(err->why, sizeof(err->why), "%s", strerror(ENOMEM));
+		goto out_fd;
+	}
+	while (n <= LYB_CONFIG_FILE_MAX) {
+		ssize_t got = read(fd, buf + n, LYB_CONFIG_FILE_MAX + 1 - n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = -errno;
+			snprintf(err->why, sizeof(err->why), "%s",
+				 strerror(-rc));
+			goto out_buf;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	if (n > LYB_CONFIG_FILE_MAX) {
+		rc = -EFBIG;
+		snprintf(err->why, sizeof(err->why), "larger than %d bytes",
+			 LYB_CONFIG_FILE_MAX);
+		goto out_buf;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	goto out_fd;
+out_buf:
+	free(buf);
+out_fd:
+	close(fd);
+	return rc;
+}
+
+int lyb_config_load(struct lyb_config *cfg, const char *path,
+		    struct lyb_config_err *err)
+{
+	unsigned int first_line[NKEYS] = {0}, lineno = 0;
+	char *buf = NULL, *line, *end;
+	size_t len = 0;
+	int rc;
+
+	rc = slurp(path, &buf, &len, err);
+	if (rc)
+		return rc;
+	for (line = buf; line < buf + len; line = end + 1) {
+		const struct key *k;
+		char *key, *eq, *val;
+
+		lineno++;
+		snprintf(err->where, sizeof(err->where), "%s:%u", path, lineno);
+		end = memchr(line, '\n', (size_t)(buf + len - line));
+		if (!end)
+			end = buf + len;
+		if ((size_t)(end - line) > LYB_CONFIG_LINE_MAX) {
+			rc = bad(err, -EINVAL, "longer than %d bytes",
+				 LYB_CONFIG_LINE_MAX);
+			break;
+		}
+		if (memchr(line, '\0', (size_t)(end - line))) {
+			rc = bad(err, -EINVAL, "contains a NUL byte");
+			break;
+		}
+		key = trim(line, end);
+		if (key[0] == '\0' || key[0] == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			rc = bad(err, -EINVAL,
+				 "expected KEY = VALUE, got '%.64s'", key);
+			break;
+		}
+		val = trim(eq + 1, eq + 1 + strlen(eq + 1));
+		key = trim(key, eq);
+		k = key_find(key);
+		if (k && first_line[k - keys] && k->kind != KIND_ADMINS) {
+			rc = bad(err, -EINVAL,
+				 "%s: given twice (first on line %u)", k->name,
+				 first_line[k - keys]);
+			break;
+		}
+		rc = lyb_config_set(cfg, key, val, err);
+		if (rc) {
+			if (rc == -ENOENT)
+				rc = -EINVAL; /* a missing file is ENOENT */
+			break;
+		}
+		first_line[k - keys] = lineno;
+	}
+	free(buf);
+	return rc;
+}
+
+int lyb_config_apply_gcs(const struct lyb_config *cfg)
+{
+	struct lyb_gcs_config g = {.endpoint = cfg->gcs_endpoint,
+				   .credentials = cfg->gcs_credentials,
+				   .deadline_ms =
+					   (unsigned)(cfg->gcs_timeout * 1000)};
+
+	if (!cfg->gcs_endpoint && !cfg->gcs_credentials && !cfg->gcs_timeout)
+		return 0;
+	return lyb_gcs_set_default(&g);
+}

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * test_cache.c - the block cache against a synthetic source: exact bytes
+ * on every path, one fetch per block for concurrent readers, failures
+ * that return no bytes, the memory cap, and read-ahead.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "lyb/cache.h"
+#include "lyb/digest.h"
+
+#define BS (64 * 1024)
+#define SIZE (40 * BS + 123) /* a short last block */
+
+static atomic_int fetches, fetched_bytes;
+static atomic_int fail_at_block = -1; /* fetches of this block fail */
+static atomic_int short_by;	      /* the source lies about its size */
+static atomic_int slow_us;
+
+static unsigned char byte_at(uint64_t off)
+{
+	return (unsigned char)((off * 2654435761u) >> 13);
+}
+
+static int fetch(void *arg, void *buf, size_t len, uint64_t off, size_t *got)
+{
+	size_t i;
+
+	(void)arg;
+	atomic_fetch_add(&fetches, 1);
+	if (atomic_load(&slow_us))
+		usleep((useconds_t)atomic_load(&slow_us));
+	if (atomic_load(&fail_at_block) >= 0 &&
+	    off / BS <= (uint64_t)atomic_load(&fail_at_block) &&
+	    (off + len - 1) / BS >= (uint64_t)atomic_load(&fail_at_block))
+		return -EIO;
+	if (off + len > SIZE - (uint64_t)atomic_load(&short_by))
+		len = off >= SIZE - (uint64_t)atomic_load(&short_by)
+			      ? 0
+			      : SIZE - atomic_load(&short_by) - off;
+	for (i = 0; i < len; i++)
+		((unsigned char *)buf)[i] = byte_at(off + i);
+	atomic_fetch_add(&fetched_bytes, (int)len);
+	*got = len;
+	return 0;
+}
+
+static struct lyb_cache_src src_for(int n)
+{
+	struct lyb_cache_src s = {.size = SIZE, .fetch = fetch};
+
+	memset(s.id, n, sizeof(s.id));
+	return s;
+}
+
+static int exact(const unsigned char *buf, uint64_t off, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != byte_at(off + i))
+			return 0;
+	return 1;
+}
+
+static void test_sequential(void)
+{
+	struct lyb_cache_src s = src_for(1);
+	unsigned char buf[20000];
+	uint64_t off;
+	size_t got;
+	int ok = 1;
+
+	for (off = 0; off < SIZE; off += got) {
+		CHECK_RC(lyb_cache_pread(&s, buf, sizeof(buf), off, &got), 0);
+		if (got == 0)
+			break;
+		ok &= exact(buf, off, got);
+	}
+	CHECK(ok);
+	CHECK(off == SIZE);
+	CHECK_RC(lyb_cache_pread(&s, buf, 10, SIZE, &got), 0);
+	CHECK(got == 0);
+}
+
+struct reader_arg {
+	int id;
+	uint64_t off;
+	int ok;
+};
+
+static void *reader(void *p)
+{
+	struct reader_arg *a = p;
+	struct lyb_cache_src s = src_for(a->id);
+	unsigned char buf[BS];
+	size_t got = 0;
+	uint64_t off;
+
+	a->ok = 1;
+	/* continue a stream that exists, so the reads go through blocks */
+	for (off = a->off; off < a->off + 4 * BS; off += BS) {
+		if (lyb_cache_pread(&s, buf, BS, off, &got) != 0 || got != BS ||
+		    !exact(buf, off, got))
+			a->ok = 0;
+	}
+	return NULL;
+}
+
+static void test_coalescing(void)
+{
+	struct lyb_cache_src s = src_for(2);
+	struct reader_arg args[8];
+	pthread_t t[8];
+	unsigned char b[16];
+	size_t got;
+	int i, before;
+
+	/* start a stream at 0 so later reads are sequential */
+	CHECK_RC(lyb_cache_pread(&s, b, sizeof(b), 0, &got), 0);
+	atomic_store(&slow_us, 20000);
+	before = atomic_load(&fetched_bytes);
+	for (i = 0; i < 8; i++) {
+		args[i] = (struct reader_arg){.id = 2, .off = 0};
+		CHECK_RC(pthread_create(&t[i], NULL, reader, &args[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(args[i].ok);
+	}
+	atomic_store(&slow_us, 0);
+	usleep(200000); /* read-ahead in flight */
+	/* 8 readers of the same 4 blocks: each block fetched once, plus
+	 * whatever was read ahead (at most the whole object) */
+	CHECK(atomic_load(&fetched_bytes) - before <= SIZE);
+}
+
+static void test_failures(void)
+{
+	struct lyb_cache_src s = src_for(3);
+	unsigned char buf[3 * BS];
+	size_t got = 77;
+
+	atomic_store(&fail_at_block, 5);
+	/* a read that includes a failing block returns no bytes */
+	CHECK_RC(lyb_cache_pread(&s, buf, 3 * BS, 4 * BS, &got), -EIO);
+	CHECK_RC(lyb_cache_pread(&s, buf, 16, 0, &got), 0);
+	CHECK_RC(lyb_cache_pread(&s, buf, 3 * BS, 16, &got), 0); /* seq */
+	CHECK_RC(lyb_cache_pread(&s, buf, 3 * BS, 3 * BS + 16, &got), -EIO);
+	atomic_store(&fail_at_block, -1);
+	/* the failure is not cached: the next read fetches again */
+	CHECK_RC(lyb_cache_pread(&s, buf, 3 * BS, 4 * BS, &got), 0);
+	CHECK(got == 3 * BS && exact(buf, 4 * BS, got));
+
+	/* a source shorter than promised is an error, never a short read */
+	s = src_for(4);
+	atomic_store(&short_by, 1000);
+	CHECK_RC(lyb_cache_pread(&s, buf, 16, 0, &got), 0);
+	{
+		uint64_t off;
+		size_t n = 0;
+		int rc = 0;
+
+		for (off = 16; off < SIZE && rc == 0; off += n)
+			rc = lyb_cache_pread(&s, buf, BS, off, &n);
+		CHECK_RC(rc, -EIO);
+	}
+	atomic_store(&short_by, 0);
+}
+
+static void test_cap(void)
+{
+	struct lyb_cache_stats st;
+	unsigned char buf[BS];
+	size_t got;
+	int i;
+
+	/* many objects read sequentially through a small cache */
+	for (i = 10; i < 30; i++) {
+		struct lyb_cache_src s = src_for(i);
+		uint64_t off;
+
+		for (off = 0; off < 8 * BS; off += BS)
+			CHECK_RC(lyb_cache_pread(&s, buf, BS, off, &got), 0);
+		lyb_cache_stats(&st);
+		CHECK(st.mem_bytes <= st.mem_cap);
+	}
+	lyb_cache_stats(&st);
+	CHECK(st.prefetched > 0);
+	CHECK(st.hits > 0);
+}
+
+/* CRC32C of the whole synthetic object, computed independently. */
+static uint32_t object_crc(void)
+{
+	static unsigned char all[SIZE];
+	uint64_t i;
+
+	for (i = 0; i < SIZE; i++)
+		all[i] = byte_at(i);
+	return lyb_crc32c_update(0, all, SIZE);
+}
+
+static void test_crc(void)
+{
+	const char *v = "123456789";
+	uint32_t a = lyb_crc32c_update(0, v, 4),
+		 b = lyb_crc32c_update(0, v + 4, 5);
+	uint32_t x;
+
+	CHECK(lyb_crc32c_update(0, v, 9) == 0xe3069283u); /* RFC 3720 check */
+	CHECK(lyb_crc32c_combine(a, b, 5) == 0xe3069283u);
+	CHECK(lyb_crc32c_combine(a, 0, 0) == a);
+	CHECK_RC(lyb_crc32c_from_b64("4waSgw==", &x), 0);
+	CHECK(x == 0xe3069283u);
+	CHECK_RC(lyb_crc32c_from_b64("4waSg", &x), -EINVAL);
+}
+
+/* Reads @s start to end in 20000-byte steps; returns the first error. */
+static int read_all(struct lyb_cache_src *s)
+{
+	unsigned char buf[20000];
+	uint64_t off = 0;
+	size_t got = 1;
+	int rc = 0;
+
+	while (rc == 0 && got && off < s->size) {
+		rc = lyb_cache_pread(s, buf, sizeof(buf), off, &got);
+		off += got;
+	}
+	return rc;
+}
+
+static void test_integrity(void)
+{
+	struct lyb_cache_stats st0, st;
+	struct lyb_cache_src good = src_for(40), bad = src_for(41),
+			     small = src_for(42);
+	unsigned char buf[64];
+	size_t got;
+
+	lyb_cache_stats(&st0);
+	good.has_crc32c = 1;
+	good.crc32c = object_crc();
+	CHECK_RC(read_all(&good), 0);
+	usleep(100000);
+	lyb_cache_stats(&st);
+	CHECK(st.verified == st0.verified + 1);
+	CHECK_RC(lyb_cache_pread(&good, buf, sizeof(buf), 100, &got), 0);
+
+	/* the catalog's checksum disagrees: once seen whole, reads fail */
+	bad.has_crc32c = 1;
+	bad.crc32c = object_crc() ^ 1;
+	(void)read_all(&bad);
+	usleep(100000);
+	lyb_cache_stats(&st);
+	CHECK(st.corrupt == st0.corrupt + 1);
+	CHECK_RC(lyb_cache_pread(&bad, buf, sizeof(buf), 100, &got), -EIO);
+	CHECK_RC(lyb_cache_pread(&bad, buf, sizeof(buf), 0, &got), -EIO);
+
+	/* a small object is checked before its first byte is served */
+	small.size = BS - 5;
+	small.has_crc32c = 1;
+	small.crc32c = 12345;
+	CHECK_RC(lyb_cache_pread(&small, buf, sizeof(buf), 10, &got), -EIO);
+	{
+		static unsigned char all[BS - 5];
+		uint64_t i;
+
+		for (i = 0; i < sizeof(all); i++)
+			all[i] = byte_at(i);
+		small = src_for(43);
+		small.size = sizeof(all);
+		small.has_crc32c = 1;
+		small.crc32c = lyb_crc32c_update(0, all, sizeof(all));
+	}
+	CHECK_RC(lyb_cache_pread(&small, buf, sizeof(buf), 10, &got), 0);
+	CHECK(got == sizeof(buf) && exact(buf, 10, got));
+}
+
+int main(void)
+{
+	struct lyb_cache_config cfg = {.mem_bytes = 16 * BS,
+				       .block_size = BS,
+				       .readahead_max = 4 * BS,
+				       .workers = 4};
+
+	CHECK_RC(lyb_cache_init(&(struct lyb_cache_config){.block_size = 1000}),
+		 -EINVAL);
+	CHECK_RC(lyb_cache_init(&cfg), 0);
+	test_sequential();
+	test_coalescing();
+	test_failures();
+	test_cap();
+	test_crc();
+	lyb_cache_shutdown();
+	/* integrity with room for whole objects */
+	cfg.mem_bytes = 64 * BS;
+	cfg.readahead_max = 8 * BS;
+	CHECK_RC(lyb_cache_init(&cfg), 0);
+	test_integrity();
+	lyb_cache_shutdown();
+	if (check_failures)
+		fprintf(stderr, "%d checks failed\n", check_failures);
+	return check_failures ? 1 : 0;
+}

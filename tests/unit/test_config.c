@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * test_config.c - the configuration file: a good file with every key,
+ * comments and blanks; each kind of error names FILE:LINE and the key;
+ * the size caps; -o style lyb_config_set() over a loaded file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "lyb/config.h"
+
+static char dir[] = "/tmp/lyb-test-config.XXXXXX";
+static char path[sizeof(dir) + 16];
+
+static void put(const char *text, size_t len)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f || fwrite(text, 1, len, f) != len || fclose(f) != 0) {
+		perror(path);
+		exit(2);
+	}
+}
+
+/* Loads @text into a fresh config; returns the result, fills @err. */
+static int load(const char *text, struct lyb_config *cfg,
+		struct lyb_config_err *err)
+{
+	put(text, strlen(text));
+	lyb_config_free(cfg);
+	lyb_config_init(cfg);
+	memset(err, 0, sizeof(*err));
+	return lyb_config_load(cfg, path, err);
+}
+
+/* @text fails with -EINVAL at line @line, and the reason mentions @why. */
+static void expect_error(const char *text, unsigned int line, const char *why)
+{
+	struct lyb_config cfg;
+	struct lyb_config_err err;
+	char where[sizeof(path) + 16];
+
+	lyb_config_init(&cfg);
+	CHECK_RC(load(text, &cfg, &err), -EINVAL);
+	snprintf(where, sizeof(where), "%s:%u", path, line);
+	CHECK_STR(err.where, where);
+	if (!strstr(err.why, why)) {
+		fprintf(stderr, "error '%s' does not mention '%s'\n", err.why,
+			why);
+		check_failures++;
+	}
+	lyb_config_free(&cfg);
+}
+
+static void test_good(void)
+{
+	struct lyb_config cfg;
+	struct lyb_config_err err;
+
+	lyb_config_init(&cfg);
+	CHECK(cfg.refresh == 2 && cfg.ttl == 1);
+	CHECK(cfg.log_level == LYB_LOG_INFO && cfg.log == LYB_CONFIG_LOG_AUTO);
+	CHECK(!cfg.catalog && !cfg.allow_other && cfg.given == 0);
+
+	CHECK_RC(load("# lybfs and lyb\n"
+		      "\n"
+		      "catalog = gs://bucket/prefix\n"
+		      "   refresh=0.5   \n"
+		      "\t# indented comment\n"
+		      "ttl = 0\r\n"
+		      "log_level = debug\n"
+		      "log = syslog\n"
+		      "allow_other = yes", /* no final newline */
+		      &cfg, &err),
+		 0);
+	CHECK_STR(cfg.catalog, "gs://bucket/prefix");
+	CHECK(cfg.refresh == 0.5);
+	CHECK(cfg.ttl == 0);
+	CHECK(cfg.log_level == LYB_LOG_DEBUG);
+	CHECK(cfg.log == LYB_CONFIG_LOG_SYSLOG);
+	CHECK(cfg.allow_other == 1);
+	CHECK(cfg.given ==
+	      (LYB_CONFIG_CATALOG | LYB_CONFIG_REFRESH | LYB_CONFIG_TTL |
+	       LYB_CONFIG_LOG_LEVEL | LYB_CONFIG_LOG | LYB_CONFIG_ALLOW_OTHER));
+
+	/* -o options go through the same setter and override the file */
+	CHECK_RC(lyb_config_set(&cfg, "refresh", "7", &err), 0);
+	CHECK(cfg.refresh == 7);
+	CHECK_RC(lyb_config_set(&cfg, "catalog", "/var/lib/x", &err), 0);
+	CHECK_STR(cfg.catalog, "file:///var/lib/x");
+	CHECK_RC(lyb_config_set(&cfg, "log", "stderr", &err), 0);
+	CHECK(cfg.log == LYB_CONFIG_LOG_STDERR);
+	CHECK_RC(lyb_config_set(&cfg, "nope", "1", &err), -ENOENT);
+	CHECK(strstr(err.why, "unknown key 'nope'") != NULL);
+	CHECK_RC(lyb_config_set(&cfg, "ttl", "-1", &err), -EINVAL);
+	CHECK(cfg.ttl == 0); /* a bad value changes nothing */
+	lyb_config_free(&cfg);
+
+	/* the store and cache keys */
+	CHECK_RC(load("gcs_endpoint = http://127.0.0.1:4443\n"
+		      "gcs_credentials = anonymous\n"
+		      "cache_mem = 512M\n"
+		      "cache_dir = /var/cache/lybfs\n"
+		      "cache_size = 2g\n"
+		      "readahead = 4096\n",
+		      &cfg, &err),
+		 0);
+	CHECK_STR(cfg.gcs_endpoint, "http://127.0.0.1:4443");
+	CHECK_STR(cfg.gcs_credentials, "anonymous");
+	CHECK(cfg.cache_mem == 512ull << 20);
+	CHECK_STR(cfg.cache_dir, "/var/cache/lybfs");
+	CHECK(cfg.cache_size == 2ull << 30);
+	CHECK(cfg.readahead == 4096);
+	CHECK_RC(lyb_config_set(&cfg, "cache_mem", "1T", &err), 0);
+	CHECK(cfg.cache_mem == 1ull << 40);
+	lyb_config_free(&cfg);
+
+	/* an empty file and a comments-only file are fine */
+	CHECK_RC(load("", &cfg, &err), 0);
+	CHECK(cfg.given == 0);
+	CHECK_RC(load("# nothing\n\n  \n", &cfg, &err), 0);
+	CHECK(cfg.given == 0);
+	lyb_config_free(&cfg);
+	lyb_config_free(NULL);
+}
+
+static void test_errors(void)
+{
+	char *big, *line;
+	struct lyb_config cfg;
+	struct lyb_config_err err;
+	size_t n;
+
+	expect_error("catalog = file:///x\nfrobnicate = 1\n", 2,
+		     "unknown key 'frobnicate'");
+	expect_error("# c\nrefresh = 1\nno equals sign here\n", 3,
+		     "expected KEY = VALUE");
+	expect_error("ttl = 1\n\nttl = 2\n", 3,
+		     "ttl: given twice (first on "
+		     "line 1)");
+	expect_error("refresh = soon\n", 1, "refresh: expected seconds");
+	expect_error("refresh = 0.01\n", 1, "refresh: expected seconds");
+	expect_error("refresh = 1e9\n", 1, "refresh: expected seconds");
+	expect_error("ttl = nan\n", 1, "ttl: expected seconds");
+	expect_error("ttl = 5s\n", 1, "ttl: expected seconds");
+	expect_error("log_level = loud\n", 1, "log_level: expected err, warn");
+	expect_error("log = journal\n", 1, "log: expected stderr or syslog");
+	expect_error("allow_other = maybe\n", 1, "allow_other: expected yes");
+	expect_error("cache_mem = lots\n", 1, "cache_mem: expected a size");
+	expect_error("cache_mem = 0\n", 1, "cache_mem: expected a size");
+	expect_error("cache_size = -5G\n", 1, "cache_size: expected a size");
+	expect_error("readahead = 64MB\n", 1, "readahead: expected a size");
+	expect_error("readahead = 99999999999T\n", 1, "readahead: expected");
+	expect_error("cache_dir = cache\n", 1,
+		     "cache_dir: expected an absolute");
+	expect_error("\n\ncatalog =\n", 3, "catalog: empty value");
+	expect_error("catalog = relative/dir\n", 1, "catalog: 'relative/dir'");
+	expect_error("catalog = file:///x\n = 3\n", 2, "unknown key ''");
+	/* keys are exact: no case folding, no -o spelling */
+	expect_error("Catalog = file:///x\n", 1, "unknown key 'Catalog'");
+	expect_error("config = /etc/other.conf\n", 1, "unknown key 'config'");
+
+	/* a NUL byte */
+	lyb_config_init(&cfg);
+	put("ttl = 1\nrefresh\0 = 2\n", 22);
+	CHECK_RC(lyb_config_load(&cfg, path, &err), -EINVAL);
+	CHECK(strstr(err.where, ":2") && strstr(err.why, "NUL"));
+
+	/* a line over the cap */
+	n = LYB_CONFIG_LINE_MAX + 16;
+	line = malloc(n + 32);
+	CHECK(line != NULL);
+	memcpy(line, "# ok\ncatalog = file:///", 23);
+	memset(line + 23, 'a', n);
+	memcpy(line + 23 + n, "\n", 2);
+	put(line, strlen(line));
+	CHECK_RC(lyb_config_load(&cfg, path, &err), -EINVAL);
+	CHECK(strstr(err.where, ":2") && strstr(err.why, "longer than"));
+	free(line);
+
+	/* a file over the cap, even of comments */
+	n = LYB_CONFIG_FILE_MAX + 1;
+	big = malloc(n);
+	CHECK(big != NULL);
+	memset(big, '\n', n);
+	big[0] = '#';
+	put(big, n);
+	CHECK_RC(lyb_config_load(&cfg, path, &err), -EFBIG);
+	CHECK_STR(err.where, path);
+	CHECK(strstr(err.why, "larger than") != NULL);
+	free(big);
+
+	/* missing file, and a directory */
+	CHECK_RC(lyb_config_load(&cfg, "/nonexistent/lyb.conf", &err), -ENOENT);
+	CHECK_STR(err.where, "/nonexistent/lyb.conf");
+	CHECK_RC(lyb_config_load(&cfg, dir, &err), -EINVAL);
+	CHECK(strstr(err.why, "not a regular file") != NULL);
+	lyb_config_free(&cfg);
+}
+
+static void test_path_and_help(void)
+{
+	char *help = NULL;
+	size_t len = 0;
+	int named = -1;
+	FILE *f;
+
+	unsetenv("LYB_CONFIG");
+	CHECK_STR(lyb_config_path(&named), "/etc/lyb/lyb.conf");
+	CHECK(named == 0);
+	setenv("LYB_CONFIG", "", 1);
+	CHECK_STR(lyb_config_path(&named), "/etc/lyb/lyb.conf");
+	CHECK(named == 0);
+	setenv("LYB_CONFIG", "/srv/lyb.conf", 1);
+	CHECK_STR(lyb_config_path(&named), "/srv/lyb.conf");
+	CHECK(named == 1);
+
+	f = open_memstream(&help, &len);
+	CHECK(f != NULL);
+	lyb_config_print_help(f);
+	fclose(f);
+	CHECK(strstr(help, "-o catalog=URL") != NULL);
+	CHECK(strstr(help, "-o refresh=SECONDS") != NULL);
+	CHECK(strstr(help, "-o ttl=SECONDS") != NULL);
+	CHECK(strstr(help, "-o log_level=LEVEL") != NULL);
+	CHECK(strstr(help, "-o log=stderr|syslog") != NULL);
+	CHECK(strstr(help, "-o allow_other=yes|no") != NULL);
+	free(help);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/lyb.conf", dir);
+	test_good();
+	test_errors();
+	test_path_and_help();
+	unlink(path);
+	rmdir(dir);
+	return check_failures ? 1 : 0;
+}
