@@ -67,6 +67,7 @@ for u in lybalice lybcarol lybdave; do
 	as $u cat "$SNOW" | cmp - "$SRC_SNOW" || fail "$u: snow copy differs"
 	as $u cat "$D/latest/gs/part-00000.avro" | cmp - "$SRC_GS" || fail "$u: through latest"
 	as $u ls "$D/2020-09-03/$VA/gs" >/dev/null || fail "$u: listing"
+	as $u head -n 1 "$D/2020-09-03/$VA/data.jsonl" | jq -e . >/dev/null || fail "$u: data.jsonl"
 done
 audited lybalice allow "gs/part-00000.avro"
 audited lybcarol allow "gs/part-00000.avro"
@@ -85,7 +86,9 @@ denies lybbob $PY -c 'import sys; sys.stdout.write(open(sys.argv[1], "rb").read(
 denies lybbob $PY -c 'import mmap, sys; f = open(sys.argv[1], "rb"); print(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)[:4])' "$GS"
 denies lybbob ls "$D/2020-09-03"
 denies lybbob ls "$D/2020-09-03/$VA/gs"
-for p in "$VA/gs/part-00000.avro" "$VA/snow/data_0_0_0.json.gz" "$VA/gs/sub/part-00001.avro" "t.Acl/2020-09-03"; do
+denies lybbob head -n 1 "$D/2020-09-03/$VA/data.jsonl"
+denies lybbob jq . "$D/latest/data.jsonl"
+for p in "$VA/gs/part-00000.avro" "$VA/snow/data_0_0_0.json.gz" "$VA/gs/sub/part-00001.avro" "t.Acl/2020-09-03" "$VA/data.jsonl"; do
 	audited lybbob deny "$p"
 done
 
@@ -101,6 +104,7 @@ step "names, sizes and metadata stay visible to bob"
 [ "$(as lybbob stat -c %s "$GS")" = "$(stat -c %s "$SRC_GS")" ] || fail "bob sees no size"
 grep -qx 2020-09-03 <<<"$(as lybbob ls "$D")" || fail "bob does not see the dates"
 as lybbob jq -e '.name == "t.Acl"' "$D/.lyb/info.json" >/dev/null || fail "bob cannot read the card"
+as lybbob jq -e .type "$D/2020-09-03/$VA/.lyb/schema.avsc" >/dev/null || fail "bob cannot read the writer schema"
 grep -q "^access: none" <<<"$(as lybbob cat "$D/.lyb/access")" || fail "bob's .lyb/access: $(as lybbob cat "$D/.lyb/access")"
 grep -q "^access: granted (reader user:lybalice@thecompany.com)" <<<"$(as lybalice cat "$D/.lyb/access")" ||
 	fail "alice's .lyb/access: $(as lybalice cat "$D/.lyb/access")"
