@@ -59,6 +59,7 @@ static struct node *root;
 
 /* An open directory: its listing, taken at opendir. */
 struct dir_handle {
+	char *path; /* the directory's, for readdirplus's lookups */
 	size_t n;
 	char **names;
 	mode_t *modes;
@@ -501,6 +502,7 @@ static void dir_handle_free(void *obj)
 		return;
 	for (i = 0; i < d->n; i++)
 		free(d->names[i]);
+	free(d->path);
 	free(d->names);
 	free(d->modes);
 	free(d);
@@ -553,7 +555,9 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	d = calloc(1, sizeof(*d));
-	rc = !d ? -ENOMEM : !S_ISDIR(e.mode) ? -ENOTDIR : 0;
+	if (d)
+		d->path = strdup(n->path);
+	rc = !d || !d->path ? -ENOMEM : !S_ISDIR(e.mode) ? -ENOTDIR : 0;
 	if (rc == 0)
 		rc = lybfs_access_check(req, fs, "opendir", n->path, &e);
 	if (rc == 0)
@@ -606,6 +610,72 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 		if (len > size - used)
 			break;
+		used += len;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+	handle_put(fi->fh);
+}
+
+/*
+ * READDIRPLUS: the entries with their attributes, so `ls -l` of 10,000
+ * dates is a few requests instead of one LOOKUP per name. Every entry but
+ * "." and ".." counts as a lookup (nlookup + 1), undone when it does not
+ * fit in the reply.
+ */
+static void ll_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	struct lybfs *fs = fs_of(req);
+	struct dir_handle *d = handle_get(fi->fh);
+	struct fuse_entry_param ep;
+	struct lyb_fs_entry e;
+	struct lyb_snap *snap;
+	struct node *n;
+	size_t used = 0, i, len;
+	char *buf, *path;
+
+	if (!d) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	buf = malloc(size);
+	if (!buf) {
+		handle_put(fi->fh);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (i = (size_t)off; i < d->n; i++) {
+		memset(&ep, 0, sizeof(ep));
+		n = NULL;
+		if (i < 2) { /* "." and "..": no lookup */
+			ep.attr.st_ino = UNKNOWN_INO;
+			ep.attr.st_mode = d->modes[i];
+		} else {
+			path = lyb_store_key_join(d->path, d->names[i]);
+			if (!path || resolve(fs, path, &snap, &e) != 0) {
+				free(path);
+				continue; /* gone since opendir */
+			}
+			n = node_lookup(path);
+			free(path);
+			if (n) {
+				ep.ino = n->ino;
+				ep.attr_timeout = ep.entry_timeout =
+					ttl_of(fs, &e);
+				fill_stat(fs, &e, n->ino, &ep.attr);
+			}
+			lyb_snap_unref(snap);
+			if (!n)
+				break;
+		}
+		len = fuse_add_direntry_plus(req, buf + used, size - used,
+					     d->names[i], &ep, (off_t)(i + 1));
+		if (len > size - used) {
+			if (n)
+				node_forget(n->ino, 1);
+			break;
+		}
 		used += len;
 	}
 	fuse_reply_buf(req, buf, used);
@@ -993,6 +1063,7 @@ const struct fuse_lowlevel_ops lybfs_ll_ops = {
 	.readlink = ll_readlink,
 	.opendir = ll_opendir,
 	.readdir = ll_readdir,
+	.readdirplus = ll_readdirplus,
 	.releasedir = ll_releasedir,
 	.open = ll_open,
 	.read = ll_read,
