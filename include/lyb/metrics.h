@@ -47,6 +47,8 @@ void lyb_metrics_served(uint64_t bytes);
 void lyb_metrics_open_files(int delta);
 /* A catalog refresh finished; @err describes a failure (rc != 0). */
 void lyb_metrics_refresh(int rc, const char *err);
+/* Since when (wall seconds) refreshes fail; 0 while the catalog reads. */
+int64_t lyb_metrics_catalog_failing_since(void);
 
 int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out);
 /* "ok\n", or one line per problem. */

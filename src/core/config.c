@@ -88,6 +88,11 @@ static const struct key {
 	 AT(domain)},
 	{"admin", LYB_CONFIG_ADMIN, KIND_ADMINS, 0, 0, "PRINCIPAL[,...]",
 	 "may read and grant on every DataSet; repeatable", 0},
+	{"acl_max_stale", LYB_CONFIG_ACL_MAX_STALE, KIND_SECONDS, 0, 86400,
+	 "SECONDS",
+	 "how long access decisions trust a catalog that cannot be read; "
+	 "after that, opens of data are denied (default 300)",
+	 0},
 	{"audit", LYB_CONFIG_AUDIT, KIND_PATH, 0, 0, "PATH",
 	 "the audit log, one JSON line per decision (default "
 	 "/var/log/lybfs-audit.log)",
@@ -108,6 +113,7 @@ void lyb_config_init(struct lyb_config *cfg)
 	cfg->ttl = 1;
 	cfg->log_level = LYB_LOG_INFO;
 	cfg->log = LYB_CONFIG_LOG_AUTO;
+	cfg->acl_max_stale = 300;
 }
 
 void lyb_config_free(struct lyb_config *cfg)
@@ -319,6 +325,8 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 			cfg->refresh = d;
 		else if (k->bit == LYB_CONFIG_GCS_TIMEOUT)
 			cfg->gcs_timeout = d;
+		else if (k->bit == LYB_CONFIG_ACL_MAX_STALE)
+			cfg->acl_max_stale = d;
 		else
 			cfg->ttl = d;
 		break;

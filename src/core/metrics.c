@@ -101,6 +101,16 @@ void lyb_metrics_open_files(int delta)
 	atomic_fetch_add(&m.open_files, delta);
 }
 
+int64_t lyb_metrics_catalog_failing_since(void)
+{
+	int64_t t;
+
+	pthread_mutex_lock(&health_lock);
+	t = catalog_failing_since;
+	pthread_mutex_unlock(&health_lock);
+	return t;
+}
+
 void lyb_metrics_refresh(int rc, const char *err)
 {
 	int64_t now = (int64_t)time(NULL);

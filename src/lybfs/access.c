@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lyb/log.h"
+#include "lyb/metrics.h"
 #include "lybfs.h"
 
 #define AUDIT_MAX_REFRESH 30.0 /* the documented bound on grant latency */
@@ -103,6 +105,7 @@ int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
 	struct lyb_audit_event ev = {0};
 	char why[LYB_PRINCIPAL_MAX + 64];
 	struct lyb_ident *id;
+	int64_t since;
 	int rc;
 
 	if (!lyb_fs_gated(e))
@@ -114,6 +117,17 @@ int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
 		return -EACCES;
 	}
 	ev.allowed = lyb_acl_can_read(fs->acl, id, e->ds, why, sizeof(why));
+	since = lyb_metrics_catalog_failing_since();
+	if (ev.allowed && since &&
+	    (double)(time(NULL) - since) > fs->cfg.acl_max_stale) {
+		/* a revocation may be waiting in the catalog we cannot read */
+		ev.allowed = 0;
+		snprintf(why, sizeof(why),
+			 "the catalog has been unreadable for %lld s "
+			 "(acl_max_stale %g s): failing closed",
+			 (long long)(time(NULL) - since),
+			 fs->cfg.acl_max_stale);
+	}
 	if (!op) { /* access(2): a question, not an access */
 		lyb_ident_unref(id);
 		return ev.allowed ? 0 : -EACCES;

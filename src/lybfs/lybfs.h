@@ -23,6 +23,7 @@ struct lybfs_config {
 	const char *domain;   /* NULL: the ACL default */
 	const char *audit;    /* the audit log path; NULL: the default */
 	const char *control;  /* the control socket path, or NULL */
+	double acl_max_stale; /* seconds; then a stale catalog denies data */
 	char *const *admins;  /* admin principals */
 	size_t nadmins;
 };

@@ -63,6 +63,7 @@ static const struct fuse_opt lybfs_opts[] = {
 	FUSE_OPT_KEY("admin=", KEY_SETTING),
 	FUSE_OPT_KEY("audit=", KEY_SETTING),
 	FUSE_OPT_KEY("control=", KEY_SETTING),
+	FUSE_OPT_KEY("acl_max_stale=", KEY_SETTING),
 	FUSE_OPT_END,
 };
 
@@ -361,6 +362,7 @@ int main(int argc, char *argv[])
 	fs->cfg.domain = conf.domain;
 	fs->cfg.audit = conf.audit;
 	fs->cfg.control = conf.control;
+	fs->cfg.acl_max_stale = conf.acl_max_stale;
 	fs->cfg.admins = conf.admins;
 	fs->cfg.nadmins = conf.nadmins;
 	if (lyb_config_apply_gcs(&conf) != 0) {

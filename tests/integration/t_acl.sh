@@ -203,4 +203,18 @@ jq -e '.access.history[-1] | .action == "grant" and .by == "user:root@thecompany
 	and .principal == "domain:thecompany.com"' "$W/catalog/datasets/t.Acl.json" >/dev/null ||
 	fail "history: $(jq .access.history "$W/catalog/datasets/t.Acl.json")"
 wait_for sh -c "runuser -u lybbob -- cat '$GS' | cmp -s - '$SRC_GS'" || fail "bob cannot read with domain:"
+
+step "a catalog unreadable past acl_max_stale: data fails closed, metadata stays"
+unmount_lybfs
+mount_lybfs "control=$CTL,acl_max_stale=1"
+as lybalice cat "$GS" | cmp - "$SRC_GS" || fail "alice before the outage"
+mv "$W/catalog" "$W/catalog.away"
+wait_for grep -q "catalog unreachable" "$W/lybfs.log" || fail "the outage was not noticed"
+sleep 2.5 # acl_max_stale is compared in whole seconds
+denies lybalice cat "$GS"
+as lybalice jq -e .name "$D/.lyb/info.json" >/dev/null || fail "metadata went away with the catalog"
+jq -e 'select(.principal == "user:lybalice@thecompany.com" and .decision == "deny")
+	| select(.reason | test("failing closed"))' "$AUDIT" >/dev/null || fail "no fail-closed audit line"
+mv "$W/catalog.away" "$W/catalog"
+wait_for sh -c "runuser -u lybalice -- cat '$GS' | cmp -s - '$SRC_GS'" || fail "alice after the catalog came back"
 echo "PASS"
