@@ -232,7 +232,7 @@ mount_sys() { # mount_sys NAME
 		local cd
 		cd=$(sed -n 's/.*\bcache_dir=\([^,]*\).*/\1/p' <<<"$LYBFS_OPTS")
 		[ -n "$cd" ] && [ -d "$cd" ] && find "$cd" -mindepth 1 -delete
-		"$LYBFS" -f -o "catalog=file://$W/cat,gcs_endpoint=$URL,gcs_credentials=anonymous${LYBFS_OPTS:+,$LYBFS_OPTS}" \
+		"$LYBFS" -f -o "catalog=file://$W/cat,gcs_endpoint=$URL,gcs_credentials=anonymous,admin=user:root@thecompany.com,audit=$W/audit.log${LYBFS_OPTS:+,$LYBFS_OPTS}" \
 			"$MNT" >>"$W/lybfs.log" 2>&1 &
 		;;
 	rclone-gcs)

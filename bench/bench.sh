@@ -30,7 +30,7 @@ trap cleanup EXIT
 mkdir -p "$MNT" "$W/data/big" "$W/data/small"
 
 mount_it() { # mount_it CATALOG_DIR
-	"$LYBFS" -f -o "catalog=file://$1" "$MNT" 2>>"$W/lybfs.log" &
+	"$LYBFS" -f -o "catalog=file://$1,admin=user:root@thecompany.com,audit=$W/audit.log" "$MNT" 2>>"$W/lybfs.log" &
 	PID=$!
 	for _ in $(seq 100); do mountpoint -q "$MNT" && return; sleep 0.1; done
 	echo "bench: mount failed" >&2; exit 1
