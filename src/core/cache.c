@@ -54,10 +54,12 @@ struct blk {
 
 struct stream {
 	unsigned char id[LYB_CACHE_ID_LEN];
-	uint64_t start;	 /* where the stream began */
-	uint64_t next;	 /* where the next sequential read starts */
-	uint64_t window; /* read-ahead bytes */
-	uint64_t used;	 /* stamp, for replacing the oldest */
+	uint64_t seq;	  /* bytes read in order so far */
+	uint64_t crc_pos; /* next byte the running CRC32C expects, or ~0 */
+	uint32_t crc;	  /* of crc_pos's block, from its start to crc_pos */
+	uint64_t next;	  /* where the next sequential read starts */
+	uint64_t window;  /* read-ahead bytes */
+	uint64_t used;	  /* stamp, for replacing the oldest */
 	int live;
 };
 
@@ -707,11 +709,13 @@ static void prefetch(const struct lyb_cache_src *src, uint64_t first,
 }
 
 /*
- * Finds the stream a read at @off continues, or starts one. Returns 1 for
- * a sequential read of a stream that has read a block's worth already
- * (like the kernel's, read-ahead waits for evidence: `head` reads a little
- * sequentially and stops), with the window to read ahead; else 0. Under
- * lock.
+ * Finds the stream a read at @off continues (within a block of where it
+ * stands: the kernel's read-ahead reorders a little), or starts one.
+ * Returns 1 for a sequential read of a stream that has read two blocks'
+ * worth in order, with the window to read ahead; else 0. Like the
+ * kernel's, read-ahead waits for evidence: `head` reads a little and
+ * stops, and random reads that happen to land near another stream add
+ * only their own few bytes to it. Under lock.
  */
 static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
 		    uint64_t *window)
@@ -731,12 +735,13 @@ static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
 		if (memcmp(s->id, src->id, LYB_CACHE_ID_LEN) != 0)
 			continue;
 		/* the kernel's read-ahead may reorder a little */
-		if (off + 2 * c.bs >= s->next && off <= s->next + 2 * c.bs) {
+		if (off + c.bs >= s->next && off <= s->next + c.bs) {
 			if (off + len > s->next)
 				s->next = off + len;
 			s->used = ++c.clock;
 			*window = 0;
-			if (s->next - s->start < c.bs)
+			s->seq += len;
+			if (s->seq < 2 * c.bs)
 				return 0; /* too young to read ahead */
 			s->window = s->window ? s->window * 2 : 2 * c.bs;
 			if (s->window > c.ra_max)
@@ -747,7 +752,10 @@ static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
 		}
 	}
 	memcpy(oldest->id, src->id, LYB_CACHE_ID_LEN);
-	oldest->start = off;
+	oldest->seq = len;
+	/* a stream from a block's start checksums what it reads directly */
+	oldest->crc_pos = off % c.bs == 0 ? off : UINT64_MAX;
+	oldest->crc = 0;
 	oldest->next = off + len;
 	oldest->window = 0;
 	oldest->used = ++c.clock;
@@ -857,13 +865,60 @@ int lyb_cache_active(void)
 }
 
 /* Reads around the cache: bytes the caller asked for, not cached. */
+/*
+ * Feeds bytes a stream read around the cache into its running CRC32C, so
+ * the blocks a young stream reads directly are verified too (cache.h,
+ * Integrity). @crcs holds the CRC of each piece of [off, off + len) cut at
+ * block boundaries. Under lock.
+ */
+static void stream_crc(const struct lyb_cache_src *src, uint64_t off,
+		       size_t len, const uint32_t *crcs)
+{
+	struct stream *s = NULL;
+	uint64_t pos = off, end = off + len, cut;
+	unsigned i;
+
+	for (i = 0; i < NSTREAMS && !s; i++)
+		if (c.streams[i].live && c.streams[i].crc_pos == off &&
+		    memcmp(c.streams[i].id, src->id, LYB_CACHE_ID_LEN) == 0)
+			s = &c.streams[i];
+	if (!s)
+		return;
+	for (i = 0; pos < end; i++, pos = cut) {
+		cut = (pos / c.bs + 1) * c.bs;
+		if (cut > end)
+			cut = end;
+		s->crc = lyb_crc32c_combine(s->crc, crcs[i], cut - pos);
+		if (cut % c.bs == 0 || cut == src->size) {
+			verify_block(src, pos / c.bs, s->crc);
+			s->crc = 0;
+		}
+	}
+	s->crc_pos = end;
+}
+
+/* Reads around the cache: bytes the caller asked for, not cached. */
 static int direct(const struct lyb_cache_src *src, void *buf, size_t len,
 		  uint64_t off, size_t *got)
 {
+	uint32_t crcs[64];
+	uint64_t pos, cut, end;
+	size_t i = 0;
 	int rc = src->fetch(src->arg, buf, len, off, got);
 
+	/* checksum outside the lock, piece by block */
+	end = off + (rc ? 0 : *got);
+	for (pos = off; src->has_crc32c && pos < end && i < 64; pos = cut) {
+		cut = (pos / c.bs + 1) * c.bs;
+		if (cut > end)
+			cut = end;
+		crcs[i++] = lyb_crc32c_update(0, (char *)buf + (pos - off),
+					      (size_t)(cut - pos));
+	}
 	pthread_mutex_lock(&c.lock);
 	c.direct_bytes += rc ? 0 : *got;
+	if (rc == 0 && src->has_crc32c && pos >= end && end > off)
+		stream_crc(src, off, (size_t)(end - off), crcs);
 	pthread_mutex_unlock(&c.lock);
 	return rc;
 }
