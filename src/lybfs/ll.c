@@ -1051,7 +1051,10 @@ static void ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 /* After mounting and daemonizing: threads of our own may start now. */
 static void ll_init(void *userdata, struct fuse_conn_info *conn)
 {
-	lybfs_control_start(userdata);
+	struct lybfs *fs = userdata;
+
+	lybfs_control_start(fs);
+	atomic_store(&fs->inited, 1);
 }
 
 const struct fuse_lowlevel_ops lybfs_ll_ops = {

@@ -8,6 +8,7 @@
 
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
+#include <stdatomic.h>
 
 #include "lyb/acl.h"
 #include "lyb/audit.h"
@@ -36,6 +37,8 @@ struct lybfs {
 	gid_t gid;
 	struct lyb_acl *acl;	 /* who may read what (access.c) */
 	struct lyb_audit *audit; /* every decision, one line each */
+	const char *mountpoint;
+	atomic_int inited; /* the kernel's INIT was answered (ll_init) */
 };
 
 extern const struct fuse_lowlevel_ops lybfs_ll_ops;

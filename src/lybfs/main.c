@@ -101,13 +101,15 @@ static int opt_proc(void *data, const char *arg, int key,
 
 /*
  * Lets the kernel send reads of up to 1 MiB: its read-ahead for a FUSE
- * mount starts at 128 KiB. Best effort, through the mount's bdi (found in
- * /proc/self/mountinfo: asking the mount itself would call into us).
+ * mount is 128 KiB, and the kernel sets it again when it gets our INIT
+ * answer, so this runs after that (refresh thread). Best effort, through
+ * the mount's bdi, found in /proc/self/mountinfo (asking the mount itself
+ * would call into us).
  */
 static void set_kernel_readahead(const char *mnt, unsigned kb)
 {
 	char line[4096], path[128], want[4100];
-	unsigned major, minor;
+	unsigned major, minor, now = 0;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	int found = 0;
 
@@ -122,6 +124,14 @@ static void set_kernel_readahead(const char *mnt, unsigned kb)
 		return;
 	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb",
 		 major, minor);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%u", &now) != 1)
+			now = 0;
+		fclose(f);
+	}
+	if (now >= kb)
+		return;
 	f = fopen(path, "we");
 	if (!f) {
 		lyb_log(LYB_LOG_DEBUG, "%s: %s (kernel read-ahead stays)", path,
@@ -131,6 +141,8 @@ static void set_kernel_readahead(const char *mnt, unsigned kb)
 	fprintf(f, "%u\n", kb);
 	if (fclose(f) != 0)
 		lyb_log(LYB_LOG_DEBUG, "%s: %s", path, strerror(errno));
+	else
+		lyb_log(LYB_LOG_DEBUG, "%s: %u", path, kb);
 }
 
 static void usage(const char *prog)
@@ -231,7 +243,13 @@ static void log_from_fuse(enum fuse_log_level level, const char *fmt,
 static void *refresh_main(void *arg)
 {
 	struct lybfs *fs = arg;
-	int failing = 0;
+	int failing = 0, i;
+
+	/* once the kernel has our INIT answer (it resets read-ahead then) */
+	for (i = 0; i < 500 && !atomic_load(&fs->inited); i++)
+		usleep(10000);
+	usleep(20000);
+	set_kernel_readahead(fs->mountpoint, 1024);
 
 	pthread_mutex_lock(&stop_lock);
 	while (!stopping) {
@@ -420,7 +438,7 @@ int main(int argc, char *argv[])
 		goto out_signals;
 	if (fuse_session_mount(fs->se, opts.mountpoint) != 0)
 		goto out_signals;
-	set_kernel_readahead(opts.mountpoint, 1024);
+	fs->mountpoint = opts.mountpoint;
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
 	/* a daemon's stderr is /dev/null from here on */
