@@ -15,7 +15,7 @@ lyb dataset create t.Load --owner group:data-team >/dev/null
 V=$(lyb publish t.Load 2020-09-01 --gs "file://$SRC/gs")
 G=$MNT/t.Load/2020-09-01/$V/gs
 asan=0
-ldd "$LYBFS_BIN" | grep -q libasan && asan=1
+case "$(ldd "$LYBFS_BIN")" in *libasan*) asan=1 ;; esac # no pipe: grep -q would SIGPIPE ldd under pipefail
 
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$LYBFS_PID/status"; }
 
