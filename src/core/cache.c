@@ -775,7 +775,7 @@ int lyb_cache_init(const struct lyb_cache_config *cfg)
 		cfg = &d;
 	c.bs = cfg->block_size ? cfg->block_size : 1 << 20;
 	c.cap = cfg->mem_bytes ? cfg->mem_bytes : 256ull << 20;
-	c.ra_max = cfg->readahead_max ? cfg->readahead_max : 64ull << 20;
+	c.ra_max = cfg->readahead_max ? cfg->readahead_max : 16ull << 20;
 	c.nworkers = cfg->workers ? cfg->workers : 8;
 	if ((c.bs & (c.bs - 1)) || c.bs < 65536 || c.bs > (16u << 20) ||
 	    c.cap < 4 * c.bs || c.nworkers > 64)
