@@ -336,6 +336,8 @@ static void disk_store(const unsigned char *id, uint64_t index,
 		return;
 	}
 	disk_evict(len + sizeof(t));
+	c.disk_used += len + sizeof(t); /* reserved: concurrent writers
+					 * must not all fit in one gap */
 	seq = ++c.tmp_seq;
 	pthread_mutex_unlock(&c.lock);
 
@@ -344,26 +346,23 @@ static void disk_store(const unsigned char *id, uint64_t index,
 	snprintf(tmp, sizeof(tmp), "%s/tmp.%d.%llu", c.dir, (int)getpid(),
 		 (unsigned long long)seq);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return;
-	ok = write(fd, data, len) == (ssize_t)len &&
+	ok = fd >= 0 && write(fd, data, len) == (ssize_t)len &&
 	     write(fd, &t, sizeof(t)) == (ssize_t)sizeof(t);
-	ok = close(fd) == 0 && ok && rename(tmp, path) == 0;
-	if (!ok) {
-		unlink(tmp);
-		return;
-	}
-	d = calloc(1, sizeof(*d));
+	if (fd >= 0)
+		ok = close(fd) == 0 && ok;
+	d = ok ? calloc(1, sizeof(*d)) : NULL;
 	pthread_mutex_lock(&c.lock);
 	p = dent_slot(id, index);
-	if (d && !*p) {
+	if (d && !*p && rename(tmp, path) == 0) {
 		memcpy(d->id, id, sizeof(d->id));
 		d->index = index;
-		d->bytes = len + sizeof(t);
+		d->bytes = len + sizeof(t); /* the reservation becomes it */
 		d->stamp = ++c.clock;
 		*p = d;
-		c.disk_used += d->bytes;
 		d = NULL;
+	} else {
+		c.disk_used -= len + sizeof(t);
+		unlink(tmp);
 	}
 	pthread_mutex_unlock(&c.lock);
 	free(d);
