@@ -951,13 +951,21 @@ static int put_multipart(struct upload *up)
 /* Where a resumable session stands: the next byte it wants, or done. */
 int lyb_gcs_parse_upload_range(const char *range, size_t *next)
 {
-	unsigned long long a, b;
+	unsigned long long b;
+	char *end;
 
 	if (range[0] == '\0') {
 		*next = 0;
 		return 0;
 	}
-	if (sscanf(range, "bytes=%llu-%llu", &a, &b) != 2 || a != 0)
+	/* strictly "bytes=0-N": sscanf's %llu took "-1" and wrapped past
+	 * ULLONG_MAX, and N = SIZE_MAX made the next offset 0 */
+	if (strncmp(range, "bytes=0-", 8) != 0 || range[8] < '0' ||
+	    range[8] > '9')
+		return -EBADMSG;
+	errno = 0;
+	b = strtoull(range + 8, &end, 10);
+	if (errno || *end || b >= SIZE_MAX)
 		return -EBADMSG;
 	*next = (size_t)b + 1;
 	return 0;
