@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gcs_impl.h"
 #include "lyb/auth.h"
 #include "lyb/buf.h"
 #include "lyb/digest.h"
@@ -143,6 +144,38 @@ static int add_form(struct lyb_buf *b, const char *name, const char *value)
 	return rc ? rc : lyb_http_escape(b, value);
 }
 
+int lyb_auth_parse_token(const char *json, size_t len, char *tok, size_t cap,
+			 double *ttl, char *why, size_t whylen)
+{
+	json_error_t jerr;
+	json_t *j;
+	const char *t;
+	json_int_t exp;
+	size_t n, i;
+	int rc = 0;
+
+	if (whylen)
+		why[0] = '\0';
+	j = json_loadb(json ? json : "", len, 0, &jerr);
+	t = json_string_value(json_object_get(j, "access_token"));
+	exp = json_integer_value(json_object_get(j, "expires_in"));
+	n = t ? strlen(t) : 0;
+	for (i = 0; i < n && t[i] > ' ' && t[i] < 0x7f; i++)
+		;
+	if (!j || n == 0 || i != n || n >= cap || exp <= 0) {
+		if (whylen)
+			snprintf(why, whylen, "%s",
+				 !j ? jerr.text
+				    : "no usable access_token/expires_in");
+		rc = -EBADMSG;
+	} else {
+		memcpy(tok, t, n + 1);
+		*ttl = (double)exp;
+	}
+	json_decref(j);
+	return rc;
+}
+
 /* Asks for a new token; writes it to @tok and its lifetime to @ttl. */
 static int fetch_token(struct lyb_auth *a, char *tok, size_t cap, double *ttl,
 		       unsigned timeout_ms)
@@ -154,11 +187,7 @@ static int fetch_token(struct lyb_auth *a, char *tok, size_t cap, double *ttl,
 				   .timeout_ms = timeout_ms};
 	struct lyb_http_resp resp;
 	struct lyb_buf form, answer;
-	json_error_t jerr;
-	json_t *j = NULL;
-	const char *t;
-	json_int_t exp;
-	size_t n, i;
+	char why[JSON_ERROR_TEXT_LENGTH + 40];
 	int rc = 0;
 
 	lyb_buf_init(&form, 64 * 1024);
@@ -206,23 +235,12 @@ static int fetch_token(struct lyb_auth *a, char *tok, size_t cap, double *ttl,
 		rc = resp.status >= 500 || resp.status == 429 ? -EIO : -EACCES;
 		goto out_free;
 	}
-	j = json_loadb(answer.data ? answer.data : "", answer.len, 0, &jerr);
-	t = json_string_value(json_object_get(j, "access_token"));
-	exp = json_integer_value(json_object_get(j, "expires_in"));
-	n = t ? strlen(t) : 0;
-	for (i = 0; i < n && t[i] > ' ' && t[i] < 0x7f; i++)
-		;
-	if (!j || n == 0 || i != n || n >= cap || exp <= 0) {
+	rc = lyb_auth_parse_token(answer.data, answer.len, tok, cap, ttl, why,
+				  sizeof(why));
+	if (rc)
 		lyb_log(LYB_LOG_ERR, "get access token (%s): bad answer: %s",
-			lyb_auth_kind(a),
-			!j ? jerr.text : "no usable access_token/expires_in");
-		rc = -EBADMSG;
-		goto out_free;
-	}
-	memcpy(tok, t, n + 1);
-	*ttl = (double)exp;
+			lyb_auth_kind(a), why);
 out_free:
-	json_decref(j);
 	if (form.data)
 		explicit_bzero(form.data, form.len);
 	if (answer.data)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gcs_impl.h"
 #include "lyb/auth.h"
 #include "lyb/buf.h"
 #include "lyb/digest.h"
@@ -400,7 +401,7 @@ static int make_url(struct lyb_buf *u, struct lyb_gcs *g, const char *api,
 	return rc == -E2BIG ? -ENAMETOOLONG : rc;
 }
 
-/* ---- JSON ---- */
+/* ---- answers (gcs_impl.h) ---- */
 
 static int bad_json(const struct call *c, const char *what)
 {
@@ -409,18 +410,35 @@ static int bad_json(const struct call *c, const char *what)
 	return -EBADMSG;
 }
 
-static json_t *load_json(const struct call *c, const struct lyb_buf *b)
+/* Logs what a parser rejected (not what a list callback returned). */
+static int parsed(const struct call *c, int rc, const char *why)
+{
+	if (rc && why[0])
+		bad_json(c, why);
+	return rc;
+}
+
+static int reject(char *why, size_t whylen, const char *what)
+{
+	if (whylen)
+		snprintf(why, whylen, "%s", what);
+	return -EBADMSG;
+}
+
+static json_t *load_json(const char *json, size_t len, char *why, size_t whylen)
 {
 	json_error_t e;
-	json_t *j = json_loadb(b->data ? b->data : "", b->len, 0, &e);
-	char what[300];
+	json_t *j;
 
+	if (whylen)
+		why[0] = '\0';
+	j = json_loadb(json ? json : "", len, 0, &e);
 	if (!j) {
-		snprintf(what, sizeof(what), "json line %d column %d: %s",
-			 e.line, e.column, e.text);
-		bad_json(c, what);
+		if (whylen)
+			snprintf(why, whylen, "json line %d column %d: %s",
+				 e.line, e.column, e.text);
 	} else if (!json_is_object(j)) {
-		bad_json(c, "json is not an object");
+		reject(why, whylen, "json is not an object");
 		json_decref(j);
 		j = NULL;
 	}
@@ -467,15 +485,16 @@ static int64_t parse_time(const char *s)
 }
 
 /* Fills @info from an object resource. */
-static int parse_object(const struct call *c, json_t *o,
-			struct lyb_object_info *info)
+static int object_from(json_t *o, struct lyb_object_info *info, char *why,
+		       size_t whylen)
 {
 	int64_t size;
 
 	if (get_num(o, "size", &size) ||
 	    get_num(o, "generation", &info->generation) ||
 	    info->generation <= 0)
-		return bad_json(c, "object without a valid size or generation");
+		return reject(why, whylen,
+			      "object without a valid size or generation");
 	info->size = (uint64_t)size;
 	info->mtime =
 		parse_time(json_string_value(json_object_get(o, "updated")));
@@ -484,11 +503,82 @@ static int parse_object(const struct call *c, json_t *o,
 	return 0;
 }
 
+int lyb_gcs_parse_object(const char *json, size_t len,
+			 struct lyb_object_info *out, char *why, size_t whylen)
+{
+	json_t *j = load_json(json, len, why, whylen);
+	int rc;
+
+	if (!j)
+		return -EBADMSG;
+	rc = object_from(j, out, why, whylen);
+	json_decref(j);
+	return rc;
+}
+
+/* Passes one page's prefixes and items to @cb. */
+static int list_page(json_t *j, lyb_store_list_cb cb, void *arg, char *why,
+		     size_t whylen)
+{
+	json_t *items = json_object_get(j, "items");
+	json_t *prefixes = json_object_get(j, "prefixes"), *v;
+	size_t i;
+	int rc = 0;
+
+	if ((items && !json_is_array(items)) ||
+	    (prefixes && !json_is_array(prefixes)))
+		return reject(why, whylen, "items or prefixes is not an array");
+	json_array_foreach(prefixes, i, v)
+	{
+		struct lyb_object_info info = {0};
+
+		info.key = (char *)json_string_value(v);
+		if (!info.key)
+			return reject(why, whylen, "a prefix is not a string");
+		rc = cb(arg, &info);
+		if (rc)
+			return rc;
+	}
+	json_array_foreach(items, i, v)
+	{
+		struct lyb_object_info info = {0};
+
+		info.key =
+			(char *)json_string_value(json_object_get(v, "name"));
+		if (!info.key)
+			return reject(why, whylen, "an item has no name");
+		rc = object_from(v, &info, why, whylen);
+		if (!rc)
+			rc = cb(arg, &info);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int lyb_gcs_parse_list_page(const char *json, size_t len, lyb_store_list_cb cb,
+			    void *arg, char **next_token, char *why,
+			    size_t whylen)
+{
+	json_t *j = load_json(json, len, why, whylen);
+	const char *next;
+	int rc;
+
+	*next_token = NULL;
+	if (!j)
+		return -EBADMSG;
+	rc = list_page(j, cb, arg, why, whylen);
+	next = json_string_value(json_object_get(j, "nextPageToken"));
+	if (!rc && next && *next && !(*next_token = strdup(next)))
+		rc = -ENOMEM;
+	json_decref(j);
+	return rc;
+}
+
 /* ---- metadata and listing ---- */
 
 /* GET of a JSON document with retries; the body ends up in @b. */
-static int get_json(struct call *c, const char *url, struct lyb_buf *b,
-		    json_t **out)
+static int get_json(struct call *c, const char *url, struct lyb_buf *b)
 {
 	struct lyb_http_req req = {.method = "GET", .url = url, .body_out = b};
 	struct lyb_http_resp r;
@@ -498,11 +588,7 @@ static int get_json(struct call *c, const char *url, struct lyb_buf *b,
 		lyb_buf_reset(b);
 		rc = call_send(c, &req, NULL, &r);
 	} while (call_retry(c, rc, &r, 0));
-	rc = call_end(c, rc == -E2BIG ? -EBADMSG : rc, &r);
-	if (rc)
-		return rc;
-	*out = load_json(c, b);
-	return *out ? 0 : -EBADMSG;
+	return call_end(c, rc == -E2BIG ? -EBADMSG : rc, &r);
 }
 
 int lyb_gcs_stat(struct lyb_gcs *g, const char *bucket, const char *name,
@@ -510,17 +596,19 @@ int lyb_gcs_stat(struct lyb_gcs *g, const char *bucket, const char *name,
 {
 	struct lyb_buf u, b;
 	struct call c;
-	json_t *j = NULL;
+	char why[320];
 	int rc;
 
 	call_init(&c, g, "stat", bucket, name);
 	lyb_buf_init(&b, JSON_MAX);
 	rc = make_url(&u, g, "/storage/v1", bucket, name);
 	if (!rc)
-		rc = get_json(&c, u.data, &b, &j);
+		rc = get_json(&c, u.data, &b);
 	if (!rc)
-		rc = parse_object(&c, j, info);
-	json_decref(j);
+		rc = parsed(&c,
+			    lyb_gcs_parse_object(b.data, b.len, info, why,
+						 sizeof(why)),
+			    why);
 	lyb_buf_free(&u);
 	lyb_buf_free(&b);
 	return rc;
@@ -536,54 +624,13 @@ static int add_query(struct lyb_buf *u, const char *name, const char *value)
 	return rc ? rc : lyb_http_escape(u, value);
 }
 
-/* Passes one page's prefixes and items to @cb. */
-static int list_page(struct call *c, json_t *j, lyb_store_list_cb cb, void *arg)
-{
-	json_t *items = json_object_get(j, "items");
-	json_t *prefixes = json_object_get(j, "prefixes"), *v;
-	size_t i;
-	int rc = 0;
-
-	if ((items && !json_is_array(items)) ||
-	    (prefixes && !json_is_array(prefixes)))
-		return bad_json(c, "items or prefixes is not an array");
-	json_array_foreach(prefixes, i, v)
-	{
-		struct lyb_object_info info = {0};
-
-		info.key = (char *)json_string_value(v);
-		if (!info.key)
-			return bad_json(c, "a prefix is not a string");
-		rc = cb(arg, &info);
-		if (rc)
-			return rc;
-	}
-	json_array_foreach(items, i, v)
-	{
-		struct lyb_object_info info = {0};
-
-		info.key =
-			(char *)json_string_value(json_object_get(v, "name"));
-		if (!info.key)
-			return bad_json(c, "an item has no name");
-		rc = parse_object(c, v, &info);
-		if (!rc)
-			rc = cb(arg, &info);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
 int lyb_gcs_list(struct lyb_gcs *g, const char *bucket, const char *prefix,
 		 const char *delimiter, unsigned page_size,
 		 lyb_store_list_cb cb, void *arg)
 {
 	struct lyb_buf u, b;
-	char *token = NULL, num[16];
+	char *token = NULL, *next, num[16], why[320];
 	struct call c;
-	json_t *j = NULL;
-	const char *next;
 	int rc;
 
 	lyb_buf_init(&u, URL_MAX);
@@ -603,20 +650,20 @@ int lyb_gcs_list(struct lyb_gcs *g, const char *bucket, const char *prefix,
 		if (!rc)
 			rc = add_query(&u, "pageToken", token);
 		if (!rc)
-			rc = get_json(&c, u.data, &b, &j);
+			rc = get_json(&c, u.data, &b);
+		next = NULL;
 		if (!rc)
-			rc = list_page(&c, j, cb, arg);
-		next = rc ? NULL
-			  : json_string_value(
-				    json_object_get(j, "nextPageToken"));
-		if (next && *next && token && strcmp(next, token) == 0)
+			rc = parsed(&c,
+				    lyb_gcs_parse_list_page(b.data, b.len, cb,
+							    arg, &next, why,
+							    sizeof(why)),
+				    why);
+		if (next && token && strcmp(next, token) == 0)
 			rc = bad_json(&c, "the same nextPageToken twice");
 		free(token);
-		token = next && *next && !rc ? strdup(next) : NULL;
-		if (next && *next && !rc && !token)
-			rc = -ENOMEM;
-		json_decref(j);
-		j = NULL;
+		token = rc ? NULL : next;
+		if (rc)
+			free(next);
 		lyb_buf_free(&u);
 	} while (!rc && token);
 	lyb_buf_free(&b);
@@ -902,16 +949,24 @@ static int put_multipart(struct upload *up)
 }
 
 /* Where a resumable session stands: the next byte it wants, or done. */
-static int session_offset(const struct lyb_http_resp *r, size_t *next)
+int lyb_gcs_parse_upload_range(const char *range, size_t *next)
 {
-	unsigned long long a, b;
+	unsigned long long b;
+	char *end;
 
-	if (r->range[0] == '\0') {
+	if (range[0] == '\0') {
 		*next = 0;
 		return 0;
 	}
-	if (sscanf(r->range, "bytes=%llu-%llu", &a, &b) != 2 || a != 0)
-		return -1;
+	/* strictly "bytes=0-N": sscanf's %llu took "-1" and wrapped past
+	 * ULLONG_MAX, and N = SIZE_MAX made the next offset 0 */
+	if (strncmp(range, "bytes=0-", 8) != 0 || range[8] < '0' ||
+	    range[8] > '9')
+		return -EBADMSG;
+	errno = 0;
+	b = strtoull(range + 8, &end, 10);
+	if (errno || *end || b >= SIZE_MAX)
+		return -EBADMSG;
 	*next = (size_t)b + 1;
 	return 0;
 }
@@ -963,7 +1018,8 @@ static int put_resumable(struct upload *up)
 		lyb_buf_reset(&up->answer);
 		rc = call_send(&up->c, &req, hdrs, &r);
 		if (rc == 0 && r.status == 308) {
-			if (session_offset(&r, &off) || off > up->len) {
+			if (lyb_gcs_parse_upload_range(r.range, &off) ||
+			    off > up->len) {
 				rc = bad_json(&up->c, "a bad upload Range");
 				break;
 			}
@@ -985,15 +1041,13 @@ static int put_resumable(struct upload *up)
 static int upload_result(struct upload *up, int64_t *generation)
 {
 	struct lyb_object_info info = {0};
-	json_t *j = load_json(&up->c, &up->answer);
+	char why[320];
 	int rc;
 
-	if (!j)
-		return -EBADMSG;
-	rc = parse_object(&up->c, j, &info);
-	json_decref(j);
+	rc = lyb_gcs_parse_object(up->answer.data, up->answer.len, &info, why,
+				  sizeof(why));
 	if (rc)
-		return rc;
+		return parsed(&up->c, rc, why);
 	if (info.size != up->len ||
 	    (info.crc32c[0] && strcmp(info.crc32c, up->crc) != 0) ||
 	    (info.md5[0] && strcmp(info.md5, up->md5) != 0)) {
