@@ -462,11 +462,17 @@ static int get_num(json_t *o, const char *field, int64_t *out)
 	return 0;
 }
 
+/* A checksum of @len base64 characters, kept only if it decodes. */
 static void get_b64(json_t *o, const char *field, char *out, size_t len)
 {
 	const char *s = json_string_value(json_object_get(o, field));
+	unsigned char raw[32];
+	int n = s && strlen(s) == len
+			? lyb_base64_decode(s, len, raw, sizeof(raw))
+			: -1;
 
-	if (s && strlen(s) == len)
+	if (n > 0 && (size_t)n == len / 4 * 3 - (s[len - 1] == '=') -
+					  (s[len - 2] == '='))
 		memcpy(out, s, len + 1);
 	else
 		out[0] = '\0';
