@@ -43,7 +43,7 @@
 struct lyb_cache_config {
 	uint64_t mem_bytes;	/* memory tier cap; 0: 256 MiB */
 	size_t block_size;	/* 0: 1 MiB (a power of two, 64 KiB..16 MiB) */
-	uint64_t readahead_max; /* largest window; 0: 16 MiB */
+	uint64_t readahead_max; /* largest window; 0: 64 MiB */
 	unsigned workers;	/* parallel fetches; 0: 8 */
 	const char *dir;	/* disk tier directory (mode 0700), or NULL */
 	uint64_t disk_bytes;	/* disk tier quota; 0: 10 GiB */

@@ -60,6 +60,7 @@ struct stream {
 	uint64_t next;	  /* where the next sequential read starts */
 	uint64_t window;  /* read-ahead bytes */
 	uint64_t used;	  /* stamp, for replacing the oldest */
+	double at;	  /* monotonic seconds of its last read */
 	int live;
 };
 
@@ -719,9 +720,14 @@ static void prefetch(const struct lyb_cache_src *src, uint64_t first,
 static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
 		    uint64_t *window)
 {
-	struct stream *s, *oldest = NULL;
-	unsigned i;
+	struct stream *s, *hit = NULL, *oldest = NULL;
+	struct timespec ts;
+	uint64_t share;
+	unsigned i, active = 0;
+	double now;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	for (i = 0; i < NSTREAMS; i++) {
 		s = &c.streams[i];
 		if (!s->live) {
@@ -731,24 +737,36 @@ static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
 		}
 		if (!oldest || (oldest->live && s->used < oldest->used))
 			oldest = s;
-		if (memcmp(s->id, src->id, LYB_CACHE_ID_LEN) != 0)
-			continue;
+		if (s->window && now - s->at < 1.0)
+			active++; /* reading ahead lately */
 		/* the kernel's read-ahead may reorder a little */
-		if (off + c.bs >= s->next && off <= s->next + c.bs) {
-			if (off + len > s->next)
-				s->next = off + len;
-			s->used = ++c.clock;
-			*window = 0;
-			s->seq += len;
-			if (s->seq < 2 * c.bs)
-				return 0; /* too young to read ahead */
-			s->window = s->window ? s->window * 2 : 2 * c.bs;
-			if (s->window > c.ra_max)
-				s->window = c.ra_max;
-			s->used = ++c.clock;
-			*window = s->window;
-			return 1;
-		}
+		if (!hit && memcmp(s->id, src->id, LYB_CACHE_ID_LEN) == 0 &&
+		    off + c.bs >= s->next && off <= s->next + c.bs)
+			hit = s;
+	}
+	*window = 0;
+	if (hit) {
+		s = hit;
+		if (off + len > s->next)
+			s->next = off + len;
+		s->used = ++c.clock;
+		s->at = now;
+		s->seq += len;
+		if (s->seq < 2 * c.bs)
+			return 0; /* too young to read ahead */
+		/* streams reading ahead share the cache: each gets at most
+		 * half its fair part, so they never crowd each other out */
+		active += s->window ? 0 : 1;
+		share = c.cap / (2 * (active ? active : 1));
+		if (share < 2 * c.bs)
+			share = 2 * c.bs;
+		s->window = s->window ? s->window * 2 : 2 * c.bs;
+		if (s->window > c.ra_max)
+			s->window = c.ra_max;
+		if (s->window > share)
+			s->window = share;
+		*window = s->window;
+		return 1;
 	}
 	memcpy(oldest->id, src->id, LYB_CACHE_ID_LEN);
 	oldest->seq = len;
@@ -758,8 +776,8 @@ static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
 	oldest->next = off + len;
 	oldest->window = 0;
 	oldest->used = ++c.clock;
+	oldest->at = now;
 	oldest->live = 1;
-	*window = 0;
 	return 0;
 }
 
@@ -774,7 +792,7 @@ int lyb_cache_init(const struct lyb_cache_config *cfg)
 		cfg = &d;
 	c.bs = cfg->block_size ? cfg->block_size : 1 << 20;
 	c.cap = cfg->mem_bytes ? cfg->mem_bytes : 256ull << 20;
-	c.ra_max = cfg->readahead_max ? cfg->readahead_max : 16ull << 20;
+	c.ra_max = cfg->readahead_max ? cfg->readahead_max : 64ull << 20;
 	c.nworkers = cfg->workers ? cfg->workers : 8;
 	if ((c.bs & (c.bs - 1)) || c.bs < 65536 || c.bs > (16u << 20) ||
 	    c.cap < 4 * c.bs || c.nworkers > 64)

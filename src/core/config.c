@@ -102,7 +102,7 @@ static const struct key {
 	 "requests reach the daemon (default: none)",
 	 AT(control)},
 	{"readahead", LYB_CONFIG_READAHEAD, KIND_SIZE, 0, 0, "SIZE",
-	 "largest read-ahead window per stream (default 16M)", AT(readahead)},
+	 "largest read-ahead window per stream (default 64M)", AT(readahead)},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
