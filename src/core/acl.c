@@ -53,11 +53,16 @@ static double mono_now(void)
 
 /* --- identities --- */
 
-/* Calls getpw/getgr *_r with a buffer grown to NSS_BUF_MAX. */
-static char *user_name(uid_t uid, char *out, size_t outlen)
+/*
+ * The name of user @id (or of group @id when @group), by getpwuid_r or
+ * getgrgid_r with a buffer grown to NSS_BUF_MAX; NULL if unknown.
+ */
+static char *nss_name(int group, unsigned id, char *out, size_t outlen)
 {
 	size_t cap = 1024;
-	struct passwd pw, *res = NULL;
+	struct passwd pw, *pres = NULL;
+	struct group gr, *gres = NULL;
+	const char *name = NULL;
 	char *buf = NULL, *nb;
 	int rc;
 
@@ -66,42 +71,30 @@ static char *user_name(uid_t uid, char *out, size_t outlen)
 		if (!nb)
 			break;
 		buf = nb;
-		rc = getpwuid_r(uid, &pw, buf, cap, &res);
+		rc = group ? getgrgid_r((gid_t)id, &gr, buf, cap, &gres)
+			   : getpwuid_r((uid_t)id, &pw, buf, cap, &pres);
 		if (rc != ERANGE || cap >= NSS_BUF_MAX)
 			break;
 		cap *= 2;
 	}
-	if (res && strlen(res->pw_name) < outlen)
-		memcpy(out, res->pw_name, strlen(res->pw_name) + 1);
+	name = group ? (gres ? gres->gr_name : NULL)
+		     : (pres ? pres->pw_name : NULL);
+	if (name && strlen(name) < outlen)
+		memcpy(out, name, strlen(name) + 1);
 	else
-		res = NULL;
+		name = NULL;
 	free(buf);
-	return res ? out : NULL;
+	return name ? out : NULL;
+}
+
+static char *user_name(uid_t uid, char *out, size_t outlen)
+{
+	return nss_name(0, uid, out, outlen);
 }
 
 static char *group_name(gid_t gid, char *out, size_t outlen)
 {
-	size_t cap = 1024;
-	struct group gr, *res = NULL;
-	char *buf = NULL, *nb;
-	int rc;
-
-	for (;;) {
-		nb = realloc(buf, cap);
-		if (!nb)
-			break;
-		buf = nb;
-		rc = getgrgid_r(gid, &gr, buf, cap, &res);
-		if (rc != ERANGE || cap >= NSS_BUF_MAX)
-			break;
-		cap *= 2;
-	}
-	if (res && strlen(res->gr_name) < outlen)
-		memcpy(out, res->gr_name, strlen(res->gr_name) + 1);
-	else
-		res = NULL;
-	free(buf);
-	return res ? out : NULL;
+	return nss_name(1, gid, out, outlen);
 }
 
 static int add_group(struct lyb_ident *id, gid_t gid)

@@ -584,47 +584,14 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 		handle_close(fi->fh);
 }
 
-static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		       struct fuse_file_info *fi)
-{
-	struct dir_handle *d = handle_get(fi->fh);
-	char *buf;
-	size_t used = 0, i;
-
-	if (!d) {
-		fuse_reply_err(req, EBADF);
-		return;
-	}
-	buf = malloc(size);
-	if (!buf) {
-		handle_put(fi->fh);
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	for (i = (size_t)off; i < d->n; i++) {
-		struct stat st = {.st_ino = UNKNOWN_INO,
-				  .st_mode = d->modes[i]};
-		size_t len =
-			fuse_add_direntry(req, buf + used, size - used,
-					  d->names[i], &st, (off_t)(i + 1));
-
-		if (len > size - used)
-			break;
-		used += len;
-	}
-	fuse_reply_buf(req, buf, used);
-	free(buf);
-	handle_put(fi->fh);
-}
-
 /*
- * READDIRPLUS: the entries with their attributes, so `ls -l` of 10,000
- * dates is a few requests instead of one LOOKUP per name. Every entry but
- * "." and ".." counts as a lookup (nlookup + 1), undone when it does not
- * fit in the reply.
+ * One directory's entries from @off. With @plus (READDIRPLUS), each comes
+ * with its attributes, so `ls -l` of 10,000 dates is a few requests
+ * instead of one LOOKUP per name: every entry but "." and ".." then
+ * counts as a lookup (nlookup + 1), undone when it does not fit.
  */
-static void ll_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
-			   off_t off, struct fuse_file_info *fi)
+static void reply_dir(fuse_req_t req, size_t size, off_t off,
+		      struct fuse_file_info *fi, int plus)
 {
 	struct lybfs *fs = fs_of(req);
 	struct dir_handle *d = handle_get(fi->fh);
@@ -647,11 +614,10 @@ static void ll_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 	}
 	for (i = (size_t)off; i < d->n; i++) {
 		memset(&ep, 0, sizeof(ep));
+		ep.attr.st_ino = UNKNOWN_INO;
+		ep.attr.st_mode = d->modes[i];
 		n = NULL;
-		if (i < 2) { /* "." and "..": no lookup */
-			ep.attr.st_ino = UNKNOWN_INO;
-			ep.attr.st_mode = d->modes[i];
-		} else {
+		if (plus && i >= 2) { /* "." and "..": no lookup */
 			path = lyb_store_key_join(d->path, d->names[i]);
 			if (!path || resolve(fs, path, &snap, &e) != 0) {
 				free(path);
@@ -669,8 +635,12 @@ static void ll_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 			if (!n)
 				break;
 		}
-		len = fuse_add_direntry_plus(req, buf + used, size - used,
-					     d->names[i], &ep, (off_t)(i + 1));
+		len = plus ? fuse_add_direntry_plus(req, buf + used,
+						    size - used, d->names[i],
+						    &ep, (off_t)(i + 1))
+			   : fuse_add_direntry(req, buf + used, size - used,
+					       d->names[i], &ep.attr,
+					       (off_t)(i + 1));
 		if (len > size - used) {
 			if (n)
 				node_forget(n->ino, 1);
@@ -681,6 +651,18 @@ static void ll_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 	fuse_reply_buf(req, buf, used);
 	free(buf);
 	handle_put(fi->fh);
+}
+
+static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	reply_dir(req, size, off, fi, 0);
+}
+
+static void ll_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	reply_dir(req, size, off, fi, 1);
 }
 
 static void ll_releasedir(fuse_req_t req, fuse_ino_t ino,
