@@ -370,6 +370,13 @@ static int resolve(struct lybfs *fs, const char *path, struct lyb_snap **snap,
 	return rc;
 }
 
+/* Resolves the node of a request's inode; -ESTALE when it is forgotten. */
+static int resolve_node(struct lybfs *fs, const struct node *n,
+			struct lyb_snap **snap, struct lyb_fs_entry *e)
+{
+	return n ? resolve(fs, n->path, snap, e) : -ESTALE;
+}
+
 /* --- requests --- */
 
 /* Answers an error, counting it against @op. */
@@ -454,11 +461,7 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
 	struct stat st;
 	int rc;
 
-	if (!n) {
-		fail(req, LYB_FOP_GETATTR, t0, ESTALE);
-		return;
-	}
-	rc = resolve(fs, n->path, &snap, &e);
+	rc = resolve_node(fs, n, &snap, &e);
 	if (rc) {
 		fail(req, LYB_FOP_GETATTR, t0, -rc);
 		return;
@@ -477,11 +480,7 @@ static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct lyb_snap *snap;
 	int rc;
 
-	if (!n) {
-		fuse_reply_err(req, ESTALE);
-		return;
-	}
-	rc = resolve(fs, n->path, &snap, &e);
+	rc = resolve_node(fs, n, &snap, &e);
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
@@ -545,11 +544,7 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 	struct lyb_snap *snap;
 	int rc;
 
-	if (!n) {
-		fail(req, LYB_FOP_READDIR, t0, ESTALE);
-		return;
-	}
-	rc = resolve(fs, n->path, &snap, &e);
+	rc = resolve_node(fs, n, &snap, &e);
 	if (rc) {
 		fail(req, LYB_FOP_READDIR, t0, -rc);
 		return;
@@ -856,11 +851,7 @@ static void ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 		fuse_reply_err(req, 0);
 		return;
 	}
-	if (!n) {
-		fuse_reply_err(req, ESTALE);
-		return;
-	}
-	rc = resolve(fs, n->path, &snap, &e);
+	rc = resolve_node(fs, n, &snap, &e);
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
@@ -914,11 +905,7 @@ static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *want,
 	struct lyb_snap *snap;
 	int rc;
 
-	if (!n) {
-		fail(req, LYB_FOP_XATTR, t0, ESTALE);
-		return;
-	}
-	rc = resolve(fs, n->path, &snap, &e);
+	rc = resolve_node(fs, n, &snap, &e);
 	if (rc) {
 		fail(req, LYB_FOP_XATTR, t0, -rc);
 		return;
