@@ -6,6 +6,29 @@
 # must run stop_gcs_emulator.
 
 GCS_EMU_DIR=
+SRV_PID=
+
+# start_py_server SCRIPT ARGS...: one of our test servers (a Python script
+# here that prints its port first) with its log in $W/server.log; sets
+# SRV_PID and PORT. Stops the one started before. The EXIT trap must run
+# stop_py_server.
+start_py_server() {
+	stop_py_server
+	: >"$W/port"
+	/usr/bin/python3 "$LYB_SRC/tests/integration/$1" "${@:2}" >"$W/port" 2>"$W/server.log" &
+	SRV_PID=$!
+	for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.1; done
+	PORT=$(head -n 1 "$W/port")
+	[ -n "$PORT" ] || { echo "FAIL: $1 did not start: $(cat "$W/server.log")" >&2; exit 1; }
+}
+
+stop_py_server() {
+	if [ -n "$SRV_PID" ]; then
+		kill "$SRV_PID" 2>/dev/null || true
+		wait "$SRV_PID" 2>/dev/null || true
+		SRV_PID=
+	fi
+}
 
 start_gcs_emulator() {
 	local port rc=0

@@ -10,29 +10,14 @@ set -euo pipefail
 : "${LYB_SRC:?LYB_SRC must point at the source directory}"
 command -v openssl >/dev/null || { echo "SKIP: no openssl command"; exit 77; }
 
+. "$LYB_SRC/tests/integration/gcs_lib.sh"
+
 W=$(mktemp -d /tmp/lyb-auth.XXXXXX)
-SRV_PID=
-stop_server() {
-	if [ -n "$SRV_PID" ]; then
-		kill "$SRV_PID" 2>/dev/null || true
-		wait "$SRV_PID" 2>/dev/null || true
-		SRV_PID=
-	fi
-}
-trap 'rc=$?; stop_server; rm -rf "$W"; exit $rc' EXIT
+trap 'rc=$?; stop_py_server; rm -rf "$W"; exit $rc' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# start_server: a fresh server (fresh counters); sets PORT
-start_server() {
-	stop_server
-	: >"$W/port"
-	/usr/bin/python3 "$LYB_SRC/tests/integration/gcs_token_server.py" "$W/pub.pem" 4 \
-		>"$W/port" 2>"$W/server.log" &
-	SRV_PID=$!
-	for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.1; done
-	PORT=$(head -n 1 "$W/port")
-	[ -n "$PORT" ] || fail "token server did not start: $(cat "$W/server.log")"
-}
+# start_server: a fresh token server (fresh counters); sets PORT
+start_server() { start_py_server gcs_token_server.py "$W/pub.pem" 4; }
 
 # sa_file KEY.pem OUT: a service-account key file for KEY.pem
 sa_file() {

@@ -7,21 +7,11 @@
 # deadline; nothing hangs; the mount recovers when the server does.
 . "$(dirname "$0")/lib.sh"
 
-SRV_PID=
-stop_server() {
-	if [ -n "$SRV_PID" ]; then
-		kill "$SRV_PID" 2>/dev/null || true
-		wait "$SRV_PID" 2>/dev/null || true
-		SRV_PID=
-	fi
-}
-trap 'rc=$?; unmount_lybfs; stop_server; (exit $rc); cleanup' EXIT
+. "$LYB_SRC/tests/integration/gcs_lib.sh"
+trap 'rc=$?; unmount_lybfs; stop_py_server; (exit $rc); cleanup' EXIT
 
-/usr/bin/python3 "$LYB_SRC/tests/integration/gcs_fault_server.py" >"$W/port" 2>"$W/server.log" &
-SRV_PID=$!
-for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.1; done
-[ -s "$W/port" ] || fail "fault server did not start: $(cat "$W/server.log")"
-export STORAGE_EMULATOR_HOST=127.0.0.1:$(head -n 1 "$W/port")
+start_py_server gcs_fault_server.py
+export STORAGE_EMULATOR_HOST=127.0.0.1:$PORT
 BASE=http://$STORAGE_EMULATOR_HOST
 
 faults() { curl -sf -o /dev/null -X POST --data-binary "$1" "$BASE/_faults"; }
@@ -87,7 +77,7 @@ faults '[]'
 step "the server gone entirely: EIO, and the rest of the mount serves"
 unmount_lybfs
 mount_lybfs "gcs_timeout=2,cache_mem=16M"
-stop_server
+stop_py_server
 if timeout 60 cat "$G/big.avro" >/dev/null 2>&1; then
 	fail "read succeeded with no server"
 fi
