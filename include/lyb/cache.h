@@ -80,11 +80,9 @@ int lyb_cache_init(const struct lyb_cache_config *cfg);
 /* Stops the workers and frees every block (the disk tier stays). */
 void lyb_cache_shutdown(void);
 
-/* 1 when lyb_cache_init() succeeded and lyb_cache_shutdown() did not run. */
-int lyb_cache_active(void);
-
 /*
- * Reads up to @len bytes at @off of @src into @buf. *@got < @len only at
+ * Reads up to @len bytes at @off of @src into @buf, straight from the
+ * source while the cache is not started (or stopped). *@got < @len only at
  * the object's end. An error never returns partial bytes as success.
  */
 int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,

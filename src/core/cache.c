@@ -871,16 +871,6 @@ void lyb_cache_shutdown(void)
 	c.disk_used = 0;
 }
 
-int lyb_cache_active(void)
-{
-	int a;
-
-	pthread_mutex_lock(&c.lock);
-	a = c.active;
-	pthread_mutex_unlock(&c.lock);
-	return a;
-}
-
 /* Reads around the cache: bytes the caller asked for, not cached. */
 /*
  * Feeds bytes a stream read around the cache into its running CRC32C, so

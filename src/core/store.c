@@ -342,7 +342,7 @@ int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
 	*got = 0;
 	if (len == 0)
 		return 0;
-	if (!r->cacheable || !lyb_cache_active())
+	if (!r->cacheable) /* lyb_cache_pread() bypasses a stopped cache */
 		return backend_pread(r, buf, len, off, got);
 	memcpy(src.id, r->cache_id, sizeof(src.id));
 	src.size = r->size;
