@@ -26,13 +26,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lyb/acl.h"
 #include "lyb/log.h"
 
 #define LYB_CONFIG_PATH "/etc/lyb/lyb.conf" /* unless $LYB_CONFIG */
 #define LYB_CONFIG_FILE_MAX (64 * 1024)
 #define LYB_CONFIG_LINE_MAX 4096
 #define LYB_CONFIG_DEFAULT_CATALOG "file:///var/lib/lyb/catalog"
-#define LYB_CONFIG_ADMINS_MAX 64 /* admin principals (LYB_ACL_MAX_ADMINS) */
+#define LYB_CONFIG_ADMINS_MAX LYB_ACL_MAX_ADMINS /* admin principals */
 
 /* Where lybfs logs. AUTO: stderr with -f, syslog once daemonized. */
 enum lyb_config_log {

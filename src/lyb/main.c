@@ -101,7 +101,7 @@ static int config_read(struct lyb_cli *cli)
 		cli->audit_path = conf.audit;
 		cli->control_path = conf.control;
 		conf.catalog = conf.domain = conf.audit = conf.control = NULL;
-		for (i = 0; i < conf.nadmins && i < LYB_ACL_MAX_ADMINS; i++) {
+		for (i = 0; i < conf.nadmins; i++) { /* same bound */
 			cli->admins[i] = conf.admins[i];
 			conf.admins[i] = NULL;
 		}
