@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The house style that a script can check (see ../shared/STYLE.md):
+# The house style that a script can check (docs/style.md):
 # clang-format clean, no banned string functions, and third-party headers
 # only inside the core module that wraps each.
 set -euo pipefail
