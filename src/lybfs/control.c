@@ -72,7 +72,7 @@ struct client {
 	struct ucred cred;
 	double deadline; /* CLOCK_MONOTONIC seconds */
 	size_t len;
-	char buf[LINE_MAX_LEN];
+	char buf[LINE_MAX_LEN + 1];
 };
 
 /* All of it belongs to the serving thread once started. */
@@ -210,7 +210,8 @@ static void unlink_ours(void)
 		unlink(ctl.path);
 	else
 		lyb_log(LYB_LOG_WARN,
-			"control socket %s was replaced: left alone", ctl.path);
+			"control socket %s was removed or replaced: left alone",
+			ctl.path);
 }
 
 int lybfs_control_open(struct lybfs *fs)
@@ -397,7 +398,7 @@ static void client_read(struct lybfs *fs, struct client *c)
 	char *nl;
 	ssize_t n;
 
-	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
+	n = read(c->fd, c->buf + c->len, LINE_MAX_LEN - c->len);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n < 0) {
@@ -415,7 +416,7 @@ static void client_read(struct lybfs *fs, struct client *c)
 	c->buf[c->len] = '\0';
 	nl = memchr(c->buf, '\n', c->len);
 	if (!nl) {
-		if (c->len < sizeof(c->buf) - 1)
+		if (c->len < LINE_MAX_LEN)
 			return; /* more to come, before the deadline */
 		snprintf(why, sizeof(why),
 			 "request longer than %d bytes: refused",
@@ -454,8 +455,11 @@ static size_t clients_of(uid_t uid)
 	return n;
 }
 
-/* Accepts what is waiting; each connection gets a slot or an error. */
-static void accept_some(void)
+/*
+ * Accepts what is waiting; each connection gets a slot or an error.
+ * Returns 1 when out of descriptors (accepting must pause), else 0.
+ */
+static int accept_some(void)
 {
 	socklen_t len = sizeof(struct ucred);
 	struct ucred cred;
@@ -467,7 +471,8 @@ static void accept_some(void)
 		fd = accept4(ctl.listen_fd, NULL, NULL,
 			     SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0)
-			return; /* EAGAIN, or EMFILE and the like: later */
+			return errno == EMFILE || errno == ENFILE ||
+			       errno == ENOBUFS || errno == ENOMEM;
 		len = sizeof(cred);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
 			reply(fd, "error", "no peer credentials");
@@ -496,6 +501,7 @@ static void accept_some(void)
 		c->len = 0;
 		c->deadline = mono_now() + CONTROL_DEADLINE_S;
 	}
+	return 0;
 }
 
 static void *server_main(void *arg)
@@ -505,7 +511,7 @@ static void *server_main(void *arg)
 	struct lybfs *fs = arg;
 	char why[96];
 	size_t i, n;
-	double now, next;
+	double now, next, pause = 0;
 	int timeout;
 
 	snprintf(why, sizeof(why), "request not complete within %d s",
@@ -516,6 +522,11 @@ static void *server_main(void *arg)
 		p[1] = (struct pollfd){.fd = ctl.listen_fd, .events = POLLIN};
 		n = 0;
 		next = 0;
+		/* out of descriptors: a readable listener would spin us */
+		if (pause && pause > mono_now()) {
+			p[1].fd = -1;
+			next = pause;
+		}
 		for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 			struct client *c = &ctl.clients[i];
 
@@ -549,8 +560,8 @@ static void *server_main(void *arg)
 		for (i = 0; i < n; i++)
 			if (slot[i]->fd >= 0 && slot[i]->deadline <= now)
 				refuse(fs, slot[i], why);
-		if (p[1].revents)
-			accept_some();
+		if (p[1].revents && accept_some())
+			pause = now + 0.1;
 	}
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (ctl.clients[i].fd >= 0)

@@ -3,7 +3,8 @@
 # Untrusted text and identities in the access workflow, with real users:
 # a catalog writer plants terminal escapes (ESC sequences, BEL, C1 CSI, a
 # bidi override) in a request's reason and a history entry, and
-# `lyb access list` shows them escaped, never raw; a reason that is not
+# `lyb access list` (and `lyb audit`, for the audit log) shows them
+# escaped, never raw; a reason that is not
 # UTF-8 or has a control character is refused up front with a clear
 # message (not "Cannot allocate memory"), on the socket path and the
 # direct one; a uid without a passwd entry (setpriv, uid 54321) holds no
@@ -89,6 +90,14 @@ LC_ALL=C grep -q $'\xe2\x80\xae' "$W/list.out" && fail "a raw bidi override prin
 grep -qF 'reason: \x1b[2J\x1b]0;pwned\x07 \u009b31m \u202eexe.txt \\ end' "$W/list.out" ||
 	fail "reason not shown escaped: $(grep reason "$W/list.out")"
 grep -qF 'by user:x\x1b[8m@thecompany.com' "$W/list.out" || fail "history by not escaped: $(cat "$W/list.out")"
+
+step "lyb audit escapes what the log holds"
+printf '%s\n' '{"time":"2026-01-01T00:00:00.000Z","uid":1,"principal":"user:x\u001b[2J@thecompany.com","pid":1,"comm":"c\u009b","op":"request","dataset":"t.Ut","decision":"allow","reason":"\u001b]0;pwned\u0007"}' >>"$AUDIT"
+lyb audit t.Ut >"$W/audit.out" 2>&1 || fail "lyb audit: $(cat "$W/audit.out")"
+LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$W/audit.out" && fail "lyb audit printed raw control bytes"
+LC_ALL=C grep -q $'\xc2[\x80-\x9f]' "$W/audit.out" && fail "lyb audit printed a raw C1 control"
+grep -qF 'user:x\x1b[2J@thecompany.com' "$W/audit.out" && grep -qF '\x1b]0;pwned\x07' "$W/audit.out" ||
+	fail "lyb audit: $(tail -n 1 "$W/audit.out")"
 
 step "a uid without a passwd entry holds no domain: principal"
 LYB_CONTROL= lyb access grant t.Ut domain:thecompany.com >/dev/null || fail "root's domain: grant"
