@@ -124,7 +124,7 @@ int lyb_ident_new(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
 	char name[LYB_PRINCIPAL_MAX];
 	struct lyb_ident *id;
 	size_t i;
-	int rc = 0;
+	int rc = 0, local;
 
 	if (ngroups > LYB_ACL_MAX_GROUPS)
 		ngroups = LYB_ACL_MAX_GROUPS;
@@ -134,8 +134,8 @@ int lyb_ident_new(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
 	atomic_init(&id->refs, 1);
 	id->uid = uid;
 	id->gid = gid;
-	if (user_name(uid, name, sizeof(name)) &&
-	    strlen(name) + strlen(domain) + 7 < sizeof(id->user)) {
+	local = user_name(uid, name, sizeof(name)) != NULL;
+	if (local && strlen(name) + strlen(domain) + 7 < sizeof(id->user)) {
 		snprintf(id->user, sizeof(id->user), "user:%s@%s", name,
 			 domain);
 		if (!lyb_principal_valid(id->user))
@@ -147,13 +147,13 @@ int lyb_ident_new(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
 	 * none, so it gets neither principal; only the group: principals of
 	 * the gids the kernel says it holds.
 	 */
-	if (id->user[0]) {
+	if (local)
 		snprintf(id->domain, sizeof(id->domain), "domain:%s", domain);
+	if (id->user[0])
 		snprintf(id->display, sizeof(id->display), "%s", id->user + 5);
-	} else {
+	else
 		snprintf(id->display, sizeof(id->display), "uid %u",
 			 (unsigned)uid);
-	}
 	id->groups = calloc(ngroups + 1, sizeof(*id->groups));
 	if (!id->groups) {
 		rc = -ENOMEM;
