@@ -10,7 +10,11 @@
  *
  *   user:<login name>@<domain>   from the passwd entry of the uid
  *   group:<name>                 for the gid and each supplementary gid
- *   domain:<domain>              every local account
+ *   domain:<domain>              every local account (a uid with a
+ *                                passwd entry)
+ *
+ * A uid without a passwd entry has neither user: nor domain:, only the
+ * group: principals of its gids.
  *
  * Policy: a DataSet is readable by a caller holding one of its `readers`
  * principals, by members of its owner group, and by the configured
@@ -43,7 +47,7 @@ struct lyb_ident {
 	gid_t gid;
 	char user[LYB_PRINCIPAL_MAX]; /* "user:alice@dom", "" without passwd */
 	char display[LYB_PRINCIPAL_MAX]; /* "alice@dom", or "uid 1234" */
-	char domain[LYB_PRINCIPAL_MAX];	 /* "domain:dom" */
+	char domain[LYB_PRINCIPAL_MAX];	 /* "domain:dom", "" without passwd */
 	size_t ngroups;
 	char **groups; /* "group:NAME" for the gid and each supplementary */
 };
@@ -51,7 +55,8 @@ struct lyb_ident {
 /*
  * Builds the identity of @uid/@gid/@groups (NSS lookups: passwd, group).
  * A gid without a group entry, or whose name is not a valid principal, is
- * left out; a uid without a passwd entry has no user principal.
+ * left out; a uid without a passwd entry has no user and no domain
+ * principal.
  */
 int lyb_ident_new(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
 		  const char *domain, struct lyb_ident **out);
@@ -108,7 +113,9 @@ int lyb_acl_state_text(const struct lyb_acl *acl, const struct lyb_ident *id,
  * appends one entry to the history, made by @by at @now.
  *
  * request: @by asks for read access. -EALREADY when it can read already
- * or has a pending request. Anyone may request for themselves only.
+ * or has a pending request; -EINVAL or -EILSEQ when @reason is longer
+ * than LYB_ACL_REASON_MAX, has a control character or is not UTF-8
+ * (lyb_text_check). Anyone may request for themselves only.
  * grant: adds reader @principal and drops its pending request. -EPERM
  * unless @by may manage @draft; -EALREADY when already a reader.
  * revoke: removes reader @principal. -EPERM as for grant; -ENOENT when it

@@ -20,6 +20,7 @@
 #include "lyb/acl.h"
 #include "lyb/buf.h"
 #include "lyb/freshness.h"
+#include "lyb/text.h"
 
 #define CACHE_SLOTS 256
 #define NSS_BUF_MAX (1u << 20)
@@ -123,7 +124,7 @@ int lyb_ident_new(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
 	char name[LYB_PRINCIPAL_MAX];
 	struct lyb_ident *id;
 	size_t i;
-	int rc = 0;
+	int rc = 0, local;
 
 	if (ngroups > LYB_ACL_MAX_GROUPS)
 		ngroups = LYB_ACL_MAX_GROUPS;
@@ -133,14 +134,21 @@ int lyb_ident_new(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
 	atomic_init(&id->refs, 1);
 	id->uid = uid;
 	id->gid = gid;
-	snprintf(id->domain, sizeof(id->domain), "domain:%s", domain);
-	if (user_name(uid, name, sizeof(name)) &&
-	    strlen(name) + strlen(domain) + 7 < sizeof(id->user)) {
+	local = user_name(uid, name, sizeof(name)) != NULL;
+	if (local && strlen(name) + strlen(domain) + 7 < sizeof(id->user)) {
 		snprintf(id->user, sizeof(id->user), "user:%s@%s", name,
 			 domain);
 		if (!lyb_principal_valid(id->user))
 			id->user[0] = '\0';
 	}
+	/*
+	 * domain: means "a local account": a uid without a passwd entry (a
+	 * container's, a deleted account's, one made up with setpriv) is
+	 * none, so it gets neither principal; only the group: principals of
+	 * the gids the kernel says it holds.
+	 */
+	if (local)
+		snprintf(id->domain, sizeof(id->domain), "domain:%s", domain);
 	if (id->user[0])
 		snprintf(id->display, sizeof(id->display), "%s", id->user + 5);
 	else
@@ -199,7 +207,7 @@ int lyb_ident_has(const struct lyb_ident *id, const char *p)
 
 	if (id->user[0] && strcmp(id->user, p) == 0)
 		return 1;
-	if (strcmp(id->domain, p) == 0)
+	if (id->domain[0] && strcmp(id->domain, p) == 0)
 		return 1;
 	for (i = 0; i < id->ngroups; i++)
 		if (strcmp(id->groups[i], p) == 0)
@@ -521,6 +529,18 @@ int lyb_acl_request(const struct lyb_acl *acl, struct lyb_dataset *draft,
 		snprintf(err, errlen, "the reason is longer than %d bytes",
 			 LYB_ACL_REASON_MAX);
 		return -EINVAL;
+	}
+	/* it is printed to owners' terminals and stored as JSON */
+	if (reason) {
+		rc = lyb_text_check(reason, strlen(reason), 0, why,
+				    sizeof(why));
+		if (rc) {
+			snprintf(err, errlen,
+				 "the reason must be UTF-8 text without "
+				 "control characters: %s",
+				 why);
+			return rc;
+		}
 	}
 	if (lyb_acl_can_read(acl, by, draft, why, sizeof(why))) {
 		snprintf(err, errlen, "%s can read it already (%s)",

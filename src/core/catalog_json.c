@@ -23,6 +23,7 @@
 
 #include "catalog_impl.h"
 #include "lyb/store.h"
+#include "lyb/text.h"
 
 #define MAX_TEXT 65536 /* descriptions and other free text */
 #define MAX_URL 4096
@@ -1098,11 +1099,49 @@ out_fail_o:
 	return NULL;
 }
 
-int lyb_dataset_format(const struct lyb_dataset *ds, char **out)
+/* 1 when @s is NULL or valid UTF-8, as json_string() requires. */
+static int utf8_ok(const char *s)
 {
-	json_t *o = dataset_head_json(ds, 0), *vs = json_array();
+	return !s || lyb_text_utf8_valid(s, strlen(s));
+}
+
+/*
+ * Whether every free-text field a user can set (a request's reason, the
+ * principals, the description) can be JSON at all: json_string() refuses
+ * invalid UTF-8, which must not pass for running out of memory.
+ */
+static int dataset_text_ok(const struct lyb_dataset *ds)
+{
 	size_t i;
 
+	if (!utf8_ok(ds->name) || !utf8_ok(ds->description) ||
+	    !utf8_ok(ds->owner) || !utf8_ok(ds->channel) || !utf8_ok(ds->pm))
+		return 0;
+	for (i = 0; i < ds->nreaders; i++)
+		if (!utf8_ok(ds->readers[i]))
+			return 0;
+	for (i = 0; i < ds->nrequests; i++)
+		if (!utf8_ok(ds->requests[i].principal) ||
+		    !utf8_ok(ds->requests[i].reason))
+			return 0;
+	for (i = 0; i < ds->nhistory; i++)
+		if (!utf8_ok(ds->history[i].by) ||
+		    !utf8_ok(ds->history[i].action) ||
+		    !utf8_ok(ds->history[i].principal) ||
+		    !utf8_ok(ds->history[i].reason))
+			return 0;
+	return 1;
+}
+
+int lyb_dataset_format(const struct lyb_dataset *ds, char **out)
+{
+	json_t *o, *vs;
+	size_t i;
+
+	if (!dataset_text_ok(ds))
+		return -EILSEQ;
+	o = dataset_head_json(ds, 0);
+	vs = json_array();
 	if (!o || !vs)
 		goto out_fail;
 	for (i = 0; i < ds->nversions; i++) {

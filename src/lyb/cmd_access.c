@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "lyb/freshness.h"
+#include "lyb/text.h"
 
 /*
  * Sends one change to the mount's control socket (src/lybfs/control.c);
@@ -66,7 +67,7 @@ static int via_socket(const char *path, const char *verb, const char *name,
 	if (p)
 		*p = '\0';
 	if (strncmp(line, "ok\t", 3) == 0) {
-		snprintf(who, wholen, "%s", line + 3);
+		lyb_text_escape(line + 3, who, wholen);
 	} else if (strncmp(line, "error\t", 6) == 0) {
 		snprintf(err, errlen, "%s", line + 6);
 		rc = -EPERM;
@@ -98,18 +99,29 @@ static void time_text(int64_t t, char out[21])
 		snprintf(out, 21, "?");
 }
 
+/* A catalog string, escaped (lyb_text_fput): any writer chose its bytes. */
+static void put(const char *s)
+{
+	lyb_text_fput(stdout, s ? s : "");
+}
+
 static void list(const struct lyb_dataset *ds)
 {
 	char t[21];
 	size_t i;
 
-	printf("DataSet: %s\nOwner:   %s (members may grant and revoke)\n",
-	       ds->name, ds->owner);
-	printf("Readers:\n");
+	printf("DataSet: ");
+	put(ds->name);
+	printf("\nOwner:   ");
+	put(ds->owner);
+	printf(" (members may grant and revoke)\nReaders:\n");
 	if (!ds->nreaders)
 		printf("  (none)\n");
-	for (i = 0; i < ds->nreaders; i++)
-		printf("  %s\n", ds->readers[i]);
+	for (i = 0; i < ds->nreaders; i++) {
+		printf("  ");
+		put(ds->readers[i]);
+		printf("\n");
+	}
 	printf("Pending requests:\n");
 	if (!ds->nrequests)
 		printf("  (none)\n");
@@ -117,21 +129,57 @@ static void list(const struct lyb_dataset *ds)
 		const struct lyb_access_request *r = &ds->requests[i];
 
 		time_text(r->since, t);
-		printf("  %s  since %s%s%s\n", r->principal, t,
-		       r->reason ? "  reason: " : "",
-		       r->reason ? r->reason : "");
+		printf("  ");
+		put(r->principal);
+		printf("  since %s", t);
+		if (r->reason) {
+			printf("  reason: ");
+			put(r->reason);
+		}
+		printf("\n");
 	}
 	printf("History:\n");
 	if (!ds->nhistory)
 		printf("  (none)\n");
 	for (i = 0; i < ds->nhistory; i++) {
 		const struct lyb_access_change *h = &ds->history[i];
+		char action[32];
 
 		time_text(h->time, t);
-		printf("  %s  %-7s %s  by %s%s%s\n", t, h->action, h->principal,
-		       h->by, h->reason ? "  reason: " : "",
-		       h->reason ? h->reason : "");
+		printf("  %s  %-7s ", t,
+		       lyb_text_escape(h->action, action, sizeof(action)));
+		put(h->principal);
+		printf("  by ");
+		put(h->by);
+		if (h->reason) {
+			printf("  reason: ");
+			put(h->reason);
+		}
+		printf("\n");
 	}
+}
+
+/*
+ * Refuses a reason that could not be stored or shown safely: too long,
+ * not UTF-8, or with a control character left after flatten().
+ */
+static int reason_check(const char *reason)
+{
+	char why[96];
+
+	if (strlen(reason) > LYB_ACL_REASON_MAX) {
+		lyb_cli_fail("--reason", "longer than %d bytes",
+			     LYB_ACL_REASON_MAX);
+		return -EINVAL;
+	}
+	if (lyb_text_check(reason, strlen(reason), 0, why, sizeof(why))) {
+		lyb_cli_fail("--reason",
+			     "must be UTF-8 text without control characters "
+			     "(%s)",
+			     why);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int usage_fail(void)
@@ -160,7 +208,8 @@ int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv)
 	struct lyb_acl *acl = NULL;
 	struct lyb_ident *me = NULL;
 	struct lyb_dataset *ds;
-	char err[1024] = "", what[LYB_NAME_MAX + 64];
+	char err[1024] = "", what[LYB_NAME_MAX + 64], safe[2048];
+	char owner[LYB_PRINCIPAL_MAX * 4];
 	const char *name;
 	int c, done = 0, rc, nargs;
 
@@ -197,6 +246,12 @@ int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv)
 		lyb_cli_fail("--reason", "only for lyb access request");
 		return -EINVAL;
 	}
+	if (ch.reason) { /* before anything is read or sent */
+		flatten(ch.reason);
+		rc = reason_check(ch.reason);
+		if (rc)
+			return rc;
+	}
 	name = lyb_cli_dataset_arg(argv[optind + 1]);
 	if (!name)
 		return -EINVAL;
@@ -216,8 +271,6 @@ int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv)
 		list(ds);
 		goto out_close;
 	}
-	if (ch.reason)
-		flatten(ch.reason);
 	arg = ch.principal ? ch.principal : ch.reason;
 	control = lyb_cli_control_path(cli);
 	if (control) {
@@ -232,14 +285,20 @@ int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv)
 				    sizeof(err));
 	}
 	if (rc) {
-		lyb_cli_fail(what, "%s", err[0] ? err : strerror(-rc));
+		/* the daemon's or the catalog's words: shown escaped */
+		lyb_cli_fail(what, "%s",
+			     lyb_text_escape(err[0] ? err : strerror(-rc), safe,
+					     sizeof(safe)));
 		goto out_acl;
 	}
 	if (strcmp(ch.verb, "request") == 0)
 		printf("Requested read access to %s as %s; an owner (%s) or "
 		       "an admin can grant it with:\n  lyb access grant %s "
 		       "%s\n",
-		       name, who, ds->owner, name, who);
+		       name, who,
+		       lyb_text_escape(ds->owner ? ds->owner : "", owner,
+				       sizeof(owner)),
+		       name, who);
 	else
 		printf("%s %s %s on %s\n",
 		       strcmp(ch.verb, "grant") == 0 ? "Granted" : "Revoked",

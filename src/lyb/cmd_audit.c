@@ -11,17 +11,28 @@
 
 #include "cli.h"
 #include "lyb/audit.h"
+#include "lyb/text.h"
 
+/*
+ * One line of the table. Every field is escaped (lyb_text_escape): the
+ * reasons and principals in the log came from local users.
+ */
 static int row(void *arg, const struct lyb_audit_record *r)
 {
-	char where[512];
+	char where[512], ewhere[2048], principal[1024], comm[256], op[128];
+	char decision[64], when[160], reason[4 * 4096 + 64];
 
 	snprintf(where, sizeof(where), "%s%s%s%s%s%s%s", r->dataset,
 		 r->date[0] ? "/" : "", r->date, r->version[0] ? "/" : "",
 		 r->version, r->location[0] ? "/" : "", r->location);
 	printf("%-24s | %-6s | %-34s | %-6lld %-15s | %-8s | %-50s | %s\n",
-	       r->time, r->decision, r->principal, r->pid, r->comm, r->op,
-	       where, r->reason);
+	       lyb_text_escape(r->time, when, sizeof(when)),
+	       lyb_text_escape(r->decision, decision, sizeof(decision)),
+	       lyb_text_escape(r->principal, principal, sizeof(principal)),
+	       r->pid, lyb_text_escape(r->comm, comm, sizeof(comm)),
+	       lyb_text_escape(r->op, op, sizeof(op)),
+	       lyb_text_escape(where, ewhere, sizeof(ewhere)),
+	       lyb_text_escape(r->reason, reason, sizeof(reason)));
 	(*(size_t *)arg)++;
 	return 0;
 }

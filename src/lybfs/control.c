@@ -15,17 +15,42 @@
  *
  * The change is applied with lyb_acl_change() (a CAS update of the
  * catalog document) under the caller's identity and audited; the mount
- * sees it at its next refresh. Connections are served one at a time by
- * one thread, each with a 5 s timeout, so a client that stalls delays
- * others by at most that.
+ * sees it at its next refresh.
+ *
+ * Every local account can connect, so the socket is hostile input. One
+ * thread serves every client from a poll() loop over non-blocking
+ * sockets, so no client can hold it by sending slowly:
+ *
+ *  - at most CONTROL_MAX_CLIENTS connections at once, and at most
+ *    CONTROL_MAX_PER_UID of them from one uid; a connection past either is
+ *    answered `error` and closed at once;
+ *  - a whole-request deadline: the line must be complete within
+ *    CONTROL_DEADLINE_S of the accept, whatever arrives meanwhile, else
+ *    `error` and the connection is closed;
+ *  - the line is at most LINE_MAX_LEN - 1 bytes, valid UTF-8 with no NUL
+ *    and no control character but its two tab separators
+ *    (lyb_text_check); anything else is answered `error` with the byte at
+ *    fault, and audited (op "control", decision deny).
+ *
+ * Changes are applied one at a time in that thread: a slow catalog store
+ * delays the others by its own I/O timeouts, a slow client by nothing.
+ *
+ * Ownership of PATH: a lock file PATH.lock (mode 0600, owned by the
+ * daemon's account, flock'd for the daemon's lifetime) says a live lybfs
+ * serves PATH; a second lybfs given the same path refuses to start, and
+ * so it does when anything answers a connect() to an existing socket
+ * there. A daemon unlinks PATH at exit only when it is still the socket it
+ * bound (same device and inode).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -33,22 +58,169 @@
 #include <unistd.h>
 
 #include "lyb/log.h"
+#include "lyb/text.h"
 #include "lybfs.h"
 
-#define LINE_MAX_LEN 8192
-#define IO_TIMEOUT_S 5
+#define LINE_MAX_LEN 8192      /* a request line, its newline included */
+#define CONTROL_MAX_CLIENTS 64 /* connections served at once */
+#define CONTROL_MAX_PER_UID 8  /* ... of them from one uid */
+#define CONTROL_DEADLINE_S 5   /* from accept to a complete request */
+#define ACCEPT_BURST 16	       /* accepts per turn of the loop */
 
-static int listen_fd = -1;
-static int stop_pipe[2] = {-1, -1};
-static pthread_t server;
-static int started;
+struct client {
+	int fd; /* -1: a free slot */
+	struct ucred cred;
+	double deadline; /* CLOCK_MONOTONIC seconds */
+	size_t len;
+	char buf[LINE_MAX_LEN + 1];
+};
+
+/* All of it belongs to the serving thread once started. */
+static struct {
+	int listen_fd;
+	int lock_fd;
+	int stop_pipe[2];
+	dev_t dev; /* the socket file we bound */
+	ino_t ino;
+	char *path;
+	pthread_t server;
+	int started;
+	struct client *clients; /* CONTROL_MAX_CLIENTS of them */
+} ctl = {.listen_fd = -1, .lock_fd = -1, .stop_pipe = {-1, -1}};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Takes PATH.lock: 0, or -EADDRINUSE when a live lybfs holds it, or
+ * another -errno; the error is logged.
+ */
+static int take_lock(const char *path)
+{
+	char lock[PATH_MAX], pid[32] = "";
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", path) >=
+	    sizeof(lock))
+		return -ENAMETOOLONG;
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int rc = -errno;
+
+		lyb_log(LYB_LOG_ERR, "control=%s: lock file %s: %s", path, lock,
+			strerror(-rc));
+		return rc;
+	}
+	/* one another account made could be held by it forever */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		lyb_log(LYB_LOG_ERR,
+			"control=%s: lock file %s is not a file of this "
+			"account (uid %u): remove it, and keep the socket in "
+			"a directory only the daemon's account can write",
+			path, lock, (unsigned)geteuid());
+		close(fd);
+		return -EPERM;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int rc = errno == EWOULDBLOCK ? -EADDRINUSE : -errno;
+
+		n = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		lyb_log(LYB_LOG_ERR,
+			"control=%s: in use by another lybfs%s%s%s; not "
+			"starting (give each mount its own control=)",
+			path, pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
+		close(fd);
+		return rc;
+	}
+	ctl.lock_fd = fd;
+	return 0;
+}
+
+static void write_pid(void)
+{
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+
+	if (ctl.lock_fd >= 0 && ftruncate(ctl.lock_fd, 0) == 0)
+		(void)!pwrite(ctl.lock_fd, pid, (size_t)n, 0);
+}
+
+/*
+ * With the lock held, what is at @path: nothing (0), a socket nobody
+ * serves (removed, 0), or something live or not a socket (-errno).
+ */
+static int clear_path(const char *path, const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		lyb_log(LYB_LOG_ERR, "control=%s: exists and is not a socket",
+			path);
+		return -EEXIST;
+	}
+	/* non-blocking: a full backlog must not hang us (EAGAIN: live) */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0
+		     ? 0
+		     : -errno;
+	close(fd);
+	if (rc == -ECONNREFUSED) { /* left by a daemon that died */
+		if (unlink(path) != 0 && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	lyb_log(LYB_LOG_ERR,
+		"control=%s: another process serves this socket (%s); not "
+		"starting",
+		path, rc ? strerror(-rc) : "it accepted a connection");
+	return -EADDRINUSE;
+}
+
+static void release_lock(void)
+{
+	if (ctl.lock_fd >= 0)
+		close(ctl.lock_fd); /* the lock goes with the last fd */
+	ctl.lock_fd = -1;
+}
+
+/* Unlinks the socket only if it is still the one we bound. */
+static void unlink_ours(void)
+{
+	struct stat st;
+
+	if (!ctl.path)
+		return;
+	if (lstat(ctl.path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == ctl.dev && st.st_ino == ctl.ino)
+		unlink(ctl.path);
+	else
+		lyb_log(LYB_LOG_WARN,
+			"control socket %s was removed or replaced: left alone",
+			ctl.path);
+}
 
 int lybfs_control_open(struct lybfs *fs)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *path = fs->cfg.control;
 	struct stat st;
-	int fd;
+	size_t i;
+	int fd, rc;
 
 	if (!path)
 		return 0;
@@ -57,95 +229,125 @@ int lybfs_control_open(struct lybfs *fs)
 		return -ENAMETOOLONG;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	/* a socket left by a daemon that died is ours to replace */
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    chmod(path, 0666) != 0 || listen(fd, 16) != 0) {
-		int rc = -errno;
-
+	rc = take_lock(path);
+	if (rc)
+		return rc;
+	rc = clear_path(path, &sa);
+	if (rc)
+		goto out_lock;
+	ctl.path = strdup(path);
+	ctl.clients = calloc(CONTROL_MAX_CLIENTS, sizeof(*ctl.clients));
+	if (!ctl.path || !ctl.clients) {
+		rc = -ENOMEM;
+		goto out_mem;
+	}
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		ctl.clients[i].fd = -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		rc = -errno;
+		goto out_mem;
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		rc = -errno;
 		lyb_log(LYB_LOG_ERR, "control socket %s: %s", path,
 			strerror(-rc));
-		close(fd);
-		return rc;
+		goto out_close;
 	}
-	if (pipe2(stop_pipe, O_CLOEXEC) != 0) {
-		int rc = -errno;
-
-		close(fd);
-		unlink(path);
-		return rc;
+	if (lstat(path, &st) != 0 || chmod(path, 0666) != 0 ||
+	    listen(fd, CONTROL_MAX_CLIENTS) != 0 ||
+	    pipe2(ctl.stop_pipe, O_CLOEXEC) != 0) {
+		rc = -errno;
+		lyb_log(LYB_LOG_ERR, "control socket %s: %s", path,
+			strerror(-rc));
+		unlink(path); /* just bound, under our lock */
+		goto out_close;
 	}
-	listen_fd = fd;
+	ctl.dev = st.st_dev;
+	ctl.ino = st.st_ino;
+	ctl.listen_fd = fd;
+	write_pid();
 	lyb_log(LYB_LOG_INFO, "control socket %s", path);
 	return 0;
+out_close:
+	close(fd);
+out_mem:
+	free(ctl.clients);
+	free(ctl.path);
+	ctl.clients = NULL;
+	ctl.path = NULL;
+out_lock:
+	release_lock();
+	return rc;
 }
 
+/* One reply line, never blocking: a client that does not read loses it. */
 static void reply(int fd, const char *status, const char *text)
 {
 	char line[LINE_MAX_LEN];
-	int n = snprintf(line, sizeof(line), "%s\t%s\n", status, text);
+	int n, i;
 
-	if (n > 0 && (size_t)n < sizeof(line))
-		(void)!write(fd, line, (size_t)n);
+	n = snprintf(line, sizeof(line), "%s\t%s\n", status, text);
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	/* the protocol is one line: nothing in @text may break it */
+	for (i = (int)strlen(status) + 1; i < n - 1; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = ' ';
+	(void)!send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-/* Reads one line (without its newline) into @buf; 0 or -errno. */
-static int read_line(int fd, char *buf, size_t cap)
+static void client_close(struct client *c)
 {
-	size_t len = 0;
-	ssize_t n;
-
-	while (len < cap - 1) {
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPROTO;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (memchr(buf, '\n', len)) {
-			*strchr(buf, '\n') = '\0';
-			return 0;
-		}
-	}
-	return -E2BIG;
+	close(c->fd);
+	c->fd = -1;
+	c->len = 0;
 }
 
-static void serve(struct lybfs *fs, int fd)
+/* Audits a request refused before it reached the workflow. */
+static void audit_refused(struct lybfs *fs, const struct client *c,
+			  const char *why)
 {
-	struct timeval tv = {.tv_sec = IO_TIMEOUT_S};
+	struct lyb_audit_event ev = {0};
+	struct lyb_ident *id = NULL;
+
+	ev.uid = c->cred.uid;
+	ev.pid = c->cred.pid;
+	if (lyb_acl_ident(fs->acl, c->cred.uid, c->cred.gid, NULL, 0, &id) == 0)
+		ev.principal = id->user[0] ? id->user : id->display;
+	ev.op = "control";
+	ev.allowed = 0;
+	ev.reason = why;
+	lyb_audit_write(fs->audit, &ev);
+	lyb_ident_unref(id);
+}
+
+/* Refuses @c's request with @why: an error reply, audited, closed. */
+static void refuse(struct lybfs *fs, struct client *c, const char *why)
+{
+	reply(c->fd, "error", why);
+	audit_refused(fs, c, why);
+	client_close(c);
+}
+
+/* Serves the complete, checked request line of @c. */
+static void serve_line(struct lybfs *fs, struct client *c, char *line)
+{
 	struct lyb_audit_event ev = {0};
 	gid_t groups[LYB_ACL_MAX_GROUPS];
-	socklen_t len = sizeof(struct ucred);
-	char line[LINE_MAX_LEN], err[1024] = "";
+	socklen_t len = sizeof(groups);
+	char err[1024] = "";
 	char *verb, *name, *arg, *tab;
 	struct lyb_ident *id = NULL;
-	struct ucred cred;
 	size_t ngroups = 0;
 	int rc;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
-		reply(fd, "error", "no peer credentials");
-		return;
-	}
-	len = sizeof(groups);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
 		ngroups = len / sizeof(gid_t);
-	rc = read_line(fd, line, sizeof(line));
-	if (rc) {
-		reply(fd, "error", "expected VERB\\tDATASET\\tARG\\n");
-		return;
-	}
 	verb = line;
 	name = strchr(verb, '\t');
 	if (!name) {
-		reply(fd, "error", "expected VERB\\tDATASET\\tARG\\n");
+		refuse(fs, c, "expected VERB\\tDATASET\\tARG\\n");
 		return;
 	}
 	*name++ = '\0';
@@ -154,18 +356,26 @@ static void serve(struct lybfs *fs, int fd)
 	if (tab) {
 		*tab = '\0';
 		arg = tab[1] ? tab + 1 : NULL;
+		if (arg && strchr(arg, '\t')) {
+			refuse(fs, c,
+			       "expected VERB\\tDATASET\\tARG\\n (a tab in "
+			       "ARG)");
+			return;
+		}
 	}
-	rc = lyb_acl_ident(fs->acl, cred.uid, cred.gid, groups, ngroups, &id);
+	rc = lyb_acl_ident(fs->acl, c->cred.uid, c->cred.gid, groups, ngroups,
+			   &id);
 	if (rc) {
-		reply(fd, "error", strerror(-rc));
+		reply(c->fd, "error", strerror(-rc));
+		client_close(c);
 		return;
 	}
 	rc = lyb_acl_change(fs->cat, fs->acl, id, verb, name, arg, err,
 			    sizeof(err));
 	if (rc && !err[0])
 		snprintf(err, sizeof(err), "%s", strerror(-rc));
-	ev.uid = cred.uid;
-	ev.pid = cred.pid;
+	ev.uid = c->cred.uid;
+	ev.pid = c->cred.pid;
 	ev.principal = id->user[0] ? id->user : id->display;
 	ev.op = verb;
 	ev.dataset = name;
@@ -174,64 +384,223 @@ static void serve(struct lybfs *fs, int fd)
 	ev.reason = rc ? err : arg && strcmp(verb, "request") == 0 ? arg : "";
 	lyb_audit_write(fs->audit, &ev);
 	if (rc)
-		reply(fd, "error", err);
+		reply(c->fd, "error", err);
 	else
-		reply(fd, "ok", id->user);
+		reply(c->fd, "ok", id->user);
 	lyb_ident_unref(id);
+	client_close(c);
+}
+
+/* Reads what @c sent; serves or refuses it once the line is complete. */
+static void client_read(struct lybfs *fs, struct client *c)
+{
+	char why[160], what[128];
+	char *nl;
+	ssize_t n;
+
+	n = read(c->fd, c->buf + c->len, LINE_MAX_LEN - c->len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		client_close(c);
+		return;
+	}
+	if (n == 0) {
+		if (c->len)
+			refuse(fs, c, "incomplete request: no newline");
+		else
+			client_close(c);
+		return;
+	}
+	c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	nl = memchr(c->buf, '\n', c->len);
+	if (!nl) {
+		if (c->len < LINE_MAX_LEN)
+			return; /* more to come, before the deadline */
+		snprintf(why, sizeof(why),
+			 "request longer than %d bytes: refused",
+			 LINE_MAX_LEN - 1);
+		refuse(fs, c, why);
+		return;
+	}
+	*nl = '\0';
+	/* the line as a class: NUL, controls, bad UTF-8; tabs separate */
+	if (lyb_text_check(c->buf, (size_t)(nl - c->buf), LYB_TEXT_TAB, what,
+			   sizeof(what))) {
+		snprintf(why, sizeof(why), "bad request line: %s", what);
+		refuse(fs, c, why);
+		return;
+	}
+	serve_line(fs, c, c->buf);
+}
+
+static struct client *client_slot(void)
+{
+	size_t i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (ctl.clients[i].fd < 0)
+			return &ctl.clients[i];
+	return NULL;
+}
+
+static size_t clients_of(uid_t uid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (ctl.clients[i].fd >= 0 && ctl.clients[i].cred.uid == uid)
+			n++;
+	return n;
+}
+
+/*
+ * Accepts what is waiting; each connection gets a slot or an error.
+ * Returns 1 when out of descriptors (accepting must pause), else 0.
+ */
+static int accept_some(void)
+{
+	socklen_t len = sizeof(struct ucred);
+	struct ucred cred;
+	struct client *c;
+	char why[160];
+	int i, fd;
+
+	for (i = 0; i < ACCEPT_BURST; i++) {
+		fd = accept4(ctl.listen_fd, NULL, NULL,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return errno == EMFILE || errno == ENFILE ||
+			       errno == ENOBUFS || errno == ENOMEM;
+		len = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+			reply(fd, "error", "no peer credentials");
+			close(fd);
+			continue;
+		}
+		c = client_slot();
+		if (!c || clients_of(cred.uid) >= CONTROL_MAX_PER_UID) {
+			if (!c)
+				snprintf(why, sizeof(why),
+					 "busy: %d requests in progress, try "
+					 "again",
+					 CONTROL_MAX_CLIENTS);
+			else
+				snprintf(why, sizeof(why),
+					 "too many connections from uid %u "
+					 "(at most %d at a time)",
+					 (unsigned)cred.uid,
+					 CONTROL_MAX_PER_UID);
+			reply(fd, "error", why);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->cred = cred;
+		c->len = 0;
+		c->deadline = mono_now() + CONTROL_DEADLINE_S;
+	}
+	return 0;
 }
 
 static void *server_main(void *arg)
 {
+	struct pollfd p[2 + CONTROL_MAX_CLIENTS];
+	struct client *slot[CONTROL_MAX_CLIENTS];
 	struct lybfs *fs = arg;
-	struct pollfd p[2] = {{.fd = listen_fd, .events = POLLIN},
-			      {.fd = stop_pipe[0], .events = POLLIN}};
+	char why[96];
+	size_t i, n;
+	double now, next, pause = 0;
+	int timeout;
 
+	snprintf(why, sizeof(why), "request not complete within %d s",
+		 CONTROL_DEADLINE_S);
 	for (;;) {
-		int fd;
+		p[0] = (struct pollfd){.fd = ctl.stop_pipe[0],
+				       .events = POLLIN};
+		p[1] = (struct pollfd){.fd = ctl.listen_fd, .events = POLLIN};
+		n = 0;
+		next = 0;
+		/* out of descriptors: a readable listener would spin us */
+		if (pause && pause > mono_now()) {
+			p[1].fd = -1;
+			next = pause;
+		}
+		for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+			struct client *c = &ctl.clients[i];
 
-		if (poll(p, 2, -1) < 0) {
+			if (c->fd < 0)
+				continue;
+			p[2 + n] =
+				(struct pollfd){.fd = c->fd, .events = POLLIN};
+			slot[n++] = c;
+			if (!next || c->deadline < next)
+				next = c->deadline;
+		}
+		timeout = -1;
+		if (next) {
+			double ms = (next - mono_now()) * 1000.0 + 1.0;
+
+			timeout = ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms;
+		}
+		if (poll(p, 2 + n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			lyb_log(LYB_LOG_ERR, "control socket: poll: %s",
 				strerror(errno));
 			break;
 		}
-		if (p[1].revents)
+		if (p[0].revents)
 			break;
-		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		serve(fs, fd);
-		close(fd);
+		for (i = 0; i < n; i++)
+			if (p[2 + i].revents && slot[i]->fd >= 0)
+				client_read(fs, slot[i]);
+		now = mono_now();
+		for (i = 0; i < n; i++)
+			if (slot[i]->fd >= 0 && slot[i]->deadline <= now)
+				refuse(fs, slot[i], why);
+		if (p[1].revents && accept_some())
+			pause = now + 0.1;
 	}
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (ctl.clients[i].fd >= 0)
+			client_close(&ctl.clients[i]);
 	return NULL;
 }
 
 void lybfs_control_start(struct lybfs *fs)
 {
-	if (listen_fd < 0 || started)
+	if (ctl.listen_fd < 0 || ctl.started)
 		return;
-	if (pthread_create(&server, NULL, server_main, fs) == 0)
-		started = 1;
+	write_pid(); /* after daemonizing: the pid that serves */
+	if (pthread_create(&ctl.server, NULL, server_main, fs) == 0)
+		ctl.started = 1;
 	else
 		lyb_log(LYB_LOG_ERR, "control socket: no thread");
 }
 
 void lybfs_control_stop(struct lybfs *fs)
 {
-	if (started) {
-		(void)!write(stop_pipe[1], "x", 1);
-		pthread_join(server, NULL);
-		started = 0;
+	(void)fs;
+	if (ctl.started) {
+		(void)!write(ctl.stop_pipe[1], "x", 1);
+		pthread_join(ctl.server, NULL);
+		ctl.started = 0;
 	}
-	if (listen_fd >= 0) {
-		close(listen_fd);
-		listen_fd = -1;
-		unlink(fs->cfg.control);
+	if (ctl.listen_fd >= 0) {
+		close(ctl.listen_fd);
+		ctl.listen_fd = -1;
+		unlink_ours(); /* before the lock goes: nobody rebinds yet */
 	}
-	if (stop_pipe[0] >= 0) {
-		close(stop_pipe[0]);
-		close(stop_pipe[1]);
-		stop_pipe[0] = stop_pipe[1] = -1;
+	release_lock();
+	if (ctl.stop_pipe[0] >= 0) {
+		close(ctl.stop_pipe[0]);
+		close(ctl.stop_pipe[1]);
+		ctl.stop_pipe[0] = ctl.stop_pipe[1] = -1;
 	}
+	free(ctl.clients);
+	free(ctl.path);
+	ctl.clients = NULL;
+	ctl.path = NULL;
 }

@@ -69,6 +69,15 @@ static void test_mapping(void)
 	CHECK_STR(id->user, "");
 	CHECK_STR(id->display, "uid 3999999");
 	CHECK(id->ngroups == 0);
+	/* ... nor domain: (which means "a local account") */
+	CHECK_STR(id->domain, "");
+	CHECK(!lyb_ident_has(id, "domain:example.com"));
+	CHECK(!lyb_ident_has(id, ""));
+	lyb_ident_unref(id);
+	/* its kernel-held gids still count */
+	CHECK_RC(lyb_ident_new(3999999, 0, NULL, 0, "example.com", &id), 0);
+	CHECK(lyb_ident_has(id, "group:root"));
+	CHECK(!lyb_ident_has(id, "domain:example.com"));
 	lyb_ident_unref(id);
 
 	CHECK_RC(lyb_acl_new("bad domain", NULL, 0, 1, &acl), -EINVAL);
@@ -129,6 +138,16 @@ static void test_policy(void)
 	/* the workflow */
 	CHECK_RC(lyb_acl_request(acl, ds, alice, NULL, 100, err, sizeof(err)),
 		 -EALREADY);
+	/* a reason is UTF-8 text without control characters, or refused */
+	CHECK_RC(lyb_acl_request(acl, ds, bob, "\xff\xfe", 100, err,
+				 sizeof(err)),
+		 -EILSEQ);
+	CHECK(strstr(err, "not valid UTF-8") != NULL);
+	CHECK_RC(lyb_acl_request(acl, ds, bob, "\x1b[2Jhi", 100, err,
+				 sizeof(err)),
+		 -EINVAL);
+	CHECK(strstr(err, "control character 0x1b") != NULL);
+	CHECK(ds->nrequests == 0 && ds->nhistory == 0);
 	CHECK_RC(lyb_acl_request(acl, ds, bob, "study", 100, err, sizeof(err)),
 		 0);
 	CHECK_RC(lyb_acl_request(acl, ds, bob, "again", 101, err, sizeof(err)),
