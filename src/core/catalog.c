@@ -922,15 +922,20 @@ static int doc_gate(const char *name, const char *text, size_t len, char *err,
 }
 
 /* The message of a failed put: -EBUSY is the file store's lock wait. */
-static void put_error(const char *key, int rc, char *err, size_t errlen)
+static void put_error(struct lyb_catalog *cat, const char *key, int rc,
+		      char *err, size_t errlen)
 {
-	if (rc == -EBUSY)
+	char who[96];
+
+	if (rc == -EBUSY) {
+		lyb_store_lock_holder(cat->store, key, who, sizeof(who));
 		snprintf(err, errlen,
-			 "writing %s: catalog busy: another writer holds "
-			 "the catalog's write lock",
-			 key);
-	else
+			 "writing %s: catalog busy: lock held by %s, gave "
+			 "up waiting",
+			 key, who);
+	} else {
 		snprintf(err, errlen, "writing %s: %s", key, strerror(-rc));
+	}
 }
 
 int lyb_catalog_create(struct lyb_catalog *cat, const struct lyb_dataset *ds,
@@ -963,7 +968,7 @@ int lyb_catalog_create(struct lyb_catalog *cat, const struct lyb_dataset *ds,
 		rc = -EEXIST;
 		snprintf(err, errlen, "DataSet %s already exists", ds->name);
 	} else if (rc) {
-		put_error(key ? key : ds->name, rc, err, errlen);
+		put_error(cat, key ? key : ds->name, rc, err, errlen);
 	}
 out_free:
 	free(key);
@@ -1025,7 +1030,7 @@ int lyb_catalog_update(struct lyb_catalog *cat, const char *name,
 				rc = lyb_store_put(cat->store, key, text,
 						   strlen(text), gen, NULL);
 				if (rc && rc != -EAGAIN)
-					put_error(key, rc, err, errlen);
+					put_error(cat, key, rc, err, errlen);
 			}
 			free(text);
 			text = NULL;

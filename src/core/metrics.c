@@ -74,8 +74,12 @@ void lyb_metrics_store(enum lyb_store_op op, const char *scheme, int rc,
 	atomic_fetch_add(&m.store_requests[op][rc != 0], 1);
 	atomic_fetch_add(&m.store_bytes, bytes);
 	observe(&m.store_latency[op], seconds);
-	/* a missing object is an answer, not a failing store */
-	if (rc == 0 || rc == -ENOENT)
+	/*
+	 * a missing object is an answer, not a failing store; so is one
+	 * larger than the caller reads (a catalog document over its cap is
+	 * reported as such, lyb_health_render)
+	 */
+	if (rc == 0 || rc == -ENOENT || rc == -EFBIG)
 		return;
 	pthread_mutex_lock(&health_lock);
 	store_error_at = (int64_t)time(NULL);

@@ -327,7 +327,6 @@ static void lock_holder(const struct stat *st, char *out, size_t outlen)
 	FILE *f = fopen("/proc/locks", "re");
 	long pid = -1;
 
-	snprintf(out, outlen, "another process");
 	if (!f)
 		return;
 	snprintf(want, sizeof(want), ":%llu ", (unsigned long long)st->st_ino);
@@ -431,6 +430,7 @@ static int lock_dir(const char *dir, int *out, char *err, size_t errlen)
 		    LOCK_WAIT_MS) {
 			char who[96];
 
+			snprintf(who, sizeof(who), "another process");
 			lock_holder(&st, who, sizeof(who));
 			snprintf(err, errlen,
 				 "catalog busy: lock held by %s for more "
@@ -450,10 +450,35 @@ out_close:
 	return rc;
 }
 
+/* The directory of the object at @path ("/" + key). */
+static void dir_of(const char *path, char *dir, size_t dirlen)
+{
+	const char *slash = strrchr(path, '/');
+
+	snprintf(dir, dirlen, "%.*s", (int)(slash - path), path);
+	if (dir[0] == '\0')
+		snprintf(dir, dirlen, "/");
+}
+
+static void file_lock_holder(struct lyb_store *s, const char *key, char *out,
+			     size_t outlen)
+{
+	char *path = key_path(key), dir[4096], lock[4200];
+	struct stat st;
+
+	if (!path)
+		return;
+	dir_of(path, dir, sizeof(dir));
+	snprintf(lock, sizeof(lock), "%s/" LOCK_NAME, dir);
+	if (stat(lock, &st) == 0)
+		lock_holder(&st, out, outlen);
+	free(path);
+}
+
 static int file_put(struct lyb_store *s, const char *key, const void *data,
 		    size_t len, int64_t if_generation, int64_t *new_generation)
 {
-	char *path = key_path(key), *slash, dir[4096], tmp[4200], err[512];
+	char *path = key_path(key), dir[4096], tmp[4200], err[512];
 	struct timespec now, times[2];
 	struct stat st;
 	int64_t cur = 0, gen;
@@ -464,10 +489,7 @@ static int file_put(struct lyb_store *s, const char *key, const void *data,
 	rc = make_parents(path);
 	if (rc)
 		goto out_path;
-	slash = strrchr(path, '/');
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (dir[0] == '\0')
-		snprintf(dir, sizeof(dir), "/");
+	dir_of(path, dir, sizeof(dir));
 	snprintf(tmp, sizeof(tmp), "%s/.lyb-tmp-XXXXXX", dir);
 
 	err[0] = '\0';
@@ -613,6 +635,7 @@ static const struct lyb_store_ops file_ops = {
 	.reader_pread = file_reader_pread,
 	.reader_close = file_reader_close,
 	.destroy = file_destroy,
+	.lock_holder = file_lock_holder,
 };
 
 int lyb_store_file_new(const char *bucket, struct lyb_store **out)
