@@ -727,8 +727,9 @@ static int refresh_one(void *arg, const struct lyb_object_info *o)
 	rc = lyb_store_get(c->cat->store, o->key, LYB_DOC_MAX, &text, &len,
 			   &gen);
 	if (rc == -ENOENT)
-		return 0;   /* deleted since the listing */
-	if (rc == -EFBIG) { /* the same answer until it is rewritten */
+		return 0; /* deleted since the listing */
+	if (rc == -EFBIG) {
+		/* the same answer until it is rewritten: remember it */
 		snprintf(err, sizeof(err), "larger than the %u MiB read limit",
 			 LYB_DOC_MAX >> 20);
 		seen_bad(c->cat, o->key, o->generation, 1);
@@ -856,8 +857,9 @@ int lyb_catalog_refresh(struct lyb_catalog *cat, int *changed)
 		      sizeof(*c.new->datasets), cmp_ds);
 	if (c.new->nbad > 1)
 		qsort(c.new->bad, c.new->nbad, sizeof(*c.new->bad), cmp_bad);
-	same = c.new->ndatasets == c.old->ndatasets &&c.new->nbad ==
-	       c.old->nbad;
+	same = c.new->ndatasets == c.old->ndatasets;
+	if (c.new->nbad != c.old->nbad)
+		same = 0;
 	for (i = 0; same && i < c.new->ndatasets; i++)
 		same = c.new->datasets[i] == c.old->datasets[i];
 	for (i = 0; same && i < c.new->nbad; i++) /* zeroed: memcmp is exact */
