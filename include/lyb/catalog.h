@@ -31,6 +31,7 @@
 #define LYB_ID_MIN 6	 /* version ids: lower-case hex */
 #define LYB_ID_MAX 64
 #define LYB_DOC_MAX (64u << 20) /* largest catalog document read */
+#define LYB_PRINCIPAL_LEN 256	/* longest principal, in bytes */
 
 enum lyb_loc_kind { LYB_LOC_GS = 0, LYB_LOC_SNOW = 1, LYB_LOC_COUNT };
 
@@ -152,19 +153,35 @@ struct lyb_dataset {
 	char *extra; /* unknown top-level fields, compact JSON, or NULL */
 };
 
+/*
+ * A DataSet document the refresh listed but could not load: what it
+ * serves for that DataSet is no longer what the catalog says (a
+ * revocation may be in it). docs/catalog.md, "How readers load it".
+ */
+struct lyb_bad_doc {
+	char name[LYB_NAME_MAX + 1]; /* from the document's file name */
+	char reason[256];	     /* the parser's or the store's reason */
+	int64_t since;		     /* when it was first found unloadable */
+	int definite; /* 1: it does not parse or is too large; 0: a read
+			 failed (maybe transient) */
+};
+
 struct lyb_snap {
 	atomic_int refs;
 	uint64_t serial; /* grows with every change the catalog sees */
 	int64_t loaded;	 /* when this snapshot was built */
 	size_t ndatasets;
 	struct lyb_dataset **datasets; /* sorted by name */
+	size_t nbad;
+	struct lyb_bad_doc *bad; /* sorted by name */
 };
 
 /* --- names (1 valid, 0 not) --- */
-int lyb_name_valid(const char *name);	/* namespace.Name */
-int lyb_date_valid(const char *date);	/* a real calendar date */
-int lyb_id_valid(const char *id);	/* 6..64 lower-case hex */
-int lyb_principal_valid(const char *p); /* user:, group:, domain: */
+int lyb_name_valid(const char *name); /* namespace.Name */
+int lyb_date_valid(const char *date); /* a real calendar date */
+int lyb_id_valid(const char *id);     /* 6..64 lower-case hex */
+/* user:, group:, domain:, at most LYB_PRINCIPAL_LEN bytes in all */
+int lyb_principal_valid(const char *p);
 
 /* --- documents --- */
 
@@ -221,6 +238,10 @@ void lyb_snap_downstream(const struct lyb_snap *snap, const char *name,
 			 void (*cb)(void *arg, const struct lyb_dataset *ds),
 			 void *arg);
 
+/* The unloadable document of DataSet @name, or NULL when it loaded. */
+const struct lyb_bad_doc *lyb_snap_find_bad(const struct lyb_snap *snap,
+					    const char *name);
+
 void lyb_snap_unref(struct lyb_snap *snap); /* accepts NULL */
 
 /* --- the catalog --- */
@@ -237,8 +258,9 @@ const char *lyb_catalog_url(const struct lyb_catalog *cat);
 
 /*
  * Re-reads changed documents and publishes a new snapshot. A document that
- * fails to parse is logged and its previous version kept (or it stays
- * absent): one bad document never hides the others. *@changed (may be
+ * fails to load is logged, its previous version kept (or it stays absent)
+ * and it is listed in the snapshot's @bad: one bad document never hides
+ * the others, and the mount denies the data of that DataSet. *@changed (may be
  * NULL) tells whether the snapshot changed.
  */
 int lyb_catalog_refresh(struct lyb_catalog *cat, int *changed);

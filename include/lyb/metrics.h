@@ -52,6 +52,6 @@ int64_t lyb_metrics_catalog_failing_since(void);
 
 int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out);
 /* "ok\n", or one line per problem. */
-int lyb_health_render(struct lyb_buf *out);
+int lyb_health_render(const struct lyb_snap *snap, struct lyb_buf *out);
 
 #endif

@@ -19,7 +19,8 @@
  * but lyb_reader_pread() may be called concurrently.
  *
  * Errors: 0 or -errno. -ENOENT no such object, -EACCES denied, -EAGAIN a
- * precondition failed (someone else wrote first), -EIO the store failed
+ * precondition failed (someone else wrote first), -EBUSY a put waited too
+ * long for the store's write lock (file://), -EIO the store failed
  * (after retries), -EBADMSG the store answered nonsense, -ENOTSUP the URL
  * scheme is not available.
  */
@@ -87,6 +88,14 @@ int lyb_store_get(struct lyb_store *s, const char *key, size_t max, char **data,
  */
 int lyb_store_put(struct lyb_store *s, const char *key, const void *data,
 		  size_t len, int64_t if_generation, int64_t *new_generation);
+
+/*
+ * Describes who holds the write lock a put of @key waits for ("pid 12
+ * (uid 0)"), after a put answered -EBUSY; "another writer" when the store
+ * cannot tell or has no lock (gs://). Informational: it may be stale.
+ */
+void lyb_store_lock_holder(struct lyb_store *s, const char *key, char *out,
+			   size_t outlen);
 
 /*
  * Opens an object for ranged reads. @generation pins the version (0: the

@@ -683,5 +683,13 @@ int lyb_acl_change(struct lyb_catalog *cat, const struct lyb_acl *acl,
 		snprintf(err, errlen, "%s: which principal?", verb);
 		return -EINVAL;
 	}
+	/* refused before the catalog is even read, let alone written */
+	if (strcmp(verb, "request") != 0 &&
+	    strnlen(arg, LYB_PRINCIPAL_LEN + 1) > LYB_PRINCIPAL_LEN) {
+		snprintf(err, errlen,
+			 "%.40s...: not a principal: longer than %d bytes", arg,
+			 LYB_PRINCIPAL_LEN);
+		return -EINVAL;
+	}
 	return lyb_catalog_update(cat, name, change_mutate, &c, err, errlen);
 }

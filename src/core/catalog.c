@@ -120,6 +120,9 @@ static int ident_valid(const char *s, int allow_at)
 
 int lyb_principal_valid(const char *p)
 {
+	/* the same bound wherever a principal is stored (catalog_json.c) */
+	if (strnlen(p, LYB_PRINCIPAL_LEN + 1) > LYB_PRINCIPAL_LEN)
+		return 0;
 	if (strncmp(p, "user:", 5) == 0)
 		return ident_valid(p + 5, 1);
 	if (strncmp(p, "group:", 6) == 0)
@@ -474,6 +477,20 @@ void lyb_snap_downstream(const struct lyb_snap *snap, const char *name,
 	}
 }
 
+static int cmp_name_bad(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct lyb_bad_doc *)elem)->name);
+}
+
+const struct lyb_bad_doc *lyb_snap_find_bad(const struct lyb_snap *snap,
+					    const char *name)
+{
+	if (!snap->nbad)
+		return NULL;
+	return bsearch(name, snap->bad, snap->nbad, sizeof(*snap->bad),
+		       cmp_name_bad);
+}
+
 void lyb_snap_unref(struct lyb_snap *snap)
 {
 	size_t i;
@@ -483,6 +500,7 @@ void lyb_snap_unref(struct lyb_snap *snap)
 	for (i = 0; i < snap->ndatasets; i++)
 		lyb_dataset_unref(snap->datasets[i]);
 	free(snap->datasets);
+	free(snap->bad);
 	free(snap);
 }
 
@@ -597,9 +615,48 @@ struct lyb_snap *lyb_catalog_snap(struct lyb_catalog *cat)
 struct refresh_ctx {
 	struct lyb_catalog *cat;
 	struct lyb_snap *old, *new;
-	size_t cap;
+	size_t cap, badcap;
 	size_t dir_len; /* length of the "datasets/" key prefix */
 };
+
+/*
+ * Lists DataSet @name as unloadable in the new snapshot, since when the
+ * previous snapshot first listed it (or now).
+ */
+static int add_bad(struct refresh_ctx *c, const char *name, const char *why,
+		   int definite)
+{
+	const struct lyb_bad_doc *prev = lyb_snap_find_bad(c->old, name);
+	struct lyb_bad_doc *b;
+
+	if (c->new->nbad == c->badcap) {
+		size_t cap = c->badcap ? c->badcap * 2 : 8;
+
+		b = realloc(c->new->bad, cap * sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		c->new->bad = b;
+		c->badcap = cap;
+	}
+	b = &c->new->bad[c->new->nbad++];
+	memset(b, 0, sizeof(*b));
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	if (why)
+		snprintf(b->reason, sizeof(b->reason), "%s", why);
+	else if (prev)
+		memcpy(b->reason, prev->reason, sizeof(b->reason));
+	else
+		snprintf(b->reason, sizeof(b->reason), "does not load");
+	b->definite = definite;
+	b->since = prev ? prev->since : (int64_t)time(NULL);
+	return 0;
+}
+
+static int cmp_bad(const void *a, const void *b)
+{
+	return strcmp(((const struct lyb_bad_doc *)a)->name,
+		      ((const struct lyb_bad_doc *)b)->name);
+}
 
 /* Was this generation of @key already found bad? Remember it if not. */
 static int seen_bad(struct lyb_catalog *cat, const char *key, int64_t gen,
@@ -661,14 +718,33 @@ static int refresh_one(void *arg, const struct lyb_object_info *o)
 		ds = lyb_dataset_ref(old);
 		goto out_add;
 	}
-	if (seen_bad(c->cat, o->key, o->generation, 0))
+	if (seen_bad(c->cat, o->key, o->generation, 0)) {
+		rc = add_bad(c, name, NULL, 1);
+		if (rc)
+			return rc;
 		goto out_keep_old;
+	}
 	rc = lyb_store_get(c->cat->store, o->key, LYB_DOC_MAX, &text, &len,
 			   &gen);
 	if (rc == -ENOENT)
 		return 0; /* deleted since the listing */
+	if (rc == -EFBIG) {
+		/* the same answer until it is rewritten: remember it */
+		snprintf(err, sizeof(err), "larger than the %u MiB read limit",
+			 LYB_DOC_MAX >> 20);
+		seen_bad(c->cat, o->key, o->generation, 1);
+		lyb_log(LYB_LOG_ERR, "catalog: %s: %s%s", o->key, err,
+			old ? " (its data is denied)" : "");
+		rc = add_bad(c, name, err, 1);
+		if (rc)
+			return rc;
+		goto out_keep_old;
+	}
 	if (rc) {
 		lyb_log(LYB_LOG_ERR, "catalog: %s: %s", o->key, strerror(-rc));
+		rc = add_bad(c, name, strerror(-rc), 0);
+		if (rc)
+			return rc;
 		goto out_keep_old;
 	}
 	rc = lyb_dataset_parse(text, len, &ds, err, sizeof(err));
@@ -682,10 +758,17 @@ static int refresh_one(void *arg, const struct lyb_object_info *o)
 		ds = NULL;
 		rc = -EBADMSG;
 	}
+	if (rc == -ENOMEM)
+		return rc;
 	if (rc) {
 		seen_bad(c->cat, o->key, gen, 1);
 		lyb_log(LYB_LOG_ERR, "catalog: %s: %s%s", o->key, err,
-			old ? " (serving the previous version)" : "");
+			old ? " (serving the previous names, denying its "
+			      "data)"
+			    : "");
+		rc = add_bad(c, name, err, 1);
+		if (rc)
+			return rc;
 		goto out_keep_old;
 	}
 	ds->generation = gen;
@@ -772,9 +855,16 @@ int lyb_catalog_refresh(struct lyb_catalog *cat, int *changed)
 	if (c.new->ndatasets > 1)
 		qsort(c.new->datasets, c.new->ndatasets,
 		      sizeof(*c.new->datasets), cmp_ds);
+	if (c.new->nbad > 1)
+		qsort(c.new->bad, c.new->nbad, sizeof(*c.new->bad), cmp_bad);
 	same = c.new->ndatasets == c.old->ndatasets;
+	if (c.new->nbad != c.old->nbad)
+		same = 0;
 	for (i = 0; same && i < c.new->ndatasets; i++)
 		same = c.new->datasets[i] == c.old->datasets[i];
+	for (i = 0; same && i < c.new->nbad; i++) /* zeroed: memcmp is exact */
+		same = memcmp(&c.new->bad[i], &c.old->bad[i],
+			      sizeof(c.new->bad[i])) == 0;
 	c.new->loaded = (int64_t)time(NULL);
 	if (same) {
 		lyb_snap_unref(c.new);
@@ -794,38 +884,94 @@ out_unlock:
 	return rc;
 }
 
+/*
+ * The write gate, the one place every catalog writer passes (create,
+ * update: publish, request, grant, revoke, and whatever else mutates a
+ * document): the exact bytes about to be stored go through the reader's
+ * own checks, so no writer can leave a DataSet that readers refuse. That
+ * is the reader's size cap (LYB_DOC_MAX, what lyb_store_get is given at
+ * refresh), lyb_dataset_parse with every field and item cap, and the
+ * name-matches-file check of refresh_one. -EFBIG or -EBADMSG (-ENOMEM)
+ * with "refusing to write DataSet NAME: reason" in @err.
+ */
+static int doc_gate(const char *name, const char *text, size_t len, char *err,
+		    size_t errlen)
+{
+	struct lyb_dataset *check = NULL;
+	char perr[512] = "out of memory";
+	int rc;
+
+	if (len > LYB_DOC_MAX) {
+		snprintf(err, errlen,
+			 "refusing to write DataSet %s: the document would be "
+			 "%zu bytes, over the %u MiB every reader reads at "
+			 "most",
+			 name, len, LYB_DOC_MAX >> 20);
+		return -EFBIG;
+	}
+	rc = lyb_dataset_parse(text, len, &check, perr, sizeof(perr));
+	if (rc == 0 && strcmp(check->name, name) != 0) {
+		snprintf(perr, sizeof(perr),
+			 "name: \"%s\" does not match the document name",
+			 check->name);
+		rc = -EBADMSG;
+	}
+	lyb_dataset_unref(check);
+	if (rc)
+		snprintf(err, errlen, "refusing to write DataSet %s: %s", name,
+			 perr);
+	return rc;
+}
+
+/* The message of a failed put: -EBUSY is the file store's lock wait. */
+static void put_error(struct lyb_catalog *cat, const char *key, int rc,
+		      char *err, size_t errlen)
+{
+	char who[96];
+
+	if (rc == -EBUSY) {
+		lyb_store_lock_holder(cat->store, key, who, sizeof(who));
+		snprintf(err, errlen,
+			 "writing %s: catalog busy: lock held by %s, gave "
+			 "up waiting",
+			 key, who);
+	} else {
+		snprintf(err, errlen, "writing %s: %s", key, strerror(-rc));
+	}
+}
+
 int lyb_catalog_create(struct lyb_catalog *cat, const struct lyb_dataset *ds,
 		       char *err, size_t errlen)
 {
-	char *text = NULL, *key = NULL, perr[512];
-	struct lyb_dataset *check;
+	char *text = NULL, *key = NULL;
 	int rc;
 
 	if (ds->nversions) {
 		snprintf(err, errlen, "a new DataSet has no versions");
 		return -EINVAL;
 	}
+	if (!lyb_name_valid(ds->name)) {
+		snprintf(err, errlen, "invalid DataSet name");
+		return -EINVAL;
+	}
 	rc = lyb_dataset_format(ds, &text);
-	if (rc)
-		goto out_fail;
-	/* what we write must read back: the same checks as every reader */
-	rc = lyb_dataset_parse(text, strlen(text), &check, perr, sizeof(perr));
 	if (rc) {
-		snprintf(err, errlen, "%s", perr);
+		snprintf(err, errlen, "%s", strerror(-rc));
 		goto out_free;
 	}
-	lyb_dataset_unref(check);
+	/* what we write must read back: the same checks as every reader */
+	rc = doc_gate(ds->name, text, strlen(text), err, errlen);
+	if (rc)
+		goto out_free;
 	key = doc_key(cat, ds->name);
 	rc = key ? lyb_store_put(cat->store, key, text, strlen(text), 0, NULL)
 		 : -ENOMEM;
 	if (rc == -EAGAIN) {
 		rc = -EEXIST;
 		snprintf(err, errlen, "DataSet %s already exists", ds->name);
-		goto out_free;
+	} else if (rc) {
+		put_error(cat, key ? key : ds->name, rc, err, errlen);
 	}
-out_fail:
-	if (rc)
-		snprintf(err, errlen, "%s", strerror(-rc));
 out_free:
 	free(key);
 	free(text);
@@ -877,14 +1023,19 @@ int lyb_catalog_update(struct lyb_catalog *cat, const char *name,
 		rc = mutate(arg, draft, err, errlen);
 		if (rc == 0) {
 			rc = lyb_dataset_format(draft, &text);
+			if (rc)
+				snprintf(err, errlen, "%s", strerror(-rc));
 			if (rc == 0)
+				rc = doc_gate(name, text, strlen(text), err,
+					      errlen);
+			if (rc == 0) {
 				rc = lyb_store_put(cat->store, key, text,
 						   strlen(text), gen, NULL);
+				if (rc && rc != -EAGAIN)
+					put_error(cat, key, rc, err, errlen);
+			}
 			free(text);
 			text = NULL;
-			if (rc && rc != -EAGAIN)
-				snprintf(err, errlen, "writing %s: %s", key,
-					 strerror(-rc));
 		} else if (rc == 1) {
 			rc = 0;
 		}

@@ -596,8 +596,9 @@ static int parse_access(json_t *root, struct lyb_dataset *ds, struct perr *e)
 			ds->nrequests = i + 1;
 			if (!json_is_object(v))
 				return fail(e, sub, "expected an object");
-			if ((rc = get_string(v, "principal", 1, 256,
-					     &r->principal, sub, e)) ||
+			if ((rc = get_string(v, "principal", 1,
+					     LYB_PRINCIPAL_LEN, &r->principal,
+					     sub, e)) ||
 			    (rc = get_string(v, "reason", 0, MAX_TEXT,
 					     &r->reason, sub, e)) ||
 			    (rc = get_time(v, "since", &r->since, sub, e)))
@@ -621,10 +622,11 @@ static int parse_access(json_t *root, struct lyb_dataset *ds, struct perr *e)
 		if (!json_is_object(v))
 			return fail(e, sub, "expected an object");
 		if ((rc = get_time(v, "time", &c->time, sub, e)) ||
-		    (rc = get_string(v, "by", 1, 256, &c->by, sub, e)) ||
-		    (rc = get_string(v, "action", 1, 16, &c->action, sub, e)) ||
-		    (rc = get_string(v, "principal", 1, 256, &c->principal, sub,
+		    (rc = get_string(v, "by", 1, LYB_PRINCIPAL_LEN, &c->by, sub,
 				     e)) ||
+		    (rc = get_string(v, "action", 1, 16, &c->action, sub, e)) ||
+		    (rc = get_string(v, "principal", 1, LYB_PRINCIPAL_LEN,
+				     &c->principal, sub, e)) ||
 		    (rc = get_string(v, "reason", 0, MAX_TEXT, &c->reason, sub,
 				     e)))
 			return rc;
@@ -671,7 +673,8 @@ static int parse_doc(json_t *root, struct lyb_dataset *ds, struct perr *e)
 	owner = json_object_get(root, "owner");
 	if (!json_is_object(owner))
 		return fail(e, "owner", "expected an object with a \"team\"");
-	if ((rc = get_string(owner, "team", 1, 256, &ds->owner, "owner", e)) ||
+	if ((rc = get_string(owner, "team", 1, LYB_PRINCIPAL_LEN, &ds->owner,
+			     "owner", e)) ||
 	    (rc = get_string(owner, "channel", 0, 256, &ds->channel, "owner",
 			     e)) ||
 	    (rc = get_string(owner, "pm", 0, 256, &ds->pm, "owner", e)))

@@ -494,7 +494,7 @@ int lyb_fs_content(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
 	else if (e->file == LYB_FILE_METRICS)
 		rc = lyb_metrics_render(snap, &b);
 	else
-		rc = lyb_health_render(&b);
+		rc = lyb_health_render(snap, &b);
 	if (rc) {
 		lyb_buf_free(&b);
 		return rc;

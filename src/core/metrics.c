@@ -74,8 +74,12 @@ void lyb_metrics_store(enum lyb_store_op op, const char *scheme, int rc,
 	atomic_fetch_add(&m.store_requests[op][rc != 0], 1);
 	atomic_fetch_add(&m.store_bytes, bytes);
 	observe(&m.store_latency[op], seconds);
-	/* a missing object is an answer, not a failing store */
-	if (rc == 0 || rc == -ENOENT)
+	/*
+	 * a missing object is an answer, not a failing store; so is one
+	 * larger than the caller reads (a catalog document over its cap is
+	 * reported as such, lyb_health_render)
+	 */
+	if (rc == 0 || rc == -ENOENT || rc == -EFBIG)
 		return;
 	pthread_mutex_lock(&health_lock);
 	store_error_at = (int64_t)time(NULL);
@@ -288,25 +292,46 @@ int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out)
 		"# HELP lyb_datasets_overdue DataSets late or missing against "
 		"their SLO.\n"
 		"# TYPE lyb_datasets_overdue gauge\n"
-		"lyb_datasets_overdue %llu\n",
+		"lyb_datasets_overdue %llu\n"
+		"# HELP lyb_catalog_bad_documents DataSet documents that do "
+		"not load (their data is denied).\n"
+		"# TYPE lyb_catalog_bad_documents gauge\n"
+		"lyb_catalog_bad_documents %zu\n",
 		(unsigned long long)atomic_load(&m.served_bytes),
 		(long long)atomic_load(&m.open_files),
 		(unsigned long long)atomic_load(&m.refreshes[0]),
 		(unsigned long long)atomic_load(&m.refreshes[1]),
 		(long long)(ok_at ? now - ok_at : now - snap->loaded),
 		snap->ndatasets, (unsigned long long)versions,
-		(unsigned long long)late);
+		(unsigned long long)late, snap->nbad);
 	render_cache(out);
 	return 0;
 }
 
-int lyb_health_render(struct lyb_buf *out)
+int lyb_health_render(const struct lyb_snap *snap, struct lyb_buf *out)
 {
 	int64_t now = (int64_t)time(NULL);
 	char when[32];
 	struct tm tm;
+	size_t i;
 	time_t t;
 	int bad = 0;
+
+	for (i = 0; snap && i < snap->nbad; i++) {
+		const struct lyb_bad_doc *b = &snap->bad[i];
+
+		t = (time_t)b->since;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		lyb_buf_printf(out,
+			       "catalog document of %s does not load since "
+			       "%s: %s (%s)\n",
+			       b->name, when, b->reason,
+			       b->definite ? "its data is denied"
+					   : "its data is denied after "
+					     "acl_max_stale");
+		bad = 1;
+	}
 
 	pthread_mutex_lock(&health_lock);
 	if (catalog_failing_since) {

@@ -250,6 +250,14 @@ int lyb_store_put(struct lyb_store *s, const char *key, const void *data,
 	return measured(s, LYB_OP_PUT, t0, rc, rc ? 0 : len);
 }
 
+void lyb_store_lock_holder(struct lyb_store *s, const char *key, char *out,
+			   size_t outlen)
+{
+	snprintf(out, outlen, "another writer");
+	if (s->ops->lock_holder && lyb_store_key_valid(key))
+		s->ops->lock_holder(s, key, out, outlen);
+}
+
 /* The cache's identity of an object: SHA-256 of store, key, generation. */
 static int cache_id(const struct lyb_store *s, const char *key,
 		    int64_t generation, unsigned char *id)

@@ -4,11 +4,23 @@
  * without their leading '/'.
  *
  * Generations are modification times in nanoseconds. Writes (catalog
- * documents) take an flock(2) on ".lyb-lock" in the object's directory,
- * check the precondition, write a temporary file, fsync it, stamp it with
- * a modification time strictly greater than the old one, and rename(2) it
- * into place: readers see the old or the new document, never a mix, and
- * two writers never both succeed against the same generation.
+ * documents) take an flock(2) on ".lyb-writers.lock" in the object's
+ * directory, check the precondition, write a temporary file, fsync it,
+ * stamp it with a modification time strictly greater than the old one, and
+ * rename(2) it into place (link(2) when creating, so even an unlocked
+ * writer cannot replace an existing object): readers see the old or the
+ * new document, never a mix, and two writers never both succeed against
+ * the same generation.
+ *
+ * The lock cannot be taken hostage by a reader: it is created mode 0600
+ * (widened to 0660 and the directory's group when the directory is
+ * group-writable, 0666 only in a world-writable one), so only accounts
+ * that may write the directory can open it, and flock(2) needs an open
+ * descriptor. A writer holding it forever blocks the others for at most
+ * LOCK_WAIT_MS each: they poll with LOCK_NB and then fail with -EBUSY
+ * ("catalog busy: lock held by pid N (uid U)"). The old ".lyb-lock"
+ * (mode 0644, openable by anyone) is no longer used. docs/catalog.md
+ * ("Invariants") is the protocol, docs/operations.md the threat model.
  *
  * Names starting with ".lyb-" are our own lock and temporary files and
  * are never listed. Thread safety: no shared mutable state besides the
@@ -30,6 +42,8 @@
 #include "store_impl.h"
 
 #define LIST_MAX_KEYS 10000000
+#define LOCK_NAME ".lyb-writers.lock"
+#define LOCK_WAIT_MS 10000 /* then a held write lock is -EBUSY */
 
 struct file_reader {
 	struct lyb_reader base;
@@ -303,10 +317,168 @@ static int write_full(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * Who holds the flock on @st's inode, from /proc/locks ("pid 123 (uid
+ * 0)"), for the "catalog busy" message; "another process" when unknown.
+ */
+static void lock_holder(const struct stat *st, char *out, size_t outlen)
+{
+	char line[256], want[64], status[64], *p;
+	FILE *f = fopen("/proc/locks", "re");
+	long pid = -1;
+
+	if (!f)
+		return;
+	snprintf(want, sizeof(want), ":%llu ", (unsigned long long)st->st_ino);
+	while (pid < 0 && fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "FLOCK") || strstr(line, "->") ||
+		    !(p = strstr(line, want)))
+			continue;
+		*p = '\0'; /* "N: FLOCK  ADVISORY  WRITE PID MAJ:MIN" */
+		p = strrchr(line, ' ');
+		if (!p)
+			continue;
+		*p = '\0';
+		p = strrchr(line, ' ');
+		if (p)
+			pid = strtol(p + 1, NULL, 10);
+	}
+	fclose(f);
+	if (pid <= 0)
+		return;
+	snprintf(status, sizeof(status), "/proc/%ld/status", pid);
+	f = fopen(status, "re");
+	snprintf(out, outlen, "pid %ld", pid);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Uid:", 4) == 0) {
+			snprintf(out, outlen, "pid %ld (uid %ld)", pid,
+				 strtol(line + 4, NULL, 10));
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/*
+ * The mode a lock file in directory @dst gets: read-write for the classes
+ * of accounts that may write the directory, nothing for the others, so
+ * whoever cannot write the catalog cannot open (and flock) its lock.
+ */
+static mode_t lock_mode(const struct stat *dst)
+{
+	mode_t m = 0600;
+
+	if (dst->st_mode & S_IWGRP)
+		m |= 0060;
+	if (dst->st_mode & S_IWOTH)
+		m |= 0006;
+	return m;
+}
+
+/*
+ * Opens and exclusively flocks the writers' lock of directory @dir within
+ * LOCK_WAIT_MS. -EBUSY (with the holder in @err) when it stays held.
+ */
+static int lock_dir(const char *dir, int *out, char *err, size_t errlen)
+{
+	char lock[4200];
+	struct stat dst, st;
+	struct timespec start, now;
+	unsigned int delay_ms = 1;
+	int fd, rc;
+
+	snprintf(lock, sizeof(lock), "%s/" LOCK_NAME, dir);
+	if (stat(dir, &dst) != 0)
+		return -errno;
+	/* O_EXCL first: a new lock is never openable by others, even briefly */
+	fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd >= 0) {
+		if (dst.st_mode & S_IWGRP)
+			(void)!fchown(fd, (uid_t)-1, dst.st_gid);
+		if (fchmod(fd, lock_mode(&dst)) != 0)
+			lyb_log(LYB_LOG_WARN, "%s: chmod: %s", lock,
+				strerror(errno));
+	} else if (errno == EEXIST) {
+		fd = open(lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		goto out_close;
+	}
+	if ((st.st_mode & 0777 & ~lock_mode(&dst)) && st.st_uid == geteuid())
+		(void)!fchmod(fd, st.st_mode & 0777 & lock_mode(&dst));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			break;
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			rc = -errno;
+			goto out_close;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 +
+			    (now.tv_nsec - start.tv_nsec) / 1000000 >=
+		    LOCK_WAIT_MS) {
+			char who[96];
+
+			snprintf(who, sizeof(who), "another process");
+			lock_holder(&st, who, sizeof(who));
+			snprintf(err, errlen,
+				 "catalog busy: lock held by %s for more "
+				 "than %d s (%s)",
+				 who, LOCK_WAIT_MS / 1000, lock);
+			rc = -EBUSY;
+			goto out_close;
+		}
+		usleep(delay_ms * 1000);
+		if (delay_ms < 64)
+			delay_ms *= 2;
+	}
+	*out = fd;
+	return 0;
+out_close:
+	close(fd);
+	return rc;
+}
+
+/* The directory of the object at @path ("/" + key). */
+static void dir_of(const char *path, char *dir, size_t dirlen)
+{
+	const char *slash = strrchr(path, '/');
+
+	snprintf(dir, dirlen, "%.*s", (int)(slash - path), path);
+	if (dir[0] == '\0')
+		snprintf(dir, dirlen, "/");
+}
+
+static void file_lock_holder(struct lyb_store *s, const char *key, char *out,
+			     size_t outlen)
+{
+	char *path = key_path(key), dir[4096], lock[4200];
+	struct stat st;
+
+	if (!path)
+		return;
+	dir_of(path, dir, sizeof(dir));
+	snprintf(lock, sizeof(lock), "%s/" LOCK_NAME, dir);
+	if (stat(lock, &st) == 0)
+		lock_holder(&st, out, outlen);
+	free(path);
+}
+
 static int file_put(struct lyb_store *s, const char *key, const void *data,
 		    size_t len, int64_t if_generation, int64_t *new_generation)
 {
-	char *path = key_path(key), *slash, dir[4096], tmp[4200], lock[4200];
+	char *path = key_path(key), dir[4096], tmp[4200], err[512];
 	struct timespec now, times[2];
 	struct stat st;
 	int64_t cur = 0, gen;
@@ -317,23 +489,15 @@ static int file_put(struct lyb_store *s, const char *key, const void *data,
 	rc = make_parents(path);
 	if (rc)
 		goto out_path;
-	slash = strrchr(path, '/');
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (dir[0] == '\0')
-		snprintf(dir, sizeof(dir), "/");
-	snprintf(lock, sizeof(lock), "%s/.lyb-lock", dir);
+	dir_of(path, dir, sizeof(dir));
 	snprintf(tmp, sizeof(tmp), "%s/.lyb-tmp-XXXXXX", dir);
 
-	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lfd < 0) {
-		rc = -errno;
+	err[0] = '\0';
+	rc = lock_dir(dir, &lfd, err, sizeof(err));
+	if (rc) {
+		lyb_log(LYB_LOG_ERR, "%s: %s", path,
+			err[0] ? err : strerror(-rc));
 		goto out_path;
-	}
-	while (flock(lfd, LOCK_EX) != 0) {
-		if (errno != EINTR) {
-			rc = -errno;
-			goto out_lock;
-		}
 	}
 	if (stat(path, &st) == 0)
 		cur = mtime_ns(&st);
@@ -364,8 +528,14 @@ static int file_put(struct lyb_store *s, const char *key, const void *data,
 		rc = -errno;
 	if (rc == 0 && fsync(fd) != 0)
 		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
+	if (rc == 0 && if_generation == 0) {
+		/* create: link(2) never replaces, whatever else holds a lock */
+		if (link(tmp, path) != 0)
+			rc = errno == EEXIST ? -EAGAIN : -errno;
+		unlink(tmp);
+	} else if (rc == 0 && rename(tmp, path) != 0) {
 		rc = -errno;
+	}
 	if (rc) {
 		unlink(tmp);
 		goto out_fd;
@@ -465,6 +635,7 @@ static const struct lyb_store_ops file_ops = {
 	.reader_pread = file_reader_pread,
 	.reader_close = file_reader_close,
 	.destroy = file_destroy,
+	.lock_holder = file_lock_holder,
 };
 
 int lyb_store_file_new(const char *bucket, struct lyb_store **out)

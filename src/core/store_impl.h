@@ -31,6 +31,9 @@ struct lyb_store_ops {
 			    uint64_t off, size_t *got);
 	void (*reader_close)(struct lyb_reader *r);
 	void (*destroy)(struct lyb_store *s);
+	/* optional: lyb_store_lock_holder() */
+	void (*lock_holder)(struct lyb_store *s, const char *key, char *out,
+			    size_t outlen);
 };
 
 struct lyb_store {

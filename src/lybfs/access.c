@@ -98,6 +98,31 @@ int lybfs_caller(fuse_req_t req, struct lybfs *fs, struct lyb_ident **id)
 			     id);
 }
 
+/*
+ * A DataSet whose current catalog document does not load is served from
+ * its last good form for names and metadata, but its ACL may be the one a
+ * revocation replaced: data fails closed at once when the document is
+ * definitely bad (it does not parse, it is too large), and after
+ * acl_max_stale when reading it failed (maybe transiently), like a
+ * catalog that cannot be read at all.
+ */
+static void check_document(struct lybfs *fs, const char *name, char *why,
+			   size_t whylen, int *allowed)
+{
+	struct lyb_snap *snap = lyb_catalog_snap(fs->cat);
+	const struct lyb_bad_doc *bad = lyb_snap_find_bad(snap, name);
+	int64_t age = bad ? (int64_t)time(NULL) - bad->since : 0;
+
+	if (bad && (bad->definite || (double)age > fs->cfg.acl_max_stale)) {
+		*allowed = 0;
+		snprintf(why, whylen,
+			 "its catalog document does not load (%.120s) for "
+			 "%lld s: failing closed",
+			 bad->reason, (long long)age);
+	}
+	lyb_snap_unref(snap);
+}
+
 int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
 		       const char *path, const struct lyb_fs_entry *e)
 {
@@ -128,6 +153,8 @@ int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
 			 (long long)(time(NULL) - since),
 			 fs->cfg.acl_max_stale);
 	}
+	if (ev.allowed)
+		check_document(fs, e->ds->name, why, sizeof(why), &ev.allowed);
 	if (!op) { /* access(2): a question, not an access */
 		lyb_ident_unref(id);
 		return ev.allowed ? 0 : -EACCES;

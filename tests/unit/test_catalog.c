@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -217,6 +218,92 @@ static void make_version(struct lyb_version *v, const char *date, int n)
 	v->producer = "user:test@example.com";
 }
 
+static int set_long_reader(void *arg, struct lyb_dataset *ds, char *err,
+			   size_t errlen)
+{
+	char **r = realloc(ds->readers, (ds->nreaders + 1) * sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	ds->readers = r;
+	r[ds->nreaders] = strdup(arg);
+	if (!r[ds->nreaders])
+		return -ENOMEM;
+	ds->nreaders++;
+	return 0;
+}
+
+static int set_description(void *arg, struct lyb_dataset *ds, char *err,
+			   size_t errlen)
+{
+	free(ds->description);
+	ds->description = strdup(arg);
+	return ds->description ? 0 : -ENOMEM;
+}
+
+static char *read_doc(const char *root, const char *name)
+{
+	char path[600], *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/datasets/%s.json", root, name);
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Whatever a mutation does, a document no reader parses is never
+ * written: the gate parses the exact bytes with the reader's limits.
+ */
+static void test_write_gate(struct lyb_catalog *cat, const char *root)
+{
+	char err[512], *before, *after, big[70000], p[400];
+
+	before = read_doc(root, "ns.Other");
+	CHECK(before != NULL);
+	/* a reader over a reader's field cap, bypassing every early check */
+	snprintf(p, sizeof(p), "domain:%0300d", 0);
+	memset(p + 7, 'x', 300);
+	CHECK_RC(lyb_catalog_update(cat, "ns.Other", set_long_reader, p, err,
+				    sizeof(err)),
+		 -EBADMSG);
+	CHECK(strncmp(err, "refusing to write DataSet ns.Other: ", 36) == 0);
+	/* one byte over the limit is no principal; exactly the limit is */
+	p[LYB_PRINCIPAL_LEN + 1] = '\0';
+	CHECK(!lyb_principal_valid(p));
+	p[LYB_PRINCIPAL_LEN] = '\0';
+	CHECK(lyb_principal_valid(p));
+	CHECK_RC(lyb_catalog_update(cat, "ns.Other", set_long_reader, p, err,
+				    sizeof(err)),
+		 0);
+	free(before);
+	before = read_doc(root, "ns.Other");
+	/* free text over the 64 KiB cap */
+	memset(big, 'y', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK_RC(lyb_catalog_update(cat, "ns.Other", set_description, big, err,
+				    sizeof(err)),
+		 -EBADMSG);
+	CHECK(strstr(err, "refusing to write DataSet ns.Other") &&
+	      strstr(err, "description"));
+	after = read_doc(root, "ns.Other");
+	CHECK(before && after && strcmp(before, after) == 0);
+	free(before);
+	free(after);
+}
+
 static void test_file_catalog(void)
 {
 	char root[] = "/tmp/lyb-test-catalog-XXXXXX", url[512], err[512];
@@ -328,12 +415,26 @@ static void test_file_catalog(void)
 	CHECK(snap->ndatasets == 2);
 	ds = lyb_snap_find(snap, "ns.Data");
 	CHECK(ds && ds->nversions == (size_t)(7 + writers));
+	/* ...is listed as unloadable (the mount denies its data) */
+	CHECK(snap->nbad == 1 && lyb_snap_find_bad(snap, "ns.Data") &&
+	      lyb_snap_find_bad(snap, "ns.Data")->definite &&
+	      !lyb_snap_find_bad(snap, "ns.Other"));
 	lyb_snap_unref(snap);
 	/* ...and a writer refuses to build on it */
 	make_version(&v, "2020-09-06", 7);
 	CHECK_RC(lyb_catalog_publish(cat, "ns.Data", &v, id2, &existed, err,
 				     sizeof(err)),
 		 -EBADMSG);
+
+	test_write_gate(cat, root);
+	/* the writers' lock: only writers may open it (flock needs a fd) */
+	{
+		struct stat st;
+
+		snprintf(cmd, sizeof(cmd), "%s/datasets/.lyb-writers.lock",
+			 root);
+		CHECK(stat(cmd, &st) == 0 && (st.st_mode & 0007) == 0);
+	}
 
 	lyb_catalog_close(cat);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
