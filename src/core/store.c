@@ -329,6 +329,7 @@ static void reader_release(void *arg)
 	if (atomic_fetch_sub(&r->refs, 1) != 1)
 		return;
 	free(r->name);
+	free(r->block_crc32c);
 	s = r->store;
 	s->ops->reader_close(r);
 	lyb_store_unref(s);
@@ -349,6 +350,10 @@ int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
 	src.name = r->name;
 	src.has_crc32c = r->has_crc32c;
 	src.crc32c = r->crc32c;
+	src.has_md5 = r->has_md5;
+	memcpy(src.md5, r->md5, sizeof(src.md5));
+	src.block_crc32c = r->block_crc32c;
+	src.block_crc_size = r->block_crc_size;
 	src.fetch = backend_pread;
 	src.hold = reader_hold;
 	src.release = reader_release;
@@ -359,6 +364,42 @@ int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
 void lyb_reader_expect_crc32c(struct lyb_reader *r, const char *crc32c_b64)
 {
 	r->has_crc32c = lyb_crc32c_from_b64(crc32c_b64, &r->crc32c) == 0;
+}
+
+void lyb_reader_expect_md5(struct lyb_reader *r, const char *md5_b64)
+{
+	unsigned char md5[LYB_MD5_B64_LEN];
+	int n = lyb_base64_decode(md5_b64, strlen(md5_b64), md5, sizeof(md5));
+
+	r->has_md5 = n == (int)sizeof(r->md5);
+	if (r->has_md5)
+		memcpy(r->md5, md5, sizeof(r->md5));
+}
+
+int lyb_reader_expect_blocks(struct lyb_reader *r, const uint32_t *crcs,
+			     uint64_t n, uint64_t block_size)
+{
+	uint32_t *copy;
+
+	if (block_size == 0 || n != (r->size + block_size - 1) / block_size)
+		return -EINVAL;
+	copy = malloc((n ? n : 1) * sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, crcs, n * sizeof(*copy));
+	free(r->block_crc32c);
+	r->block_crc32c = copy;
+	r->block_crc_size = block_size;
+	return 0;
+}
+
+int lyb_reader_cache_id(const struct lyb_reader *r,
+			unsigned char id[LYB_CACHE_ID_LEN])
+{
+	if (!r->cacheable)
+		return -ENOENT;
+	memcpy(id, r->cache_id, LYB_CACHE_ID_LEN);
+	return 0;
 }
 
 void lyb_reader_close(struct lyb_reader *r)
