@@ -113,11 +113,22 @@ void lyb_cache_shutdown(void);
 
 /*
  * Reads up to @len bytes at @off of @src into @buf, straight from the
- * source while the cache is not started (or stopped). *@got < @len only at
+ * source while the cache is not started (or stopped), then through
+ * lyb_cache_pread_uncached(). *@got < @len only at
  * the object's end. An error never returns partial bytes as success.
  */
 int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 		    uint64_t off, size_t *got);
+
+/*
+ * Reads around the cache (a process without it, such as `lyb head`, or an
+ * object not pinned to a generation), still checking every block it
+ * touches against @src's block CRC32Cs (in @block_crc_size blocks, at
+ * most 16 MiB) before copying any byte: -EIO on a mismatch. Without them,
+ * straight from the source (a whole-object check needs the cache).
+ */
+int lyb_cache_pread_uncached(const struct lyb_cache_src *src, void *buf,
+			     size_t len, uint64_t off, size_t *got);
 
 struct lyb_cache_stats {
 	uint64_t hits, misses; /* blocks found / fetched for a reader */

@@ -122,8 +122,10 @@ int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
 		     size_t *got);
 void lyb_reader_close(struct lyb_reader *r); /* accepts NULL */
 /*
- * The block cache's identity of the object (cache.h), or -ENOENT when
- * its reads bypass the cache (not pinned to a generation).
+ * The block cache's identity of the object (cache.h): its store, key,
+ * generation and the checksums expected of it (so blocks checked against
+ * one catalog entry's checksums are never taken for another's). -ENOENT
+ * when its reads bypass the cache (not pinned to a generation).
  */
 int lyb_reader_cache_id(const struct lyb_reader *r,
 			unsigned char id[LYB_CACHE_ID_LEN]);

@@ -861,7 +861,7 @@ static void fetch_block(const struct lyb_cache_src *src, struct blk *b,
 		}
 		if (rc) {
 			pthread_mutex_lock(&c.lock);
-			c.disk_rejected++;
+			c.disk_rejected += rc == -EBADMSG;
 			if (*dent_slot(b->id, b->index))
 				dent_drop(dent_slot(b->id, b->index));
 			pthread_mutex_unlock(&c.lock);
@@ -1311,6 +1311,56 @@ static int cached_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 	return 0;
 }
 
+int lyb_cache_pread_uncached(const struct lyb_cache_src *src, void *buf,
+			     size_t len, uint64_t off, size_t *got)
+{
+	uint64_t bs = src->block_crc_size, i, start, end;
+	size_t want, n, at, done = 0, bgot;
+	char *blk;
+	int rc = 0;
+
+	*got = 0;
+	if (off >= src->size || len == 0)
+		return 0;
+	if (len > src->size - off)
+		len = (size_t)(src->size - off);
+	if (!src->block_crc32c || bs == 0 || bs > (16u << 20))
+		return src->fetch(src->arg, buf, len, off, got);
+	blk = malloc(bs);
+	if (!blk)
+		return -ENOMEM;
+	end = off + len;
+	for (i = off / bs; rc == 0 && i * bs < end; i++) {
+		start = i * bs;
+		want = src->size - start < bs ? (size_t)(src->size - start)
+					      : (size_t)bs;
+		bgot = 0;
+		rc = src->fetch(src->arg, blk, want, start, &bgot);
+		if (rc == 0 && bgot != want)
+			rc = -EIO; /* the size was promised */
+		if (rc == 0 &&
+		    lyb_crc32c_update(0, blk, want) != src->block_crc32c[i]) {
+			lyb_log(LYB_LOG_ERR,
+				"%s: block %llu does not match the catalog's "
+				"block_crc32c: reads of it answer EIO",
+				src->name ? src->name : "an object",
+				(unsigned long long)i);
+			rc = -EIO;
+		}
+		if (rc)
+			break;
+		at = (size_t)(off + done - start);
+		n = want - at < len - done ? want - at : len - done;
+		memcpy((char *)buf + done, blk + at, n);
+		done += n;
+	}
+	free(blk);
+	if (rc)
+		return rc;
+	*got = done;
+	return 0;
+}
+
 int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 		    uint64_t off, size_t *got)
 {
@@ -1325,7 +1375,7 @@ int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 	active = c.active;
 	pthread_mutex_unlock(&c.lock);
 	if (!active)
-		return src->fetch(src->arg, buf, len, off, got);
+		return lyb_cache_pread_uncached(src, buf, len, off, got);
 	do
 		rc = cached_pread(src, buf, len, off, got, &report);
 	while (rc == -ESTALE && ++tries < MAX_RETRIES);

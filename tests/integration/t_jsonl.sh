@@ -257,9 +257,9 @@ os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns)) # the store sees no change
 PYEOF
 	J=$MNT/t.J/$1/latest/data.jsonl
 	expect_errno "Input/output error" cat "$J"
-	# the decoder names the block; an object small enough for the block
-	# cache to check whole first fails its CRC32C before any decoding
-	grep -qE "data.jsonl of t.J/$1/.*p.avro: block [0-9]|bad-$2/p.avro: its bytes do not match the catalog's crc32c" "$W/lybfs.log" ||
+	# the block cache checks each 1 MiB block against the catalog's
+	# block_crc32c before the decoder sees it, and names it
+	grep -qE "bad-$2/p.avro: block [0-9]+ \(bytes [0-9]+\.\.\) does not match the catalog's block_crc32c" "$W/lybfs.log" ||
 		fail "$2: no log line naming the block or object: $(tail -n 3 "$W/lybfs.log")"
 done
 grep "data.jsonl of t.J/2021-02" "$W/lybfs.log" | sort -u | sed 's/^/  log: /'
@@ -284,7 +284,8 @@ with open(p, "r+b") as f: # same length; each byte now needs a \u0001
 os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
 PYEOF
 expect_errno "Input/output error" cat "$MNT/t.J/2021-02-03/latest/data.jsonl"
-grep -qE "data.jsonl of t.J/2021-02-03/.*p.avro: block [0-9]* \(offset [0-9]*\): decodes to .* bytes, the index says|bad-size/p.avro: its bytes do not match the catalog's crc32c" "$W/lybfs.log" ||
+# the block's CRC32C catches it before the decoder's size check can
+grep -qE "data.jsonl of t.J/2021-02-03/.*p.avro: block [0-9]* \(offset [0-9]*\): decodes to .* bytes, the index says|bad-size/p.avro: block [0-9]+ \(bytes [0-9]+\.\.\) does not match the catalog's block_crc32c" "$W/lybfs.log" ||
 	fail "no log line for the size mismatch: $(tail -n 3 "$W/lybfs.log")"
 
 step "the mount stays healthy"
