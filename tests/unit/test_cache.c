@@ -357,6 +357,16 @@ static void test_blocks(void)
 	CHECK(st.corrupt == st0.corrupt + 1);
 	CHECK(st.blocks_verified > st0.blocks_verified);
 
+	/* around the cache (not pinned, or no cache): checked all the same */
+	CHECK_RC(lyb_cache_pread_uncached(&s, buf, sizeof(buf), 6 * BS - 20,
+					  &got),
+		 0);
+	CHECK(got == sizeof(buf) && exact(buf, 6 * BS - 20, got));
+	CHECK_RC(lyb_cache_pread_uncached(&bad, buf, sizeof(buf), 7 * BS + 9,
+					  &got),
+		 -EIO);
+	CHECK(got == 0);
+
 	/* only an MD5 (format 1): checked whole before the first byte */
 	md5.has_md5 = 1;
 	memset(md5.md5, 7, sizeof(md5.md5));
