@@ -5,10 +5,12 @@
 # answers EIO on every path (cold sequential, a page of it by dd, a random
 # read after a restart) without ever returning a changed byte, while its
 # unchanged blocks still read right; a file rewritten in place while open
-# never serves zeros or new bytes. And the disk tier's directory: one
-# pre-created by another account, a symbolic link, a group-readable one or
-# one under a directory others may write are refused at start; swapped,
-# planted and forged block files in a legitimate one are never served.
+# never serves zeros or new bytes; an object of a format 1 manifest (no
+# block_crc32c) is checked whole before its first byte. And the disk
+# tier's directory: one pre-created by another account, a symbolic link,
+# a group-readable one or one under a directory others may write are
+# refused at start; swapped, planted and forged block files in a
+# legitimate one are never served.
 . "$(dirname "$0")/lib.sh"
 for c in useradd userdel runuser; do
 	command -v $c >/dev/null || skip "$c is not installed"
@@ -22,10 +24,12 @@ useradd -M -N -g users "$U"
 
 SRC=$W/src
 mkdir -p "$SRC/gs" "$W/orig"
-for f in a b c d; do
+mkdir -p "$W/legacy"
+for f in a b c d e f; do
 	$PY "$LYB_SRC/tests/integration/make_big_avro.py" "$SRC/gs/$f.avro" 6 "$f"
 	cp -p "$SRC/gs/$f.avro" "$W/orig/$f.avro"
 done
+mv "$SRC/gs/e.avro" "$SRC/gs/f.avro" "$W/legacy/"
 lyb dataset create t.Hostile --owner group:data-team >/dev/null
 V=$(lyb publish t.Hostile 2020-09-01 --gs "file://$SRC/gs")
 G=$MNT/t.Hostile/2020-09-01/$V/gs
@@ -157,6 +161,47 @@ if good + eio < 20:
     sys.exit("too few reads to tell")
 PYEOF
 cp -p "$W/orig/b.avro" "$SRC/gs/b.avro"
+
+step "a format 1 manifest (no block_crc32c): checked whole before any byte is served"
+lyb dataset create t.Legacy --owner group:data-team >/dev/null
+VL=$(lyb publish t.Legacy 2020-09-01 --gs "file://$W/legacy")
+$PY - "$W/catalog/datasets/t.Legacy.json" <<'PYEOF' || fail "stripping block_crc32c"
+import json, os, sys
+p = sys.argv[1]
+doc = json.load(open(p))
+n = 0
+for v in doc["versions"]:
+    for loc in v["locations"].values():
+        for o in loc["objects"]:
+            n += o.pop("block_crc32c", None) is not None
+assert n == 2, n
+open(p + ".new", "w").write(json.dumps(doc))
+os.rename(p + ".new", p)
+PYEOF
+change_page "$W/legacy/e.avro" $((4 << 20)) # in block 4 of 6
+L=$MNT/t.Legacy/2020-09-01/$VL/gs
+unmount_lybfs
+mount_lybfs "cache_mem=64M,readahead=16M"
+$PY - "$L/e.avro" <<'PYEOF' || fail "a changed format 1 object"
+import errno, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+try:
+    b = os.read(fd, 128 << 10)
+    sys.exit("its first read returned %d bytes before the object was checked" % len(b))
+except OSError as e:
+    if e.errno != errno.EIO:
+        raise
+try:
+    os.pread(fd, 4096, 5 << 20)
+    sys.exit("a block of a corrupt format 1 object was served")
+except OSError as e:
+    if e.errno != errno.EIO:
+        raise
+PYEOF
+grep -q "e.avro: its bytes do not match the catalog's checksum" "$W/lybfs.log" ||
+	fail "the whole-object mismatch was not logged"
+cmp "$L/f.avro" "$W/orig/f.avro" || fail "an unchanged format 1 object differs"
+[ "$(metric lyb_cache_verified_objects_total)" -ge 1 ] || fail "no object was checked whole"
 
 # refuse_start OPTS TEXT: lybfs exits without mounting, logging TEXT
 refuse_start() {
