@@ -12,23 +12,35 @@
  * still count, each is its own stream) is sequential. Sequential reads go
  * through whole blocks and grow a read-ahead window (doubling up to
  * readahead_max) fetched by worker threads, several blocks in parallel.
- * Other reads fetch exactly the bytes asked, unless they are cached
- * already, so random access pulls no more than it reads.
+ * Other reads of an object without a checksum fetch exactly the bytes
+ * asked, unless they are cached already; with one, they fetch (and
+ * check) the whole blocks they touch.
  *
  * Concurrent readers of one block wait for one fetch, never start a
  * second. When every block is in use and the cap is reached, a read is
  * served directly from the source, uncached: memory never exceeds the cap.
  *
- * Integrity: when the source's CRC32C is known, every block fetched is
- * checksummed, and once all blocks of an object have passed through the
- * cache, their combined CRC32C is compared with it. An object of one
- * block or less is fetched whole on its first read and checked before any
- * byte is served; a larger one is checked when its last block arrives
- * (so `head` on a large file still fetches only its start). A
- * mismatch is logged, the object's blocks are dropped (from disk too), and
- * every later read of it answers -EIO. Parts of large objects read at
- * random are not checksummed (the stores check size and generation on
- * every answer).
+ * Integrity: no byte of an object with a checksum leaves the cache
+ * unverified. When the catalog recorded a CRC32C per block
+ * (@block_crc32c, blocks of @block_crc_size bytes equal to the cache's
+ * block size), every block is checked when it enters memory, from the
+ * source or the disk tier, before any of its bytes is served; random
+ * reads then fetch the whole blocks they touch. A block that does not
+ * match answers -EIO (each later read of it is fetched and checked
+ * again), and the object's blocks are dropped from memory and disk. For
+ * an object with only a whole-object CRC32C or MD5 (format 1 catalogs),
+ * the first read streams the whole object from the source and checks it
+ * before serving any byte; the per-block CRC32Cs computed on the way then
+ * check every block as above. Such an object that does not match is
+ * corrupt: every later read answers -EIO. An object without any checksum
+ * is served as the store answers it (the stores check size and
+ * generation). Each corruption found is logged, counted, and reported to
+ * the hook set with lyb_cache_on_corrupt() (the daemon drops the kernel's
+ * cached pages of the file).
+ *
+ * Disk tier blocks carry their identity (object id, block index, length)
+ * and a CRC32C of their bytes; a torn, swapped or planted file is deleted
+ * and the block fetched again.
  *
  * Thread safety: every function may be called from any thread.
  */
@@ -45,7 +57,7 @@ struct lyb_cache_config {
 	size_t block_size;	/* 0: 1 MiB (a power of two, 64 KiB..16 MiB) */
 	uint64_t readahead_max; /* largest window; 0: 64 MiB */
 	unsigned workers;	/* parallel fetches; 0: 8 */
-	const char *dir;	/* disk tier directory (mode 0700), or NULL */
+	const char *dir;	/* disk tier directory (see lyb_cache_init) */
 	uint64_t disk_bytes;	/* disk tier quota; 0: 10 GiB */
 };
 
@@ -61,6 +73,12 @@ struct lyb_cache_src {
 	const char *name; /* for log lines, e.g. "gs:bucket/key" */
 	int has_crc32c;	  /* the object's CRC32C is known: verify it */
 	uint32_t crc32c;
+	int has_md5; /* else its MD5 is known: verify it */
+	unsigned char md5[16];
+	/* CRC32C of each @block_crc_size bytes, or NULL; kept alive with
+	 * @arg. Used when @block_crc_size is the cache's block size. */
+	const uint32_t *block_crc32c;
+	uint64_t block_crc_size;
 	int (*fetch)(void *arg, void *buf, size_t len, uint64_t off,
 		     size_t *got);
 	void (*hold)(void *arg);
@@ -72,21 +90,45 @@ struct lyb_cache_src {
  * Starts the process-wide cache; reads bypass it until this is called.
  * The worker threads start with the first read-ahead, so a daemon may
  * fork after this.
- * The disk tier directory is created (0700) if missing; blocks found there
- * are reused. -EINVAL for a bad size, or an errno from the directory.
+ * The disk tier directory is created (0700) if missing. An existing one
+ * must be a directory, not a symbolic link, owned by the effective user,
+ * without group or other permissions, and every directory above it must
+ * be owned by root or that user and writable by no one else unless it is
+ * sticky (like ssh's StrictModes); else -EPERM, with the reason logged.
+ * Blocks found there are reused once checked. -EINVAL for a bad size, or
+ * an errno from the directory.
  */
 int lyb_cache_init(const struct lyb_cache_config *cfg);
+
+/*
+ * Sets the function called (from any thread, no lock held) when an
+ * object's bytes are found not to match its checksum, with the object's
+ * id; NULL clears it. Set it before the first read.
+ */
+void lyb_cache_on_corrupt(void (*fn)(void *arg, const unsigned char *id),
+			  void *arg);
 
 /* Stops the workers and frees every block (the disk tier stays). */
 void lyb_cache_shutdown(void);
 
 /*
  * Reads up to @len bytes at @off of @src into @buf, straight from the
- * source while the cache is not started (or stopped). *@got < @len only at
+ * source while the cache is not started (or stopped), then through
+ * lyb_cache_pread_uncached(). *@got < @len only at
  * the object's end. An error never returns partial bytes as success.
  */
 int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 		    uint64_t off, size_t *got);
+
+/*
+ * Reads around the cache (a process without it, such as `lyb head`, or an
+ * object not pinned to a generation), still checking every block it
+ * touches against @src's block CRC32Cs (in @block_crc_size blocks, at
+ * most 16 MiB) before copying any byte: -EIO on a mismatch. Without them,
+ * straight from the source (a whole-object check needs the cache).
+ */
+int lyb_cache_pread_uncached(const struct lyb_cache_src *src, void *buf,
+			     size_t len, uint64_t off, size_t *got);
 
 struct lyb_cache_stats {
 	uint64_t hits, misses; /* blocks found / fetched for a reader */
@@ -95,7 +137,9 @@ struct lyb_cache_stats {
 	uint64_t mem_bytes, mem_cap;
 	uint64_t disk_bytes, disk_cap;
 	uint64_t disk_hits;
-	uint64_t verified, corrupt; /* objects checked whole, and failed */
+	uint64_t verified, corrupt; /* objects checked whole; mismatches */
+	uint64_t blocks_verified;   /* blocks checked against the catalog */
+	uint64_t disk_rejected;	    /* disk tier files torn, swapped, planted */
 };
 void lyb_cache_stats(struct lyb_cache_stats *out);
 

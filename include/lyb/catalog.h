@@ -43,7 +43,19 @@ struct lyb_object {
 	int64_t rows;			     /* -1 when unknown */
 	char crc32c[LYB_CRC32C_B64_LEN + 1]; /* base64 big-endian, or "" */
 	char md5[LYB_MD5_B64_LEN + 1];	     /* base64, or "" */
+	/*
+	 * CRC32C of each LYB_BLOCK_SIZE block, recorded at publish: exactly
+	 * lyb_object_nblocks() entries, or NULL (a format 1 catalog, whose
+	 * objects are then verified whole before any byte is served).
+	 */
+	uint32_t *block_crc32c;
 };
+
+/* Every object's bytes are checksummed in blocks of this size. */
+#define LYB_BLOCK_SIZE (1u << 20)
+/* The number of LYB_BLOCK_SIZE blocks of an object of @size bytes. */
+#define lyb_object_nblocks(size) \
+	(((size) + LYB_BLOCK_SIZE - 1) / LYB_BLOCK_SIZE)
 
 /*
  * The data.jsonl view of a location (view.h), recorded at publish: a

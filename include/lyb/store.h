@@ -29,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "lyb/cache.h"
 #include "lyb/digest.h"
 
 struct lyb_store;
@@ -106,10 +107,21 @@ int lyb_reader_open(struct lyb_store *s, const char *key, int64_t generation,
 		    uint64_t size, struct lyb_reader **out);
 /*
  * The object's CRC32C in GCS's base64 form, as the catalog recorded it:
- * the block cache compares it with the bytes once the whole object has
- * passed through (cache.h). Ignored when malformed. Call before reading.
+ * the block cache checks the whole object against it before serving any
+ * byte, unless block CRC32Cs are known (cache.h). Ignored when malformed.
+ * Call before reading.
  */
 void lyb_reader_expect_crc32c(struct lyb_reader *r, const char *crc32c_b64);
+/* Likewise the object's MD5 in base64, checked when it has no crc32c. */
+void lyb_reader_expect_md5(struct lyb_reader *r, const char *md5_b64);
+/*
+ * The CRC32C of each @block_size bytes of the object (@n of them, the
+ * catalog's block_crc32c): the cache checks every block against it before
+ * serving any of its bytes. Copied. 0 or -ENOMEM, -EINVAL when @n does
+ * not fit the object's size.
+ */
+int lyb_reader_expect_blocks(struct lyb_reader *r, const uint32_t *crcs,
+			     uint64_t n, uint64_t block_size);
 
 /*
  * Reads up to @len bytes at @off into @buf. *@got < @len only at the end
@@ -118,6 +130,14 @@ void lyb_reader_expect_crc32c(struct lyb_reader *r, const char *crc32c_b64);
 int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
 		     size_t *got);
 void lyb_reader_close(struct lyb_reader *r); /* accepts NULL */
+/*
+ * The block cache's identity of the object (cache.h): its store, key,
+ * generation and the checksums expected of it (so blocks checked against
+ * one catalog entry's checksums are never taken for another's). -ENOENT
+ * when its reads bypass the cache (not pinned to a generation).
+ */
+int lyb_reader_cache_id(const struct lyb_reader *r,
+			unsigned char id[LYB_CACHE_ID_LEN]);
 
 /* Adapter so a reader can feed lyb_read_fn parsers (avro.h, export.h). */
 int lyb_reader_read_fn(void *reader, uint64_t off, void *buf, size_t len,

@@ -9,9 +9,21 @@
  * fetching ones included.
  *
  * Disk tier: DIR/<hex id>-<index> holds a block followed by a trailer
- * (magic, length, CRC32C of the bytes). It is written under a temporary
- * name and renamed, and the trailer is checked on every load, so a block
- * torn by a crash is never served: it is deleted and fetched again.
+ * (magic, the object id, block index, length, CRC32C of the bytes). All
+ * its I/O is relative to one descriptor of DIR, opened once without
+ * following links; a file is written under a fresh temporary name
+ * (O_EXCL|O_NOFOLLOW, 0600) and renamed. The trailer is checked on every
+ * load, and then the bytes against the catalog's block CRC32C, so a block
+ * torn by a crash, swapped for another or planted is never served: it is
+ * deleted and fetched again.
+ *
+ * Verification (cache.h, Integrity): the trusted CRC32C of block i is the
+ * catalog's (src->block_crc32c), or for an object with only a whole
+ * checksum the one computed by the pass that checked it whole, kept in
+ * its struct vrec. fetch_block() never marks a block READY without
+ * comparing it with that CRC, so every path out of the cache (hits,
+ * read-ahead, bounce buffers when the cap is reached) serves only checked
+ * bytes.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,9 +44,13 @@
 #define NBUCKETS 65536
 #define NSTREAMS 256	       /* recent read streams, all objects */
 #define DISK_MAGIC 0x4342594cu /* "LYBC" */
+#define DISK_VERSION 2u
 #define VBUCKETS 1024
-#define MAX_VRECS 4096 /* objects being verified at once */
-#define WHOLE_MAX 1    /* blocks: smaller objects are checked before use */
+#define MAX_VRECS 4096	     /* objects with a verification record */
+#define MAX_VCRCS (4u << 20) /* block CRCs they keep: 16 MiB, 4 TiB of data */
+#define MAX_RETRIES 3	     /* a record evicted under a reader: start again */
+
+enum vstate { V_NONE, V_CHECKING, V_GOOD, V_BAD };
 
 enum blk_state { BLK_FETCHING, BLK_READY };
 
@@ -54,13 +70,11 @@ struct blk {
 
 struct stream {
 	unsigned char id[LYB_CACHE_ID_LEN];
-	uint64_t seq;	  /* bytes read in order so far */
-	uint64_t crc_pos; /* next byte the running CRC32C expects, or ~0 */
-	uint32_t crc;	  /* of crc_pos's block, from its start to crc_pos */
-	uint64_t next;	  /* where the next sequential read starts */
-	uint64_t window;  /* read-ahead bytes */
-	uint64_t used;	  /* stamp, for replacing the oldest */
-	double at;	  /* monotonic seconds of its last read */
+	uint64_t seq;	 /* bytes read in order so far */
+	uint64_t next;	 /* where the next sequential read starts */
+	uint64_t window; /* read-ahead bytes */
+	uint64_t used;	 /* stamp, for replacing the oldest */
+	double at;	 /* monotonic seconds of its last read */
 	int live;
 };
 
@@ -70,14 +84,17 @@ struct job {
 	struct job *next;
 };
 
-/* The CRC32C check of one object, built block by block. */
+/*
+ * What is known of one object's bytes. An object with only a whole
+ * checksum is V_GOOD once a pass over all of it matched; @crcs are then
+ * its trusted block CRC32Cs. V_BAD: it did not match, reads answer EIO.
+ */
 struct vrec {
 	unsigned char id[LYB_CACHE_ID_LEN];
-	uint64_t size, nblocks, nhave, stamp;
-	uint32_t expect;
-	uint32_t *crcs;	     /* per block; freed once checked */
-	unsigned char *have; /* per block */
-	int state;	     /* 0 checking, 1 good, -1 corrupt */
+	uint64_t nblocks, stamp;
+	enum vstate state;
+	int reported;	/* the corruption was logged and reported */
+	uint32_t *crcs; /* V_GOOD: per block */
 	struct vrec *next;
 };
 
@@ -105,16 +122,21 @@ static struct {
 	pthread_t *workers;
 	/* disk tier, under lock too (file I/O is done outside it) */
 	char *dir;
+	int dirfd; /* of dir, opened once without following links */
 	uint64_t disk_cap, disk_used;
 	struct dent *dtable[NBUCKETS];
 	uint64_t tmp_seq;
 	/* integrity */
 	struct vrec *vtable[VBUCKETS];
 	unsigned nvrecs;
+	uint64_t nvcrcs; /* block CRCs kept in V_GOOD records */
+	void (*corrupt_fn)(void *arg, const unsigned char *id);
+	void *corrupt_arg;
 	/* statistics */
 	uint64_t hits, misses, prefetched, direct_bytes, disk_hits;
-	uint64_t verified, corrupt;
-} c = {.lock = PTHREAD_MUTEX_INITIALIZER,
+	uint64_t verified, corrupt, blocks_verified, disk_rejected;
+} c = {.dirfd = -1,
+       .lock = PTHREAD_MUTEX_INITIALIZER,
        .done = PTHREAD_COND_INITIALIZER,
        .work = PTHREAD_COND_INITIALIZER};
 
@@ -248,23 +270,24 @@ static struct dent **dent_slot(const unsigned char *id, uint64_t index)
 	return p;
 }
 
-static void disk_path(char *out, size_t cap, const unsigned char *id,
+/* The file name of a block, relative to c.dirfd. */
+static void disk_name(char *out, size_t cap, const unsigned char *id,
 		      uint64_t index)
 {
 	char hex[2 * LYB_CACHE_ID_LEN + 1];
 
 	lyb_hex_encode(id, LYB_CACHE_ID_LEN, hex);
-	snprintf(out, cap, "%s/%s-%llu", c.dir, hex, (unsigned long long)index);
+	snprintf(out, cap, "%s-%llu", hex, (unsigned long long)index);
 }
 
 /* Forgets and deletes entry *@p. Under lock. */
 static void dent_drop(struct dent **p)
 {
 	struct dent *d = *p;
-	char path[4096];
+	char name[64];
 
-	disk_path(path, sizeof(path), d->id, d->index);
-	unlink(path);
+	disk_name(name, sizeof(name), d->id, d->index);
+	unlinkat(c.dirfd, name, 0);
 	c.disk_used -= d->bytes;
 	*p = d->next;
 	free(d);
@@ -288,48 +311,73 @@ static void disk_evict(uint64_t bytes)
 	}
 }
 
+/* After a block's bytes: which block they are, and their CRC32C. */
 struct trailer {
-	uint32_t magic, len, crc, pad;
+	uint32_t magic, version;
+	unsigned char id[LYB_CACHE_ID_LEN];
+	uint64_t index;
+	uint32_t len, crc;
 };
 
-/* Loads a block from disk into @b->data; 0 or -ENOENT. Lock not held. */
+/*
+ * Loads block @index of object @id from disk into @data and its CRC32C
+ * into *@crc; 0, -ENOENT, or -EBADMSG for a file that is not that block
+ * (torn, swapped, planted). Lock not held.
+ */
 static int disk_load(const unsigned char *id, uint64_t index, size_t want,
-		     char *data)
+		     char *data, uint32_t *crc)
 {
-	char path[4096];
+	char name[64];
 	struct trailer t;
+	struct stat st;
 	ssize_t n;
 	int fd, ok;
 
-	disk_path(path, sizeof(path), id, index);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	disk_name(name, sizeof(name), id, index);
+	fd = openat(c.dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -ENOENT;
-	n = pread(fd, data, want, 0);
-	ok = n == (ssize_t)want &&
+	*crc = 0;
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	     st.st_size == (off_t)(want + sizeof(t));
+	n = ok ? pread(fd, data, want, 0) : -1;
+	ok = ok && n == (ssize_t)want &&
 	     pread(fd, &t, sizeof(t), (off_t)want) == (ssize_t)sizeof(t) &&
-	     t.magic == DISK_MAGIC && t.len == want &&
-	     t.crc == lyb_crc32c_update(0, data, want);
+	     t.magic == DISK_MAGIC && t.version == DISK_VERSION &&
+	     memcmp(t.id, id, LYB_CACHE_ID_LEN) == 0 && t.index == index &&
+	     t.len == want;
+	if (ok) {
+		*crc = lyb_crc32c_update(0, data, want);
+		ok = t.crc == *crc;
+	}
 	close(fd);
 	if (!ok) {
 		lyb_log(LYB_LOG_WARN,
-			"cache %s: torn or corrupt block, fetching it again",
-			path);
+			"cache %s/%s: torn or corrupt block, or another "
+			"block's: fetching it again",
+			c.dir, name);
 		return -EBADMSG;
 	}
 	return 0;
 }
 
-/* Writes a block to the disk tier (best effort). Lock not held. */
+/* Writes a checked block to the disk tier (best effort). Lock not held. */
 static void disk_store(const unsigned char *id, uint64_t index,
-		       const char *data, size_t len)
+		       const char *data, size_t len, uint32_t crc)
 {
-	struct trailer t = {DISK_MAGIC, (uint32_t)len, 0, 0};
-	char path[4096], tmp[4096];
+	struct trailer t;
+	char name[64], tmp[64];
 	struct dent *d, **p;
 	uint64_t seq;
 	int fd, ok;
 
+	memset(&t, 0, sizeof(t));
+	t.magic = DISK_MAGIC;
+	t.version = DISK_VERSION;
+	memcpy(t.id, id, LYB_CACHE_ID_LEN);
+	t.index = index;
+	t.len = (uint32_t)len;
+	t.crc = crc;
 	pthread_mutex_lock(&c.lock);
 	p = dent_slot(id, index);
 	if (*p) { /* another fetch stored it */
@@ -342,11 +390,11 @@ static void disk_store(const unsigned char *id, uint64_t index,
 	seq = ++c.tmp_seq;
 	pthread_mutex_unlock(&c.lock);
 
-	t.crc = lyb_crc32c_update(0, data, len);
-	disk_path(path, sizeof(path), id, index);
-	snprintf(tmp, sizeof(tmp), "%s/tmp.%d.%llu", c.dir, (int)getpid(),
+	disk_name(name, sizeof(name), id, index);
+	snprintf(tmp, sizeof(tmp), "tmp.%d.%llu", (int)getpid(),
 		 (unsigned long long)seq);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = openat(c.dirfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	ok = fd >= 0 && write(fd, data, len) == (ssize_t)len &&
 	     write(fd, &t, sizeof(t)) == (ssize_t)sizeof(t);
 	if (fd >= 0)
@@ -354,7 +402,7 @@ static void disk_store(const unsigned char *id, uint64_t index,
 	d = ok ? calloc(1, sizeof(*d)) : NULL;
 	pthread_mutex_lock(&c.lock);
 	p = dent_slot(id, index);
-	if (d && !*p && rename(tmp, path) == 0) {
+	if (d && !*p && renameat(c.dirfd, tmp, c.dirfd, name) == 0) {
 		memcpy(d->id, id, sizeof(d->id));
 		d->index = index;
 		d->bytes = len + sizeof(t); /* the reservation becomes it */
@@ -363,7 +411,8 @@ static void disk_store(const unsigned char *id, uint64_t index,
 		d = NULL;
 	} else {
 		c.disk_used -= len + sizeof(t);
-		unlink(tmp);
+		if (fd >= 0)
+			unlinkat(c.dirfd, tmp, 0);
 	}
 	pthread_mutex_unlock(&c.lock);
 	free(d);
@@ -372,7 +421,7 @@ static void disk_store(const unsigned char *id, uint64_t index,
 /* Registers the blocks a previous run left; deletes temporaries. */
 static int disk_scan(void)
 {
-	char hex[2 * LYB_CACHE_ID_LEN + 1], path[4096];
+	char hex[2 * LYB_CACHE_ID_LEN + 1];
 	unsigned long long index;
 	unsigned char id[LYB_CACHE_ID_LEN];
 	struct dirent *e;
@@ -380,21 +429,28 @@ static int disk_scan(void)
 	struct stat st;
 	unsigned i, v;
 	DIR *dir;
+	int fd;
 
-	dir = opendir(c.dir);
-	if (!dir)
+	fd = dup(c.dirfd);
+	dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
 		return -errno;
+	}
 	while ((e = readdir(dir))) {
-		snprintf(path, sizeof(path), "%s/%s", c.dir, e->d_name);
 		if (e->d_name[0] == '.')
 			continue;
 		if (strncmp(e->d_name, "tmp.", 4) == 0) {
-			unlink(path); /* a write cut short by a crash */
+			/* a write cut short by a crash */
+			unlinkat(c.dirfd, e->d_name, 0);
 			continue;
 		}
 		if (sscanf(e->d_name, "%32[0-9a-f]-%llu", hex, &index) != 2 ||
 		    strlen(hex) != 2 * LYB_CACHE_ID_LEN ||
-		    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		    fstatat(c.dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) !=
+			    0 ||
+		    !S_ISREG(st.st_mode))
 			continue;
 		for (i = 0; i < LYB_CACHE_ID_LEN; i++) {
 			sscanf(hex + 2 * i, "%2x", &v);
@@ -419,12 +475,98 @@ static int disk_scan(void)
 	return 0;
 }
 
+/*
+ * Checks one directory on the way to the cache: owned by root or us, and
+ * writable by no one else unless sticky. 0 or -EPERM (logged).
+ */
+static int dir_safe(const char *path, const struct stat *st, int is_cache)
+{
+	const char *why = NULL;
+
+	if (!S_ISDIR(st->st_mode))
+		why = "not a directory (a symbolic link or a file)";
+	else if (is_cache && st->st_uid != geteuid())
+		why = "owned by another user";
+	else if (is_cache && (st->st_mode & 077))
+		why = "group or others have permissions on it (want 0700)";
+	else if (!is_cache && st->st_uid != 0 && st->st_uid != geteuid())
+		why = "a parent directory is owned by another user";
+	else if (!is_cache && (st->st_mode & (S_IWGRP | S_IWOTH)) &&
+		 !(st->st_mode & S_ISVTX))
+		why = "a parent directory is writable by others and not sticky";
+	if (!why)
+		return 0;
+	lyb_log(LYB_LOG_ERR, "cache_dir %s: refused: %s is %s", c.dir, path,
+		why);
+	return -EPERM;
+}
+
+/*
+ * Opens the disk tier directory, creating it 0700 if missing, and refuses
+ * one another account could write or read (cache.h). Sets c.dirfd.
+ */
+static int dir_open(void)
+{
+	struct stat st, fst;
+	char *parent, *real = NULL, *slash;
+	int rc = 0;
+
+	/* every directory above it, up to /, before anything is created */
+	parent = strdup(c.dir);
+	if (!parent)
+		return -ENOMEM;
+	slash = strrchr(parent, '/');
+	if (slash)
+		slash[slash == parent ? 1 : 0] = '\0';
+	real = slash ? realpath(parent, NULL) : NULL;
+	free(parent);
+	if (!real)
+		return slash ? -errno : -EINVAL;
+	for (;;) {
+		if (stat(real, &fst) != 0)
+			rc = -errno;
+		else
+			rc = dir_safe(real, &fst, 0);
+		slash = strrchr(real, '/');
+		if (rc || !slash || strcmp(real, "/") == 0)
+			break;
+		slash[slash == real ? 1 : 0] = '\0';
+	}
+	free(real);
+	if (rc)
+		return rc;
+	if (lstat(c.dir, &st) != 0) {
+		if (errno != ENOENT || mkdir(c.dir, 0700) != 0 ||
+		    lstat(c.dir, &st) != 0)
+			return -errno;
+	}
+	rc = dir_safe(c.dir, &st, 1);
+	if (rc)
+		return rc;
+	c.dirfd = open(c.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (c.dirfd < 0)
+		return -errno;
+	/* what was checked is what was opened */
+	if (fstat(c.dirfd, &fst) != 0 || fst.st_dev != st.st_dev ||
+	    fst.st_ino != st.st_ino || dir_safe(c.dir, &fst, 1) != 0) {
+		lyb_log(LYB_LOG_ERR,
+			"cache_dir %s: refused: changed while "
+			"checked",
+			c.dir);
+		close(c.dirfd);
+		c.dirfd = -1;
+		return -EPERM;
+	}
+	return 0;
+}
+
 /* ---- integrity ---- */
 
 static void vrec_free(struct vrec *v)
 {
+	if (v->crcs)
+		c.nvcrcs -= v->nblocks;
 	free(v->crcs);
-	free(v->have);
 	free(v);
 }
 
@@ -438,32 +580,33 @@ static struct vrec **vrec_slot(const unsigned char *id)
 	return p;
 }
 
-/* Forgets the least recently used record. Under lock. */
-static void vrec_evict(void)
+/* Forgets the least recently used record not being checked; 0 if none. */
+static int vrec_evict(void)
 {
 	struct vrec **oldest = NULL, **p, *v;
 	unsigned i;
 
 	for (i = 0; i < VBUCKETS; i++)
 		for (p = &c.vtable[i]; *p; p = &(*p)->next)
-			if (!oldest || (*p)->stamp < (*oldest)->stamp)
+			if ((*p)->state != V_CHECKING &&
+			    (!oldest || (*p)->stamp < (*oldest)->stamp))
 				oldest = p;
 	if (!oldest)
-		return;
+		return 0;
 	v = *oldest;
 	*oldest = v->next;
 	vrec_free(v);
 	c.nvrecs--;
+	return 1;
 }
 
-/* The record of @src, created if needed; NULL when none. Under lock. */
+/* The record of @src, created if needed; NULL out of memory. Under lock. */
 static struct vrec *vrec_get(const struct lyb_cache_src *src)
 {
 	struct vrec **p = vrec_slot(src->id), *v;
 
-	if (*p || !src->has_crc32c) {
-		if (*p)
-			(*p)->stamp = ++c.clock;
+	if (*p) {
+		(*p)->stamp = ++c.clock;
 		return *p;
 	}
 	if (c.nvrecs >= MAX_VRECS)
@@ -472,20 +615,45 @@ static struct vrec *vrec_get(const struct lyb_cache_src *src)
 	if (!v)
 		return NULL;
 	memcpy(v->id, src->id, sizeof(v->id));
-	v->size = src->size;
 	v->nblocks = (src->size + c.bs - 1) / c.bs;
-	v->expect = src->crc32c;
 	v->stamp = ++c.clock;
-	v->crcs = calloc(v->nblocks ? v->nblocks : 1, sizeof(*v->crcs));
-	v->have = calloc(v->nblocks ? v->nblocks : 1, 1);
-	if (!v->crcs || !v->have) {
-		vrec_free(v);
-		return NULL;
-	}
 	p = vrec_slot(src->id);
 	*p = v;
 	c.nvrecs++;
 	return v;
+}
+
+/* 1 if the catalog gave @src's block CRC32Cs in the cache's block size. */
+static int per_block(const struct lyb_cache_src *src)
+{
+	return src->block_crc32c && src->block_crc_size == c.bs;
+}
+
+/* 1 if @src has a checksum: its bytes are verified before use. */
+static int checked(const struct lyb_cache_src *src)
+{
+	return per_block(src) || src->has_crc32c || src->has_md5;
+}
+
+/*
+ * The trusted CRC32C of block @index of a checked @src into *@crc: 1, or
+ * 0 when there is none yet (its whole-object record was evicted). Under
+ * lock.
+ */
+static int trusted_crc(const struct lyb_cache_src *src, uint64_t index,
+		       uint32_t *crc)
+{
+	struct vrec *v;
+
+	if (per_block(src)) {
+		*crc = src->block_crc32c[index];
+		return 1;
+	}
+	v = *vrec_slot(src->id);
+	if (!v || v->state != V_GOOD || index >= v->nblocks)
+		return 0;
+	*crc = v->crcs[index];
+	return 1;
 }
 
 /* Drops every cached block of a corrupt object. Under lock. */
@@ -513,81 +681,190 @@ static void purge(const unsigned char *id, uint64_t nblocks)
 }
 
 /*
- * Records block @index's CRC32C; when the object is complete, compares.
- * Under lock.
+ * Records that @src's bytes do not match its checksum (@index: the block,
+ * or UINT64_MAX for the whole object): counted, its blocks dropped from
+ * both tiers, logged once. Returns 1 when the hook should be told. Under
+ * lock.
  */
-static void verify_block(const struct lyb_cache_src *src, uint64_t index,
-			 uint32_t crc)
+static int found_corrupt(const struct lyb_cache_src *src, uint64_t index)
 {
 	struct vrec *v = vrec_get(src);
-	uint64_t i, len;
-	uint32_t all;
+	const char *name = src->name ? src->name : "an object";
 
-	if (!v || v->state || index >= v->nblocks || v->have[index])
-		return;
-	v->have[index] = 1;
-	v->crcs[index] = crc;
-	if (++v->nhave < v->nblocks)
-		return;
-	all = v->crcs[0];
-	for (i = 1; i < v->nblocks; i++) {
-		len = i == v->nblocks - 1 ? v->size - i * c.bs : c.bs;
-		all = lyb_crc32c_combine(all, v->crcs[i], len);
-	}
-	free(v->crcs);
-	free(v->have);
-	v->crcs = NULL;
-	v->have = NULL;
-	if (all == v->expect) {
-		v->state = 1;
-		c.verified++;
-		return;
-	}
-	v->state = -1;
-	c.corrupt++;
-	lyb_log(LYB_LOG_ERR,
-		"%s: its bytes do not match the catalog's crc32c (%08x, "
-		"expected %08x): reads answer EIO",
-		src->name ? src->name : "an object", all, v->expect);
-	purge(src->id, v->nblocks);
+	purge(src->id, (src->size + c.bs - 1) / c.bs);
+	if (v && !per_block(src))
+		v->state = V_BAD;
+	if (v && v->reported)
+		return 0;
+	if (v)
+		v->reported = 1;
+	c.corrupt++; /* objects, not reads of them */
+	if (index == UINT64_MAX)
+		lyb_log(LYB_LOG_ERR,
+			"%s: its bytes do not match the catalog's checksum: "
+			"reads answer EIO",
+			name);
+	else
+		lyb_log(LYB_LOG_ERR,
+			"%s: block %llu (bytes %llu..) does not match the "
+			"catalog's block_crc32c: reads of it answer EIO",
+			name, (unsigned long long)index,
+			(unsigned long long)(index * c.bs));
+	return 1;
 }
 
-/* 1 if @src was found corrupt. Under lock. */
+/* Tells the hook (lyb_cache_on_corrupt). Lock not held. */
+static void report_corrupt(const unsigned char *id)
+{
+	void (*fn)(void *, const unsigned char *);
+	void *arg;
+
+	pthread_mutex_lock(&c.lock);
+	fn = c.corrupt_fn;
+	arg = c.corrupt_arg;
+	pthread_mutex_unlock(&c.lock);
+	if (fn)
+		fn(arg, id);
+}
+
+/* 1 if @src was found corrupt as a whole. Under lock. */
 static int corrupt(const struct lyb_cache_src *src)
 {
 	struct vrec *v = *vrec_slot(src->id);
 
-	return v && v->state < 0;
+	return v && v->state == V_BAD;
+}
+
+/*
+ * Reads all of an object that has only a whole checksum from its source
+ * and compares; on a match keeps its block CRC32Cs as the trusted ones.
+ * Readers of it meanwhile wait. 0 when verified, -EIO when corrupt (or
+ * an error of the source). Under lock; drops it while reading.
+ */
+static int verify_whole(const struct lyb_cache_src *src, int *report)
+{
+	uint64_t nblocks = (src->size + c.bs - 1) / c.bs, i, off;
+	unsigned char md5[64];
+	struct lyb_digest *d = NULL;
+	uint32_t all = 0, *crcs = NULL;
+	struct vrec *v;
+	size_t want, got, n = sizeof(md5);
+	char *buf = NULL;
+	int rc = 0, match;
+
+	for (;;) {
+		v = vrec_get(src);
+		if (!v)
+			return -ENOMEM;
+		if (v->state == V_GOOD)
+			return 0;
+		if (v->state == V_BAD)
+			return -EIO;
+		if (v->state == V_NONE)
+			break;
+		pthread_cond_wait(&c.done, &c.lock); /* another reader checks */
+	}
+	v->state = V_CHECKING;
+	pthread_mutex_unlock(&c.lock);
+
+	crcs = calloc(nblocks ? nblocks : 1, sizeof(*crcs));
+	buf = malloc(c.bs);
+	if (!crcs || !buf)
+		rc = -ENOMEM;
+	if (rc == 0 && !src->has_crc32c)
+		rc = lyb_digest_new(LYB_DIGEST_MD5, &d);
+	for (i = 0, off = 0; rc == 0 && i < nblocks; i++, off += want) {
+		want = src->size - off < c.bs ? (size_t)(src->size - off)
+					      : c.bs;
+		got = 0;
+		rc = src->fetch(src->arg, buf, want, off, &got);
+		if (rc == 0 && got != want)
+			rc = -EIO; /* the size was promised */
+		if (rc)
+			break;
+		crcs[i] = lyb_crc32c_update(0, buf, want);
+		all = i ? lyb_crc32c_combine(all, crcs[i], want) : crcs[i];
+		if (d)
+			rc = lyb_digest_update(d, buf, want);
+	}
+	if (rc == 0 && d)
+		rc = lyb_digest_final(d, md5, &n);
+	match = rc == 0 &&
+		(src->has_crc32c ? all == src->crc32c
+				 : n == 16 && memcmp(md5, src->md5, 16) == 0);
+	lyb_digest_free(d);
+	free(buf);
+
+	pthread_mutex_lock(&c.lock);
+	v = *vrec_slot(src->id); /* V_CHECKING records are never evicted */
+	if (rc) {
+		v->state = V_NONE; /* the source failed: try again later */
+		free(crcs);
+	} else if (match) {
+		while (c.nvcrcs + nblocks > MAX_VCRCS && vrec_evict())
+			;
+		v = *vrec_slot(src->id);
+		v->state = V_GOOD;
+		v->crcs = crcs;
+		c.nvcrcs += v->nblocks;
+		c.verified++;
+	} else {
+		free(crcs);
+		v->state = V_NONE;
+		*report = found_corrupt(src, UINT64_MAX);
+		rc = -EIO;
+	}
+	pthread_cond_broadcast(&c.done);
+	return rc;
 }
 
 /* ---- fetching ---- */
 
-/* Fills @b (FETCHING, referenced) from disk or @src; lock not held. */
-static void fetch_block(const struct lyb_cache_src *src, struct blk *b)
+/*
+ * Fills @b (FETCHING, referenced) from disk or @src, checked against the
+ * block's trusted CRC32C when @src has a checksum; lock not held. Sets
+ * *@report when a corruption should be reported.
+ */
+static void fetch_block(const struct lyb_cache_src *src, struct blk *b,
+			int *report)
 {
 	uint64_t off = b->index * c.bs;
 	size_t want = src->size - off < c.bs ? (size_t)(src->size - off) : c.bs;
 	size_t got = 0;
-	uint32_t crc;
-	int rc = -ENOENT, from_disk = 0;
+	uint32_t crc = 0, expect = 0;
+	int rc = -ENOENT, from_disk = 0, check, have = 0, bad = 0;
 
+	pthread_mutex_lock(&c.lock);
+	check = checked(src);
+	if (check)
+		have = trusted_crc(src, b->index, &expect);
 	if (c.dir) {
-		struct dent *d;
+		struct dent *d = *dent_slot(b->id, b->index);
 
-		pthread_mutex_lock(&c.lock);
-		d = *dent_slot(b->id, b->index);
 		if (d)
 			d->stamp = ++c.clock; /* recently used */
 		from_disk = d != NULL;
-		pthread_mutex_unlock(&c.lock);
-		if (from_disk) {
-			rc = disk_load(b->id, b->index, want, b->data);
-			if (rc) {
-				pthread_mutex_lock(&c.lock);
-				if (*dent_slot(b->id, b->index))
-					dent_drop(dent_slot(b->id, b->index));
-				pthread_mutex_unlock(&c.lock);
-			}
+	}
+	pthread_mutex_unlock(&c.lock);
+	if (check && !have) {
+		rc = -ESTALE; /* its record went: the reader starts again */
+		goto out_done;
+	}
+	if (from_disk) {
+		rc = disk_load(b->id, b->index, want, b->data, &crc);
+		if (rc == 0 && check && crc != expect) {
+			lyb_log(LYB_LOG_WARN,
+				"cache %s: a block of %s on disk does not "
+				"match its block CRC32C, fetching it again",
+				c.dir, src->name ? src->name : "an object");
+			rc = -EBADMSG;
+		}
+		if (rc) {
+			pthread_mutex_lock(&c.lock);
+			c.disk_rejected += rc == -EBADMSG;
+			if (*dent_slot(b->id, b->index))
+				dent_drop(dent_slot(b->id, b->index));
+			pthread_mutex_unlock(&c.lock);
 		}
 	}
 	if (rc == 0) {
@@ -597,11 +874,16 @@ static void fetch_block(const struct lyb_cache_src *src, struct blk *b)
 		rc = src->fetch(src->arg, b->data, want, off, &got);
 		if (rc == 0 && got != want)
 			rc = -EIO; /* the size was promised */
+		if (rc == 0 && (check || c.dir))
+			crc = lyb_crc32c_update(0, b->data, got);
+		if (rc == 0 && check && crc != expect) {
+			bad = 1;
+			rc = -EIO;
+		}
 		if (rc == 0 && c.dir)
-			disk_store(b->id, b->index, b->data, got);
+			disk_store(b->id, b->index, b->data, got, crc);
 	}
-	crc = rc == 0 && src->has_crc32c ? lyb_crc32c_update(0, b->data, got)
-					 : 0;
+out_done:
 	pthread_mutex_lock(&c.lock);
 	b->len = got;
 	b->err = rc;
@@ -610,13 +892,10 @@ static void fetch_block(const struct lyb_cache_src *src, struct blk *b)
 		table_remove(b); /* the next reader tries again */
 	else if (from_disk)
 		c.disk_hits++;
-	if (rc == 0 && src->has_crc32c)
-		verify_block(src, b->index, crc);
-	if (rc == 0 && corrupt(src)) {
-		b->err = -EIO;
-		if (b->in_table)
-			table_remove(b);
-	}
+	if (rc == 0 && check)
+		c.blocks_verified++;
+	if (bad && found_corrupt(src, b->index))
+		*report = 1;
 	pthread_cond_broadcast(&c.done);
 	pthread_mutex_unlock(&c.lock);
 }
@@ -624,6 +903,7 @@ static void fetch_block(const struct lyb_cache_src *src, struct blk *b)
 static void *worker(void *arg)
 {
 	struct job *j;
+	int report;
 
 	(void)arg;
 	pthread_mutex_lock(&c.lock);
@@ -637,8 +917,11 @@ static void *worker(void *arg)
 		if (!c.jobs)
 			c.jobs_tail = &c.jobs;
 		pthread_mutex_unlock(&c.lock);
+		report = 0;
 		if (!c.stop)
-			fetch_block(&j->src, j->b);
+			fetch_block(&j->src, j->b, &report);
+		if (report)
+			report_corrupt(j->src.id);
 		if (j->src.release)
 			j->src.release(j->src.arg);
 		pthread_mutex_lock(&c.lock);
@@ -770,9 +1053,6 @@ static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
 	}
 	memcpy(oldest->id, src->id, LYB_CACHE_ID_LEN);
 	oldest->seq = len;
-	/* a stream from a block's start checksums what it reads directly */
-	oldest->crc_pos = off % c.bs == 0 ? off : UINT64_MAX;
-	oldest->crc = 0;
 	oldest->next = off + len;
 	oldest->window = 0;
 	oldest->used = ++c.clock;
@@ -808,15 +1088,9 @@ int lyb_cache_init(const struct lyb_cache_config *cfg)
 		if (!c.dir)
 			return -ENOMEM;
 		c.disk_cap = cfg->disk_bytes ? cfg->disk_bytes : 10ull << 30;
-		if (mkdir(c.dir, 0700) != 0 && errno != EEXIST) {
-			rc = -errno;
-			goto out_dir;
-		}
-		if (chmod(c.dir, 0700) != 0) {
-			rc = -errno;
-			goto out_dir;
-		}
-		rc = disk_scan();
+		rc = dir_open();
+		if (rc == 0)
+			rc = disk_scan();
 		if (rc)
 			goto out_dir;
 	}
@@ -825,9 +1099,21 @@ int lyb_cache_init(const struct lyb_cache_config *cfg)
 	return 0;
 out_dir:
 	lyb_log(LYB_LOG_ERR, "cache dir %s: %s", cfg->dir, strerror(-rc));
+	if (c.dirfd >= 0)
+		close(c.dirfd);
+	c.dirfd = -1;
 	free(c.dir);
 	c.dir = NULL;
 	return rc;
+}
+
+void lyb_cache_on_corrupt(void (*fn)(void *arg, const unsigned char *id),
+			  void *arg)
+{
+	pthread_mutex_lock(&c.lock);
+	c.corrupt_fn = fn;
+	c.corrupt_arg = arg;
+	pthread_mutex_unlock(&c.lock);
 }
 
 void lyb_cache_shutdown(void)
@@ -866,68 +1152,57 @@ void lyb_cache_shutdown(void)
 		}
 	}
 	c.nvrecs = 0;
+	c.nvcrcs = 0;
+	if (c.dirfd >= 0)
+		close(c.dirfd);
+	c.dirfd = -1;
 	free(c.dir);
 	c.dir = NULL;
 	c.disk_used = 0;
 }
 
-/* Reads around the cache: bytes the caller asked for, not cached. */
-/*
- * Feeds bytes a stream read around the cache into its running CRC32C, so
- * the blocks a young stream reads directly are verified too (cache.h,
- * Integrity). @crcs holds the CRC of each piece of [off, off + len) cut at
- * block boundaries. Under lock.
- */
-static void stream_crc(const struct lyb_cache_src *src, uint64_t off,
-		       size_t len, const uint32_t *crcs)
-{
-	struct stream *s = NULL;
-	uint64_t pos = off, end = off + len, cut;
-	unsigned i;
-
-	for (i = 0; i < NSTREAMS && !s; i++)
-		if (c.streams[i].live && c.streams[i].crc_pos == off &&
-		    memcmp(c.streams[i].id, src->id, LYB_CACHE_ID_LEN) == 0)
-			s = &c.streams[i];
-	if (!s)
-		return;
-	for (i = 0; pos < end; i++, pos = cut) {
-		cut = (pos / c.bs + 1) * c.bs;
-		if (cut > end)
-			cut = end;
-		s->crc = lyb_crc32c_combine(s->crc, crcs[i], cut - pos);
-		if (cut % c.bs == 0 || cut == src->size) {
-			verify_block(src, pos / c.bs, s->crc);
-			s->crc = 0;
-		}
-	}
-	s->crc_pos = end;
-}
-
-/* Reads around the cache: bytes the caller asked for, not cached. */
+/* Reads around the cache, for objects without a checksum only. */
 static int direct(const struct lyb_cache_src *src, void *buf, size_t len,
 		  uint64_t off, size_t *got)
 {
-	uint32_t crcs[64];
-	uint64_t pos, cut, end;
-	size_t i = 0;
 	int rc = src->fetch(src->arg, buf, len, off, got);
 
-	/* checksum outside the lock, piece by block */
-	end = off + (rc ? 0 : *got);
-	for (pos = off; src->has_crc32c && pos < end && i < 64; pos = cut) {
-		cut = (pos / c.bs + 1) * c.bs;
-		if (cut > end)
-			cut = end;
-		crcs[i++] = lyb_crc32c_update(0, (char *)buf + (pos - off),
-					      (size_t)(cut - pos));
-	}
 	pthread_mutex_lock(&c.lock);
 	c.direct_bytes += rc ? 0 : *got;
-	if (rc == 0 && src->has_crc32c && pos >= end && end > off)
-		stream_crc(src, off, (size_t)(end - off), crcs);
 	pthread_mutex_unlock(&c.lock);
 	return rc;
+}
+
+/*
+ * Serves [@pos, @pos + @n) of block @index of a checked object through a
+ * buffer of its own when the cache has no room: the whole block is
+ * fetched and checked all the same. Lock not held.
+ */
+static int bounce(const struct lyb_cache_src *src, uint64_t index, char *dst,
+		  uint64_t pos, size_t n, size_t *got, int *report)
+{
+	struct blk tmp;
+	size_t at = (size_t)(pos - index * c.bs);
+
+	memset(&tmp, 0, sizeof(tmp));
+	memcpy(tmp.id, src->id, sizeof(tmp.id));
+	tmp.index = index;
+	tmp.state = BLK_FETCHING;
+	tmp.refs = 1;
+	tmp.data = malloc(c.bs);
+	if (!tmp.data)
+		return -ENOMEM;
+	fetch_block(src, &tmp, report);
+	*got = 0;
+	if (tmp.err == 0 && tmp.len > at) {
+		*got = tmp.len - at < n ? tmp.len - at : n;
+		memcpy(dst, tmp.data + at, *got);
+	}
+	pthread_mutex_lock(&c.lock);
+	c.direct_bytes += *got;
+	pthread_mutex_unlock(&c.lock);
+	free(tmp.data);
+	return tmp.err ? tmp.err : *got ? 0 : -EIO;
 }
 
 /* 1 if every block of [off, end) is cached and ready. Under lock. */
@@ -945,48 +1220,43 @@ static int all_cached(const struct lyb_cache_src *src, uint64_t off,
 	return 1;
 }
 
-int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
-		    uint64_t off, size_t *got)
+/* lyb_cache_pread() on a started cache; -ESTALE: start again. */
+static int cached_pread(const struct lyb_cache_src *src, void *buf, size_t len,
+			uint64_t off, size_t *got, int *report)
 {
-	uint64_t end, window, i, pos, span;
+	uint64_t end = off + len, window, i, pos;
 	struct blk *b;
 	size_t n, done = 0;
-	int rc = 0, fetch, whole, wanted;
-
-	*got = 0;
-	if (off >= src->size || len == 0)
-		return 0;
-	if (len > src->size - off)
-		len = (size_t)(src->size - off);
-	end = off + len;
+	int rc = 0, fetch, check;
 
 	pthread_mutex_lock(&c.lock);
-	if (!c.active) {
-		pthread_mutex_unlock(&c.lock);
-		return src->fetch(src->arg, buf, len, off, got);
-	}
 	if (corrupt(src)) {
 		pthread_mutex_unlock(&c.lock);
 		lyb_log(LYB_LOG_DEBUG, "%s: read refused: known corrupt",
 			src->name ? src->name : "an object");
 		return -EIO;
 	}
-	/* a small object with a checksum is fetched and checked whole
-	 * before any of its bytes are served */
-	whole = src->has_crc32c && src->size <= WHOLE_MAX * c.bs;
-	if (!whole) {
-		if (!classify(src, off, len, &window) &&
-		    !all_cached(src, off, end)) {
+	check = checked(src);
+	/* an object with only a whole checksum is checked whole before any
+	 * of its bytes is served */
+	if (check && !per_block(src)) {
+		rc = verify_whole(src, report);
+		if (rc) {
 			pthread_mutex_unlock(&c.lock);
-			return direct(src, buf, len, off, got);
+			return rc == -EIO || rc == -ENOMEM ? rc : -EIO;
 		}
-		if (window)
-			prefetch(src, end / c.bs, (end + window - 1) / c.bs);
 	}
-	span = whole ? src->size : end;
-	for (i = whole ? 0 : off / c.bs; i * c.bs < span; i++) {
-		wanted = i * c.bs < end && (i + 1) * c.bs > off;
+	if (!classify(src, off, len, &window) && !check &&
+	    !all_cached(src, off, end)) {
+		pthread_mutex_unlock(&c.lock);
+		return direct(src, buf, len, off, got);
+	}
+	if (window)
+		prefetch(src, end / c.bs, (end + window - 1) / c.bs);
+	for (i = off / c.bs; i * c.bs < end; i++) {
 		pos = off + done;
+		n = (size_t)((i + 1) * c.bs < end ? (i + 1) * c.bs - pos
+						  : end - pos);
 		fetch = 0;
 		b = table_find(src->id, i);
 		if (b) {
@@ -995,15 +1265,12 @@ int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 			c.hits++;
 		} else {
 			b = blk_new(src->id, i, 0);
-			if (!b && !wanted)
-				continue;
 			if (!b) { /* every block in use: read around */
 				pthread_mutex_unlock(&c.lock);
-				n = (size_t)((i + 1) * c.bs < end
-						     ? (i + 1) * c.bs - pos
-						     : end - pos);
-				rc = direct(src, (char *)buf + done, n, pos,
-					    &n);
+				rc = check ? bounce(src, i, (char *)buf + done,
+						    pos, n, &n, report)
+					   : direct(src, (char *)buf + done, n,
+						    pos, &n);
 				pthread_mutex_lock(&c.lock);
 				if (rc)
 					break;
@@ -1015,13 +1282,13 @@ int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 		}
 		if (fetch) {
 			pthread_mutex_unlock(&c.lock);
-			fetch_block(src, b);
+			fetch_block(src, b, report);
 			pthread_mutex_lock(&c.lock);
 		}
 		while (b->state == BLK_FETCHING)
 			pthread_cond_wait(&c.done, &c.lock);
 		rc = b->err;
-		if (rc == 0 && wanted) {
+		if (rc == 0) {
 			b->prefetched = 0;
 			n = (size_t)(pos - i * c.bs);
 			n = b->len > n ? b->len - n : 0;
@@ -1037,13 +1304,88 @@ int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 		if (rc)
 			break;
 	}
-	if (rc == 0 && whole && corrupt(src))
-		rc = -EIO;
 	pthread_mutex_unlock(&c.lock);
 	if (rc)
 		return rc;
 	*got = done;
 	return 0;
+}
+
+int lyb_cache_pread_uncached(const struct lyb_cache_src *src, void *buf,
+			     size_t len, uint64_t off, size_t *got)
+{
+	uint64_t bs = src->block_crc_size, i, start, end;
+	size_t want, n, at, done = 0, bgot;
+	char *blk;
+	int rc = 0;
+
+	*got = 0;
+	if (off >= src->size || len == 0)
+		return 0;
+	if (len > src->size - off)
+		len = (size_t)(src->size - off);
+	if (!src->block_crc32c || bs == 0 || bs > (16u << 20))
+		return src->fetch(src->arg, buf, len, off, got);
+	blk = malloc(bs);
+	if (!blk)
+		return -ENOMEM;
+	end = off + len;
+	for (i = off / bs; rc == 0 && i * bs < end; i++) {
+		start = i * bs;
+		want = src->size - start < bs ? (size_t)(src->size - start)
+					      : (size_t)bs;
+		bgot = 0;
+		rc = src->fetch(src->arg, blk, want, start, &bgot);
+		if (rc == 0 && bgot != want)
+			rc = -EIO; /* the size was promised */
+		if (rc == 0 &&
+		    lyb_crc32c_update(0, blk, want) != src->block_crc32c[i]) {
+			lyb_log(LYB_LOG_ERR,
+				"%s: block %llu does not match the catalog's "
+				"block_crc32c: reads of it answer EIO",
+				src->name ? src->name : "an object",
+				(unsigned long long)i);
+			rc = -EIO;
+		}
+		if (rc)
+			break;
+		at = (size_t)(off + done - start);
+		n = want - at < len - done ? want - at : len - done;
+		memcpy((char *)buf + done, blk + at, n);
+		done += n;
+	}
+	free(blk);
+	if (rc)
+		return rc;
+	*got = done;
+	return 0;
+}
+
+int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
+		    uint64_t off, size_t *got)
+{
+	int rc, report = 0, tries = 0, active;
+
+	*got = 0;
+	if (off >= src->size || len == 0)
+		return 0;
+	if (len > src->size - off)
+		len = (size_t)(src->size - off);
+	pthread_mutex_lock(&c.lock);
+	active = c.active;
+	pthread_mutex_unlock(&c.lock);
+	if (!active)
+		return lyb_cache_pread_uncached(src, buf, len, off, got);
+	do
+		rc = cached_pread(src, buf, len, off, got, &report);
+	while (rc == -ESTALE && ++tries < MAX_RETRIES);
+	if (report)
+		report_corrupt(src->id);
+	if (rc == -ESTALE || rc == -EBADMSG)
+		rc = -EIO;
+	if (rc)
+		*got = 0;
+	return rc;
 }
 
 void lyb_cache_stats(struct lyb_cache_stats *out)
@@ -1060,5 +1402,7 @@ void lyb_cache_stats(struct lyb_cache_stats *out)
 	out->disk_hits = c.disk_hits;
 	out->verified = c.verified;
 	out->corrupt = c.corrupt;
+	out->blocks_verified = c.blocks_verified;
+	out->disk_rejected = c.disk_rejected;
 	pthread_mutex_unlock(&c.lock);
 }

@@ -154,8 +154,10 @@ void lyb_location_clear(struct lyb_location *loc)
 {
 	size_t i;
 
-	for (i = 0; i < loc->nobjects; i++)
+	for (i = 0; i < loc->nobjects; i++) {
 		free(loc->objects[i].name);
+		free(loc->objects[i].block_crc32c);
+	}
 	free(loc->objects);
 	free(loc->jsonl.marks);
 	free(loc->schema);
@@ -451,6 +453,17 @@ int lyb_object_open(const struct lyb_location *loc, const struct lyb_object *o,
 		 : -ENOMEM;
 	if (rc == 0 && o->crc32c[0])
 		lyb_reader_expect_crc32c(*r, o->crc32c);
+	if (rc == 0 && o->md5[0])
+		lyb_reader_expect_md5(*r, o->md5);
+	if (rc == 0 && o->block_crc32c) {
+		rc = lyb_reader_expect_blocks(*r, o->block_crc32c,
+					      lyb_object_nblocks(o->size),
+					      LYB_BLOCK_SIZE);
+		if (rc) {
+			lyb_reader_close(*r);
+			*r = NULL;
+		}
+	}
 	if (rc)
 		lyb_log(LYB_LOG_ERR, "open %s/%s: %s", loc->url, o->name,
 			strerror(-rc));

@@ -208,6 +208,50 @@ static int get_checksum(json_t *o, const char *key, char *out, size_t len,
 	return 0;
 }
 
+/*
+ * Gets "block_crc32c": 8 lower-case hex characters per LYB_BLOCK_SIZE
+ * block of the object, exactly lyb_object_nblocks(@size) of them (so its
+ * length is bounded by the object's size and the document's). Missing:
+ * NULL (format 1). An object of 0 bytes has "".
+ */
+static int get_block_crcs(json_t *o, uint64_t size, uint32_t **out,
+			  const char *path, struct perr *e)
+{
+	json_t *v = json_object_get(o, "block_crc32c");
+	uint64_t n = lyb_object_nblocks(size), i, k;
+	const char *s;
+	uint32_t x;
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || json_string_length(v) != n * 8)
+		return fail(e, path,
+			    "\"block_crc32c\": expected %llu characters of hex "
+			    "(8 per MiB of \"size\")",
+			    (unsigned long long)(n * 8));
+	*out = malloc((n ? n : 1) * sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	s = json_string_value(v);
+	for (i = 0; i < n; i++) {
+		for (x = 0, k = 0; k < 8; k++) {
+			char c = s[i * 8 + k];
+
+			if (c >= '0' && c <= '9')
+				x = x << 4 | (uint32_t)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				x = x << 4 | (uint32_t)(c - 'a' + 10);
+			else
+				return fail(e, path,
+					    "\"block_crc32c\": expected "
+					    "lower-case hex");
+		}
+		(*out)[i] = x;
+	}
+	return 0;
+}
+
 /* Gets an array of at most MAX_ITEMS; a missing one is empty. */
 static int get_array(json_t *o, const char *key, int required, json_t **out,
 		     const char *path, struct perr *e)
@@ -406,7 +450,9 @@ static int parse_location(json_t *o, enum lyb_loc_kind kind,
 		    (rc = get_checksum(v, "crc32c", ob->crc32c,
 				       LYB_CRC32C_B64_LEN, sub, e)) ||
 		    (rc = get_checksum(v, "md5", ob->md5, LYB_MD5_B64_LEN, sub,
-				       e)))
+				       e)) ||
+		    (rc = get_block_crcs(v, (uint64_t)size, &ob->block_crc32c,
+					 sub, e)))
 			return rc;
 		ob->size = (uint64_t)size;
 		ob->generation = gen;
@@ -812,6 +858,28 @@ static int set_int(json_t *o, const char *key, int64_t v)
 	return json_object_set_new(o, key, json_integer(v)) ? -ENOMEM : 0;
 }
 
+/* Sets "block_crc32c" (get_block_crcs()'s form). */
+static int set_block_crcs(json_t *o, const struct lyb_object *ob)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t n = lyb_object_nblocks(ob->size), i;
+	char *s = malloc(n * 8 + 1);
+	int k, rc;
+
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < 8; k++)
+			s[i * 8 + k] =
+				hex[(ob->block_crc32c[i] >> (28 - 4 * k)) & 15];
+	s[n * 8] = '\0';
+	rc = json_object_set_new(o, "block_crc32c", json_stringn(s, n * 8))
+		     ? -ENOMEM
+		     : 0;
+	free(s);
+	return rc;
+}
+
 static int set_time(json_t *o, const char *key, int64_t t)
 {
 	char buf[21];
@@ -898,6 +966,8 @@ static json_t *location_json(const struct lyb_location *loc, int full)
 			rc |= set_str(j, "crc32c", ob->crc32c);
 		if (ob->md5[0])
 			rc |= set_str(j, "md5", ob->md5);
+		if (ob->block_crc32c)
+			rc |= set_block_crcs(j, ob);
 		if (ob->rows >= 0)
 			rc |= set_int(j, "rows", ob->rows);
 	}

@@ -196,13 +196,21 @@ static void render_cache(struct lyb_buf *out)
 		"# TYPE lyb_cache_disk_hits_total counter\n"
 		"lyb_cache_disk_hits_total %llu\n"
 		"# HELP lyb_cache_verified_objects_total Objects whose "
-		"CRC32C was checked whole.\n"
+		"checksum was checked whole (no block CRC32Cs).\n"
 		"# TYPE lyb_cache_verified_objects_total counter\n"
 		"lyb_cache_verified_objects_total %llu\n"
 		"# HELP lyb_cache_corrupt_objects_total Objects whose bytes "
 		"did not match the catalog's CRC32C.\n"
 		"# TYPE lyb_cache_corrupt_objects_total counter\n"
 		"lyb_cache_corrupt_objects_total %llu\n"
+		"# HELP lyb_cache_verified_blocks_total Blocks checked "
+		"against their CRC32C before use.\n"
+		"# TYPE lyb_cache_verified_blocks_total counter\n"
+		"lyb_cache_verified_blocks_total %llu\n"
+		"# HELP lyb_cache_disk_rejected_total Disk cache files that "
+		"were torn, another block's, or did not match.\n"
+		"# TYPE lyb_cache_disk_rejected_total counter\n"
+		"lyb_cache_disk_rejected_total %llu\n"
 		"# HELP lyb_cache_direct_bytes_total Bytes of random reads "
 		"served around the cache.\n"
 		"# TYPE lyb_cache_direct_bytes_total counter\n"
@@ -219,6 +227,8 @@ static void render_cache(struct lyb_buf *out)
 		(unsigned long long)c.prefetched,
 		(unsigned long long)c.disk_hits, (unsigned long long)c.verified,
 		(unsigned long long)c.corrupt,
+		(unsigned long long)c.blocks_verified,
+		(unsigned long long)c.disk_rejected,
 		(unsigned long long)c.direct_bytes,
 		(unsigned long long)c.mem_bytes,
 		(unsigned long long)c.disk_bytes, (unsigned long long)c.mem_cap,

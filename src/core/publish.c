@@ -5,7 +5,9 @@
  * Objects whose base name starts with '_' or '.' (job markers such as
  * _SUCCESS, checksum side files) are not data and are left out. Stores
  * that report checksums (GCS) are trusted for them; otherwise each object
- * is read once to compute crc32c and md5. Then each object is decoded
+ * is read once to compute crc32c and md5. Every object is read once for
+ * the CRC32C of each 1 MiB block (LYB_BLOCK_SIZE), which the daemon checks
+ * before serving any byte of a block. Then each object is decoded
  * once to record the exact size and block index of data.jsonl.
  */
 #include <errno.h>
@@ -42,36 +44,55 @@ static int is_marker(const char *name)
 	return base[0] == '_' || base[0] == '.';
 }
 
-/* Reads the whole object once for its crc32c and md5. */
+/*
+ * Reads the whole object once for the CRC32C of each LYB_BLOCK_SIZE
+ * block, and its crc32c and md5 when the store reported none. When it
+ * did report a crc32c, the blocks must add up to it: an object changing
+ * under the scan is not published.
+ */
 static int checksum(struct lyb_reader *r, uint64_t size, struct lyb_object *o)
 {
 	unsigned char *buf = malloc(CHUNK), md5[16];
+	uint64_t nblocks = lyb_object_nblocks(size), off = 0, i;
 	struct lyb_digest *d = NULL;
-	uint32_t crc = 0;
-	uint64_t off = 0;
+	uint32_t crc = 0, all = 0, *blocks;
 	size_t got, n;
-	int rc;
+	int rc, want_sums = !o->crc32c[0] && !o->md5[0];
 
-	if (!buf)
-		return -ENOMEM;
-	rc = lyb_digest_new(LYB_DIGEST_MD5, &d);
-	while (rc == 0 && off < size) {
-		rc = lyb_reader_pread(r, buf, CHUNK, off, &got);
-		if (rc == 0 && got == 0)
+	blocks = calloc(nblocks ? nblocks : 1, sizeof(*blocks));
+	if (!buf || !blocks) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	rc = want_sums ? lyb_digest_new(LYB_DIGEST_MD5, &d) : 0;
+	for (i = 0; rc == 0 && i < nblocks; i++, off += got) {
+		n = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
+		rc = lyb_reader_pread(r, buf, n, off, &got);
+		if (rc == 0 && got != n)
 			rc = -EIO; /* shorter than it said */
 		if (rc)
 			break;
-		crc = lyb_crc32c_update(crc, buf, got);
-		rc = lyb_digest_update(d, buf, got);
-		off += got;
+		blocks[i] = lyb_crc32c_update(0, buf, got);
+		all = i ? lyb_crc32c_combine(all, blocks[i], got) : blocks[i];
+		if (d)
+			rc = lyb_digest_update(d, buf, got);
 	}
-	if (rc == 0)
+	if (rc == 0 && d)
 		rc = lyb_digest_final(d, md5, &n);
-	if (rc == 0) {
-		lyb_crc32c_to_b64(crc, o->crc32c);
+	if (rc == 0 && want_sums) {
+		lyb_crc32c_to_b64(all, o->crc32c);
 		lyb_base64_encode(md5, n, o->md5);
+	} else if (rc == 0 && o->crc32c[0] &&
+		   (lyb_crc32c_from_b64(o->crc32c, &crc) != 0 || crc != all)) {
+		rc = -EAGAIN; /* changed while read, or a bad checksum */
 	}
+	if (rc == 0) {
+		o->block_crc32c = blocks;
+		blocks = NULL;
+	}
+out_free:
 	lyb_digest_free(d);
+	free(blocks);
 	free(buf);
 	return rc;
 }
@@ -114,11 +135,13 @@ static int scan_one(void *arg, const struct lyb_object_info *info)
 			     &r);
 	if (rc)
 		goto out_fail;
-	if (!o->crc32c[0] && !o->md5[0]) {
-		rc = checksum(r, info->size, o);
-		if (rc)
-			goto out_fail;
-	}
+	rc = checksum(r, info->size, o);
+	if (rc == -EAGAIN)
+		snprintf(why, sizeof(why),
+			 "its bytes do not match the store's crc32c (changed "
+			 "while published?)");
+	if (rc)
+		goto out_fail;
 	if (loc->kind == LYB_LOC_GS) {
 		rc = lyb_avro_count(lyb_reader_read_fn, r, info->size, &o->rows,
 				    why, sizeof(why));

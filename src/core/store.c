@@ -285,6 +285,40 @@ static int cache_id(const struct lyb_store *s, const char *key,
 	return rc;
 }
 
+/*
+ * Mixes what the catalog expects of the object into its cache identity:
+ * blocks fetched unchecked, or checked against other checksums (another
+ * catalog entry naming the same object), are never served as checked
+ * against these, and a mismatch with one entry's checksums never marks
+ * another's blocks corrupt.
+ */
+static void cache_id_mix(struct lyb_reader *r, const char *tag,
+			 const void *data, size_t n)
+{
+	unsigned char md[64];
+	struct lyb_digest *d;
+	size_t len = sizeof(md);
+	int rc;
+
+	if (!r->cacheable)
+		return;
+	rc = lyb_digest_new(LYB_DIGEST_SHA256, &d);
+	if (rc == 0) {
+		rc = lyb_digest_update(d, r->cache_id, sizeof(r->cache_id));
+		if (!rc)
+			rc = lyb_digest_update(d, tag, strlen(tag) + 1);
+		if (!rc)
+			rc = lyb_digest_update(d, data, n);
+		if (!rc)
+			rc = lyb_digest_final(d, md, &len);
+		lyb_digest_free(d);
+	}
+	if (rc == 0)
+		memcpy(r->cache_id, md, sizeof(r->cache_id));
+	else
+		r->cacheable = 0; /* read around the cache, still checked */
+}
+
 int lyb_reader_open(struct lyb_store *s, const char *key, int64_t generation,
 		    uint64_t size, struct lyb_reader **out)
 {
@@ -337,6 +371,7 @@ static void reader_release(void *arg)
 	if (atomic_fetch_sub(&r->refs, 1) != 1)
 		return;
 	free(r->name);
+	free(r->block_crc32c);
 	s = r->store;
 	s->ops->reader_close(r);
 	lyb_store_unref(s);
@@ -350,23 +385,72 @@ int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
 	*got = 0;
 	if (len == 0)
 		return 0;
-	if (!r->cacheable) /* lyb_cache_pread() bypasses a stopped cache */
+	memset(&src, 0, sizeof(src));
+	if (!r->cacheable && (!r->block_crc32c || r->size == UINT64_MAX))
 		return backend_pread(r, buf, len, off, got);
 	memcpy(src.id, r->cache_id, sizeof(src.id));
 	src.size = r->size;
 	src.name = r->name;
 	src.has_crc32c = r->has_crc32c;
 	src.crc32c = r->crc32c;
+	src.has_md5 = r->has_md5;
+	memcpy(src.md5, r->md5, sizeof(src.md5));
+	src.block_crc32c = r->block_crc32c;
+	src.block_crc_size = r->block_crc_size;
 	src.fetch = backend_pread;
 	src.hold = reader_hold;
 	src.release = reader_release;
 	src.arg = r;
+	/* not pinned: checked block by block, never cached */
+	if (!r->cacheable)
+		return lyb_cache_pread_uncached(&src, buf, len, off, got);
 	return lyb_cache_pread(&src, buf, len, off, got);
 }
 
 void lyb_reader_expect_crc32c(struct lyb_reader *r, const char *crc32c_b64)
 {
 	r->has_crc32c = lyb_crc32c_from_b64(crc32c_b64, &r->crc32c) == 0;
+	if (r->has_crc32c)
+		cache_id_mix(r, "crc32c", &r->crc32c, sizeof(r->crc32c));
+}
+
+void lyb_reader_expect_md5(struct lyb_reader *r, const char *md5_b64)
+{
+	unsigned char md5[LYB_MD5_B64_LEN];
+	int n = lyb_base64_decode(md5_b64, strlen(md5_b64), md5, sizeof(md5));
+
+	r->has_md5 = n == (int)sizeof(r->md5);
+	if (r->has_md5) {
+		memcpy(r->md5, md5, sizeof(r->md5));
+		cache_id_mix(r, "md5", r->md5, sizeof(r->md5));
+	}
+}
+
+int lyb_reader_expect_blocks(struct lyb_reader *r, const uint32_t *crcs,
+			     uint64_t n, uint64_t block_size)
+{
+	uint32_t *copy;
+
+	if (block_size == 0 || n != (r->size + block_size - 1) / block_size)
+		return -EINVAL;
+	copy = malloc((n ? n : 1) * sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, crcs, n * sizeof(*copy));
+	free(r->block_crc32c);
+	r->block_crc32c = copy;
+	r->block_crc_size = block_size;
+	cache_id_mix(r, "blocks", copy, n * sizeof(*copy));
+	return 0;
+}
+
+int lyb_reader_cache_id(const struct lyb_reader *r,
+			unsigned char id[LYB_CACHE_ID_LEN])
+{
+	if (!r->cacheable)
+		return -ENOENT;
+	memcpy(id, r->cache_id, LYB_CACHE_ID_LEN);
+	return 0;
 }
 
 void lyb_reader_close(struct lyb_reader *r)

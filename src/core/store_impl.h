@@ -55,6 +55,10 @@ struct lyb_reader {
 	int cacheable; /* pinned to a generation: blocks never change */
 	int has_crc32c;
 	uint32_t crc32c;
+	int has_md5;
+	unsigned char md5[16];
+	uint32_t *block_crc32c; /* per block_crc_size bytes, or NULL */
+	uint64_t block_crc_size;
 	char *name; /* "gs:bucket/key", for logs */
 	unsigned char cache_id[LYB_CACHE_ID_LEN];
 };

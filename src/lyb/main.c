@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "lyb/audit.h"
+#include "lyb/cache.h"
 #include "lyb/config.h"
 #include "lyb/log.h"
 
@@ -496,7 +497,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct lyb_cli cli = {0};
-	int c, done = 0, rc;
+	int c, done = 0, rc, cache;
 	size_t i;
 
 	lyb_log_set_prefix("lyb");
@@ -535,8 +536,16 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* glibc: a full reset, the next optstring is re-read */
+	/* a small memory cache: what `lyb head` and publish's decoding read
+	 * is checked block by block there, as in the daemon (cache.h) */
+	cache = lyb_cache_init(
+			&(struct lyb_cache_config){.mem_bytes = 32u << 20,
+						   .readahead_max = 8u << 20,
+						   .workers = 4}) == 0;
 	rc = commands[i].run(&cli, argc, argv);
 	done = rc < 0 ? rc : 0;
+	if (cache)
+		lyb_cache_shutdown();
 out:
 	free(cli.catalog_url);
 	free(cli.conf_catalog);

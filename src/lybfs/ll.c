@@ -23,6 +23,12 @@
  * us, even of a page-cached file.
  *
  * Everything that would write answers EROFS.
+ *
+ * Corruption: when the block cache finds an object's bytes do not match
+ * the catalog (cache.h), it calls corrupt_hook(), which queues the inodes
+ * opened on that object; the invalidator thread then tells the kernel to
+ * drop their cached pages. Never from the request's own thread: the
+ * kernel waits there for pages the request itself holds locked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +40,7 @@
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
 
+#include "lyb/cache.h"
 #include "lyb/fs.h"
 #include "lyb/log.h"
 #include "lyb/metrics.h"
@@ -46,10 +53,12 @@
 
 struct node {
 	uint64_t ino;
-	uint64_t nlookup;	/* under node_lock */
-	struct node *next_ino;	/* under node_lock */
-	struct node *next_path; /* under node_lock */
-	char path[];		/* immutable */
+	uint64_t nlookup; /* under node_lock */
+	int has_cache_id; /* under node_lock: an object opened once */
+	unsigned char cache_id[LYB_CACHE_ID_LEN]; /* its cache identity */
+	struct node *next_ino;			  /* under node_lock */
+	struct node *next_path;			  /* under node_lock */
+	char path[];				  /* immutable */
 };
 
 static pthread_mutex_t node_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -253,6 +262,7 @@ static struct node *node_lookup(const char *path)
 		memcpy(n->path, path, len + 1);
 		n->ino = next_ino++;
 		n->nlookup = 0;
+		n->has_cache_id = 0;
 		n->next_path = by_path[h];
 		by_path[h] = n;
 		n->next_ino = by_ino[n->ino % NBUCKETS];
@@ -323,6 +333,108 @@ void lybfs_nodes_invalidate(struct fuse_session *se)
 	for (i = 0; i < n; i++)
 		fuse_lowlevel_notify_inval_inode(se, inos[i], 0, 0);
 	free(inos);
+}
+
+/* --- dropping the kernel's pages of corrupt objects --- */
+
+#define INVAL_MAX 1024 /* inodes queued; more are dropped (and logged) */
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct fuse_session *se;
+	uint64_t inos[INVAL_MAX];
+	unsigned n, stop, started;
+	pthread_t thread;
+} inval = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+/* Remembers which object @n's opens read, for corrupt_hook(). */
+static void node_set_cache_id(struct node *n, const struct lyb_reader *r)
+{
+	unsigned char id[LYB_CACHE_ID_LEN];
+
+	if (lyb_reader_cache_id(r, id) != 0)
+		return;
+	pthread_mutex_lock(&node_lock);
+	memcpy(n->cache_id, id, sizeof(id));
+	n->has_cache_id = 1;
+	pthread_mutex_unlock(&node_lock);
+}
+
+/* lyb_cache_on_corrupt(): queues every inode opened on object @id. */
+static void corrupt_hook(void *arg, const unsigned char *id)
+{
+	unsigned i, lost = 0;
+	struct node *nd;
+
+	(void)arg;
+	pthread_mutex_lock(&node_lock);
+	pthread_mutex_lock(&inval.lock);
+	for (i = 0; by_ino && i < NBUCKETS; i++)
+		for (nd = by_ino[i]; nd; nd = nd->next_ino) {
+			if (!nd->has_cache_id ||
+			    memcmp(nd->cache_id, id, LYB_CACHE_ID_LEN) != 0)
+				continue;
+			if (inval.n < INVAL_MAX)
+				inval.inos[inval.n++] = nd->ino;
+			else
+				lost++;
+		}
+	pthread_cond_signal(&inval.cond);
+	pthread_mutex_unlock(&inval.lock);
+	pthread_mutex_unlock(&node_lock);
+	if (lost)
+		lyb_log(LYB_LOG_WARN,
+			"%u inodes of a corrupt object keep their page cache",
+			lost);
+}
+
+static void *inval_main(void *arg)
+{
+	uint64_t ino;
+
+	(void)arg;
+	pthread_mutex_lock(&inval.lock);
+	for (;;) {
+		while (!inval.n && !inval.stop)
+			pthread_cond_wait(&inval.cond, &inval.lock);
+		if (inval.stop)
+			break;
+		ino = inval.inos[--inval.n];
+		pthread_mutex_unlock(&inval.lock);
+		fuse_lowlevel_notify_inval_inode(inval.se, ino, 0, 0);
+		lyb_log(LYB_LOG_INFO,
+			"inode %llu: dropped the kernel's cached pages of a "
+			"corrupt object",
+			(unsigned long long)ino);
+		pthread_mutex_lock(&inval.lock);
+	}
+	pthread_mutex_unlock(&inval.lock);
+	return NULL;
+}
+
+int lybfs_invalidator_start(struct fuse_session *se)
+{
+	inval.se = se;
+	inval.stop = 0;
+	if (pthread_create(&inval.thread, NULL, inval_main, NULL) != 0)
+		return -EAGAIN;
+	inval.started = 1;
+	lyb_cache_on_corrupt(corrupt_hook, NULL);
+	return 0;
+}
+
+void lybfs_invalidator_stop(void)
+{
+	lyb_cache_on_corrupt(NULL, NULL);
+	if (!inval.started)
+		return;
+	pthread_mutex_lock(&inval.lock);
+	inval.stop = 1;
+	pthread_cond_signal(&inval.cond);
+	pthread_mutex_unlock(&inval.lock);
+	pthread_join(inval.thread, NULL);
+	inval.started = 0;
 }
 
 /* --- helpers --- */
@@ -727,6 +839,8 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	} else if (e.kind == LYB_FS_OBJECT) {
 		fh->size = e.size;
 		rc = lyb_object_open(e.loc, e.obj, &fh->reader);
+		if (rc == 0)
+			node_set_cache_id(n, fh->reader);
 		/* the store's reason is logged; the reader gets EIO, except
 		 * for a denial, which is the store's to say */
 		if (rc && rc != -EACCES && rc != -ENOMEM)

@@ -83,4 +83,11 @@ void lybfs_nodes_destroy(void);
  */
 void lybfs_nodes_invalidate(struct fuse_session *se);
 
+/*
+ * Starts (after daemonizing) and stops the thread that drops the kernel's
+ * cached pages of files whose object the cache found corrupt (ll.c).
+ */
+int lybfs_invalidator_start(struct fuse_session *se);
+void lybfs_invalidator_stop(void);
+
 #endif

@@ -399,7 +399,8 @@ int main(int argc, char *argv[])
 		if (lyb_cache_init(&ccfg) != 0) {
 			lyb_log(LYB_LOG_ERR,
 				"cache: cache_mem must hold at least 4 blocks "
-				"(4M), cache_dir must be usable");
+				"(4M), cache_dir must be usable and safe (see "
+				"above)");
 			rc = 2;
 			goto out_args;
 		}
@@ -447,6 +448,10 @@ int main(int argc, char *argv[])
 	/* threads start after daemonizing: fork keeps only the caller */
 	if (pthread_create(&refresher, NULL, refresh_main, fs) == 0)
 		started = 1;
+	if (lybfs_invalidator_start(fs->se) != 0)
+		lyb_log(LYB_LOG_WARN, "no thread to drop the page cache of "
+				      "corrupt files: they answer EIO only "
+				      "where not cached");
 	lyb_log(LYB_LOG_INFO, "mounted %s on %s", fs->cfg.catalog_url,
 		opts.mountpoint);
 	/* requests queue in the kernel until the loop below serves them */
@@ -480,6 +485,7 @@ int main(int argc, char *argv[])
 		pthread_mutex_unlock(&stop_lock);
 		pthread_join(refresher, NULL);
 	}
+	lybfs_invalidator_stop();
 	lyb_log(LYB_LOG_INFO, "unmounting %s", opts.mountpoint);
 out_unmount:
 	fuse_session_unmount(fs->se);

@@ -2,7 +2,8 @@
 /*
  * test_cache.c - the block cache against a synthetic source: exact bytes
  * on every path, one fetch per block for concurrent readers, failures
- * that return no bytes, the memory cap, and read-ahead.
+ * that return no bytes, the memory cap, read-ahead, per-block
+ * verification, and a disk tier directory that is not safe.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -285,6 +287,114 @@ static void test_integrity(void)
 	CHECK(got == sizeof(buf) && exact(buf, 10, got));
 }
 
+static atomic_int hook_calls;
+static unsigned char hook_id[LYB_CACHE_ID_LEN];
+
+static void on_corrupt(void *arg, const unsigned char *id)
+{
+	(void)arg;
+	memcpy(hook_id, id, LYB_CACHE_ID_LEN);
+	atomic_fetch_add(&hook_calls, 1);
+}
+
+/* The CRC32C of each block of the synthetic object. */
+static uint32_t *block_crcs(void)
+{
+	static uint32_t crcs[(SIZE + BS - 1) / BS];
+	static unsigned char blk[BS];
+	uint64_t i, j, n;
+
+	for (i = 0; i < sizeof(crcs) / sizeof(crcs[0]); i++) {
+		n = SIZE - i * BS < BS ? SIZE - i * BS : BS;
+		for (j = 0; j < n; j++)
+			blk[j] = byte_at(i * BS + j);
+		crcs[i] = lyb_crc32c_update(0, blk, n);
+	}
+	return crcs;
+}
+
+/* Per-block CRC32Cs: random reads fetch and check whole blocks. */
+static void test_blocks(void)
+{
+	struct lyb_cache_src s = src_for(50), bad = src_for(51),
+			     md5 = src_for(52);
+	static uint32_t wrong[(SIZE + BS - 1) / BS];
+	struct lyb_cache_stats st0, st;
+	unsigned char buf[100];
+	int before;
+	size_t got;
+
+	lyb_cache_on_corrupt(on_corrupt, NULL);
+	lyb_cache_stats(&st0);
+	s.block_crc32c = block_crcs();
+	s.block_crc_size = BS;
+	before = atomic_load(&fetched_bytes);
+	CHECK_RC(lyb_cache_pread(&s, buf, sizeof(buf), 5 * BS + 7, &got), 0);
+	CHECK(got == sizeof(buf) && exact(buf, 5 * BS + 7, got));
+	CHECK(atomic_load(&fetched_bytes) - before == BS); /* its block */
+	CHECK_RC(lyb_cache_pread(&s, buf, sizeof(buf), SIZE - 50, &got), 0);
+	CHECK(got == 50 && exact(buf, SIZE - 50, got));
+
+	/* one block's CRC disagrees: that block answers EIO, each time;
+	 * the others are still served, checked */
+	memcpy(wrong, block_crcs(), sizeof(wrong));
+	wrong[7] ^= 1;
+	bad.block_crc32c = wrong;
+	bad.block_crc_size = BS;
+	CHECK_RC(lyb_cache_pread(&bad, buf, sizeof(buf), 7 * BS + 3, &got),
+		 -EIO);
+	CHECK(got == 0);
+	CHECK(atomic_load(&hook_calls) == 1 &&
+	      memcmp(hook_id, bad.id, LYB_CACHE_ID_LEN) == 0);
+	CHECK_RC(lyb_cache_pread(&bad, buf, sizeof(buf), 7 * BS + 3, &got),
+		 -EIO);
+	CHECK_RC(lyb_cache_pread(&bad, buf, sizeof(buf), 3 * BS, &got), 0);
+	CHECK(got == sizeof(buf) && exact(buf, 3 * BS, got));
+	/* a read across into the bad block returns nothing */
+	CHECK_RC(lyb_cache_pread(&bad, buf, sizeof(buf), 7 * BS - 10, &got),
+		 -EIO);
+	lyb_cache_stats(&st);
+	CHECK(st.corrupt == st0.corrupt + 1);
+	CHECK(st.blocks_verified > st0.blocks_verified);
+
+	/* around the cache (not pinned, or no cache): checked all the same */
+	CHECK_RC(lyb_cache_pread_uncached(&s, buf, sizeof(buf), 6 * BS - 20,
+					  &got),
+		 0);
+	CHECK(got == sizeof(buf) && exact(buf, 6 * BS - 20, got));
+	CHECK_RC(lyb_cache_pread_uncached(&bad, buf, sizeof(buf), 7 * BS + 9,
+					  &got),
+		 -EIO);
+	CHECK(got == 0);
+
+	/* only an MD5 (format 1): checked whole before the first byte */
+	md5.has_md5 = 1;
+	memset(md5.md5, 7, sizeof(md5.md5));
+	CHECK_RC(lyb_cache_pread(&md5, buf, sizeof(buf), 9 * BS, &got), -EIO);
+	CHECK_RC(lyb_cache_pread(&md5, buf, sizeof(buf), 0, &got), -EIO);
+	lyb_cache_on_corrupt(NULL, NULL);
+}
+
+/* A disk tier directory that is a symbolic link is refused. */
+static void test_dir(void)
+{
+	char base[] = "/tmp/lyb-test-cache.XXXXXX", dir[64], link[64];
+	struct lyb_cache_config cfg = {.mem_bytes = 16 * BS, .block_size = BS};
+
+	CHECK(mkdtemp(base) != NULL);
+	snprintf(dir, sizeof(dir), "%s/real", base);
+	snprintf(link, sizeof(link), "%s/link", base);
+	CHECK(mkdir(dir, 0700) == 0 && symlink(dir, link) == 0);
+	cfg.dir = link;
+	CHECK_RC(lyb_cache_init(&cfg), -EPERM);
+	CHECK(chmod(dir, 0750) == 0);
+	cfg.dir = dir;
+	CHECK_RC(lyb_cache_init(&cfg), -EPERM);
+	unlink(link);
+	rmdir(dir);
+	rmdir(base);
+}
+
 int main(void)
 {
 	struct lyb_cache_config cfg = {.mem_bytes = 16 * BS,
@@ -306,7 +416,9 @@ int main(void)
 	cfg.readahead_max = 8 * BS;
 	CHECK_RC(lyb_cache_init(&cfg), 0);
 	test_integrity();
+	test_blocks();
 	lyb_cache_shutdown();
+	test_dir();
 	if (check_failures)
 		fprintf(stderr, "%d checks failed\n", check_failures);
 	return check_failures ? 1 : 0;

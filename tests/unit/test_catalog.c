@@ -119,12 +119,20 @@ static void test_valid_documents(const char *dir)
 	CHECK(lyb_location_find(lyb_version_location(v, LYB_LOC_GS),
 				"part-1.avro")
 		      ->generation == 7);
+	/* block CRC32Cs: one per MiB, parsed strictly, absent when not given */
+	CHECK(lyb_location_find(lyb_version_location(v, LYB_LOC_GS),
+				"part-1.avro")
+		      ->block_crc32c[0] == 0x0a1b2c3du);
+	CHECK(lyb_location_find(lyb_version_location(v, LYB_LOC_GS),
+				"part-0.avro")
+		      ->block_crc32c == NULL);
 	CHECK_STR(lyb_version_location(v, LYB_LOC_SNOW)->table,
 		  "snow://artist-metadata/dominant_genres/922d6e");
 
 	/* format -> parse -> format is stable, unknown fields survive */
 	CHECK_RC(lyb_dataset_format(ds, &out), 0);
 	CHECK(strstr(out, "\"x-future-field\"") != NULL);
+	CHECK(strstr(out, "\"block_crc32c\": \"0a1b2c3d\"") != NULL);
 	CHECK_RC(lyb_dataset_parse(out, strlen(out), &again, err, sizeof(err)),
 		 0);
 	CHECK_RC(lyb_dataset_format(again, &out2), 0);
