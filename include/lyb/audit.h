@@ -27,10 +27,11 @@
  * to LYB_AUDIT_BURST (a token bucket per uid). Lines over it are not
  * written but counted, per uid, and summarised in the log itself by one
  * line {"op":"dropped","uid":U,"count":N,"allowed":A,"since":T} (and in
- * the metrics): written before that uid's next line, or by the first
+ * the metrics), at most one a second per uid: written by the first
  * lyb_audit_write() or lyb_audit_flush() a second or more after the first
- * drop, or at close. Nothing is lost silently, and one process flooding
- * denied opens cannot fill the disk faster than RATE lines a second.
+ * drop it counts (about a quarter of a second later at most), or at
+ * close. Nothing is lost silently, and one process flooding denied opens
+ * cannot fill the disk faster than RATE lines (and one summary) a second.
  *
  * Thread safety: lyb_audit_write() may be called from any thread; the
  * lock is a leaf, held across the one local write(2) only.

@@ -25,6 +25,7 @@
 
 #define UID_SLOTS 256	/* hash chains of the per-uid buckets */
 #define FLUSH_AFTER 1.0 /* seconds before a drop summary is due */
+#define SCAN_EVERY 0.25 /* seconds between looks for summaries due */
 
 /* One uid's token bucket and what it dropped since its last summary. */
 struct bucket {
@@ -41,9 +42,10 @@ struct bucket {
 struct lyb_audit {
 	pthread_mutex_t lock; /* everything below but path; a leaf */
 	int fd;
-	unsigned gen;	 /* reopen_gen when last opened */
-	int torn;	 /* the file may end inside a line */
-	size_t npending; /* buckets with drops not yet summarised */
+	unsigned gen;	   /* reopen_gen when last opened */
+	int torn;	   /* the file may end inside a line */
+	size_t npending;   /* buckets with drops not yet summarised */
+	double scanned_at; /* when flush_due last looked */
 	size_t nbuckets;
 	struct bucket *slots[UID_SLOTS];
 	struct bucket other; /* uids beyond LYB_AUDIT_UIDS_MAX share it */
@@ -453,8 +455,9 @@ static void flush_due(struct lyb_audit *a, double now, int all)
 	struct bucket *b;
 	size_t i;
 
-	if (a->npending == 0)
+	if (a->npending == 0 || (!all && now - a->scanned_at < SCAN_EVERY))
 		return;
+	a->scanned_at = now;
 	for (i = 0; i <= UID_SLOTS && a->npending; i++) {
 		for (b = i < UID_SLOTS ? a->slots[i] : &a->other; b;
 		     b = i < UID_SLOTS ? b->next : NULL) {
@@ -511,8 +514,8 @@ int lyb_audit_write(struct lyb_audit *a, const struct lyb_audit_event *ev)
 		lyb_metrics_audit(0, 1);
 		goto out_flush;
 	}
-	if (b->dropped)
-		summarise(a, b); /* what came before it, first */
+	if (b->dropped && now - b->dropped_at >= FLUSH_AFTER)
+		summarise(a, b); /* at most one a second per uid */
 	rc = append(a, line, len);
 	lyb_metrics_audit(rc, 0);
 out_flush:
@@ -527,11 +530,15 @@ out_flush:
 
 void lyb_audit_flush(struct lyb_audit *a)
 {
+	double now;
+
 	if (!a)
 		return;
 	pthread_mutex_lock(&a->lock);
 	maybe_reopen(a);
-	flush_due(a, clock_fn(), 0);
+	now = clock_fn();
+	a->scanned_at = now - SCAN_EVERY; /* a timer: always look */
+	flush_due(a, now, 0);
 	pthread_mutex_unlock(&a->lock);
 }
 
