@@ -11,7 +11,8 @@
 # no torn or glued line and `lyb audit` shows every whole record; every
 # allowed open is in it. An audit path another account prepared (its own
 # file, or a symbolic link) makes lybfs refuse to start and leaves it as
-# it was.
+# it was. With every handle of the mount taken (a daemon limited to 600
+# descriptors), opens get ENFILE and the catalog refresh still works.
 . "$(dirname "$0")/lib.sh"
 for c in useradd userdel runuser jq mount umount; do
 	command -v $c >/dev/null || skip "$c is not installed"
@@ -23,7 +24,7 @@ drop_users() {
 	local u
 	for u in $USERS; do userdel "$u" 2>/dev/null || true; done
 }
-trap 'rc=$?; set +e; touch "$W/tmp/hog.done" 2>/dev/null; unmount_lybfs; umount "$FULL" 2>/dev/null; drop_users; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; touch "$W/tmp/hog.done" "$W/tmp/hog2.done" 2>/dev/null; unmount_lybfs; umount "$FULL" 2>/dev/null; drop_users; (exit $rc); cleanup' EXIT
 drop_users # left by an interrupted run
 for u in $USERS; do useradd -M -N -g users "$u"; done
 uid_of() { id -u "$1"; }
@@ -146,6 +147,39 @@ grep -qE '^lyb_audit_lines_total\{result="dropped"\} [1-9]' "$MNT/.lyb/metrics" 
 grep -q "dropped" "$W/table" || fail "lyb audit does not show the summary"
 [ -s "$W/err" ] && fail "lyb audit: $(cat "$W/err")"
 [ "$(cat "$MNT/.lyb/health")" = ok ] || fail "health after the flood: $(cat "$MNT/.lyb/health")"
+unmount_lybfs
+
+step "every handle taken: ENFILE, and the daemon's own work goes on"
+# a daemon limited to 600 descriptors keeps 256 + 4 x 10 threads: 304 handles
+REAL_LYBFS=$LYBFS_BIN
+printf '#!/bin/sh\nulimit -n 600 || exit 1\nexec "%s" "$@"\n' "$REAL_LYBFS" >"$W/lybfs600"
+chmod 755 "$W/lybfs600"
+LYBFS_BIN=$W/lybfs600
+mount_lybfs "max_open_per_uid=200"
+LYBFS_BIN=$REAL_LYBFS
+[ "$(awk '/^Max open files/ { print $4 }' /proc/"$LYBFS_PID"/limits)" = 600 ] ||
+	fail "the daemon's limit is not 600: $(grep 'open files' /proc/"$LYBFS_PID"/limits)"
+rm -f "$W/tmp/hog" "$W/tmp/hog.done" "$W/tmp/hog2" "$W/tmp/hog2.done"
+as lyblhog $PY "$W/hog.py" "$F" 1000 "$W/tmp/hog" &
+HOG=$!
+wait_for test -e "$W/tmp/hog" || fail "the first hog did not finish"
+as lyblread $PY "$W/hog.py" "$F" 1000 "$W/tmp/hog2" &
+HOG2=$!
+wait_for test -e "$W/tmp/hog2" || fail "the second hog did not finish"
+read -r held errs <"$W/tmp/hog"
+[ "$held $errs" = "200 EMFILE=800" ] || fail "first hog: $held ($errs)"
+read -r held errs <"$W/tmp/hog2"
+[ "$held $errs" = "104 ENFILE=896" ] || fail "second hog: $held ($errs)"
+# the catalog is still read: a new date shows (a lookup needs no handle)
+lyb publish t.Lim 2020-09-05 --gs "file://$SRC/2020-09-01-1/gs" >/dev/null
+wait_for stat "$MNT/t.Lim/2020-09-05" || fail "the catalog refresh stopped"
+touch "$W/tmp/hog.done" "$W/tmp/hog2.done"
+wait "$HOG" "$HOG2" || fail "a hog failed"
+wait_for as lyblread cat "$F" || fail "no open after the hogs closed"
+as lyblread cat "$F" | cmp - "$SRC_F" || fail "after the hogs: bytes differ"
+[ "$(cat "$MNT/.lyb/health")" = ok ] || fail "health: $(cat "$MNT/.lyb/health")"
+grep -qE '^lyb_open_refused_total\{limit="total"\} [1-9]' "$MNT/.lyb/metrics" ||
+	fail "total refusals not counted"
 unmount_lybfs
 
 step "a full disk: no torn or glued line, every allowed open recorded"
