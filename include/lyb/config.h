@@ -7,7 +7,8 @@
  * non-blank character is '#' are ignored. The keys are the -o options of
  * lybfs (catalog, refresh, ttl, log_level, log, allow_other, gcs_endpoint,
  * gcs_credentials, gcs_timeout, cache_mem, cache_dir, cache_size, readahead,
- * domain, admin, audit, control, acl_max_stale); `admin` alone may repeat (its
+ * domain, admin, audit, control, acl_max_stale, max_open_per_uid); `admin`
+ * alone may repeat (its
  * principals add up), every other key is given once. `lybfs -o KEY=VALUE` goes
  * through the same lyb_config_set(), so a value means the same in both places
  * and the option overrides the file. Parsing is strict: an unknown key, a key
@@ -34,6 +35,8 @@
 #define LYB_CONFIG_LINE_MAX 4096
 #define LYB_CONFIG_DEFAULT_CATALOG "file:///var/lib/lyb/catalog"
 #define LYB_CONFIG_ADMINS_MAX LYB_ACL_MAX_ADMINS /* admin principals */
+#define LYB_CONFIG_OPEN_PER_UID_DEFAULT 1024	 /* max_open_per_uid */
+#define LYB_CONFIG_OPEN_PER_UID_MAX (1u << 20)
 
 /* Where lybfs logs. AUTO: stderr with -f, syslog once daemonized. */
 enum lyb_config_log {
@@ -62,6 +65,7 @@ enum lyb_config_key {
 	LYB_CONFIG_AUDIT = 1u << 15,
 	LYB_CONFIG_CONTROL = 1u << 16,
 	LYB_CONFIG_ACL_MAX_STALE = 1u << 17,
+	LYB_CONFIG_MAX_OPEN_PER_UID = 1u << 18,
 };
 
 struct lyb_config {
@@ -71,17 +75,18 @@ struct lyb_config {
 	enum lyb_log_level log_level; /* messages above it are dropped */
 	enum lyb_config_log log;      /* stderr, syslog or auto */
 	int allow_other;	      /* every user may use the mount */
-	char *gcs_endpoint;    /* NULL: $STORAGE_EMULATOR_HOST or Google */
-	char *gcs_credentials; /* a key file or "anonymous"; NULL: ADC */
-	double gcs_timeout;    /* seconds per GCS call; 0: the default */
-	uint64_t cache_mem;    /* bytes; 0: the cache's default */
-	char *cache_dir;       /* absolute; NULL: no disk cache */
-	uint64_t cache_size;   /* disk cache bytes; 0: the default */
-	uint64_t readahead;    /* bytes; 0: the default */
-	char *domain;	       /* NULL: the ACL default */
-	char *audit;	       /* audit log path; NULL: the default */
-	char *control;	       /* control socket path; NULL: none */
-	double acl_max_stale;  /* seconds a stale catalog decides access */
+	char *gcs_endpoint;	   /* NULL: $STORAGE_EMULATOR_HOST or Google */
+	char *gcs_credentials;	   /* a key file or "anonymous"; NULL: ADC */
+	double gcs_timeout;	   /* seconds per GCS call; 0: the default */
+	uint64_t cache_mem;	   /* bytes; 0: the cache's default */
+	char *cache_dir;	   /* absolute; NULL: no disk cache */
+	uint64_t cache_size;	   /* disk cache bytes; 0: the default */
+	uint64_t readahead;	   /* bytes; 0: the default */
+	char *domain;		   /* NULL: the ACL default */
+	char *audit;		   /* audit log path; NULL: the default */
+	char *control;		   /* control socket path; NULL: none */
+	double acl_max_stale;	   /* seconds a stale catalog decides access */
+	unsigned max_open_per_uid; /* handles one uid may hold open */
 	char *admins[LYB_CONFIG_ADMINS_MAX + 1]; /* admin principals */
 	size_t nadmins;
 	unsigned int given; /* LYB_CONFIG_* bits of keys set */

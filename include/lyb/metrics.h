@@ -45,6 +45,16 @@ void lyb_metrics_store(enum lyb_store_op op, const char *scheme, int rc,
 void lyb_metrics_fuse(enum lyb_fuse_op op, int rc, double seconds);
 void lyb_metrics_served(uint64_t bytes);
 void lyb_metrics_open_files(int delta);
+/*
+ * An audit line: written (@rc 0, @dropped 0), failed (@rc -errno: also
+ * in the health for a while) or dropped by the rate limit (@dropped 1).
+ */
+void lyb_metrics_audit(int rc, int dropped);
+/*
+ * An open or opendir refused by a handle limit: @per_uid (max_open_per_uid,
+ * EMFILE) or the daemon's total (ENFILE).
+ */
+void lyb_metrics_open_refused(int per_uid);
 /* A catalog refresh finished; @err describes a failure (rc != 0). */
 void lyb_metrics_refresh(int rc, const char *err);
 /* Since when (wall seconds) refreshes fail; 0 while the catalog reads. */

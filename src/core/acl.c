@@ -55,10 +55,24 @@ static double mono_now(void)
 /* --- identities --- */
 
 /*
- * The name of user @id (or of group @id when @group), by getpwuid_r or
- * getgrgid_r with a buffer grown to NSS_BUF_MAX; NULL if unknown.
+ * Whether getpwuid_r/getgrgid_r's @rc means "no such entry": 0, or one of
+ * the errors their manual lists for a name that is not found. Anything
+ * else (EMFILE, ENFILE, EIO, ENOMEM, EAGAIN, ...) is a lookup that could
+ * not be made, which must never be taken for an unknown account.
  */
-static char *nss_name(int group, unsigned id, char *out, size_t outlen)
+static int nss_not_found(int rc)
+{
+	return rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF ||
+	       rc == EPERM;
+}
+
+/*
+ * The name of user @id (or of group @id when @group), by getpwuid_r or
+ * getgrgid_r with a buffer grown to NSS_BUF_MAX, into @out. Returns 0,
+ * -ENOENT when there is no such entry (or it does not fit @out), or
+ * -errno when NSS could not answer (e.g. -EMFILE: out of descriptors).
+ */
+static int nss_name(int group, unsigned id, char *out, size_t outlen)
 {
 	size_t cap = 1024;
 	struct passwd pw, *pres = NULL;
@@ -69,8 +83,10 @@ static char *nss_name(int group, unsigned id, char *out, size_t outlen)
 
 	for (;;) {
 		nb = realloc(buf, cap);
-		if (!nb)
-			break;
+		if (!nb) {
+			free(buf);
+			return -ENOMEM;
+		}
 		buf = nb;
 		rc = group ? getgrgid_r((gid_t)id, &gr, buf, cap, &gres)
 			   : getpwuid_r((uid_t)id, &pw, buf, cap, &pres);
@@ -80,20 +96,23 @@ static char *nss_name(int group, unsigned id, char *out, size_t outlen)
 	}
 	name = group ? (gres ? gres->gr_name : NULL)
 		     : (pres ? pres->pw_name : NULL);
-	if (name && strlen(name) < outlen)
+	if (!name) {
+		free(buf);
+		return nss_not_found(rc) ? -ENOENT : -rc;
+	}
+	rc = strlen(name) < outlen ? 0 : -ENOENT;
+	if (rc == 0)
 		memcpy(out, name, strlen(name) + 1);
-	else
-		name = NULL;
 	free(buf);
-	return name ? out : NULL;
+	return rc;
 }
 
-static char *user_name(uid_t uid, char *out, size_t outlen)
+static int user_name(uid_t uid, char *out, size_t outlen)
 {
 	return nss_name(0, uid, out, outlen);
 }
 
-static char *group_name(gid_t gid, char *out, size_t outlen)
+static int group_name(gid_t gid, char *out, size_t outlen)
 {
 	return nss_name(1, gid, out, outlen);
 }
@@ -102,9 +121,10 @@ static int add_group(struct lyb_ident *id, gid_t gid)
 {
 	char name[LYB_PRINCIPAL_MAX], p[LYB_PRINCIPAL_MAX + 8];
 	size_t i;
+	int rc = group_name(gid, name, sizeof(name));
 
-	if (!group_name(gid, name, sizeof(name)))
-		return 0;
+	if (rc)
+		return rc == -ENOENT ? 0 : rc; /* unknown: not a principal */
 	snprintf(p, sizeof(p), "group:%s", name);
 	if (!lyb_principal_valid(p))
 		return 0;
@@ -121,7 +141,7 @@ static int add_group(struct lyb_ident *id, gid_t gid)
 int lyb_ident_new(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
 		  const char *domain, struct lyb_ident **out)
 {
-	char name[LYB_PRINCIPAL_MAX];
+	char name[LYB_PRINCIPAL_MAX] = "";
 	struct lyb_ident *id;
 	size_t i;
 	int rc = 0, local;
@@ -134,7 +154,11 @@ int lyb_ident_new(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
 	atomic_init(&id->refs, 1);
 	id->uid = uid;
 	id->gid = gid;
-	local = user_name(uid, name, sizeof(name)) != NULL;
+	rc = user_name(uid, name, sizeof(name));
+	if (rc && rc != -ENOENT)
+		goto out_free; /* NSS failed: not the same as no account */
+	rc = 0;
+	local = name[0] != '\0';
 	if (local && strlen(name) + strlen(domain) + 7 < sizeof(id->user)) {
 		snprintf(id->user, sizeof(id->user), "user:%s@%s", name,
 			 domain);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * audit.c - the audit log (audit.h): JSON lines built with jansson, each
- * appended with a single write(2), reopened on request for rotation, and
- * read back for `lyb audit`.
+ * appended with a single write(2) and cut back when it fails part way,
+ * limited per uid by a token bucket whose drops are summarised in the log,
+ * opened only when the file is ours alone, reopened on request for
+ * rotation, and read back for `lyb audit`.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,15 +21,53 @@
 
 #include "lyb/audit.h"
 #include "lyb/log.h"
+#include "lyb/metrics.h"
+
+#define UID_SLOTS 256	/* hash chains of the per-uid buckets */
+#define FLUSH_AFTER 1.0 /* seconds before a drop summary is due */
+#define SCAN_EVERY 0.25 /* seconds between looks for summaries due */
+
+/* One uid's token bucket and what it dropped since its last summary. */
+struct bucket {
+	uid_t uid;
+	double tokens;	   /* lines it may write now, up to the burst */
+	double at;	   /* when tokens was last brought up to date */
+	uint64_t dropped;  /* lines not written, not yet summarised */
+	uint64_t allowed;  /* ... of which were allowed accesses */
+	double dropped_at; /* monotonic: the first of them */
+	char since[32];	   /* wall time of the first of them */
+	struct bucket *next;
+};
 
 struct lyb_audit {
-	pthread_mutex_t lock; /* fd, generation; a leaf */
-	int fd;		      /* under lock */
-	unsigned gen;	      /* under lock: reopen_gen when last opened */
+	pthread_mutex_t lock; /* everything below but path; a leaf */
+	int fd;
+	unsigned gen;	   /* reopen_gen when last opened */
+	int torn;	   /* the file may end inside a line */
+	size_t npending;   /* buckets with drops not yet summarised */
+	double scanned_at; /* when flush_due last looked */
+	size_t nbuckets;
+	struct bucket *slots[UID_SLOTS];
+	struct bucket other; /* uids beyond LYB_AUDIT_UIDS_MAX share it */
 	char *path;
 };
 
 static volatile sig_atomic_t reopen_gen; /* bumped by SIGHUP */
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double (*clock_fn)(void) = mono_now;
+
+void lyb_audit_set_clock(double (*now)(void))
+{
+	clock_fn = now ? now : mono_now;
+}
 
 void lyb_audit_request_reopen(void)
 {
@@ -50,27 +90,101 @@ int lyb_audit_catch_sighup(void)
 	return sigaction(SIGHUP, &sa, NULL) ? -errno : 0;
 }
 
-static int open_log(const char *path)
+/* Why @path could not be opened, in words: what is there instead. */
+static void explain_open(const char *path, int err)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	struct stat st;
 
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		lyb_log(LYB_LOG_ERR,
+			"audit log %s: is a symbolic link: refusing to "
+			"follow it (remove it)",
+			path);
+		return;
+	}
+	if (lstat(path, &st) == 0 && st.st_uid != geteuid()) {
+		lyb_log(LYB_LOG_ERR,
+			"audit log %s: %s; it is owned by uid %u, not by "
+			"this daemon's uid %u: refusing it (remove it, and "
+			"keep the log in a directory only uid %u can write)",
+			path, strerror(err), (unsigned)st.st_uid,
+			(unsigned)geteuid(), (unsigned)geteuid());
+		return;
+	}
+	lyb_log(LYB_LOG_ERR, "audit log %s: %s", path, strerror(err));
+}
+
+/*
+ * Opens @path for appending and checks what it opened: a regular file of
+ * ours, writable by us alone, with no other name. 0 with the descriptor
+ * in *@fd and whether the file ends inside a line in *@torn.
+ */
+static int open_log(const char *path, int *fd_out, int *torn)
+{
+	struct stat st;
+	char last = '\n';
+	int fd, rc = -EPERM;
+
+	fd = open(path,
+		  O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY |
+			  O_NONBLOCK | O_CLOEXEC,
+		  0600);
 	if (fd < 0) {
-		int rc = -errno;
-
-		lyb_log(LYB_LOG_ERR, "audit log %s: %s", path, strerror(-rc));
+		rc = -errno;
+		explain_open(path, -rc);
 		return rc;
 	}
-	/* an existing file is made private too: it names who read what */
-	if (fchmod(fd, 0600) != 0)
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		lyb_log(LYB_LOG_ERR, "audit log %s: %s", path, strerror(-rc));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		lyb_log(LYB_LOG_ERR,
+			"audit log %s: not a regular file: refusing it", path);
+		goto out_close;
+	}
+	if (st.st_uid != geteuid()) {
+		lyb_log(LYB_LOG_ERR,
+			"audit log %s: owned by uid %u, not by this daemon's "
+			"uid %u: refusing it (another account created it; "
+			"remove it, and keep the log in a directory only uid "
+			"%u can write)",
+			path, (unsigned)st.st_uid, (unsigned)geteuid(),
+			(unsigned)geteuid());
+		goto out_close;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		lyb_log(LYB_LOG_ERR,
+			"audit log %s: mode %04o lets others write to it: "
+			"refusing it (its lines could be forged)",
+			path, (unsigned)(st.st_mode & 07777));
+		goto out_close;
+	}
+	if (st.st_nlink != 1) {
+		lyb_log(LYB_LOG_ERR,
+			"audit log %s: has %lu names (hard links): refusing "
+			"it",
+			path, (unsigned long)st.st_nlink);
+		goto out_close;
+	}
+	/* ours: made private too, it names who read what */
+	if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0)
 		lyb_log(LYB_LOG_WARN, "audit log %s: chmod 0600: %s", path,
 			strerror(errno));
-	return fd;
+	*torn = st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
+		last != '\n';
+	*fd_out = fd;
+	return 0;
+out_close:
+	close(fd);
+	return rc;
 }
 
 int lyb_audit_open(const char *path, struct lyb_audit **out)
 {
 	struct lyb_audit *a = calloc(1, sizeof(*a));
-	int fd;
+	int rc;
 
 	if (!a)
 		return -ENOMEM;
@@ -79,28 +193,19 @@ int lyb_audit_open(const char *path, struct lyb_audit **out)
 		free(a);
 		return -ENOMEM;
 	}
-	fd = open_log(path);
-	if (fd < 0) {
+	rc = open_log(path, &a->fd, &a->torn);
+	if (rc) {
 		free(a->path);
 		free(a);
-		return fd;
+		return rc;
 	}
 	pthread_mutex_init(&a->lock, NULL);
-	a->fd = fd;
 	a->gen = (unsigned)reopen_gen;
+	a->other.uid = (uid_t)-1;
+	a->other.tokens = LYB_AUDIT_BURST;
+	a->other.at = clock_fn();
 	*out = a;
 	return 0;
-}
-
-void lyb_audit_close(struct lyb_audit *a)
-{
-	if (!a)
-		return;
-	if (a->fd >= 0)
-		close(a->fd);
-	pthread_mutex_destroy(&a->lock);
-	free(a->path);
-	free(a);
 }
 
 static void read_comm(pid_t pid, char *out, size_t len)
@@ -148,12 +253,37 @@ static int set_opt_str(json_t *o, const char *key, const char *s)
 	return json_object_set_new(o, key, s ? json_string(s) : json_null());
 }
 
-/* The line for @ev, with its newline; caller frees. */
+/*
+ * @o as a line: a newline, the JSON text, a newline. *@len counts from
+ * the JSON text (the leading newline is for after a torn line). NULL when
+ * out of memory; the caller frees.
+ */
+static char *json_line(json_t *o, size_t *len)
+{
+	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+					   JSON_ENSURE_ASCII),
+	     *line = NULL;
+
+	if (!text)
+		return NULL;
+	*len = strlen(text);
+	line = malloc(*len + 3);
+	if (line) {
+		line[0] = '\n';
+		memcpy(line + 1, text, *len);
+		line[1 + (*len)++] = '\n';
+		line[1 + *len] = '\0';
+	}
+	free(text);
+	return line;
+}
+
+/* The line for @ev (see json_line); caller frees. */
 static char *event_line(const struct lyb_audit_event *ev, size_t *len)
 {
 	char when[32], comm[64];
 	json_t *o = json_object();
-	char *text, *line = NULL;
+	char *line = NULL;
 	int rc = 0;
 
 	if (!o)
@@ -178,53 +308,258 @@ static char *event_line(const struct lyb_audit_event *ev, size_t *len)
 	rc |= json_object_set_new(o, "decision",
 				  json_string(ev->allowed ? "allow" : "deny"));
 	rc |= set_opt_str(o, "reason", ev->reason);
-	text = rc ? NULL
-		  : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
-					  JSON_ENSURE_ASCII);
+	if (rc == 0)
+		line = json_line(o, len);
 	json_decref(o);
-	if (!text)
-		return NULL;
-	*len = strlen(text);
-	line = malloc(*len + 2);
-	if (line) {
-		memcpy(line, text, *len);
-		line[(*len)++] = '\n';
-		line[*len] = '\0';
-	}
-	free(text);
 	return line;
+}
+
+/*
+ * Appends @line (from json_line) with one write(2); under a->lock. A
+ * write that fails part way is cut back to the size before it; when that
+ * cannot be done either, the next line starts on a line of its own.
+ */
+static int append(struct lyb_audit *a, const char *line, size_t len)
+{
+	const char *p = a->torn ? line : line + 1;
+	size_t n = a->torn ? len + 1 : len;
+	struct stat st;
+	off_t before = -1;
+	ssize_t got;
+	int rc;
+
+	if (fstat(a->fd, &st) == 0)
+		before = st.st_size;
+	got = write(a->fd, p, n);
+	if (got >= 0 && (size_t)got == n) {
+		a->torn = 0;
+		return 0;
+	}
+	rc = got < 0 ? -errno : -ENOSPC;
+	if (before < 0 || fstat(a->fd, &st) != 0)
+		a->torn = 1;
+	else if (st.st_size > before && ftruncate(a->fd, before) != 0)
+		a->torn = 1;
+	return rc;
+}
+
+/* Brings @b's tokens up to @now; takes one if it can (1), else 0. */
+static int bucket_take(struct bucket *b, double now)
+{
+	if (now > b->at) {
+		b->tokens += (now - b->at) * LYB_AUDIT_RATE;
+		if (b->tokens > LYB_AUDIT_BURST)
+			b->tokens = LYB_AUDIT_BURST;
+	}
+	b->at = now;
+	if (b->tokens < 1)
+		return 0;
+	b->tokens -= 1;
+	return 1;
+}
+
+/* Whether @b is as if never used: full, nothing pending. */
+static int bucket_idle(struct bucket *b, double now)
+{
+	return b->dropped == 0 &&
+	       b->tokens + (now - b->at) * LYB_AUDIT_RATE >= LYB_AUDIT_BURST;
+}
+
+/* Frees the idle buckets; under a->lock. */
+static void prune(struct lyb_audit *a, double now)
+{
+	struct bucket **pp, *b;
+	size_t i;
+
+	for (i = 0; i < UID_SLOTS; i++) {
+		for (pp = &a->slots[i]; (b = *pp);) {
+			if (bucket_idle(b, now)) {
+				*pp = b->next;
+				free(b);
+				a->nbuckets--;
+			} else {
+				pp = &b->next;
+			}
+		}
+	}
+}
+
+/* The bucket of @uid, made full if new; under a->lock. */
+static struct bucket *bucket_of(struct lyb_audit *a, uid_t uid, double now)
+{
+	struct bucket **head = &a->slots[uid % UID_SLOTS], *b;
+
+	for (b = *head; b; b = b->next)
+		if (b->uid == uid)
+			return b;
+	if (a->nbuckets >= LYB_AUDIT_UIDS_MAX)
+		prune(a, now);
+	if (a->nbuckets >= LYB_AUDIT_UIDS_MAX)
+		return &a->other;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return &a->other;
+	b->uid = uid;
+	b->tokens = LYB_AUDIT_BURST;
+	b->at = now;
+	b->next = *head;
+	*head = b;
+	a->nbuckets++;
+	return b;
+}
+
+/* Writes @b's drop summary and clears it; under a->lock. */
+static int summarise(struct lyb_audit *a, struct bucket *b)
+{
+	char when[32], why[128];
+	json_t *o = json_object();
+	char *line = NULL;
+	size_t len;
+	int rc = 0;
+
+	if (!o)
+		return -ENOMEM;
+	now_text(when);
+	snprintf(why, sizeof(why),
+		 "over %d lines a second (bursts of %d) for this uid: "
+		 "counted, not written",
+		 LYB_AUDIT_RATE, LYB_AUDIT_BURST);
+	rc |= json_object_set_new(o, "time", json_string(when));
+	rc |= json_object_set_new(
+		o, "uid",
+		json_integer(b == &a->other ? -1 : (json_int_t)b->uid));
+	rc |= json_object_set_new(o, "op", json_string("dropped"));
+	rc |= json_object_set_new(o, "count",
+				  json_integer((json_int_t)b->dropped));
+	rc |= json_object_set_new(o, "allowed",
+				  json_integer((json_int_t)b->allowed));
+	rc |= json_object_set_new(o, "since", json_string(b->since));
+	rc |= json_object_set_new(o, "reason", json_string(why));
+	if (rc == 0)
+		line = json_line(o, &len);
+	json_decref(o);
+	if (!line)
+		return -ENOMEM;
+	rc = append(a, line, len);
+	free(line);
+	if (rc)
+		return rc;
+	b->dropped = b->allowed = 0;
+	a->npending--;
+	return 0;
+}
+
+/* Summarises the drops due (@all: every one); under a->lock. */
+static void flush_due(struct lyb_audit *a, double now, int all)
+{
+	struct bucket *b;
+	size_t i;
+
+	if (a->npending == 0 || (!all && now - a->scanned_at < SCAN_EVERY))
+		return;
+	a->scanned_at = now;
+	for (i = 0; i <= UID_SLOTS && a->npending; i++) {
+		for (b = i < UID_SLOTS ? a->slots[i] : &a->other; b;
+		     b = i < UID_SLOTS ? b->next : NULL) {
+			if (!b->dropped ||
+			    (!all && now - b->dropped_at < FLUSH_AFTER))
+				continue;
+			if (summarise(a, b) != 0)
+				return; /* the counts stay for next time */
+		}
+	}
+}
+
+/* Reopens the path if a SIGHUP asked; under a->lock. */
+static void maybe_reopen(struct lyb_audit *a)
+{
+	int fd, torn;
+
+	if (a->gen == (unsigned)reopen_gen)
+		return;
+	a->gen = (unsigned)reopen_gen;
+	if (open_log(a->path, &fd, &torn) != 0) {
+		lyb_log(LYB_LOG_ERR,
+			"audit log %s: not reopened: still "
+			"writing to the file open before",
+			a->path);
+		return;
+	}
+	close(a->fd);
+	a->fd = fd;
+	a->torn = torn;
+	lyb_log(LYB_LOG_INFO, "audit log %s reopened", a->path);
 }
 
 int lyb_audit_write(struct lyb_audit *a, const struct lyb_audit_event *ev)
 {
+	double now = clock_fn();
+	struct bucket *b;
 	size_t len;
 	char *line = event_line(ev, &len);
-	ssize_t n;
-	int rc = 0, fd;
+	int rc = 0;
 
 	if (!line)
 		return -ENOMEM;
 	pthread_mutex_lock(&a->lock);
-	if (a->gen != (unsigned)reopen_gen) {
-		a->gen = (unsigned)reopen_gen;
-		fd = open_log(a->path);
-		if (fd >= 0) {
-			close(a->fd);
-			a->fd = fd;
-			lyb_log(LYB_LOG_INFO, "audit log %s reopened", a->path);
+	maybe_reopen(a);
+	b = bucket_of(a, ev->uid, now);
+	if (!bucket_take(b, now)) {
+		if (b->dropped++ == 0) {
+			b->dropped_at = now;
+			now_text(b->since);
+			a->npending++;
 		}
+		b->allowed += ev->allowed != 0;
+		lyb_metrics_audit(0, 1);
+		goto out_flush;
 	}
-	n = write(a->fd, line, len);
-	if (n < 0)
-		rc = -errno;
-	else if ((size_t)n != len)
-		rc = -ENOSPC;
+	if (b->dropped && now - b->dropped_at >= FLUSH_AFTER)
+		summarise(a, b); /* at most one a second per uid */
+	rc = append(a, line, len);
+	lyb_metrics_audit(rc, 0);
+out_flush:
+	flush_due(a, now, 0);
 	pthread_mutex_unlock(&a->lock);
 	if (rc)
 		lyb_log(LYB_LOG_ERR, "audit log %s: %s", a->path,
 			strerror(-rc));
 	free(line);
 	return rc;
+}
+
+void lyb_audit_flush(struct lyb_audit *a)
+{
+	double now;
+
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	maybe_reopen(a);
+	now = clock_fn();
+	a->scanned_at = now - SCAN_EVERY; /* a timer: always look */
+	flush_due(a, now, 0);
+	pthread_mutex_unlock(&a->lock);
+}
+
+void lyb_audit_close(struct lyb_audit *a)
+{
+	struct bucket *b, *next;
+	size_t i;
+
+	if (!a)
+		return;
+	flush_due(a, clock_fn(), 1);
+	for (i = 0; i < UID_SLOTS; i++)
+		for (b = a->slots[i]; b; b = next) {
+			next = b->next;
+			free(b);
+		}
+	if (a->fd >= 0)
+		close(a->fd);
+	pthread_mutex_destroy(&a->lock);
+	free(a->path);
+	free(a);
 }
 
 /* --- reading it back --- */
@@ -236,10 +571,62 @@ static const char *get_str(json_t *o, const char *key)
 	return s ? s : "";
 }
 
+/* Calls @cb with the record @o if it is of @dataset; returns @cb's. */
+static int deliver(json_t *o, const char *dataset, lyb_audit_cb cb, void *arg)
+{
+	struct lyb_audit_record r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.time, sizeof(r.time), "%s", get_str(o, "time"));
+	r.uid = json_integer_value(json_object_get(o, "uid"));
+	r.pid = json_integer_value(json_object_get(o, "pid"));
+	r.principal = get_str(o, "principal");
+	r.comm = get_str(o, "comm");
+	r.op = get_str(o, "op");
+	r.dataset = get_str(o, "dataset");
+	r.date = get_str(o, "date");
+	r.version = get_str(o, "version");
+	r.location = get_str(o, "location");
+	r.path = get_str(o, "path");
+	r.decision = get_str(o, "decision");
+	r.reason = get_str(o, "reason");
+	r.count = json_integer_value(json_object_get(o, "count"));
+	r.allowed = json_integer_value(json_object_get(o, "allowed"));
+	r.since = get_str(o, "since");
+	if (dataset && strcmp(r.op, "dropped") != 0 &&
+	    strcmp(dataset, r.dataset) != 0)
+		return 0;
+	return cb(arg, &r);
+}
+
+/*
+ * The record of @line, or NULL. A line that does not parse may be a torn
+ * record with a whole one glued after it (a log written before torn lines
+ * were cut back): a record starts with {"time": and JSON escapes every
+ * quote inside a string, so that text starts a record wherever it is.
+ */
+static json_t *parse_line(const char *line, size_t n, size_t *bad)
+{
+	static const char start[] = "{\"time\":";
+	const char *p = line, *end = line + n;
+	json_t *o;
+
+	for (;;) {
+		o = json_loadb(p, (size_t)(end - p), 0, NULL);
+		if (json_is_object(o))
+			return o;
+		json_decref(o);
+		(*bad)++;
+		p = memmem(p + 1, (size_t)(end - p - 1), start,
+			   sizeof(start) - 1);
+		if (!p)
+			return NULL;
+	}
+}
+
 int lyb_audit_read(const char *path, const char *dataset, lyb_audit_cb cb,
 		   void *arg, size_t *bad)
 {
-	struct lyb_audit_record r;
 	size_t cap = 0;
 	char *line = NULL;
 	ssize_t n;
@@ -257,28 +644,12 @@ int lyb_audit_read(const char *path, const char *dataset, lyb_audit_cb cb,
 			(*bad)++;
 			continue;
 		}
-		o = json_loadb(line, (size_t)n, 0, NULL);
-		if (!json_is_object(o)) {
-			json_decref(o);
-			(*bad)++;
+		if (n == 1 && line[0] == '\n')
+			continue; /* the line break after a torn line */
+		o = parse_line(line, (size_t)n, bad);
+		if (!o)
 			continue;
-		}
-		memset(&r, 0, sizeof(r));
-		snprintf(r.time, sizeof(r.time), "%s", get_str(o, "time"));
-		r.uid = json_integer_value(json_object_get(o, "uid"));
-		r.pid = json_integer_value(json_object_get(o, "pid"));
-		r.principal = get_str(o, "principal");
-		r.comm = get_str(o, "comm");
-		r.op = get_str(o, "op");
-		r.dataset = get_str(o, "dataset");
-		r.date = get_str(o, "date");
-		r.version = get_str(o, "version");
-		r.location = get_str(o, "location");
-		r.path = get_str(o, "path");
-		r.decision = get_str(o, "decision");
-		r.reason = get_str(o, "reason");
-		if (!dataset || strcmp(dataset, r.dataset) == 0)
-			rc = cb(arg, &r);
+		rc = deliver(o, dataset, cb, arg);
 		json_decref(o);
 	}
 	if (rc == 0 && ferror(f))

@@ -28,6 +28,7 @@ enum kind {
 	KIND_PATH,   /* an absolute path, char * at off */
 	KIND_SIZE,   /* "512M" etc., uint64_t at off */
 	KIND_ADMINS, /* principals, comma-separated; repeatable, they add up */
+	KIND_COUNT,  /* a whole number from min to max, unsigned at off */
 };
 
 #define AT(field) offsetof(struct lyb_config, field)
@@ -36,9 +37,9 @@ static const struct key {
 	const char *name;
 	enum lyb_config_key bit;
 	enum kind kind;
-	double min, max; /* KIND_SECONDS */
+	double min, max; /* KIND_SECONDS, KIND_COUNT */
 	const char *arg, *help;
-	size_t off; /* KIND_STRING, KIND_PATH, KIND_SIZE */
+	size_t off; /* KIND_STRING, KIND_PATH, KIND_SIZE, KIND_COUNT */
 } keys[] = {
 	{"catalog", LYB_CONFIG_CATALOG, KIND_URL, 0, 0, "URL",
 	 "the catalog: file:///abs/dir (or /abs/dir) or gs://bucket/prefix; "
@@ -103,6 +104,11 @@ static const struct key {
 	 AT(control)},
 	{"readahead", LYB_CONFIG_READAHEAD, KIND_SIZE, 0, 0, "SIZE",
 	 "largest read-ahead window per stream (default 64M)", AT(readahead)},
+	{"max_open_per_uid", LYB_CONFIG_MAX_OPEN_PER_UID, KIND_COUNT, 1,
+	 LYB_CONFIG_OPEN_PER_UID_MAX, "N",
+	 "files and directories one uid may hold open through the mount; "
+	 "more get EMFILE (default 1024)",
+	 AT(max_open_per_uid)},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -114,6 +120,7 @@ void lyb_config_init(struct lyb_config *cfg)
 	cfg->log_level = LYB_LOG_INFO;
 	cfg->log = LYB_CONFIG_LOG_AUTO;
 	cfg->acl_max_stale = 300;
+	cfg->max_open_per_uid = LYB_CONFIG_OPEN_PER_UID_DEFAULT;
 }
 
 void lyb_config_free(struct lyb_config *cfg)
@@ -283,6 +290,7 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 	const struct key *k = key_find(name);
 	enum lyb_log_level level;
 	char *end, *s, **field;
+	unsigned long count;
 	uint64_t size;
 	double d;
 	int b, rc;
@@ -375,6 +383,18 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 		rc = add_admins(cfg, value, err);
 		if (rc)
 			return rc;
+		break;
+	case KIND_COUNT:
+		errno = 0;
+		count = strtoul(value, &end, 10);
+		if (errno || end == value || *end || value[0] < '0' ||
+		    value[0] > '9' || (double)count < k->min ||
+		    (double)count > k->max)
+			return bad(err, -EINVAL,
+				   "%s: expected a whole number from %g to %g, "
+				   "got '%.64s'",
+				   k->name, k->min, k->max, value);
+		*(unsigned *)(void *)((char *)cfg + k->off) = (unsigned)count;
 		break;
 	case KIND_SIZE:
 		if (parse_size(value, &size) != 0)

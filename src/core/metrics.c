@@ -38,6 +38,8 @@ static struct {
 	atomic_uint_fast64_t served_bytes;
 	atomic_int_fast64_t open_files;
 	atomic_uint_fast64_t refreshes[2];
+	atomic_uint_fast64_t audit_lines[3];  /* written, failed, dropped */
+	atomic_uint_fast64_t open_refused[2]; /* total, per uid */
 	atomic_int_fast64_t
 		refresh_ok_at; /* wall seconds of the last success */
 } m;
@@ -49,6 +51,9 @@ static char catalog_error[256];	      /* under health_lock */
 static int64_t store_error_at;	      /* under health_lock */
 static uint64_t store_errors;	      /* under health_lock */
 static char store_error[256];	      /* under health_lock */
+static int catalog_rc;		      /* under health_lock */
+static int64_t audit_error_at;	      /* under health_lock */
+static char audit_error[128];	      /* under health_lock */
 
 double lyb_metrics_clock(void)
 {
@@ -105,6 +110,22 @@ void lyb_metrics_open_files(int delta)
 	atomic_fetch_add(&m.open_files, delta);
 }
 
+void lyb_metrics_audit(int rc, int dropped)
+{
+	atomic_fetch_add(&m.audit_lines[dropped ? 2 : rc ? 1 : 0], 1);
+	if (!rc)
+		return;
+	pthread_mutex_lock(&health_lock);
+	audit_error_at = (int64_t)time(NULL);
+	snprintf(audit_error, sizeof(audit_error), "%s", strerror(-rc));
+	pthread_mutex_unlock(&health_lock);
+}
+
+void lyb_metrics_open_refused(int per_uid)
+{
+	atomic_fetch_add(&m.open_refused[per_uid != 0], 1);
+}
+
 int64_t lyb_metrics_catalog_failing_since(void)
 {
 	int64_t t;
@@ -127,6 +148,7 @@ void lyb_metrics_refresh(int rc, const char *err)
 	} else {
 		if (!catalog_failing_since)
 			catalog_failing_since = now;
+		catalog_rc = rc;
 		snprintf(catalog_error, sizeof(catalog_error), "%s",
 			 err ? err : strerror(-rc));
 	}
@@ -284,6 +306,18 @@ int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out)
 		"# HELP lyb_open_files Files open through the mount.\n"
 		"# TYPE lyb_open_files gauge\n"
 		"lyb_open_files %lld\n"
+		"# HELP lyb_audit_lines_total Audit log lines, by result "
+		"(dropped: over the per-uid rate, counted in a summary "
+		"line).\n"
+		"# TYPE lyb_audit_lines_total counter\n"
+		"lyb_audit_lines_total{result=\"written\"} %llu\n"
+		"lyb_audit_lines_total{result=\"failed\"} %llu\n"
+		"lyb_audit_lines_total{result=\"dropped\"} %llu\n"
+		"# HELP lyb_open_refused_total Opens refused by a handle "
+		"limit, by limit.\n"
+		"# TYPE lyb_open_refused_total counter\n"
+		"lyb_open_refused_total{limit=\"per_uid\"} %llu\n"
+		"lyb_open_refused_total{limit=\"total\"} %llu\n"
 		"# HELP lyb_catalog_refreshes_total Catalog refreshes, by "
 		"result.\n"
 		"# TYPE lyb_catalog_refreshes_total counter\n"
@@ -309,6 +343,11 @@ int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out)
 		"lyb_catalog_bad_documents %zu\n",
 		(unsigned long long)atomic_load(&m.served_bytes),
 		(long long)atomic_load(&m.open_files),
+		(unsigned long long)atomic_load(&m.audit_lines[0]),
+		(unsigned long long)atomic_load(&m.audit_lines[1]),
+		(unsigned long long)atomic_load(&m.audit_lines[2]),
+		(unsigned long long)atomic_load(&m.open_refused[1]),
+		(unsigned long long)atomic_load(&m.open_refused[0]),
 		(unsigned long long)atomic_load(&m.refreshes[0]),
 		(unsigned long long)atomic_load(&m.refreshes[1]),
 		(long long)(ok_at ? now - ok_at : now - snap->loaded),
@@ -348,10 +387,17 @@ int lyb_health_render(const struct lyb_snap *snap, struct lyb_buf *out)
 		t = (time_t)catalog_failing_since;
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		lyb_buf_printf(out,
-			       "catalog unreachable since %s: %s (serving the "
-			       "last catalog read)\n",
-			       when, catalog_error);
+		if (catalog_rc == -EMFILE || catalog_rc == -ENFILE)
+			lyb_buf_printf(out,
+				       "catalog not refreshed since %s: this "
+				       "daemon is out of file descriptors: %s "
+				       "(serving the last catalog read)\n",
+				       when, catalog_error);
+		else
+			lyb_buf_printf(out,
+				       "catalog unreachable since %s: %s "
+				       "(serving the last catalog read)\n",
+				       when, catalog_error);
 		bad = 1;
 	}
 	if (store_error_at && now - store_error_at < HEALTH_WINDOW) {
@@ -361,6 +407,16 @@ int lyb_health_render(const struct lyb_snap *snap, struct lyb_buf *out)
 		lyb_buf_printf(
 			out, "store errors: %llu so far, the last at %s: %s\n",
 			(unsigned long long)store_errors, when, store_error);
+		bad = 1;
+	}
+	if (audit_error_at && now - audit_error_at < HEALTH_WINDOW) {
+		t = (time_t)audit_error_at;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		lyb_buf_printf(out,
+			       "audit log not writable, the last time at %s: "
+			       "%s (opens of data are denied meanwhile)\n",
+			       when, audit_error);
 		bad = 1;
 	}
 	pthread_mutex_unlock(&health_lock);

@@ -3,7 +3,8 @@
  * cmd_audit.c - `lyb audit [--file PATH] [DATASET]`: the mount's audit log
  * (audit.h) as a table, oldest first, optionally of one DataSet. The log
  * is `audit = PATH` of the configuration file, else the daemon's default;
- * it is mode 0600, so this is for the account that runs lybfs.
+ * it is mode 0600, so this is for the account that runs lybfs. Lines the
+ * daemon did not write (over its per-uid rate) show as their summary.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,8 +21,23 @@
 static int row(void *arg, const struct lyb_audit_record *r)
 {
 	char where[512], ewhere[2048], principal[1024], comm[256], op[128];
-	char decision[64], when[160], reason[4 * 4096 + 64];
+	char decision[64], when[160], reason[4 * 4096 + 64], what[160];
 
+	if (strcmp(r->op, "dropped") == 0) {
+		/* a summary: lines over the rate limit, counted */
+		snprintf(what, sizeof(what),
+			 "%lld line(s) of uid %lld not written since %s "
+			 "(%lld allowed)",
+			 r->count, r->uid, r->since, r->allowed);
+		printf("%-24s | %-6s | %-34s | %-6s %-15s | %-8s | %-50s | "
+		       "%s\n",
+		       lyb_text_escape(r->time, when, sizeof(when)), "-", "",
+		       "", "", r->op,
+		       lyb_text_escape(what, ewhere, sizeof(ewhere)),
+		       lyb_text_escape(r->reason, reason, sizeof(reason)));
+		(*(size_t *)arg)++;
+		return 0;
+	}
 	snprintf(where, sizeof(where), "%s%s%s%s%s%s%s", r->dataset,
 		 r->date[0] ? "/" : "", r->date, r->version[0] ? "/" : "",
 		 r->version, r->location[0] ? "/" : "", r->location);

@@ -8,7 +8,10 @@
  * one line per open and opendir. Reads of an open file are neither checked
  * nor audited again: the open was the decision (POSIX semantics, so a file
  * opened before a revocation stays readable until closed). When the audit
- * line cannot be written the access is denied: no read goes unrecorded.
+ * line cannot be written the access is denied: no read goes unrecorded
+ * (a line over the uid's audit rate is counted in a summary line instead,
+ * which is a record: audit.h). An identity NSS cannot look up is an error
+ * (ENFILE, EIO), never "not a reader".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -123,6 +126,48 @@ static void check_document(struct lybfs *fs, const char *name, char *why,
 	lyb_snap_unref(snap);
 }
 
+/* Fills the where of @ev from @e and @path. */
+static void event_where(struct lyb_audit_event *ev, const char *path,
+			const struct lyb_fs_entry *e)
+{
+	ev->dataset = e->ds->name;
+	ev->date = e->v ? e->v->date : e->date ? e->date->date : NULL;
+	ev->version = e->v ? e->v->id : NULL;
+	ev->location = e->loc ? lyb_loc_kind_name(e->loc->kind) : NULL;
+	ev->path = path;
+}
+
+/*
+ * Audits a denial made before any ACL decision (@why); @principal NULL:
+ * "uid N". The access is denied whether or not the line is written.
+ */
+static void audit_refusal(fuse_req_t req, struct lybfs *fs, const char *op,
+			  const char *path, const struct lyb_fs_entry *e,
+			  const char *principal, const char *why)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct lyb_audit_event ev = {0};
+	char uid[32];
+
+	snprintf(uid, sizeof(uid), "uid %u", (unsigned)ctx->uid);
+	ev.uid = ctx->uid;
+	ev.pid = ctx->pid;
+	ev.principal = principal ? principal : uid;
+	ev.op = op;
+	event_where(&ev, path, e);
+	ev.allowed = 0;
+	ev.reason = why;
+	lyb_audit_write(fs->audit, &ev);
+}
+
+void lybfs_access_refused(fuse_req_t req, struct lybfs *fs, const char *op,
+			  const char *path, const struct lyb_fs_entry *e,
+			  const char *why)
+{
+	if (lyb_fs_gated(e) && op)
+		audit_refusal(req, fs, op, path, e, NULL, why);
+}
+
 int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
 		       const char *path, const struct lyb_fs_entry *e)
 {
@@ -137,9 +182,18 @@ int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
 		return 0;
 	rc = lybfs_caller(req, fs, &id);
 	if (rc) {
+		/* NSS could not answer (out of descriptors, LDAP down): that
+		 * is not "not a reader", and the caller is told so */
 		lyb_log(LYB_LOG_ERR, "identity of uid %u: %s",
 			(unsigned)ctx->uid, strerror(-rc));
-		return -EACCES;
+		snprintf(why, sizeof(why),
+			 "the identity of uid %u could not be looked up: %s",
+			 (unsigned)ctx->uid, strerror(-rc));
+		if (op)
+			audit_refusal(req, fs, op, path, e, NULL, why);
+		return rc == -EMFILE || rc == -ENFILE ? -ENFILE
+		       : rc == -ENOMEM		      ? -ENOMEM
+						      : -EIO;
 	}
 	ev.allowed = lyb_acl_can_read(fs->acl, id, e->ds, why, sizeof(why));
 	since = lyb_metrics_catalog_failing_since();
@@ -163,11 +217,7 @@ int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
 	ev.pid = ctx->pid;
 	ev.principal = id->user[0] ? id->user : id->display;
 	ev.op = op;
-	ev.dataset = e->ds->name;
-	ev.date = e->v ? e->v->date : e->date ? e->date->date : NULL;
-	ev.version = e->v ? e->v->id : NULL;
-	ev.location = e->loc ? lyb_loc_kind_name(e->loc->kind) : NULL;
-	ev.path = path;
+	event_where(&ev, path, e);
 	ev.reason = why;
 	rc = lyb_audit_write(fs->audit, &ev);
 	lyb_ident_unref(id);

@@ -39,6 +39,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
+#include <time.h>
 
 #include "lyb/cache.h"
 #include "lyb/fs.h"
@@ -87,44 +88,119 @@ struct open_file {
  * never a pointer: a RELEASE can reach us while another thread still
  * serves a READ of the same file (the kernel sends it once the reader is
  * gone, e.g. killed mid-read), so the object lives until both are done.
- * handle_lock guards the table, every slot's refs and closed flag; it is
- * a leaf and never held across I/O.
+ * handle_lock guards the table, every slot's refs and closed flag and the
+ * per-uid counts; it is a leaf and never held across I/O.
+ *
+ * Limits: a uid holds at most max_per_uid handles (EMFILE beyond), and
+ * all uids together at most max_total (ENFILE beyond), which main.c sets
+ * below the descriptor limit: an open file:// object holds a descriptor
+ * for as long as it is open, so that what is left (the reserve) always
+ * serves the daemon's own work (catalog refresh, audit log, disk cache,
+ * control socket, NSS). A slot is taken before the open does any work
+ * (handle_reserve) and given its object after (handle_attach).
  */
 struct handle {
-	void *obj; /* NULL: the slot is free */
+	void *obj; /* NULL: free, or reserved and not attached yet */
 	void (*free_fn)(void *obj);
 	uint32_t gen; /* bumped on reuse: a stale fh never matches */
 	int refs;     /* requests using obj */
 	int closed;   /* released: free at refs == 0 */
+	int used;     /* reserved or attached */
+	uid_t uid;    /* who opened it, charged in uid_opens */
 	size_t next_free;
 };
+
+/* How many handles one uid holds. */
+struct uid_open {
+	uid_t uid;
+	size_t n;
+	struct uid_open *next;
+};
+
+#define UID_SLOTS 256
 
 static pthread_mutex_t handle_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct handle *handles;		      /* under handle_lock */
 static size_t nhandles, free_head = SIZE_MAX; /* under handle_lock */
+static size_t nused;			      /* under handle_lock */
+static struct uid_open *uid_opens[UID_SLOTS]; /* under handle_lock */
+static size_t max_per_uid = SIZE_MAX, max_total = SIZE_MAX; /* set once */
+
+void lybfs_handles_limit(size_t per_uid, size_t total)
+{
+	max_per_uid = per_uid ? per_uid : SIZE_MAX;
+	max_total = total ? total : SIZE_MAX;
+}
+
+static struct uid_open **uid_open_find(uid_t uid)
+{
+	struct uid_open **pp = &uid_opens[uid % UID_SLOTS];
+
+	while (*pp && (*pp)->uid != uid)
+		pp = &(*pp)->next;
+	return pp;
+}
 
 static void handle_free_slot(size_t i)
 {
-	handles[i].free_fn(handles[i].obj);
+	struct uid_open **pp = uid_open_find(handles[i].uid), *u = *pp;
+
+	if (handles[i].obj)
+		handles[i].free_fn(handles[i].obj);
 	handles[i].obj = NULL;
+	handles[i].used = 0;
 	handles[i].gen++;
 	handles[i].next_free = free_head;
 	free_head = i;
+	nused--;
+	if (u && --u->n == 0) {
+		*pp = u->next;
+		free(u);
+	}
 }
 
-/* Registers @obj; its fh goes to *@fh. -ENOMEM when the table is full. */
-static int handle_new(void *obj, void (*free_fn)(void *), uint64_t *fh)
+/*
+ * Takes a slot for an open by @uid; its fh goes to *@fh and the number of
+ * handles @uid then holds to *@held. -EMFILE when @uid holds max_per_uid,
+ * -ENFILE when all do max_total, -ENOMEM.
+ */
+static int handle_reserve(uid_t uid, uint64_t *fh, size_t *held)
 {
+	struct uid_open **pp, *u;
 	struct handle *t;
 	size_t i, n;
 	int rc = 0;
 
 	pthread_mutex_lock(&handle_lock);
+	pp = uid_open_find(uid);
+	u = *pp;
+	*held = u ? u->n : 0;
+	if (*held >= max_per_uid) {
+		rc = -EMFILE;
+		goto out_unlock;
+	}
+	if (nused >= max_total) {
+		rc = -ENFILE;
+		goto out_unlock;
+	}
+	if (!u) {
+		u = calloc(1, sizeof(*u));
+		if (!u) {
+			rc = -ENOMEM;
+			goto out_unlock;
+		}
+		u->uid = uid;
+		*pp = u;
+	}
 	if (free_head == SIZE_MAX) {
 		n = nhandles ? nhandles * 2 : 64;
 		t = n <= UINT32_MAX ? realloc(handles, n * sizeof(*t)) : NULL;
 		if (!t) {
 			rc = -ENOMEM;
+			if (u->n == 0) {
+				*pp = u->next;
+				free(u);
+			}
 			goto out_unlock;
 		}
 		handles = t;
@@ -137,14 +213,39 @@ static int handle_new(void *obj, void (*free_fn)(void *), uint64_t *fh)
 	}
 	i = free_head;
 	free_head = handles[i].next_free;
-	handles[i].obj = obj;
-	handles[i].free_fn = free_fn;
+	handles[i].obj = NULL;
 	handles[i].refs = 0;
 	handles[i].closed = 0;
+	handles[i].used = 1;
+	handles[i].uid = uid;
+	u->n++;
+	nused++;
+	*held = u->n;
 	*fh = (uint64_t)handles[i].gen << 32 | i;
 out_unlock:
 	pthread_mutex_unlock(&handle_lock);
 	return rc;
+}
+
+/* Gives the reserved slot @fh its object, for handle_get from now on. */
+static void handle_attach(uint64_t fh, void *obj, void (*free_fn)(void *))
+{
+	size_t i = (size_t)(fh & UINT32_MAX);
+
+	pthread_mutex_lock(&handle_lock);
+	handles[i].free_fn = free_fn;
+	handles[i].obj = obj;
+	pthread_mutex_unlock(&handle_lock);
+}
+
+/* Gives back a slot reserved for an open that failed. */
+static void handle_cancel(uint64_t fh)
+{
+	size_t i = (size_t)(fh & UINT32_MAX);
+
+	pthread_mutex_lock(&handle_lock);
+	handle_free_slot(i);
+	pthread_mutex_unlock(&handle_lock);
 }
 
 /* The object of @fh with a reference, or NULL if it is gone. */
@@ -504,6 +605,43 @@ static void ok(enum lyb_fuse_op op, double t0)
 	lyb_metrics_fuse(op, 0, lyb_metrics_clock() - t0);
 }
 
+/*
+ * A handle slot for the caller of @req, who opens @path (@e) with @op.
+ * A refusal by a limit is counted, logged (at most every 10 s) and, for
+ * gated data, audited as a denial.
+ */
+static int reserve_for(fuse_req_t req, struct lybfs *fs, const char *op,
+		       const char *path, const struct lyb_fs_entry *e,
+		       uint64_t *fh)
+{
+	static atomic_llong last_warned;
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	char why[160];
+	long long now = (long long)time(NULL), then;
+	size_t held;
+	int rc = handle_reserve(ctx->uid, fh, &held);
+
+	if (rc != -EMFILE && rc != -ENFILE)
+		return rc;
+	lyb_metrics_open_refused(rc == -EMFILE);
+	if (rc == -EMFILE)
+		snprintf(why, sizeof(why),
+			 "too many open files: uid %u holds %zu through the "
+			 "mount (max_open_per_uid %zu)",
+			 (unsigned)ctx->uid, held, max_per_uid);
+	else
+		snprintf(why, sizeof(why),
+			 "too many open files: the mount holds %zu (the "
+			 "daemon's descriptor limit less its reserve)",
+			 max_total);
+	then = atomic_load(&last_warned);
+	if (now - then >= 10 &&
+	    atomic_compare_exchange_strong(&last_warned, &then, now))
+		lyb_log(LYB_LOG_WARN, "%s %s: %s", op, path, why);
+	lybfs_access_refused(req, fs, op, path, e, why);
+	return rc;
+}
+
 static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	double t0 = lyb_metrics_clock();
@@ -661,10 +799,18 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 		fail(req, LYB_FOP_READDIR, t0, -rc);
 		return;
 	}
+	rc = !S_ISDIR(e.mode)
+		     ? -ENOTDIR
+		     : reserve_for(req, fs, "opendir", n->path, &e, &fi->fh);
+	if (rc) {
+		lyb_snap_unref(snap);
+		fail(req, LYB_FOP_READDIR, t0, -rc);
+		return;
+	}
 	d = calloc(1, sizeof(*d));
 	if (d)
 		d->path = strdup(n->path);
-	rc = !d || !d->path ? -ENOMEM : !S_ISDIR(e.mode) ? -ENOTDIR : 0;
+	rc = !d || !d->path ? -ENOMEM : 0;
 	if (rc == 0)
 		rc = lybfs_access_check(req, fs, "opendir", n->path, &e);
 	if (rc == 0)
@@ -675,15 +821,12 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 		rc = lyb_fs_readdir(snap, &e, dir_add, d);
 	lyb_snap_unref(snap);
 	if (rc) {
+		handle_cancel(fi->fh);
 		dir_handle_free(d);
 		fail(req, LYB_FOP_READDIR, t0, -rc);
 		return;
 	}
-	if (handle_new(d, dir_handle_free, &fi->fh) != 0) {
-		dir_handle_free(d);
-		fail(req, LYB_FOP_READDIR, t0, ENOMEM);
-		return;
-	}
+	handle_attach(fi->fh, d, dir_handle_free);
 	ok(LYB_FOP_READDIR, t0);
 	fi->cache_readdir = e.immutable;
 	fi->keep_cache = e.immutable;
@@ -829,6 +972,15 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fail(req, LYB_FOP_OPEN, t0, -rc);
 		return;
 	}
+	/* before any work, and before the store opens a descriptor */
+	rc = S_ISDIR(e.mode)
+		     ? -EISDIR
+		     : reserve_for(req, fs, "open", n->path, &e, &fi->fh);
+	if (rc) {
+		lyb_snap_unref(snap);
+		fail(req, LYB_FOP_OPEN, t0, -rc);
+		return;
+	}
 	fh = calloc(1, sizeof(*fh));
 	rc = fh ? lybfs_access_check(req, fs, "open", n->path, &e) : -ENOMEM;
 	if (rc) {
@@ -856,16 +1008,13 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	lyb_snap_unref(snap);
 	if (rc) {
+		handle_cancel(fi->fh);
 		free(fh);
 		fail(req, LYB_FOP_OPEN, t0, -rc);
 		return;
 	}
 	lyb_metrics_open_files(1);
-	if (handle_new(fh, open_file_free, &fi->fh) != 0) {
-		open_file_free(fh);
-		fail(req, LYB_FOP_OPEN, t0, ENOMEM);
-		return;
-	}
+	handle_attach(fi->fh, fh, open_file_free);
 	ok(LYB_FOP_OPEN, t0);
 	fi->keep_cache = e.immutable && !e.volatile_content;
 	/* a generated file may change size: never cut it at a stale st_size */

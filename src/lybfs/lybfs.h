@@ -25,7 +25,8 @@ struct lybfs_config {
 	const char *audit;    /* the audit log path; NULL: the default */
 	const char *control;  /* the control socket path, or NULL */
 	double acl_max_stale; /* seconds; then a stale catalog denies data */
-	char *const *admins;  /* admin principals */
+	unsigned max_open_per_uid; /* handles one uid may hold (ll.c) */
+	char *const *admins;	   /* admin principals */
 	size_t nadmins;
 };
 
@@ -72,6 +73,21 @@ int lybfs_caller(fuse_req_t req, struct lybfs *fs, struct lyb_ident **id);
  */
 int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
 		       const char *path, const struct lyb_fs_entry *e);
+/*
+ * Audits that @op of gated @e at @path by the caller of @req was refused
+ * before any access decision, because of @why (a handle limit). Entries
+ * that are not gated are not audited.
+ */
+void lybfs_access_refused(fuse_req_t req, struct lybfs *fs, const char *op,
+			  const char *path, const struct lyb_fs_entry *e,
+			  const char *why);
+
+/*
+ * The handle limits (ll.c): at most @per_uid open files and directories
+ * per uid (EMFILE beyond) and @total for all (ENFILE beyond); 0: none.
+ * Call once, before mounting.
+ */
+void lybfs_handles_limit(size_t per_uid, size_t total);
 
 /* The inode table. */
 int lybfs_nodes_init(void);

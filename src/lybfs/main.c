@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
@@ -36,6 +37,17 @@
 #include "lybfs.h"
 
 #define SETTINGS_MAX 64 /* -o KEY=VALUE options on one command line */
+/*
+ * Descriptors kept for the daemon's own work, never for handles: catalog
+ * refresh (directory walk and a document), audit log, disk cache files,
+ * control socket, syslog, NSS, GCS connections, /dev/fuse; plus a few per
+ * worker thread for what each does during one request.
+ */
+#define FD_RESERVE 256
+#define FD_RESERVE_PER_THREAD 4
+#define DEFAULT_MAX_THREADS                               \
+	10 /* libfuse's, when -o max_threads is not given \
+	    */
 
 static struct lybfs lybfs;
 static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -64,6 +76,7 @@ static const struct fuse_opt lybfs_opts[] = {
 	FUSE_OPT_KEY("audit=", KEY_SETTING),
 	FUSE_OPT_KEY("control=", KEY_SETTING),
 	FUSE_OPT_KEY("acl_max_stale=", KEY_SETTING),
+	FUSE_OPT_KEY("max_open_per_uid=", KEY_SETTING),
 	FUSE_OPT_END,
 };
 
@@ -274,7 +287,14 @@ static void *refresh_main(void *arg)
 		pthread_mutex_unlock(&stop_lock);
 		rc = lyb_catalog_refresh(fs->cat, &changed);
 		lyb_metrics_refresh(rc, NULL);
-		if (rc && !failing)
+		lyb_audit_flush(fs->audit); /* drop summaries due */
+		if ((rc == -EMFILE || rc == -ENFILE) && !failing)
+			lyb_log(LYB_LOG_ERR,
+				"catalog refresh: this daemon is out of file "
+				"descriptors (%s), not the catalog: serving "
+				"what is already known",
+				strerror(-rc));
+		else if (rc && !failing)
 			lyb_log(LYB_LOG_WARN,
 				"catalog unreachable (%s): serving what is "
 				"already known",
@@ -290,6 +310,49 @@ static void *refresh_main(void *arg)
 	}
 	pthread_mutex_unlock(&stop_lock);
 	return NULL;
+}
+
+/*
+ * Raises the descriptor limit to its hard limit and sets the handle limits
+ * of ll.c: max_open_per_uid per uid, and for all together the limit less
+ * a reserve, so no number of opens can take the descriptors the daemon's
+ * own work needs (an open file:// object holds one for as long as it is
+ * open; a directory or a gs:// object none, but they count the same).
+ */
+static void set_fd_limits(unsigned per_uid, int max_threads)
+{
+	size_t reserve = FD_RESERVE, total;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		lyb_log(LYB_LOG_WARN, "RLIMIT_NOFILE: %s", strerror(errno));
+		rl.rlim_cur = 1024;
+	} else if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t was = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			lyb_log(LYB_LOG_WARN,
+				"raising RLIMIT_NOFILE to %llu: %s",
+				(unsigned long long)rl.rlim_max,
+				strerror(errno));
+			rl.rlim_cur = was;
+		}
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 30))
+		rl.rlim_cur = 1u << 30;
+	reserve += FD_RESERVE_PER_THREAD *
+		   (size_t)(max_threads > 0 && max_threads <= 100000
+				    ? max_threads
+				    : DEFAULT_MAX_THREADS);
+	total = (size_t)rl.rlim_cur > 2 * reserve
+			? (size_t)rl.rlim_cur - reserve
+			: (size_t)rl.rlim_cur / 2;
+	lybfs_handles_limit(per_uid, total);
+	lyb_log(LYB_LOG_DEBUG,
+		"descriptors: limit %llu; open handles at most %zu per uid, "
+		"%zu in all",
+		(unsigned long long)rl.rlim_cur, (size_t)per_uid, total);
 }
 
 /*
@@ -381,6 +444,7 @@ int main(int argc, char *argv[])
 	fs->cfg.audit = conf.audit;
 	fs->cfg.control = conf.control;
 	fs->cfg.acl_max_stale = conf.acl_max_stale;
+	fs->cfg.max_open_per_uid = conf.max_open_per_uid;
 	fs->cfg.admins = conf.admins;
 	fs->cfg.nadmins = conf.nadmins;
 	if (lyb_config_apply_gcs(&conf) != 0) {
@@ -407,6 +471,7 @@ int main(int argc, char *argv[])
 	}
 	fs->uid = getuid();
 	fs->gid = getgid();
+	set_fd_limits(fs->cfg.max_open_per_uid, opts.max_threads);
 	if (check_mountpoint(opts.mountpoint) != 0)
 		goto out_args;
 

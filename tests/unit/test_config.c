@@ -98,6 +98,21 @@ static void test_good(void)
 	CHECK(strstr(err.why, "unknown key 'nope'") != NULL);
 	CHECK_RC(lyb_config_set(&cfg, "ttl", "-1", &err), -EINVAL);
 	CHECK(cfg.ttl == 0); /* a bad value changes nothing */
+	/* a count: whole numbers in range only */
+	CHECK(cfg.max_open_per_uid == LYB_CONFIG_OPEN_PER_UID_DEFAULT);
+	CHECK_RC(lyb_config_set(&cfg, "max_open_per_uid", "200", &err), 0);
+	CHECK(cfg.max_open_per_uid == 200);
+	CHECK_RC(lyb_config_set(&cfg, "max_open_per_uid", "0", &err), -EINVAL);
+	CHECK_RC(lyb_config_set(&cfg, "max_open_per_uid", "-5", &err), -EINVAL);
+	CHECK_RC(lyb_config_set(&cfg, "max_open_per_uid", "12x", &err),
+		 -EINVAL);
+	CHECK_RC(lyb_config_set(&cfg, "max_open_per_uid", "2000000", &err),
+		 -EINVAL);
+	CHECK_RC(lyb_config_set(&cfg, "max_open_per_uid",
+				"99999999999999999999999", &err),
+		 -EINVAL);
+	CHECK(strstr(err.why, "whole number") != NULL);
+	CHECK(cfg.max_open_per_uid == 200);
 	lyb_config_free(&cfg);
 
 	/* the store and cache keys */
