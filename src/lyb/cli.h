@@ -32,6 +32,7 @@ struct lyb_cli {
 	char *domain;	    /* domain = NAME */
 	char *audit_path;   /* audit = PATH */
 	char *control_path; /* control = PATH */
+	char *file_roots;   /* file_roots = DIR[:DIR...]; NULL: the default */
 	size_t nadmins;
 	char *admins[LYB_ACL_MAX_ADMINS + 1]; /* admin = PRINCIPAL */
 };
