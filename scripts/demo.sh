@@ -109,12 +109,14 @@ make_data() {
 }
 
 # file:// data is read only under file_roots (by default the catalog's
-# own tree): the demo's lyb and mount are given the data directory. A
-# LYB_CONFIG already set (the tests') is kept.
+# own tree): the demo's lyb and mount are given the data directory, and
+# its user is an admin for both. A LYB_CONFIG already set (the tests') is
+# kept.
 DEMO_CONF=$DEMO_DIR/lyb.conf
 lyb() {
 	[ -n "${LYB_CONFIG:-}" ] || [ -f "$DEMO_CONF" ] ||
-		printf 'file_roots = %s\n' "$DATA" >"$DEMO_CONF"
+		printf 'file_roots = %s\nadmin = user:%s@thecompany.com\n' \
+			"$DATA" "$(id -un)" >"$DEMO_CONF"
 	LYB_CONFIG=${LYB_CONFIG:-$DEMO_CONF} "$LYB" --catalog "$CATALOG_URL" "$@"
 }
 

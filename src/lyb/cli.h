@@ -54,6 +54,14 @@ int lyb_cli_open(struct lyb_cli *cli, int create, struct lyb_catalog **cat,
 		 struct lyb_snap **snap);
 
 /*
+ * Confines file:// data the way the daemon does (file_roots of the
+ * configuration file, else the catalog's own tree: store.h); a command
+ * that reads data (publish, head) calls it first: until then no file://
+ * data opens. The configuration file must then be valid.
+ */
+int lyb_cli_confine(struct lyb_cli *cli);
+
+/*
  * Options every command accepts besides its own: -C/--catalog URL,
  * -v/--verbose, -h/--help. Returns 1 when @c was one of them (for -h the
  * command's help is printed and *@done set), else 0.

@@ -249,16 +249,8 @@ int lyb_cli_open(struct lyb_cli *cli, int create, struct lyb_catalog **cat,
 	*cat = NULL;
 	*snap = NULL;
 	rc = catalog_url_find(cli);
-	if (rc == 0)
-		rc = config_read(cli);
 	if (rc)
 		return rc;
-	/* the same file:// confinement as the daemon's (file_roots) */
-	rc = lyb_store_file_confine(cli->file_roots, cli->catalog_url);
-	if (rc) {
-		lyb_cli_fail("file_roots", "%s", strerror(-rc));
-		return rc;
-	}
 	snprintf(what, sizeof(what), "opening catalog %s", cli->catalog_url);
 	rc = lyb_catalog_open(cli->catalog_url, create, &c);
 	if (rc) {
@@ -279,6 +271,20 @@ int lyb_cli_open(struct lyb_cli *cli, int create, struct lyb_catalog **cat,
 	*cat = c;
 	*snap = lyb_catalog_snap(c);
 	return 0;
+}
+
+int lyb_cli_confine(struct lyb_cli *cli)
+{
+	int rc = catalog_url_find(cli);
+
+	if (rc == 0)
+		rc = config_read(cli);
+	if (rc)
+		return rc;
+	rc = lyb_store_file_confine(cli->file_roots, cli->catalog_url);
+	if (rc)
+		lyb_cli_fail("file_roots", "%s", strerror(-rc));
+	return rc;
 }
 
 const char *lyb_cli_dataset_arg(const char *arg)
