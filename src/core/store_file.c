@@ -67,6 +67,12 @@
  */
 static char *roots[LYB_STORE_FILE_ROOTS_MAX];
 static size_t nroots;
+static int force_walk; /* tests: as if the kernel had no openat2 */
+
+void lyb_store_file_force_walk(int on)
+{
+	force_walk = on;
+}
 
 struct file_reader {
 	struct lyb_reader base;
@@ -747,8 +753,10 @@ static int open_confined(const char *key)
 	dfd = open(rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	fd = (int)syscall(SYS_openat2, dfd, rest, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS)
+	fd = force_walk
+		     ? -1
+		     : (int)syscall(SYS_openat2, dfd, rest, &how, sizeof(how));
+	if (fd < 0 && (force_walk || errno == ENOSYS))
 		fd = open_walk(dfd, rest, flags);
 	else if (fd < 0)
 		fd = -errno;
