@@ -108,7 +108,17 @@ make_data() {
 	mv "$DATA.tmp" "$DATA"
 }
 
-lyb() { "$LYB" --catalog "$CATALOG_URL" "$@"; }
+# file:// data is read only under file_roots (by default the catalog's
+# own tree): the demo's lyb and mount are given the data directory, and
+# its user is an admin for both. A LYB_CONFIG already set (the tests') is
+# kept.
+DEMO_CONF=$DEMO_DIR/lyb.conf
+lyb() {
+	[ -n "${LYB_CONFIG:-}" ] || [ -f "$DEMO_CONF" ] ||
+		printf 'file_roots = %s\nadmin = user:%s@thecompany.com\n' \
+			"$DATA" "$(id -un)" >"$DEMO_CONF"
+	LYB_CONFIG=${LYB_CONFIG:-$DEMO_CONF} "$LYB" --catalog "$CATALOG_URL" "$@"
+}
 
 # Creates a DataSet unless the catalog has it already.
 create_dataset() {
@@ -175,7 +185,7 @@ make_catalog() {
 
 mount_demo() {
 	# the demo's user may read everything; others ask (lyb access request)
-	local opts="catalog=$CATALOG_URL,audit=$DEMO_DIR/audit.log,admin=user:$(id -un)@thecompany.com" _
+	local opts="catalog=$CATALOG_URL,file_roots=$DATA,audit=$DEMO_DIR/audit.log,admin=user:$(id -un)@thecompany.com" _
 	if [ ! -d "$MNT" ] && ! mkdir -p "$MNT" 2>/dev/null; then
 		# e.g. /lyb for a user: make it theirs, fusermount3 wants that
 		as_root mkdir -p "$MNT"
@@ -235,6 +245,7 @@ Try:
   $LYB --catalog $CATALOG_URL ls $DG
   (Access denied? $LYB --catalog $CATALOG_URL access request $DG)
   $LYB --catalog $CATALOG_URL info $GP
+  LYB_CONFIG=$DEMO_CONF $LYB --catalog $CATALOG_URL head $DG
   (or export LYB_CATALOG=$CATALOG_URL and run: $LYB ls)
 Stop it with: $SRC/scripts/demo.sh stop
 EOF

@@ -7,12 +7,12 @@
  * non-blank character is '#' are ignored. The keys are the -o options of
  * lybfs (catalog, refresh, ttl, log_level, log, allow_other, gcs_endpoint,
  * gcs_credentials, gcs_timeout, cache_mem, cache_dir, cache_size, readahead,
- * domain, admin, audit, control, acl_max_stale, max_open_per_uid); `admin`
- * alone may repeat (its
- * principals add up), every other key is given once. `lybfs -o KEY=VALUE` goes
- * through the same lyb_config_set(), so a value means the same in both places
- * and the option overrides the file. Parsing is strict: an unknown key, a key
- * given twice, a bad value, a line without
+ * domain, admin, audit, control, acl_max_stale, max_open_per_uid,
+ * file_roots); `admin` alone may repeat (its principals add up), every other
+ * key is given once. `lybfs -o KEY=VALUE` goes through the same
+ * lyb_config_set(), so a value means the same in both places and the option
+ * overrides the file. Parsing is strict: an unknown key, a key given twice, a
+ * bad value, a line without
  * '=', a NUL byte, a line over LYB_CONFIG_LINE_MAX or a file over
  * LYB_CONFIG_FILE_MAX is an error naming FILE:LINE and the key.
  *
@@ -66,6 +66,7 @@ enum lyb_config_key {
 	LYB_CONFIG_CONTROL = 1u << 16,
 	LYB_CONFIG_ACL_MAX_STALE = 1u << 17,
 	LYB_CONFIG_MAX_OPEN_PER_UID = 1u << 18,
+	LYB_CONFIG_FILE_ROOTS = 1u << 19,
 };
 
 struct lyb_config {
@@ -87,6 +88,7 @@ struct lyb_config {
 	char *control;		   /* control socket path; NULL: none */
 	double acl_max_stale;	   /* seconds a stale catalog decides access */
 	unsigned max_open_per_uid; /* handles one uid may hold open */
+	char *file_roots;	   /* "/a:/b" or "none"; NULL: the default */
 	char *admins[LYB_CONFIG_ADMINS_MAX + 1]; /* admin principals */
 	size_t nadmins;
 	unsigned int given; /* LYB_CONFIG_* bits of keys set */
@@ -134,5 +136,13 @@ void lyb_config_print_help(FILE *out);
  * before the first gs:// access. 0, -ENOMEM, or -EBUSY when too late.
  */
 int lyb_config_apply_gcs(const struct lyb_config *cfg);
+
+/*
+ * Confines file:// data to the file_roots of @cfg, or by default to the
+ * catalog @catalog_url's own tree when it is file:// (store.h:
+ * lyb_store_file_confine()). 0 or -errno.
+ */
+int lyb_config_apply_file_roots(const struct lyb_config *cfg,
+				const char *catalog_url);
 
 #endif

@@ -111,9 +111,19 @@ int lyb_fs_gated(const struct lyb_fs_entry *e);
 
 /*
  * Calls @cb with each extended attribute ("user.lyb.*") of @e and its
- * value. listxattr and getxattr both go through this one list.
+ * value. listxattr and getxattr both go through this one list. The
+ * attributes derived from the content (user.lyb.crc32c, user.lyb.md5:
+ * lyb_fs_xattr_is_digest()) are data, not metadata: with a known size
+ * they confirm a guess of a small file's bytes. They are included only
+ * with @digests, which the caller sets only for a caller who may read the
+ * data (the same decision as open).
  */
 typedef int (*lyb_fs_xattr_cb)(void *arg, const char *name, const char *value);
-int lyb_fs_xattrs(const struct lyb_fs_entry *e, lyb_fs_xattr_cb cb, void *arg);
+int lyb_fs_xattrs(const struct lyb_fs_entry *e, int digests, lyb_fs_xattr_cb cb,
+		  void *arg);
+/* 1 if @e has content digests among its attributes (an object). */
+int lyb_fs_has_digests(const struct lyb_fs_entry *e);
+/* 1 if attribute @name is derived from the content. */
+int lyb_fs_xattr_is_digest(const char *name);
 
 #endif

@@ -56,6 +56,25 @@ void lyb_store_unref(struct lyb_store *s); /* accepts NULL */
 /* "file" or "gs" */
 const char *lyb_store_scheme(const struct lyb_store *s);
 
+/*
+ * file:// data confinement (store_file.c). Data objects (lyb_reader_open())
+ * of the file:// store open only beneath one of the roots, resolved
+ * without following any symlink, magic link or ".." below the root; any
+ * other key answers -EACCES, logged. @list is the `file_roots` setting:
+ * absolute directories separated by ':' (at most LYB_STORE_FILE_ROOTS_MAX),
+ * or "none"; NULL means the default: the catalog's own directory when
+ * @catalog_url is file:///..., else none. Until this succeeds no file://
+ * data is readable. Not thread safe: call at start-up, before any
+ * reader opens. -EINVAL for a malformed list (nothing is then allowed),
+ * -E2BIG for too many roots.
+ */
+#define LYB_STORE_FILE_ROOTS_MAX 64
+int lyb_store_file_confine(const char *list, const char *catalog_url);
+/* 1 if the file:// key @key (a path without its '/') is a root or under one. */
+int lyb_store_file_allowed(const char *key);
+/* The roots as "/a:/b" into @buf (cut at @len); returns how many. */
+size_t lyb_store_file_roots(char *buf, size_t len);
+
 /* 1 if @key is a valid key (see above), else 0. */
 int lyb_store_key_valid(const char *key);
 /* Joins prefix and name with one '/', or returns name when prefix is "". */

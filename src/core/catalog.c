@@ -445,9 +445,23 @@ int lyb_object_open(const struct lyb_location *loc, const struct lyb_object *o,
 	char *prefix, *key;
 	int rc;
 
+	/* bytes nothing can verify are not served (the catalog writer's
+	 * word is all there is): a checksum is what ties them to the
+	 * publish */
+	if (!o->crc32c[0] && !o->md5[0]) {
+		lyb_log(LYB_LOG_ERR,
+			"open %s/%s: the catalog records neither crc32c nor "
+			"md5 for it: not served",
+			loc->url, o->name);
+		return -EIO;
+	}
 	rc = lyb_store_resolve(loc->url, &store, &prefix);
-	if (rc)
+	if (rc) {
+		lyb_log(LYB_LOG_ERR, "open %s/%s: %s", loc->url, o->name,
+			rc == -EINVAL ? "not a valid location URL"
+				      : strerror(-rc));
 		return rc;
+	}
 	key = lyb_store_key_join(prefix, o->name);
 	rc = key ? lyb_reader_open(store, key, o->generation, o->size, r)
 		 : -ENOMEM;

@@ -962,9 +962,12 @@ static json_t *location_json(const struct lyb_location *loc, int full)
 		rc |= set_str(j, "name", ob->name);
 		rc |= set_int(j, "size", (int64_t)ob->size);
 		rc |= set_int(j, "generation", ob->generation);
-		if (ob->crc32c[0])
+		/* checksums are data (an oracle for small files): only the
+		 * stored form, which the catalog store's access guards, has
+		 * them; the record shown to everyone in the mount does not */
+		if (full && ob->crc32c[0])
 			rc |= set_str(j, "crc32c", ob->crc32c);
-		if (ob->md5[0])
+		if (full && ob->md5[0])
 			rc |= set_str(j, "md5", ob->md5);
 		if (ob->block_crc32c)
 			rc |= set_block_crcs(j, ob);
@@ -1008,7 +1011,8 @@ static json_t *version_json(const char *dataset, const struct lyb_version *v)
 	}
 	rc |= set_str(o, "date", v->date);
 	rc |= set_str(o, "id", v->id);
-	rc |= set_str(o, "digest", v->digest);
+	if (!dataset) /* derived from the checksums: not shown either */
+		rc |= set_str(o, "digest", v->digest);
 	rc |= set_time(o, "published", v->published);
 	rc |= set_str(o, "producer", v->producer);
 	if (v->rows >= 0)

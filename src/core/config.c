@@ -17,6 +17,7 @@
 #include "lyb/catalog.h"
 #include "lyb/config.h"
 #include "lyb/gcs.h"
+#include "lyb/store.h"
 
 enum kind {
 	KIND_URL,
@@ -29,6 +30,7 @@ enum kind {
 	KIND_SIZE,   /* "512M" etc., uint64_t at off */
 	KIND_ADMINS, /* principals, comma-separated; repeatable, they add up */
 	KIND_COUNT,  /* a whole number from min to max, unsigned at off */
+	KIND_ROOTS,  /* "none" or absolute directories, ':'-separated */
 };
 
 #define AT(field) offsetof(struct lyb_config, field)
@@ -102,6 +104,11 @@ static const struct key {
 	 "a Unix socket through which ordinary users' lyb access "
 	 "requests reach the daemon (default: none)",
 	 AT(control)},
+	{"file_roots", LYB_CONFIG_FILE_ROOTS, KIND_ROOTS, 0, 0, "DIR[:DIR...]",
+	 "serve file:// data only from beneath these directories, never "
+	 "through a symlink or '..' (\"none\": no file:// data; default: "
+	 "the catalog's own directory when it is file://, else none)",
+	 AT(file_roots)},
 	{"readahead", LYB_CONFIG_READAHEAD, KIND_SIZE, 0, 0, "SIZE",
 	 "largest read-ahead window per stream (default 64M)", AT(readahead)},
 	{"max_open_per_uid", LYB_CONFIG_MAX_OPEN_PER_UID, KIND_COUNT, 1,
@@ -134,6 +141,8 @@ void lyb_config_free(struct lyb_config *cfg)
 	free(cfg->domain);
 	free(cfg->audit);
 	free(cfg->control);
+	free(cfg->file_roots);
+	cfg->file_roots = NULL;
 	while (cfg->nadmins)
 		free(cfg->admins[--cfg->nadmins]);
 	cfg->domain = cfg->audit = cfg->control = NULL;
@@ -252,6 +261,38 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* "none", or absolute directories separated by ':' with valid names. */
+static int roots_check(const char *value, struct lyb_config_err *err)
+{
+	const char *p = value, *colon;
+	size_t n, count = 0;
+	char one[LYB_CONFIG_LINE_MAX];
+
+	if (strcmp(value, "none") == 0)
+		return 0;
+	do {
+		colon = strchr(p, ':');
+		n = colon ? (size_t)(colon - p) : strlen(p);
+		if (n >= sizeof(one))
+			n = sizeof(one) - 1;
+		memcpy(one, p, n);
+		one[n] = '\0';
+		while (n > 1 && one[n - 1] == '/')
+			one[--n] = '\0';
+		if (one[0] != '/' || (n > 1 && !lyb_store_key_valid(one + 1)))
+			return bad(err, -EINVAL,
+				   "file_roots: expected absolute directories "
+				   "separated by ':' (no '.' or '..'), got "
+				   "'%.200s'",
+				   one);
+		if (++count > LYB_STORE_FILE_ROOTS_MAX)
+			return bad(err, -EINVAL, "file_roots: more than %d",
+				   LYB_STORE_FILE_ROOTS_MAX);
+		p = colon ? colon + 1 : NULL;
+	} while (p);
+	return 0;
+}
+
 /* Appends the comma-separated principals of @value to cfg->admins. */
 static int add_admins(struct lyb_config *cfg, const char *value,
 		      struct lyb_config_err *err)
@@ -362,6 +403,17 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 				   "%s: expected yes or no, got '%.64s'",
 				   k->name, value);
 		cfg->allow_other = b;
+		break;
+	case KIND_ROOTS:
+		rc = roots_check(value, err);
+		if (rc)
+			return rc;
+		s = strdup(value);
+		if (!s)
+			return bad(err, -ENOMEM, "%s: %s", k->name,
+				   strerror(ENOMEM));
+		free(cfg->file_roots);
+		cfg->file_roots = s;
 		break;
 	case KIND_PATH:
 		if (value[0] != '/')
@@ -547,4 +599,10 @@ int lyb_config_apply_gcs(const struct lyb_config *cfg)
 	if (!cfg->gcs_endpoint && !cfg->gcs_credentials && !cfg->gcs_timeout)
 		return 0;
 	return lyb_gcs_set_default(&g);
+}
+
+int lyb_config_apply_file_roots(const struct lyb_config *cfg,
+				const char *catalog_url)
+{
+	return lyb_store_file_confine(cfg->file_roots, catalog_url);
 }

@@ -552,7 +552,19 @@ static int64_t location_rows(const struct lyb_location *loc)
 	return rows;
 }
 
-int lyb_fs_xattrs(const struct lyb_fs_entry *e, lyb_fs_xattr_cb cb, void *arg)
+int lyb_fs_has_digests(const struct lyb_fs_entry *e)
+{
+	return e->obj && (e->obj->crc32c[0] || e->obj->md5[0]);
+}
+
+int lyb_fs_xattr_is_digest(const char *name)
+{
+	return strcmp(name, "user.lyb.crc32c") == 0 ||
+	       strcmp(name, "user.lyb.md5") == 0;
+}
+
+int lyb_fs_xattrs(const struct lyb_fs_entry *e, int digests, lyb_fs_xattr_cb cb,
+		  void *arg)
 {
 	char buf[LYB_FS_PATH_MAX + 512], num[32];
 	int64_t rows = -1;
@@ -605,6 +617,8 @@ int lyb_fs_xattrs(const struct lyb_fs_entry *e, lyb_fs_xattr_cb cb, void *arg)
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)e->obj->size);
 	if ((rc = cb(arg, "user.lyb.size", num)))
 		return rc;
+	if (!digests) /* lyb_fs_xattr_is_digest(): for readers only */
+		return 0;
 	if (e->obj->crc32c[0] &&
 	    (rc = cb(arg, "user.lyb.crc32c", e->obj->crc32c)))
 		return rc;

@@ -133,6 +133,10 @@ static int scan_one(void *arg, const struct lyb_object_info *info)
 
 	rc = lyb_reader_open(sc->store, info->key, info->generation, info->size,
 			     &r);
+	if (rc == -EACCES && strcmp(lyb_store_scheme(sc->store), "file") == 0)
+		snprintf(why, sizeof(why),
+			 "a symlink, or outside the file:// data roots "
+			 "(file_roots): not published");
 	if (rc)
 		goto out_fail;
 	rc = checksum(r, info->size, o);
@@ -224,6 +228,19 @@ int lyb_publish_scan(enum lyb_loc_kind kind, const char *url, const char *table,
 	loc->table = table ? strdup(table) : NULL;
 	if (!loc->url || (table && !loc->table)) {
 		rc = -ENOMEM;
+		goto out_fail;
+	}
+	if (strcmp(lyb_store_scheme(sc.store), "file") == 0 &&
+	    !lyb_store_file_allowed(prefix)) {
+		char roots[512];
+
+		rc = -EACCES;
+		snprintf(err, errlen,
+			 "%s: outside the file:// data roots (file_roots: "
+			 "%s); publish only data under them",
+			 url,
+			 lyb_store_file_roots(roots, sizeof(roots)) ? roots
+								    : "none");
 		goto out_fail;
 	}
 	sc.prefix_len = prefix[0] ? strlen(prefix) + 1 : 0;

@@ -24,16 +24,32 @@
  *
  * Names starting with ".lyb-" are our own lock and temporary files and
  * are never listed. Thread safety: no shared mutable state besides the
- * kernel's; file descriptors are per reader.
+ * kernel's and the roots (set once at start-up); file descriptors are per
+ * reader.
+ *
+ * Confinement: data (lyb_reader_open(): what the mount serves, what lyb
+ * head and lyb publish read) is opened only beneath one of the roots the
+ * operator configured (lyb_store_file_confine()), whatever a catalog
+ * document says. The key is matched against the roots lexically (keys
+ * have no "." or ".." components), then the rest is resolved from a
+ * directory descriptor of the root with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), or where the kernel lacks
+ * openat2 (before Linux 5.6) one O_NOFOLLOW openat() per component: no
+ * symlink, magic link or ".." below a root is followed, so a catalog
+ * writer who can create files under a root still cannot make the daemon
+ * open anything outside it. The catalog's own documents (get, put, stat,
+ * list) are not data and are not confined: their URL is the operator's.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +60,19 @@
 #define LIST_MAX_KEYS 10000000
 #define LOCK_NAME ".lyb-writers.lock"
 #define LOCK_WAIT_MS 10000 /* then a held write lock is -EBUSY */
+
+/*
+ * The roots, as keys ("" is "/"), set once before any thread starts.
+ * Until lyb_store_file_confine() succeeds no data is readable at all.
+ */
+static char *roots[LYB_STORE_FILE_ROOTS_MAX];
+static size_t nroots;
+static int force_walk; /* tests: as if the kernel had no openat2 */
+
+void lyb_store_file_force_walk(int on)
+{
+	force_walk = on;
+}
 
 struct file_reader {
 	struct lyb_reader base;
@@ -555,6 +584,193 @@ out_path:
 	return rc;
 }
 
+static void roots_clear(void)
+{
+	while (nroots)
+		free(roots[--nroots]);
+}
+
+/* Adds the absolute directory [@dir, @dir + @n) to the roots. */
+static int root_add(const char *dir, size_t n)
+{
+	char *k;
+
+	if (n == 0 || dir[0] != '/')
+		return -EINVAL;
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (nroots == LYB_STORE_FILE_ROOTS_MAX)
+		return -E2BIG;
+	k = strndup(dir + 1, n - 1); /* keys have no leading '/' */
+	if (!k)
+		return -ENOMEM;
+	if (k[0] != '\0' && !lyb_store_key_valid(k)) {
+		free(k);
+		return -EINVAL;
+	}
+	roots[nroots++] = k;
+	return 0;
+}
+
+int lyb_store_file_confine(const char *list, const char *catalog_url)
+{
+	const char *p, *colon;
+	int rc = 0;
+
+	roots_clear();
+	if (!list) { /* the default: the catalog's own tree, if file:// */
+		if (!catalog_url || strncmp(catalog_url, "file:///", 8) != 0)
+			return 0;
+		p = catalog_url + 7;
+		rc = root_add(p, strlen(p));
+		if (rc)
+			roots_clear();
+		return rc;
+	}
+	if (strcmp(list, "none") == 0)
+		return 0;
+	for (p = list; rc == 0; p = colon + 1) {
+		colon = strchr(p, ':');
+		rc = root_add(p, colon ? (size_t)(colon - p) : strlen(p));
+		if (!colon)
+			break;
+	}
+	if (rc)
+		roots_clear();
+	return rc;
+}
+
+/* The longest root @key is under, or NULL; *@rest is the part below it. */
+static const char *root_of(const char *key, const char **rest)
+{
+	const char *best = NULL;
+	size_t i, n, best_n = 0;
+
+	for (i = 0; i < nroots; i++) {
+		n = strlen(roots[i]);
+		if (n == 0) { /* "/" */
+			if (!best) {
+				best = roots[i];
+				*rest = key;
+			}
+			continue;
+		}
+		if (strncmp(key, roots[i], n) == 0 && key[n] == '/' &&
+		    (!best || n > best_n)) {
+			best = roots[i];
+			best_n = n;
+			*rest = key + n + 1;
+		}
+	}
+	return best;
+}
+
+int lyb_store_file_allowed(const char *key)
+{
+	const char *rest;
+	size_t i;
+
+	for (i = 0; i < nroots; i++) /* the root itself */
+		if (strcmp(key, roots[i]) == 0)
+			return 1;
+	return root_of(key, &rest) != NULL;
+}
+
+size_t lyb_store_file_roots(char *buf, size_t len)
+{
+	size_t i, at = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (i = 0; i < nroots && at < len; i++) {
+		int n = snprintf(buf + at, len - at, "%s/%s", i ? ":" : "",
+				 roots[i]);
+
+		if (n < 0)
+			break;
+		at += (size_t)n;
+	}
+	return nroots;
+}
+
+/* openat(2) of @rest below @dfd one component at a time, never following
+ * a symlink: for kernels without openat2(2). @rest has no "." or "..". */
+static int open_walk(int dfd, const char *rest, int flags)
+{
+	char comp[1025];
+	const char *p = rest, *slash;
+	int fd = dup(dfd), next;
+
+	if (fd < 0)
+		return -errno;
+	while ((slash = strchr(p, '/')) != NULL) {
+		size_t n = (size_t)(slash - p);
+
+		if (n >= sizeof(comp)) {
+			close(fd);
+			return -ENAMETOOLONG;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		next = openat(fd, comp,
+			      O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (next < 0)
+			return errno == ENOTDIR ? -ELOOP : -errno;
+		fd = next;
+		p = slash + 1;
+	}
+	next = openat(fd, p, flags | O_NOFOLLOW);
+	close(fd);
+	return next < 0 ? -errno : next;
+}
+
+/*
+ * Opens data @key read-only beneath its root. -EACCES (logged) when it is
+ * under no root or its path below the root has a symlink or leaves it.
+ */
+static int open_confined(const char *key)
+{
+	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	struct open_how how = {
+		.flags = (uint64_t)flags,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+	char rootpath[4098];
+	const char *root, *rest = NULL;
+	int dfd, fd;
+
+	root = root_of(key, &rest);
+	if (!root || rest[0] == '\0') {
+		lyb_log(LYB_LOG_ERR,
+			"/%s: outside the file:// data roots (file_roots): "
+			"not served",
+			key);
+		return -EACCES;
+	}
+	snprintf(rootpath, sizeof(rootpath), "/%s", root);
+	dfd = open(rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	fd = force_walk
+		     ? -1
+		     : (int)syscall(SYS_openat2, dfd, rest, &how, sizeof(how));
+	if (fd < 0 && (force_walk || errno == ENOSYS))
+		fd = open_walk(dfd, rest, flags);
+	else if (fd < 0)
+		fd = -errno;
+	close(dfd);
+	if (fd == -ELOOP || fd == -EXDEV) {
+		lyb_log(LYB_LOG_ERR,
+			"/%s: a symlink or a path out of the file:// data "
+			"root %s: not served",
+			key, rootpath);
+		return -EACCES;
+	}
+	return fd;
+}
+
 static int file_reader_open(struct lyb_store *s, const char *key,
 			    int64_t generation, uint64_t size,
 			    struct lyb_reader **out)
@@ -571,9 +787,9 @@ static int file_reader_open(struct lyb_store *s, const char *key,
 		rc = -ENOMEM;
 		goto out_path;
 	}
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	r->fd = open_confined(key);
 	if (r->fd < 0) {
-		rc = -errno;
+		rc = r->fd;
 		goto out_free;
 	}
 	if (fstat(r->fd, &st) != 0) {

@@ -63,6 +63,10 @@ struct lyb_reader {
 	unsigned char cache_id[LYB_CACHE_ID_LEN];
 };
 
+/* Tests only: 1 makes file:// data open by the per-component walk that
+ * stands in for openat2(2) on kernels before 5.6. */
+void lyb_store_file_force_walk(int on);
+
 /* Backend constructors: @bucket is "" for file://. */
 int lyb_store_file_new(const char *bucket, struct lyb_store **out);
 int lyb_store_gcs_new(const char *bucket, struct lyb_store **out);

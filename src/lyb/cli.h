@@ -32,6 +32,7 @@ struct lyb_cli {
 	char *domain;	    /* domain = NAME */
 	char *audit_path;   /* audit = PATH */
 	char *control_path; /* control = PATH */
+	char *file_roots;   /* file_roots = DIR[:DIR...]; NULL: the default */
 	size_t nadmins;
 	char *admins[LYB_ACL_MAX_ADMINS + 1]; /* admin = PRINCIPAL */
 };
@@ -51,6 +52,14 @@ void lyb_cli_note(const struct lyb_cli *cli, const char *fmt, ...)
  */
 int lyb_cli_open(struct lyb_cli *cli, int create, struct lyb_catalog **cat,
 		 struct lyb_snap **snap);
+
+/*
+ * Confines file:// data the way the daemon does (file_roots of the
+ * configuration file, else the catalog's own tree: store.h); a command
+ * that reads data (publish, head) calls it first: until then no file://
+ * data opens. The configuration file must then be valid.
+ */
+int lyb_cli_confine(struct lyb_cli *cli);
 
 /*
  * Options every command accepts besides its own: -C/--catalog URL,

@@ -115,7 +115,9 @@ int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv)
 		lyb_cli_fail(argv[optind + 2], "expected gs or snow");
 		return -EINVAL;
 	}
-	rc = lyb_cli_open(cli, 0, &cat, &snap);
+	rc = lyb_cli_confine(cli);
+	if (rc == 0)
+		rc = lyb_cli_open(cli, 0, &cat, &snap);
 	if (rc)
 		return rc;
 	rc = -ENOENT;

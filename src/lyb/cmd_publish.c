@@ -310,7 +310,9 @@ static int publish(struct lyb_cli *cli, const char *name, const char *date,
 		goto out_free;
 	}
 
-	rc = lyb_cli_open(cli, 0, &cat, &snap);
+	rc = lyb_cli_confine(cli);
+	if (rc == 0)
+		rc = lyb_cli_open(cli, 0, &cat, &snap);
 	if (rc)
 		goto out_free;
 	ds = lyb_snap_find(snap, name);

@@ -26,6 +26,7 @@
 #include "lyb/audit.h"
 #include "lyb/cache.h"
 #include "lyb/config.h"
+#include "lyb/store.h"
 #include "lyb/log.h"
 
 #define DEFAULT_CONFIG LYB_CONFIG_PATH
@@ -101,7 +102,9 @@ static int config_read(struct lyb_cli *cli)
 		cli->domain = conf.domain;
 		cli->audit_path = conf.audit;
 		cli->control_path = conf.control;
+		cli->file_roots = conf.file_roots;
 		conf.catalog = conf.domain = conf.audit = conf.control = NULL;
+		conf.file_roots = NULL;
 		for (i = 0; i < conf.nadmins; i++) { /* same bound */
 			cli->admins[i] = conf.admins[i];
 			conf.admins[i] = NULL;
@@ -269,6 +272,20 @@ int lyb_cli_open(struct lyb_cli *cli, int create, struct lyb_catalog **cat,
 	*cat = c;
 	*snap = lyb_catalog_snap(c);
 	return 0;
+}
+
+int lyb_cli_confine(struct lyb_cli *cli)
+{
+	int rc = catalog_url_find(cli);
+
+	if (rc == 0)
+		rc = config_read(cli);
+	if (rc)
+		return rc;
+	rc = lyb_store_file_confine(cli->file_roots, cli->catalog_url);
+	if (rc)
+		lyb_cli_fail("file_roots", "%s", strerror(-rc));
+	return rc;
 }
 
 const char *lyb_cli_dataset_arg(const char *arg)
@@ -552,6 +569,7 @@ out:
 	free(cli.domain);
 	free(cli.audit_path);
 	free(cli.control_path);
+	free(cli.file_roots);
 	for (i = 0; i < cli.nadmins; i++)
 		free(cli.admins[i]);
 	if ((fflush(stdout) != 0 || ferror(stdout)) && done >= 0) {

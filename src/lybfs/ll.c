@@ -1166,14 +1166,23 @@ static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *want,
 	struct xattr_ctx x = {.want = want};
 	struct lyb_fs_entry e;
 	struct lyb_snap *snap;
-	int rc;
+	int digests = 0, rc;
 
 	rc = resolve_node(fs, n, &snap, &e);
 	if (rc) {
 		fail(req, LYB_FOP_XATTR, t0, -rc);
 		return;
 	}
-	rc = lyb_fs_xattrs(&e, xattr_collect, &x);
+	/*
+	 * Checksums are data: a caller who may not open the object neither
+	 * gets nor sees them (ENODATA, as for an attribute it lacks). Getting
+	 * one is decided and audited like an open; listing asks the question
+	 * without an audit line, as access(2) does.
+	 */
+	if (lyb_fs_has_digests(&e) && (!want || lyb_fs_xattr_is_digest(want)))
+		digests = lybfs_access_check(req, fs, want ? "getxattr" : NULL,
+					     n->path, &e) == 0;
+	rc = lyb_fs_xattrs(&e, digests, xattr_collect, &x);
 	lyb_snap_unref(snap);
 	if (rc < 0) {
 		fail(req, LYB_FOP_XATTR, t0, -rc);

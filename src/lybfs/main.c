@@ -34,6 +34,7 @@
 #include "lyb/log.h"
 #include "lyb/metrics.h"
 #include "lyb/notify.h"
+#include "lyb/store.h"
 #include "lybfs.h"
 
 #define SETTINGS_MAX 64 /* -o KEY=VALUE options on one command line */
@@ -77,6 +78,7 @@ static const struct fuse_opt lybfs_opts[] = {
 	FUSE_OPT_KEY("control=", KEY_SETTING),
 	FUSE_OPT_KEY("acl_max_stale=", KEY_SETTING),
 	FUSE_OPT_KEY("max_open_per_uid=", KEY_SETTING),
+	FUSE_OPT_KEY("file_roots=", KEY_SETTING),
 	FUSE_OPT_END,
 };
 
@@ -451,6 +453,18 @@ int main(int argc, char *argv[])
 		lyb_log(LYB_LOG_ERR, "gcs options: out of memory");
 		rc = 1;
 		goto out_args;
+	}
+	if (lyb_config_apply_file_roots(&conf, conf.catalog) != 0) {
+		lyb_log(LYB_LOG_ERR, "file_roots: out of memory");
+		rc = 1;
+		goto out_args;
+	}
+	{
+		char roots[1024];
+		size_t n = lyb_store_file_roots(roots, sizeof(roots));
+
+		lyb_log(LYB_LOG_DEBUG, "file:// data: %s",
+			n ? roots : "none (file_roots)");
 	}
 	{
 		struct lyb_cache_config ccfg = {

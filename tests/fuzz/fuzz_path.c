@@ -139,7 +139,7 @@ static void visit(const struct lyb_snap *snap, const char *path, int depth)
 	}
 	if (rc != 0)
 		return;
-	lyb_fs_xattrs(&e, on_xattr, &n);
+	lyb_fs_xattrs(&e, 1, on_xattr, &n);
 	if (e.kind == LYB_FS_FILE && lyb_fs_content(snap, &e, &data, &len) == 0)
 		free(data);
 	/* one level of children: enough to reach every kind of node */

@@ -30,7 +30,9 @@ AUDIT=$W/audit.log
 # for the CLI (this config) and the mount (mount_lybfs). t_acl.sh uses
 # real users for everything else.
 export LYB_CONFIG=$W/lyb.conf
-printf 'domain = thecompany.com\nadmin = user:root@thecompany.com\naudit = %s\n' "$AUDIT" >"$LYB_CONFIG"
+# file:// data is served only under file_roots (the default is the
+# catalog's own tree): the tests' sources live anywhere under $W.
+printf 'domain = thecompany.com\nadmin = user:root@thecompany.com\naudit = %s\nfile_roots = %s\n' "$AUDIT" "$W" >"$LYB_CONFIG"
 
 unmount_lybfs() {
 	local i
