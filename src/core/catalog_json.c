@@ -813,6 +813,19 @@ static int parse_doc(json_t *root, struct lyb_dataset *ds, struct perr *e)
 	return 0;
 }
 
+/*
+ * jansson's reason without its "near '<token>'": the token is the input's
+ * own bytes, and a document may be anything a writer pointed us at.
+ */
+static const char *json_reason(json_error_t *jerr)
+{
+	char *near = strstr(jerr->text, " near ");
+
+	if (near)
+		*near = '\0';
+	return jerr->text;
+}
+
 int lyb_dataset_parse(const char *text, size_t len, struct lyb_dataset **out,
 		      char *err, size_t errlen)
 {
@@ -825,7 +838,7 @@ int lyb_dataset_parse(const char *text, size_t len, struct lyb_dataset **out,
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
 		return fail(&e, "json", "line %d column %d: %s", jerr.line,
-			    jerr.column, jerr.text);
+			    jerr.column, json_reason(&jerr));
 	ds = calloc(1, sizeof(*ds));
 	if (!ds) {
 		rc = -ENOMEM;
@@ -1355,7 +1368,7 @@ int lyb_catalog_marker_check(const char *text, size_t len, char *err,
 
 	if (!root)
 		return fail(&e, "lybrary.json", "line %d column %d: %s",
-			    jerr.line, jerr.column, jerr.text);
+			    jerr.line, jerr.column, json_reason(&jerr));
 	rc = json_is_object(root)
 		     ? get_int(root, "lybrary", 1, 0, INT32_MAX, &fmt,
 			       "lybrary.json", &e)

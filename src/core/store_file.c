@@ -272,9 +272,14 @@ static int file_get(struct lyb_store *s, const char *key, size_t max,
 
 	if (!path)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * A catalog writer could make a document a symlink to any file the
+	 * root daemon can read; its first bytes would then reach a parser
+	 * error in the log. A document is a regular file of the catalog's.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
-		rc = -errno;
+		rc = errno == ELOOP ? -ENOENT : -errno;
 		goto out_path;
 	}
 	if (fstat(fd, &st) != 0) {

@@ -186,5 +186,16 @@ cp "$W/doc.before" "$DOC"
 touch "$DOC"
 wait_for grep -q "^ok$" "$MNT/.lyb/health" || fail "health after repair: $(cat "$MNT/.lyb/health")"
 cmp "$SRC/2020-09-03-2/gs/part-00000.avro" "$GS" || fail "t.Data after repair"
+step "a document that is a symlink to a host file: not read, its bytes never logged"
+printf 'zqxsecretpin:x:0:0\n' >"$W/host-secret"
+chmod 0600 "$W/host-secret"
+ln -s "$W/host-secret" "$CATDIR/datasets/t.Evil.json"
+# a few refreshes of the daemon
+sleep 2
+ls "$MNT" | grep -qx t.Evil && fail "a symlinked document became a DataSet"
+grep -q zqxsecretpin "$W/lybfs.log" && fail "the daemon logged the symlink target's bytes"
+lyb ls >/dev/null 2>"$W/ls.err" || true
+grep -q zqxsecretpin "$W/ls.err" && fail "lyb printed the symlink target's bytes"
+rm "$CATDIR/datasets/t.Evil.json"
 kill -0 "$LYBFS_PID" || fail "lybfs died"
 echo "PASS"
