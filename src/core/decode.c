@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "lyb/decode.h"
+#include "lyb/schema.h"
 
 #define DEPTH_MAX 64
 #define LINE_MAX_BYTES (64u << 20) /* one record's JSON, or one CSV record */
@@ -215,45 +216,6 @@ static int encode(struct lyb_buf *b, avro_value_t *v, int depth)
 }
 
 /*
- * avro-c 1.11 accepts a fixed type of negative size in a writer schema
- * and then crashes building a value class for it; such a schema is
- * refused here first. Named-type references (links) are not followed:
- * the named type was checked where it was defined.
- */
-static int schema_sane(avro_schema_t s, int depth)
-{
-	size_t i, n;
-
-	if (!s || depth > DEPTH_MAX)
-		return 0;
-	switch (avro_typeof(s)) {
-	case AVRO_FIXED:
-		return avro_schema_fixed_size(s) >= 0;
-	case AVRO_RECORD:
-		n = avro_schema_record_size(s);
-		for (i = 0; i < n; i++)
-			if (!schema_sane(avro_schema_record_field_get_by_index(
-						 s, (int)i),
-					 depth + 1))
-				return 0;
-		return 1;
-	case AVRO_ARRAY:
-		return schema_sane(avro_schema_array_items(s), depth + 1);
-	case AVRO_MAP:
-		return schema_sane(avro_schema_map_values(s), depth + 1);
-	case AVRO_UNION:
-		n = avro_schema_union_size(s);
-		for (i = 0; i < n; i++)
-			if (!schema_sane(avro_schema_union_branch(s, (int)i),
-					 depth + 1))
-				return 0;
-		return 1;
-	default:
-		return 1;
-	}
-}
-
-/*
  * avro-c's generic classes, one per writer schema, made once per process
  * and never freed: avro-c 1.11 leaks the writer schema of every class it
  * frees (the class keeps a reference it never drops), so a daemon that
@@ -279,17 +241,34 @@ struct lyb_avro_decoder {
 	struct lyb_buf line;
 };
 
-static avro_value_iface_t *class_make(const char *schema, size_t len)
+/*
+ * A class for @schema, or -errno with the reason in @err: what avro-c
+ * cannot parse is -EBADMSG; a schema past the nesting limits
+ * (lyb_schema_bound(): avro-c recurses per level of data, a recursive
+ * type would let the data overflow the stack) -EOVERFLOW, before avro-c
+ * decodes anything with it.
+ */
+static int class_make(const char *schema, size_t len,
+		      avro_value_iface_t **iface, char *err, size_t errlen)
 {
-	avro_value_iface_t *iface;
 	avro_schema_t s;
+	char why[256];
+	int rc;
 
+	*iface = NULL;
 	if (avro_schema_from_json_length(schema, len, &s))
-		return NULL;
-	/* avro-c crashes on some schemas it parses (see schema_sane) */
-	iface = schema_sane(s, 0) ? avro_generic_class_from_schema(s) : NULL;
+		return failf(err, errlen, "writer schema: %s", avro_strerror());
+	rc = lyb_schema_bound(s, why, sizeof(why));
+	if (rc == 0) {
+		*iface = avro_generic_class_from_schema(s);
+		if (!*iface)
+			rc = failf(err, errlen, "writer schema: %s",
+				   avro_strerror());
+	} else if (rc != -ENOMEM) {
+		snprintf(err, errlen, "writer schema refused: %s", why);
+	}
 	avro_schema_decref(s);
-	return iface;
+	return rc;
 }
 
 int lyb_avro_decoder_new(const char *schema, size_t len,
@@ -298,6 +277,7 @@ int lyb_avro_decoder_new(const char *schema, size_t len,
 {
 	struct lyb_avro_decoder *d = calloc(1, sizeof(*d));
 	size_t i;
+	int rc = 0;
 
 	if (!d)
 		return -ENOMEM;
@@ -309,7 +289,7 @@ int lyb_avro_decoder_new(const char *schema, size_t len,
 	if (i < nclasses) {
 		d->iface = avro_value_iface_incref(classes[i].iface);
 	} else {
-		d->iface = class_make(schema, len);
+		rc = class_make(schema, len, &d->iface, err, errlen);
 		if (d->iface && nclasses < CLASSES_MAX) {
 			classes[nclasses].schema = malloc(len + 1);
 			if (classes[nclasses].schema) {
@@ -322,9 +302,12 @@ int lyb_avro_decoder_new(const char *schema, size_t len,
 		}
 	}
 	pthread_mutex_unlock(&class_lock);
-	if (!d->iface || avro_generic_value_new(d->iface, &d->value)) {
-		if (d->iface)
-			avro_value_iface_decref(d->iface);
+	if (rc) {
+		free(d);
+		return rc;
+	}
+	if (avro_generic_value_new(d->iface, &d->value)) {
+		avro_value_iface_decref(d->iface);
 		free(d);
 		return failf(err, errlen, "writer schema: %s", avro_strerror());
 	}
@@ -362,16 +345,99 @@ static uint64_t block_of(const unsigned char *mem, size_t len,
 	return k;
 }
 
+/*
+ * The block being decoded, for the per-block limits: records decoded are
+ * counted against the block headers in memory, so each block's JSON is
+ * known as it grows.
+ */
+struct blockpos {
+	const unsigned char *mem;
+	size_t len, pos;   /* where the next block header is */
+	uint64_t index;	   /* the current block's */
+	uint64_t off;	   /* its offset in the file, for messages */
+	uint64_t mem_off;  /* file offset of mem[data_start] */
+	size_t data_start; /* where blocks start in mem */
+	int64_t left;	   /* records of it not decoded yet */
+	int64_t size;	   /* its data bytes */
+	uint64_t json, json_max;
+};
+
+/* Moves to the block holding the next record. -EBADMSG past the last. */
+static int block_advance(struct blockpos *bp)
+{
+	size_t hdrlen;
+	int64_t count, size;
+
+	while (bp->left == 0) {
+		if (bp->pos >= bp->len ||
+		    lyb_avro_block_parse(bp->mem + bp->pos, bp->len - bp->pos,
+					 &count, &size, &hdrlen) != 0 ||
+		    (uint64_t)size + 16 > bp->len - bp->pos - hdrlen)
+			return -EBADMSG;
+		bp->index++;
+		bp->off = bp->mem_off + (bp->pos - bp->data_start);
+		bp->pos += hdrlen + (size_t)size + 16;
+		bp->left = count;
+		bp->size = size;
+		bp->json = 0;
+		bp->json_max = lyb_avro_json_max(size);
+	}
+	return 0;
+}
+
+/*
+ * Checks the framing of every block in @mem before avro-c decodes any:
+ * a block that claims more records than its bytes can hold is refused
+ * here (avro-c would produce them all, from nothing).
+ */
+static int blocks_check(const unsigned char *mem, size_t len, size_t data_start,
+			uint64_t first_block, char *err, size_t errlen)
+{
+	size_t pos = data_start, hdrlen;
+	int64_t count, size;
+	uint64_t k = first_block;
+	int rc;
+
+	while (pos < len) {
+		rc = lyb_avro_block_parse(mem + pos, len - pos, &count, &size,
+					  &hdrlen);
+		if (rc == -ERANGE)
+			return failf(err, errlen,
+				     "block %llu: claims %lld records in %lld "
+				     "bytes (at most %d per byte + %d)",
+				     (unsigned long long)k, (long long)count,
+				     (long long)size, LYB_AVRO_RECORDS_PER_BYTE,
+				     LYB_AVRO_RECORDS_FREE);
+		if (rc || (uint64_t)size + 16 > len - pos - hdrlen)
+			return failf(
+				err, errlen,
+				"block %llu: truncated or bad block header",
+				(unsigned long long)k);
+		pos += hdrlen + (size_t)size + 16;
+		k++;
+	}
+	return 0;
+}
+
 int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 			   size_t len, size_t data_start, uint64_t first_block,
-			   lyb_line_cb cb, void *cbarg, char *err,
-			   size_t errlen)
+			   uint64_t first_off, lyb_line_cb cb, void *cbarg,
+			   char *err, size_t errlen)
 {
+	struct blockpos bp = {.mem = mem,
+			      .len = len,
+			      .pos = data_start,
+			      .index = first_block - 1,
+			      .mem_off = first_off,
+			      .data_start = data_start};
 	avro_file_reader_t reader = NULL;
 	int64_t n = 0;
 	FILE *fp;
-	int rc = 0, r;
+	int rc, r;
 
+	rc = blocks_check(mem, len, data_start, first_block, err, errlen);
+	if (rc)
+		return rc;
 	/* read-only: fmemopen(3) does not write a stream opened "rb" */
 	fp = fmemopen((void *)(uintptr_t)mem, len, "rb");
 	if (!fp)
@@ -381,19 +447,41 @@ int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 		return failf(err, errlen, "block %llu: %s",
 			     (unsigned long long)first_block, avro_strerror());
 	while ((r = avro_file_reader_read_value(reader, &d->value)) == 0) {
+		if (block_advance(&bp)) {
+			rc = failf(err, errlen,
+				   "block %llu: more records than its header "
+				   "says",
+				   (unsigned long long)bp.index);
+			break;
+		}
 		lyb_buf_reset(&d->line);
 		rc = encode(&d->line, &d->value, 0);
 		if (rc == 0)
 			rc = lyb_buf_add(&d->line, "\n", 1);
 		if (rc) {
-			rc = failf(
-				err, errlen,
-				"block %llu: a record could not be encoded",
-				(unsigned long long)block_of(
-					mem, len, data_start, first_block, n));
+			rc = failf(err, errlen,
+				   "block %llu: a record could not be encoded",
+				   (unsigned long long)bp.index);
 			break;
 		}
 		n++;
+		bp.left--;
+		bp.json += d->line.len;
+		if (bp.json > bp.json_max) {
+			snprintf(err, errlen,
+				 "block %llu (offset %llu): decodes to more "
+				 "than %llu bytes of JSON from %lld bytes (at "
+				 "most %d per byte + %llu, %llu MiB a block)",
+				 (unsigned long long)bp.index,
+				 (unsigned long long)bp.off,
+				 (unsigned long long)bp.json_max,
+				 (long long)bp.size, LYB_AVRO_JSON_PER_BYTE,
+				 (unsigned long long)LYB_AVRO_JSON_FREE,
+				 (unsigned long long)(LYB_AVRO_BLOCK_JSON_MAX >>
+						      20));
+			rc = -EOVERFLOW;
+			break;
+		}
 		rc = cb(cbarg, d->line.data, d->line.len);
 		if (rc)
 			break;
@@ -436,10 +524,10 @@ int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size, lyb_line_cb cb,
 			rc = failf(err, errlen, "block %llu: truncated",
 				   (unsigned long long)b.index);
 		if (rc == 0)
-			rc = lyb_avro_decode_blocks(dec, mem,
-						    f.h.data_start + b.total,
-						    f.h.data_start, b.index, cb,
-						    cbarg, err, errlen);
+			rc = lyb_avro_decode_blocks(
+				dec, mem, f.h.data_start + b.total,
+				f.h.data_start, b.index, b.off, cb, cbarg, err,
+				errlen);
 	}
 	lyb_avro_decoder_free(dec);
 	lyb_avro_close(&f);

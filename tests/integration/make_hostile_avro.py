@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""Writes hostile Avro container files byte by byte (python3-avro cannot:
+its writer recurses per level of data, and it would not write a block
+that lies about its record count). Used by t_hostile_avro.sh and by
+tests/fuzz/make_corpus.py.
+
+  make_hostile_avro.py recursive OUT [LEVELS]  a record that contains
+      itself ({"name":"L","fields":[{"name":"next","type":["null","L"]}]}),
+      one record nested LEVELS deep (default 100000)
+  make_hostile_avro.py amplify OUT [RECORDS]  a record of no fields, one
+      null-codec block claiming RECORDS of them (default 4e8) in 0 bytes
+  make_hostile_avro.py deep-schema OUT [LEVELS]  a record nested LEVELS
+      deep in its schema (not recursive), one record
+"""
+import json
+import sys
+
+SYNC = bytes(range(0x40, 0x50))
+
+
+def long_bytes(n):
+    """An Avro long: zig-zag, then a base-128 varint."""
+    z = (n << 1) ^ (n >> 63)
+    out = bytearray()
+    while True:
+        b = z & 0x7F
+        z >>= 7
+        if z:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def container(schema, blocks):
+    """blocks: a list of (count, data bytes)."""
+    meta = [(b"avro.schema", json.dumps(schema).encode()),
+            (b"avro.codec", b"null")]
+    out = bytearray(b"Obj\x01")
+    out += long_bytes(len(meta))
+    for k, v in meta:
+        out += long_bytes(len(k)) + k + long_bytes(len(v)) + v
+    out += long_bytes(0) + SYNC
+    for count, data in blocks:
+        out += long_bytes(count) + long_bytes(len(data)) + data + SYNC
+    return bytes(out)
+
+
+def recursive(levels):
+    schema = {"type": "record", "name": "L",
+              "fields": [{"name": "next", "type": ["null", "L"]}]}
+    # each level: union branch 1 (an L); the innermost: branch 0 (null)
+    return container(schema, [(1, b"\x02" * levels + b"\x00")])
+
+
+def amplify(records):
+    return container({"type": "record", "name": "E", "fields": []},
+                     [(records, b"")])
+
+
+def deep_schema(levels):
+    t = "int"
+    for i in range(levels - 1):
+        t = {"type": "record", "name": "D%d" % i,
+             "fields": [{"name": "f", "type": t}]}
+    return container(t, [(1, b"\x02")])
+
+
+def main():
+    kind, out = sys.argv[1], sys.argv[2]
+    arg = int(float(sys.argv[3])) if len(sys.argv) > 3 else None
+    if kind == "recursive":
+        data = recursive(arg or 100000)
+    elif kind == "amplify":
+        data = amplify(arg or 400000000)
+    elif kind == "deep-schema":
+        data = deep_schema(arg or 40)
+    else:
+        sys.exit("unknown kind " + kind)
+    with open(out, "wb") as f:
+        f.write(data)
+
+
+if __name__ == "__main__":
+    main()
