@@ -12,6 +12,13 @@ tests/fuzz/make_corpus.py.
       null-codec block claiming RECORDS of them (default 4e8) in 0 bytes
   make_hostile_avro.py deep-schema OUT [LEVELS]  a record nested LEVELS
       deep in its schema (not recursive), one record
+  make_hostile_avro.py json-amp OUT [RECORDS]  a record of one null
+      field with a 2000-character name: RECORDS (default 1024, what 0
+      bytes may claim) of 0 bytes each, 2 MB of JSON from nothing
+  make_hostile_avro.py wide OUT [RECORDS]  not hostile, only large: one
+      block of RECORDS (default 100000) records of one int field with a
+      2000-character name, each 1 byte of Avro and 2 KB of JSON (within
+      the limits: 200 MB of JSON from a 100 KB block)
 """
 import json
 import sys
@@ -67,6 +74,18 @@ def deep_schema(levels):
     return container(t, [(1, b"\x02")])
 
 
+def json_amp(records):
+    schema = {"type": "record", "name": "N",
+              "fields": [{"name": "f" * 2000, "type": "null"}]}
+    return container(schema, [(records, b"")])
+
+
+def wide(records):
+    schema = {"type": "record", "name": "W",
+              "fields": [{"name": "f" * 2000, "type": "int"}]}
+    return container(schema, [(records, b"\x00" * records)])
+
+
 def main():
     kind, out = sys.argv[1], sys.argv[2]
     arg = int(float(sys.argv[3])) if len(sys.argv) > 3 else None
@@ -74,6 +93,10 @@ def main():
         data = recursive(arg or 100000)
     elif kind == "amplify":
         data = amplify(arg or 400000000)
+    elif kind == "json-amp":
+        data = json_amp(arg or 1024)
+    elif kind == "wide":
+        data = wide(arg or 100000)
     elif kind == "deep-schema":
         data = deep_schema(arg or 40)
     else:
