@@ -40,6 +40,17 @@
 #define LYB_AVRO_JSON_FREE ((uint64_t)1 << 20)
 #define LYB_AVRO_BLOCK_JSON_MAX ((uint64_t)256 << 20)
 
+/*
+ * Decompressed data: avro-c inflates a whole block into one buffer (and
+ * avro-c 1.11.1 crashes when that buffer cannot grow), so a 1 MB deflate
+ * block of zeros took 1 GiB, and a few MB more would have killed the
+ * process. A compressed block may decompress to at most
+ * LYB_AVRO_INFLATED_MAX bytes; decode.c measures that (deflate: inflated
+ * into a small scratch buffer and counted; snappy: its length header;
+ * xz: decoded and counted) before avro-c sees the block.
+ */
+#define LYB_AVRO_INFLATED_MAX ((uint64_t)64 << 20)
+
 /* The most records a block of @size data bytes may claim. */
 int64_t lyb_avro_records_max(int64_t size);
 /* The most JSON bytes a block of @size data bytes may decode to. */

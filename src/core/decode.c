@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <avro.h>
+#include <lzma.h>
 #include <zlib.h>
 
 #include "lyb/decode.h"
@@ -385,6 +386,136 @@ static int block_advance(struct blockpos *bp)
 	return 0;
 }
 
+#define SCRATCH (64u << 10)
+
+/*
+ * How many bytes @n bytes of raw deflate data inflate to, counted into a
+ * scratch buffer up to just past LYB_AVRO_INFLATED_MAX: 0, or -EOVERFLOW
+ * when more. Corrupt data is left for avro-c to report.
+ */
+static int deflate_check(const unsigned char *p, size_t n, uint64_t *out)
+{
+	unsigned char *scratch = malloc(SCRATCH);
+	z_stream z = {0};
+	int zrc = Z_OK, rc = 0;
+
+	*out = 0;
+	if (!scratch)
+		return -ENOMEM;
+	if (inflateInit2(&z, -15) != Z_OK) {
+		free(scratch);
+		return -ENOMEM;
+	}
+	z.next_in = (unsigned char *)(uintptr_t)p;
+	while (zrc == Z_OK) {
+		size_t chunk = n > UINT32_MAX ? UINT32_MAX : n;
+
+		if (z.avail_in == 0 && n) {
+			z.avail_in = (uInt)chunk;
+			n -= chunk;
+		}
+		z.next_out = scratch;
+		z.avail_out = SCRATCH;
+		zrc = inflate(&z, Z_NO_FLUSH);
+		*out += SCRATCH - z.avail_out;
+		if (*out > LYB_AVRO_INFLATED_MAX) {
+			rc = -EOVERFLOW;
+			break;
+		}
+		if (zrc == Z_BUF_ERROR && z.avail_in == 0 && n == 0)
+			break; /* truncated: avro-c says so */
+		if (zrc == Z_BUF_ERROR)
+			zrc = Z_OK;
+	}
+	inflateEnd(&z);
+	free(scratch);
+	return rc;
+}
+
+/*
+ * The same for avro-c's "lzma" codec: raw LZMA2 with the default preset's
+ * options (as avro-c decodes it), counted into the scratch buffer.
+ */
+static int xz_check(const unsigned char *p, size_t n, uint64_t *out)
+{
+	lzma_stream strm = LZMA_STREAM_INIT;
+	lzma_options_lzma opt;
+	lzma_filter filters[2];
+	unsigned char *scratch;
+	lzma_ret lr;
+	int rc = 0;
+
+	*out = 0;
+	if (lzma_lzma_preset(&opt, LZMA_PRESET_DEFAULT))
+		return -ENOMEM;
+	filters[0].id = LZMA_FILTER_LZMA2;
+	filters[0].options = &opt;
+	filters[1].id = LZMA_VLI_UNKNOWN;
+	filters[1].options = NULL;
+	scratch = malloc(SCRATCH);
+	if (!scratch)
+		return -ENOMEM;
+	if (lzma_raw_decoder(&strm, filters) != LZMA_OK) {
+		free(scratch);
+		return -ENOMEM;
+	}
+	strm.next_in = p;
+	strm.avail_in = n;
+	do {
+		strm.next_out = scratch;
+		strm.avail_out = SCRATCH;
+		lr = lzma_code(&strm, LZMA_FINISH);
+		*out += SCRATCH - strm.avail_out;
+		if (*out > LYB_AVRO_INFLATED_MAX) {
+			rc = -EOVERFLOW;
+			break;
+		}
+	} while (lr == LZMA_OK); /* else the end, or an error for avro-c */
+	lzma_end(&strm);
+	free(scratch);
+	return rc;
+}
+
+/* Snappy's own header: the uncompressed length, a little-endian varint. */
+static int snappy_check(const unsigned char *p, size_t n, uint64_t *out)
+{
+	unsigned int shift;
+	size_t i;
+
+	*out = 0;
+	for (i = 0, shift = 0; i < n && i < 5; i++, shift += 7) {
+		*out |= (uint64_t)(p[i] & 0x7f) << shift;
+		if (!(p[i] & 0x80))
+			break;
+	}
+	return *out > LYB_AVRO_INFLATED_MAX ? -EOVERFLOW : 0;
+}
+
+/*
+ * Refuses a block whose data decompresses to more than
+ * LYB_AVRO_INFLATED_MAX, before avro-c allocates for it.
+ */
+static int inflated_check(const char *codec, const unsigned char *p, size_t n,
+			  uint64_t k, char *err, size_t errlen)
+{
+	uint64_t out = 0;
+	int rc = 0;
+
+	if (strcmp(codec, "deflate") == 0)
+		rc = deflate_check(p, n, &out);
+	else if (strcmp(codec, "snappy") == 0)
+		rc = snappy_check(p, n, &out);
+	else if (strcmp(codec, "lzma") == 0)
+		rc = xz_check(p, n, &out);
+	if (rc == -EOVERFLOW)
+		snprintf(err, errlen,
+			 "block %llu: its %zu bytes of %s data decompress to "
+			 "more than %llu MiB",
+			 (unsigned long long)k, n, codec,
+			 (unsigned long long)(LYB_AVRO_INFLATED_MAX >> 20));
+	return rc;
+}
+
 /*
  * Checks the framing of every block in @mem before avro-c decodes any:
  * a block that claims more records than its bytes can hold is refused
@@ -393,30 +524,41 @@ static int block_advance(struct blockpos *bp)
 static int blocks_check(const unsigned char *mem, size_t len, size_t data_start,
 			uint64_t first_block, char *err, size_t errlen)
 {
-	size_t pos = data_start, hdrlen;
+	struct lyb_avro_header h;
+	size_t pos = data_start, hdrlen, need;
 	int64_t count, size;
 	uint64_t k = first_block;
 	int rc;
 
-	while (pos < len) {
+	rc = lyb_avro_header_parse(mem, data_start, &h, &need, err, errlen);
+	if (rc)
+		return rc == -EAGAIN ? failf(err, errlen, "truncated header")
+				     : rc;
+	while (rc == 0 && pos < len) {
 		rc = lyb_avro_block_parse(mem + pos, len - pos, &count, &size,
 					  &hdrlen);
-		if (rc == -ERANGE)
-			return failf(err, errlen,
-				     "block %llu: claims %lld records in %lld "
-				     "bytes (at most %d per byte + %d)",
-				     (unsigned long long)k, (long long)count,
-				     (long long)size, LYB_AVRO_RECORDS_PER_BYTE,
-				     LYB_AVRO_RECORDS_FREE);
-		if (rc || (uint64_t)size + 16 > len - pos - hdrlen)
-			return failf(
-				err, errlen,
-				"block %llu: truncated or bad block header",
-				(unsigned long long)k);
+		if (rc == -ERANGE) {
+			rc = failf(err, errlen,
+				   "block %llu: claims %lld records in %lld "
+				   "bytes (at most %d per byte + %d)",
+				   (unsigned long long)k, (long long)count,
+				   (long long)size, LYB_AVRO_RECORDS_PER_BYTE,
+				   LYB_AVRO_RECORDS_FREE);
+			break;
+		}
+		if (rc || (uint64_t)size + 16 > len - pos - hdrlen) {
+			rc = failf(err, errlen,
+				   "block %llu: truncated or bad block header",
+				   (unsigned long long)k);
+			break;
+		}
+		rc = inflated_check(h.codec, mem + pos + hdrlen, (size_t)size,
+				    k, err, errlen);
 		pos += hdrlen + (size_t)size + 16;
 		k++;
 	}
-	return 0;
+	lyb_avro_header_clear(&h);
+	return rc;
 }
 
 int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
