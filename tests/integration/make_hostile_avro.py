@@ -15,6 +15,9 @@ tests/fuzz/make_corpus.py.
   make_hostile_avro.py json-amp OUT [RECORDS]  a record of one null
       field with a 2000-character name: RECORDS (default 1024, what 0
       bytes may claim) of 0 bytes each, 2 MB of JSON from nothing
+  make_hostile_avro.py bomb OUT CODEC [MIB]  a compression bomb: one
+      block of CODEC (deflate, snappy or lzma) data that decompresses to
+      MIB (default 1024) MiB of zeros, read as 1000 records of int 0
   make_hostile_avro.py wide OUT [RECORDS]  not hostile, only large: one
       block of RECORDS (default 100000) records of one int field with a
       2000-character name, each 1 byte of Avro and 2 KB of JSON (within
@@ -40,10 +43,10 @@ def long_bytes(n):
             return bytes(out)
 
 
-def container(schema, blocks):
+def container(schema, blocks, codec=b"null"):
     """blocks: a list of (count, data bytes)."""
     meta = [(b"avro.schema", json.dumps(schema).encode()),
-            (b"avro.codec", b"null")]
+            (b"avro.codec", codec)]
     out = bytearray(b"Obj\x01")
     out += long_bytes(len(meta))
     for k, v in meta:
@@ -80,6 +83,32 @@ def json_amp(records):
     return container(schema, [(records, b"")])
 
 
+def bomb(codec, mib):
+    zeros = bytes(1 << 20)
+    if codec == "deflate":
+        import zlib
+        # after a full flush the history is empty: every MiB compresses
+        # to the same bytes, so the stream is one segment repeated
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        seg = c.compress(zeros) + c.flush(zlib.Z_FULL_FLUSH)
+        data = seg * mib + c.flush()
+    elif codec == "lzma":  # avro-c's: raw LZMA2, default preset
+        import lzma
+        c = lzma.LZMACompressor(lzma.FORMAT_RAW,
+                                filters=[{"id": lzma.FILTER_LZMA2, "preset": 6}])
+        data = b"".join(c.compress(zeros) for _ in range(mib)) + c.flush()
+    elif codec == "snappy":  # its CRC32 of the whole, big-endian, after
+        import snappy
+        import zlib
+        whole = bytes(mib << 20)
+        data = snappy.compress(whole) + zlib.crc32(whole).to_bytes(4, "big")
+    else:
+        sys.exit("unknown codec " + codec)
+    schema = {"type": "record", "name": "Z",
+              "fields": [{"name": "i", "type": "int"}]}
+    return container(schema, [(1000, data)], codec.encode())
+
+
 def wide(records):
     schema = {"type": "record", "name": "W",
               "fields": [{"name": "f" * 2000, "type": "int"}]}
@@ -88,6 +117,11 @@ def wide(records):
 
 def main():
     kind, out = sys.argv[1], sys.argv[2]
+    if kind == "bomb":
+        data = bomb(sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 1024)
+        with open(out, "wb") as f:
+            f.write(data)
+        return
     arg = int(float(sys.argv[3])) if len(sys.argv) > 3 else None
     if kind == "recursive":
         data = recursive(arg or 100000)

@@ -8,8 +8,10 @@
 #             JSON; three 10-byte reads took the daemon to 1.74 GB RSS)
 #   deep.avro a writer schema nested 40 levels deep (the limit is 32)
 #   jamp.avro 1024 records of 0 bytes, 2 MB of JSON from a 0-byte block
+#   bz-*.avro compression bombs: 4 MB of deflate inflating to 4 GiB (avro-c
+#             crashed past 2 GiB), raw LZMA2 and snappy to 128/256 MiB
 #   wide.avro legal but large: one 100 KB block of 200 MB of JSON
-# `lyb publish` refuses the first four cleanly (exit 1, a message naming
+# `lyb publish` refuses all but the last cleanly (exit 1, a message naming
 # the file and the limit, no signal, default 8 MiB stack). Then a catalog
 # writer that skips validation plants them: the documents are patched by
 # hand (real sizes, generations and checksums), without a data.jsonl index
@@ -35,13 +37,16 @@ chmod 755 "$W"
 echo '{"type": "record", "name": "E", "fields": []}' >"$W/schema.avsc"
 lyb dataset create t.Hostile --owner group:x --schema "$W/schema.avsc" >/dev/null
 mkdir -p "$W/src"
-for k in rec amp deep jamp wide; do
+for k in rec amp deep jamp bz-deflate bz-lzma bz-snappy wide; do
 	mkdir -p "$W/src/$k"
 done
 $PY "$HOSTILE" recursive "$W/src/rec/p.avro" 100000
 $PY "$HOSTILE" amplify "$W/src/amp/p.avro" 4e8
 $PY "$HOSTILE" deep-schema "$W/src/deep/p.avro" 40
 $PY "$HOSTILE" json-amp "$W/src/jamp/p.avro" 1024
+$PY "$HOSTILE" bomb "$W/src/bz-deflate/p.avro" deflate 4096
+$PY "$HOSTILE" bomb "$W/src/bz-lzma/p.avro" lzma 128
+$PY "$HOSTILE" bomb "$W/src/bz-snappy/p.avro" snappy 256
 $PY "$HOSTILE" wide "$W/src/wide/p.avro" 100000
 [ "$(stat -c %s "$W/src/amp/p.avro")" -eq 118 ] || fail "amp.avro is not 118 bytes"
 
@@ -60,6 +65,9 @@ publish_refused() {
 publish_refused rec "src/rec/p.avro: writer schema refused: record L contains itself"
 publish_refused amp "src/amp/p.avro: block 0 at offset 96: claims 400000000 records in 0 bytes"
 publish_refused deep "src/deep/p.avro: writer schema refused: nested deeper than 32 levels"
+for c in deflate lzma snappy; do
+	publish_refused bz-$c "src/bz-$c/p.avro: block 0: its [0-9]* bytes of $c data decompress to more than 64 MiB"
+done
 publish_refused jamp "src/jamp/p.avro: block 0 (offset 2125): decodes to more than 1048576 bytes of JSON from 0 bytes"
 [ "$(lyb ls t.Hostile | grep -c 2020-01-01)" -eq 0 ] || fail "a refused version was published"
 lyb head -n 1 t.Hostile >/dev/null 2>&1 && fail "a version exists"
@@ -115,6 +123,8 @@ plant rec 2021-01-01 none
 plant amp 2021-01-02 none
 plant deep 2021-01-03 none
 plant jamp 2021-01-04 none
+plant bz-deflate 2021-01-05 none
+plant bz-lzma 2021-02-03 300000000
 plant rec 2021-02-01 200000
 plant amp 2021-02-02 1200000000
 lyb publish t.Hostile 2021-03-01 --gs "file://$W/src/wide" >/dev/null
@@ -134,14 +144,14 @@ hwm_ok() {
 	echo "  daemon VmHWM: $((kb / 1024)) MiB ($*)"
 	[ "$kb" -lt "$HWM_MAX_KB" ] || fail "daemon VmHWM $kb kB >= $HWM_MAX_KB kB ($*)"
 }
-for d in 2021-01-01 2021-01-02 2021-01-03 2021-01-04 2021-02-01 2021-02-02 2021-03-01; do
+for d in 2021-01-0{1,2,3,4,5} 2021-02-0{1,2,3} 2021-03-01; do
 	wait_for test -d "$D/$d" || fail "$d did not appear"
 done
 hwm_ok "mounted"
 
 step "a non-reader stats and reads data.jsonl: EIO, the daemon lives"
 as() { local u=$1; shift; runuser -u "$u" -- "$@"; }
-for d in 2021-01-01 2021-01-02 2021-01-03 2021-01-04; do
+for d in 2021-01-0{1,2,3,4,5}; do
 	expect_errno "Input/output error" as "$U" stat "$(J $d)"
 	alive "stat of $d by $U"
 	expect_errno "Input/output error" as "$U" head -c 10 "$(J $d)"
@@ -155,6 +165,8 @@ grep -q "data.jsonl of t.Hostile/2021-01-03/.*nested deeper than 32 levels" \
 	"$W/lybfs.log" || fail "no log line for the deep schema"
 grep -q "data.jsonl of t.Hostile/2021-01-04/.*p.avro: block 0 (offset 2125): decodes to more than 1048576 bytes of JSON" \
 	"$W/lybfs.log" || fail "no log line for the JSON amplification"
+grep -q "data.jsonl of t.Hostile/2021-01-05/.*p.avro: block 0: its [0-9]* bytes of deflate data decompress to more than 64 MiB" \
+	"$W/lybfs.log" || fail "no log line for the deflate bomb"
 # remembered: another stat does not decode again
 n=$(grep -c "data.jsonl of t.Hostile/2021-01-02/.*indexing" "$W/lybfs.log")
 as "$U" stat "$(J 2021-01-02)" >/dev/null 2>&1 || true
@@ -163,7 +175,7 @@ as "$U" stat "$(J 2021-01-02)" >/dev/null 2>&1 || true
 hwm_ok "after the stats"
 
 step "forged indexes: three readers ask 10 bytes at once: EIO, a log line"
-for d in 2021-02-01 2021-02-02; do
+for d in 2021-02-0{1,2,3}; do
 	[ "$(stat -c %s "$(J $d)")" -gt 0 ] || fail "$d: the forged size is not served"
 	pids=
 	for i in 1 2 3; do
@@ -183,12 +195,14 @@ grep -q "data.jsonl of t.Hostile/2021-02-01/.*src/rec-2021-02-01/p.avro: writer 
 	"$W/lybfs.log" || fail "no read log line for the recursive schema"
 grep -q "data.jsonl of t.Hostile/2021-02-02/.*src/amp-2021-02-02/p.avro: block 0: claims 400000000 records in 0 bytes" \
 	"$W/lybfs.log" || fail "no read log line for the amplified block: $(grep 2021-02-02 "$W/lybfs.log" | tail -n 3)"
+grep -q "data.jsonl of t.Hostile/2021-02-03/.*src/bz-lzma-2021-02-03/p.avro: block 0: its [0-9]* bytes of lzma data decompress to more than 64 MiB" \
+	"$W/lybfs.log" || fail "no read log line for the lzma bomb"
 # a non-reader is denied at open, before anything is decoded
 expect_errno "Permission denied" as "$U" head -c 10 "$(J 2021-02-02)"
 hwm_ok "after the forged reads"
 
 step "the raw bytes still read, byte-exact"
-for x in "2021-01-01 rec" "2021-01-02 amp" "2021-02-02 amp"; do
+for x in "2021-01-01 rec" "2021-01-02 amp" "2021-01-05 bz-deflate" "2021-02-02 amp"; do
 	set -- $x
 	cmp "$D/$1/latest/gs/p.avro" "$W/src/$2/p.avro" || fail "$1: raw bytes differ"
 done
