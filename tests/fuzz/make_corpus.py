@@ -110,6 +110,13 @@ def main():
     write("avro", "regress-amplify-limit.avro", hostile.amplify(1025))
     write("avro", "regress-deep-schema-33.avro", hostile.deep_schema(33))
     write("avro", "regress-json-amp.avro", hostile.json_amp(1024))
+    write("avro", "regress-bomb-deflate.avro", hostile.bomb("deflate", 65))
+    write("avro", "regress-bomb-lzma.avro", hostile.bomb("lzma", 65))
+    # snappy: a length header claiming 100 MiB over a few bytes
+    write("avro", "regress-bomb-snappy-header.avro", hostile.container(
+        {"type": "record", "name": "Z", "fields": [{"name": "i", "type": "int"}]},
+        [(1, bytes([0x80, 0x80, 0x80, 0x32]) +
+          b"\x00\x00" + bytes(4))], b"snappy"))
 
     write("schema", "all.json", json.dumps(ALL_TYPES).encode())
     write("schema", "simple.json", json.dumps(simple).encode())
