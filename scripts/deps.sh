@@ -7,7 +7,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libfuse3-dev fuse3
-	libcurl4-openssl-dev libjansson-dev libavro-dev libssl-dev zlib1g-dev
+	libcurl4-openssl-dev libjansson-dev libavro-dev libssl-dev zlib1g-dev liblzma-dev
 	python3-avro python3-snappy python3-prometheus-client avro-bin attr jq strace util-linux procps groff-base
 	ca-certificates openssl "$@")
 # node and npm run the GCS emulator (scripts/gcs-emulator.sh); a node from

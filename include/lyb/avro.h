@@ -21,6 +21,41 @@
 #define LYB_AVRO_MAX_HEADER (16u << 20)	      /* header incl. schema */
 #define LYB_AVRO_MAX_BLOCK ((int64_t)1 << 31) /* one block's data bytes */
 
+/*
+ * Decode amplification: what one block may decode to, against its data
+ * bytes (compressed, when it has a codec). A record may encode to no
+ * bytes at all (a record of no fields or only nulls), so a 118-byte file
+ * can claim 4e8 records and 1.2 GB of JSON; these caps refuse that while
+ * leaving room for real data compressed 1000:1 (deflate's best).
+ *
+ * Records claimed: at most LYB_AVRO_RECORDS_PER_BYTE per data byte plus
+ * LYB_AVRO_RECORDS_FREE, checked on the block header before any decoding.
+ * JSON decoded: at most LYB_AVRO_JSON_PER_BYTE per data byte plus
+ * LYB_AVRO_JSON_FREE, and never more than LYB_AVRO_BLOCK_JSON_MAX,
+ * checked as the block decodes (decode.c).
+ */
+#define LYB_AVRO_RECORDS_PER_BYTE 1024
+#define LYB_AVRO_RECORDS_FREE 1024
+#define LYB_AVRO_JSON_PER_BYTE 4096
+#define LYB_AVRO_JSON_FREE ((uint64_t)1 << 20)
+#define LYB_AVRO_BLOCK_JSON_MAX ((uint64_t)256 << 20)
+
+/*
+ * Decompressed data: avro-c inflates a whole block into one buffer (and
+ * avro-c 1.11.1 crashes when that buffer cannot grow), so a 1 MB deflate
+ * block of zeros took 1 GiB, and a few MB more would have killed the
+ * process. A compressed block may decompress to at most
+ * LYB_AVRO_INFLATED_MAX bytes; decode.c measures that (deflate: inflated
+ * into a small scratch buffer and counted; snappy: its length header;
+ * xz: decoded and counted) before avro-c sees the block.
+ */
+#define LYB_AVRO_INFLATED_MAX ((uint64_t)64 << 20)
+
+/* The most records a block of @size data bytes may claim. */
+int64_t lyb_avro_records_max(int64_t size);
+/* The most JSON bytes a block of @size data bytes may decode to. */
+uint64_t lyb_avro_json_max(int64_t size);
+
 struct lyb_avro_header {
 	char *schema; /* the writer schema JSON, NUL-terminated, owned */
 	size_t schema_len;
@@ -43,7 +78,8 @@ void lyb_avro_header_clear(struct lyb_avro_header *h);
 /*
  * Parses a block header (two zig-zag longs) at @buf. Returns 0 with the
  * record @count, data @size and header length @hdrlen; -EAGAIN when @len
- * is too short; -EBADMSG for negative or oversized values.
+ * is too short; -EBADMSG for negative or oversized values; -ERANGE (with
+ * @count and @size set) for more records than lyb_avro_records_max().
  */
 int lyb_avro_block_parse(const void *buf, size_t len, int64_t *count,
 			 int64_t *size, size_t *hdrlen);
@@ -82,7 +118,8 @@ int lyb_avro_open(lyb_read_fn read, void *arg, uint64_t size,
 /*
  * Frames the next block and checks its sync marker, reading only the
  * block header and the marker. Returns 0, 1 at the end of the file, or
- * -EBADMSG naming the block and offset in @err.
+ * -EBADMSG naming the block and offset in @err (also for a block that
+ * claims more records than lyb_avro_records_max()).
  */
 int lyb_avro_next(struct lyb_avro_file *f, struct lyb_avro_block *b, char *err,
 		  size_t errlen);

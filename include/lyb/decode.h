@@ -15,7 +15,8 @@
  * when integral.
  *
  * Reentrant; input is untrusted and every failure is -EBADMSG with the
- * reason in @err.
+ * reason in @err, except the limits below (-EOVERFLOW: the data may be
+ * fine, but decoding it would cost the process more than it may spend).
  */
 #ifndef LYB_DECODE_H
 #define LYB_DECODE_H
@@ -43,7 +44,9 @@ int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size, lyb_line_cb cb,
  * data.jsonl view). A decoder is bound to one writer schema; avro-c's
  * generic class for it is made once per process and shared (see
  * decode.c). One owner at a time; different decoders may be used
- * concurrently.
+ * concurrently. A writer schema past lyb_schema_bound()'s limits (nested
+ * deeper than LYB_SCHEMA_DEPTH_MAX, or recursive) is -EOVERFLOW: no
+ * decoder, so no data of it is ever handed to avro-c.
  */
 struct lyb_avro_decoder;
 int lyb_avro_decoder_new(const char *schema, size_t len,
@@ -54,13 +57,20 @@ void lyb_avro_decoder_free(struct lyb_avro_decoder *d); /* accepts NULL */
  * Decodes whole blocks: @mem holds a container file's first @data_start
  * bytes (its header, with the codec and sync marker) followed by @len -
  * @data_start bytes of consecutive blocks, the first being block
- * @first_block of the file (for messages). @mem is not modified. Calls
- * @cb per record as lyb_decode_avro() does. A failure names the block.
+ * @first_block of the file, at file offset @first_off (for messages).
+ * @mem is not modified. Calls @cb per record as lyb_decode_avro() does.
+ * A failure names the block.
+ *
+ * The decode-amplification limits of avro.h are enforced here, for every
+ * caller: every block header in @mem is checked before avro-c decodes
+ * anything (a block claiming more records than lyb_avro_records_max() is
+ * -EBADMSG), and a block whose JSON grows past lyb_avro_json_max() stops
+ * the decoding at that record with -EOVERFLOW.
  */
 int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 			   size_t len, size_t data_start, uint64_t first_block,
-			   lyb_line_cb cb, void *cbarg, char *err,
-			   size_t errlen);
+			   uint64_t first_off, lyb_line_cb cb, void *cbarg,
+			   char *err, size_t errlen);
 
 /*
  * Streams an export file's records as JSON lines: JSON exports line by

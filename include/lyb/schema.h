@@ -13,7 +13,30 @@
 #include "lyb/buf.h"
 
 /*
- * Checks that @text is an Avro schema (JSON, and accepted by avro-c) and
+ * How deep a value may nest: records, arrays, maps and unions each count
+ * one level, the top-level type is level 1. avro-c and the JSON encoder
+ * recurse per level of a value, so this bounds their stack use.
+ */
+#define LYB_SCHEMA_DEPTH_MAX 32
+/* Distinct record types in one schema (the walk below remembers each). */
+#define LYB_SCHEMA_RECORDS_MAX 4096
+
+struct avro_obj_t; /* avro-c's avro_schema_t, without including avro.h */
+
+/*
+ * The limits every decoder applies to a writer schema before decoding
+ * data with it: 0; -EOVERFLOW when a value could nest deeper than
+ * LYB_SCHEMA_DEPTH_MAX, when a record contains itself (a recursive
+ * type: its values nest as deep as the data says, so it is refused), or
+ * past LYB_SCHEMA_RECORDS_MAX records; -EBADMSG for a type avro-c
+ * accepts but cannot decode (a fixed of negative size). The reason is in
+ * @err. Linear in the schema's size.
+ */
+int lyb_schema_bound(struct avro_obj_t *schema, char *err, size_t errlen);
+
+/*
+ * Checks that @text is an Avro schema (JSON, accepted by avro-c, and
+ * within lyb_schema_bound()'s limits) and
  * returns it as compact JSON in *@compact. -EBADMSG with the reason
  * (JSON line and column, or avro-c's) in @err.
  */

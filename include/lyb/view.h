@@ -12,8 +12,10 @@
  * without one gets it computed on first need and cached in memory, per
  * DataSet and version id, for the life of the process. A read finds its
  * mark by binary search, fetches that run of blocks with one ranged read,
- * decodes it and copies out the bytes asked for; the last decoded run is
- * kept per open file, so sequential reads decode each run once.
+ * decodes it and copies out the bytes asked for; up to 8 MiB of the run's
+ * JSON from the offset read is kept per open file (never the whole run,
+ * which may decode to far more), so sequential reads decode a run of
+ * normal size once. Every decode applies decode.h's limits.
  *
  * A run that decodes to a different number of bytes than the index says,
  * a corrupt block or an unknown codec is -EIO, with a log line naming the

@@ -155,6 +155,27 @@ out_more:
 	return -EAGAIN;
 }
 
+int64_t lyb_avro_records_max(int64_t size)
+{
+	if (size < 0)
+		return LYB_AVRO_RECORDS_FREE;
+	if (size > LYB_AVRO_MAX_BLOCK)
+		size = LYB_AVRO_MAX_BLOCK; /* no overflow below */
+	return size * LYB_AVRO_RECORDS_PER_BYTE + LYB_AVRO_RECORDS_FREE;
+}
+
+uint64_t lyb_avro_json_max(int64_t size)
+{
+	uint64_t max;
+
+	if (size < 0)
+		size = 0;
+	if (size > LYB_AVRO_MAX_BLOCK)
+		size = LYB_AVRO_MAX_BLOCK;
+	max = (uint64_t)size * LYB_AVRO_JSON_PER_BYTE + LYB_AVRO_JSON_FREE;
+	return max < LYB_AVRO_BLOCK_JSON_MAX ? max : LYB_AVRO_BLOCK_JSON_MAX;
+}
+
 int lyb_avro_block_parse(const void *buf, size_t len, int64_t *count,
 			 int64_t *size, size_t *hdrlen)
 {
@@ -167,7 +188,7 @@ int lyb_avro_block_parse(const void *buf, size_t len, int64_t *count,
 	if (*count < 0 || *size < 0 || *size > LYB_AVRO_MAX_BLOCK)
 		return -EBADMSG;
 	*hdrlen = pos;
-	return 0;
+	return *count > lyb_avro_records_max(*size) ? -ERANGE : 0;
 }
 
 /* Reads exactly @len bytes at @off, or fails with -EBADMSG (truncated). */
@@ -244,6 +265,16 @@ int lyb_avro_next(struct lyb_avro_file *f, struct lyb_avro_block *b, char *err,
 					  &b->hdrlen);
 	if (rc == 0 && (uint64_t)b->size + 16 > left - b->hdrlen)
 		rc = -EBADMSG;
+	if (rc == -ERANGE) {
+		snprintf(err, errlen,
+			 "block %llu at offset %llu: claims %lld records in "
+			 "%lld bytes (at most %d per byte + %d)",
+			 (unsigned long long)b->index,
+			 (unsigned long long)b->off, (long long)b->count,
+			 (long long)b->size, LYB_AVRO_RECORDS_PER_BYTE,
+			 LYB_AVRO_RECORDS_FREE);
+		return -EBADMSG;
+	}
 	if (rc == -EBADMSG || rc == -EAGAIN) {
 		snprintf(err, errlen,
 			 "block %llu at offset %llu: truncated or bad block "

@@ -20,9 +20,11 @@
 #include <string.h>
 
 #include <avro.h>
+#include <lzma.h>
 #include <zlib.h>
 
 #include "lyb/decode.h"
+#include "lyb/schema.h"
 
 #define DEPTH_MAX 64
 #define LINE_MAX_BYTES (64u << 20) /* one record's JSON, or one CSV record */
@@ -215,45 +217,6 @@ static int encode(struct lyb_buf *b, avro_value_t *v, int depth)
 }
 
 /*
- * avro-c 1.11 accepts a fixed type of negative size in a writer schema
- * and then crashes building a value class for it; such a schema is
- * refused here first. Named-type references (links) are not followed:
- * the named type was checked where it was defined.
- */
-static int schema_sane(avro_schema_t s, int depth)
-{
-	size_t i, n;
-
-	if (!s || depth > DEPTH_MAX)
-		return 0;
-	switch (avro_typeof(s)) {
-	case AVRO_FIXED:
-		return avro_schema_fixed_size(s) >= 0;
-	case AVRO_RECORD:
-		n = avro_schema_record_size(s);
-		for (i = 0; i < n; i++)
-			if (!schema_sane(avro_schema_record_field_get_by_index(
-						 s, (int)i),
-					 depth + 1))
-				return 0;
-		return 1;
-	case AVRO_ARRAY:
-		return schema_sane(avro_schema_array_items(s), depth + 1);
-	case AVRO_MAP:
-		return schema_sane(avro_schema_map_values(s), depth + 1);
-	case AVRO_UNION:
-		n = avro_schema_union_size(s);
-		for (i = 0; i < n; i++)
-			if (!schema_sane(avro_schema_union_branch(s, (int)i),
-					 depth + 1))
-				return 0;
-		return 1;
-	default:
-		return 1;
-	}
-}
-
-/*
  * avro-c's generic classes, one per writer schema, made once per process
  * and never freed: avro-c 1.11 leaks the writer schema of every class it
  * frees (the class keeps a reference it never drops), so a daemon that
@@ -279,17 +242,34 @@ struct lyb_avro_decoder {
 	struct lyb_buf line;
 };
 
-static avro_value_iface_t *class_make(const char *schema, size_t len)
+/*
+ * A class for @schema, or -errno with the reason in @err: what avro-c
+ * cannot parse is -EBADMSG; a schema past the nesting limits
+ * (lyb_schema_bound(): avro-c recurses per level of data, a recursive
+ * type would let the data overflow the stack) -EOVERFLOW, before avro-c
+ * decodes anything with it.
+ */
+static int class_make(const char *schema, size_t len,
+		      avro_value_iface_t **iface, char *err, size_t errlen)
 {
-	avro_value_iface_t *iface;
 	avro_schema_t s;
+	char why[256];
+	int rc;
 
+	*iface = NULL;
 	if (avro_schema_from_json_length(schema, len, &s))
-		return NULL;
-	/* avro-c crashes on some schemas it parses (see schema_sane) */
-	iface = schema_sane(s, 0) ? avro_generic_class_from_schema(s) : NULL;
+		return failf(err, errlen, "writer schema: %s", avro_strerror());
+	rc = lyb_schema_bound(s, why, sizeof(why));
+	if (rc == 0) {
+		*iface = avro_generic_class_from_schema(s);
+		if (!*iface)
+			rc = failf(err, errlen, "writer schema: %s",
+				   avro_strerror());
+	} else if (rc != -ENOMEM) {
+		snprintf(err, errlen, "writer schema refused: %s", why);
+	}
 	avro_schema_decref(s);
-	return iface;
+	return rc;
 }
 
 int lyb_avro_decoder_new(const char *schema, size_t len,
@@ -298,6 +278,7 @@ int lyb_avro_decoder_new(const char *schema, size_t len,
 {
 	struct lyb_avro_decoder *d = calloc(1, sizeof(*d));
 	size_t i;
+	int rc = 0;
 
 	if (!d)
 		return -ENOMEM;
@@ -309,7 +290,7 @@ int lyb_avro_decoder_new(const char *schema, size_t len,
 	if (i < nclasses) {
 		d->iface = avro_value_iface_incref(classes[i].iface);
 	} else {
-		d->iface = class_make(schema, len);
+		rc = class_make(schema, len, &d->iface, err, errlen);
 		if (d->iface && nclasses < CLASSES_MAX) {
 			classes[nclasses].schema = malloc(len + 1);
 			if (classes[nclasses].schema) {
@@ -322,9 +303,12 @@ int lyb_avro_decoder_new(const char *schema, size_t len,
 		}
 	}
 	pthread_mutex_unlock(&class_lock);
-	if (!d->iface || avro_generic_value_new(d->iface, &d->value)) {
-		if (d->iface)
-			avro_value_iface_decref(d->iface);
+	if (rc) {
+		free(d);
+		return rc;
+	}
+	if (avro_generic_value_new(d->iface, &d->value)) {
+		avro_value_iface_decref(d->iface);
 		free(d);
 		return failf(err, errlen, "writer schema: %s", avro_strerror());
 	}
@@ -362,16 +346,240 @@ static uint64_t block_of(const unsigned char *mem, size_t len,
 	return k;
 }
 
+/*
+ * The block being decoded, for the per-block limits: records decoded are
+ * counted against the block headers in memory, so each block's JSON is
+ * known as it grows.
+ */
+struct blockpos {
+	const unsigned char *mem;
+	size_t len, pos;   /* where the next block header is */
+	uint64_t index;	   /* the current block's */
+	uint64_t off;	   /* its offset in the file, for messages */
+	uint64_t mem_off;  /* file offset of mem[data_start] */
+	size_t data_start; /* where blocks start in mem */
+	int64_t left;	   /* records of it not decoded yet */
+	int64_t size;	   /* its data bytes */
+	uint64_t json, json_max;
+};
+
+/* Moves to the block holding the next record. -EBADMSG past the last. */
+static int block_advance(struct blockpos *bp)
+{
+	size_t hdrlen;
+	int64_t count, size;
+
+	while (bp->left == 0) {
+		if (bp->pos >= bp->len ||
+		    lyb_avro_block_parse(bp->mem + bp->pos, bp->len - bp->pos,
+					 &count, &size, &hdrlen) != 0 ||
+		    (uint64_t)size + 16 > bp->len - bp->pos - hdrlen)
+			return -EBADMSG;
+		bp->index++;
+		bp->off = bp->mem_off + (bp->pos - bp->data_start);
+		bp->pos += hdrlen + (size_t)size + 16;
+		bp->left = count;
+		bp->size = size;
+		bp->json = 0;
+		bp->json_max = lyb_avro_json_max(size);
+	}
+	return 0;
+}
+
+#define SCRATCH (64u << 10)
+
+/*
+ * How many bytes @n bytes of raw deflate data inflate to, counted into a
+ * scratch buffer up to just past LYB_AVRO_INFLATED_MAX: 0, or -EOVERFLOW
+ * when more. Corrupt data is left for avro-c to report.
+ */
+static int deflate_check(const unsigned char *p, size_t n, uint64_t *out)
+{
+	unsigned char *scratch = malloc(SCRATCH);
+	z_stream z = {0};
+	int zrc = Z_OK, rc = 0;
+
+	*out = 0;
+	if (!scratch)
+		return -ENOMEM;
+	if (inflateInit2(&z, -15) != Z_OK) {
+		free(scratch);
+		return -ENOMEM;
+	}
+	z.next_in = (unsigned char *)(uintptr_t)p;
+	while (zrc == Z_OK) {
+		size_t chunk = n > UINT32_MAX ? UINT32_MAX : n;
+
+		if (z.avail_in == 0 && n) {
+			z.avail_in = (uInt)chunk;
+			n -= chunk;
+		}
+		z.next_out = scratch;
+		z.avail_out = SCRATCH;
+		zrc = inflate(&z, Z_NO_FLUSH);
+		*out += SCRATCH - z.avail_out;
+		if (*out > LYB_AVRO_INFLATED_MAX) {
+			rc = -EOVERFLOW;
+			break;
+		}
+		if (zrc == Z_BUF_ERROR && z.avail_in == 0 && n == 0)
+			break; /* truncated: avro-c says so */
+		if (zrc == Z_BUF_ERROR)
+			zrc = Z_OK;
+	}
+	inflateEnd(&z);
+	free(scratch);
+	return rc;
+}
+
+/*
+ * The same for avro-c's "lzma" codec: raw LZMA2 with the default preset's
+ * options (as avro-c decodes it), counted into the scratch buffer.
+ */
+static int xz_check(const unsigned char *p, size_t n, uint64_t *out)
+{
+	lzma_stream strm = LZMA_STREAM_INIT;
+	lzma_options_lzma opt;
+	lzma_filter filters[2];
+	unsigned char *scratch;
+	lzma_ret lr;
+	int rc = 0;
+
+	*out = 0;
+	if (lzma_lzma_preset(&opt, LZMA_PRESET_DEFAULT))
+		return -ENOMEM;
+	filters[0].id = LZMA_FILTER_LZMA2;
+	filters[0].options = &opt;
+	filters[1].id = LZMA_VLI_UNKNOWN;
+	filters[1].options = NULL;
+	scratch = malloc(SCRATCH);
+	if (!scratch)
+		return -ENOMEM;
+	if (lzma_raw_decoder(&strm, filters) != LZMA_OK) {
+		free(scratch);
+		return -ENOMEM;
+	}
+	strm.next_in = p;
+	strm.avail_in = n;
+	do {
+		strm.next_out = scratch;
+		strm.avail_out = SCRATCH;
+		lr = lzma_code(&strm, LZMA_FINISH);
+		*out += SCRATCH - strm.avail_out;
+		if (*out > LYB_AVRO_INFLATED_MAX) {
+			rc = -EOVERFLOW;
+			break;
+		}
+	} while (lr == LZMA_OK); /* else the end, or an error for avro-c */
+	lzma_end(&strm);
+	free(scratch);
+	return rc;
+}
+
+/* Snappy's own header: the uncompressed length, a little-endian varint. */
+static int snappy_check(const unsigned char *p, size_t n, uint64_t *out)
+{
+	unsigned int shift;
+	size_t i;
+
+	*out = 0;
+	for (i = 0, shift = 0; i < n && i < 5; i++, shift += 7) {
+		*out |= (uint64_t)(p[i] & 0x7f) << shift;
+		if (!(p[i] & 0x80))
+			break;
+	}
+	return *out > LYB_AVRO_INFLATED_MAX ? -EOVERFLOW : 0;
+}
+
+/*
+ * Refuses a block whose data decompresses to more than
+ * LYB_AVRO_INFLATED_MAX, before avro-c allocates for it.
+ */
+static int inflated_check(const char *codec, const unsigned char *p, size_t n,
+			  uint64_t k, char *err, size_t errlen)
+{
+	uint64_t out = 0;
+	int rc = 0;
+
+	if (strcmp(codec, "deflate") == 0)
+		rc = deflate_check(p, n, &out);
+	else if (strcmp(codec, "snappy") == 0)
+		rc = snappy_check(p, n, &out);
+	else if (strcmp(codec, "lzma") == 0)
+		rc = xz_check(p, n, &out);
+	if (rc == -EOVERFLOW)
+		snprintf(err, errlen,
+			 "block %llu: its %zu bytes of %s data decompress to "
+			 "more than %llu MiB",
+			 (unsigned long long)k, n, codec,
+			 (unsigned long long)(LYB_AVRO_INFLATED_MAX >> 20));
+	return rc;
+}
+
+/*
+ * Checks the framing of every block in @mem before avro-c decodes any:
+ * a block that claims more records than its bytes can hold is refused
+ * here (avro-c would produce them all, from nothing).
+ */
+static int blocks_check(const unsigned char *mem, size_t len, size_t data_start,
+			uint64_t first_block, char *err, size_t errlen)
+{
+	struct lyb_avro_header h;
+	size_t pos = data_start, hdrlen, need;
+	int64_t count, size;
+	uint64_t k = first_block;
+	int rc;
+
+	rc = lyb_avro_header_parse(mem, data_start, &h, &need, err, errlen);
+	if (rc)
+		return rc == -EAGAIN ? failf(err, errlen, "truncated header")
+				     : rc;
+	while (rc == 0 && pos < len) {
+		rc = lyb_avro_block_parse(mem + pos, len - pos, &count, &size,
+					  &hdrlen);
+		if (rc == -ERANGE) {
+			rc = failf(err, errlen,
+				   "block %llu: claims %lld records in %lld "
+				   "bytes (at most %d per byte + %d)",
+				   (unsigned long long)k, (long long)count,
+				   (long long)size, LYB_AVRO_RECORDS_PER_BYTE,
+				   LYB_AVRO_RECORDS_FREE);
+			break;
+		}
+		if (rc || (uint64_t)size + 16 > len - pos - hdrlen) {
+			rc = failf(err, errlen,
+				   "block %llu: truncated or bad block header",
+				   (unsigned long long)k);
+			break;
+		}
+		rc = inflated_check(h.codec, mem + pos + hdrlen, (size_t)size,
+				    k, err, errlen);
+		pos += hdrlen + (size_t)size + 16;
+		k++;
+	}
+	lyb_avro_header_clear(&h);
+	return rc;
+}
+
 int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 			   size_t len, size_t data_start, uint64_t first_block,
-			   lyb_line_cb cb, void *cbarg, char *err,
-			   size_t errlen)
+			   uint64_t first_off, lyb_line_cb cb, void *cbarg,
+			   char *err, size_t errlen)
 {
+	struct blockpos bp = {.mem = mem,
+			      .len = len,
+			      .pos = data_start,
+			      .index = first_block - 1,
+			      .mem_off = first_off,
+			      .data_start = data_start};
 	avro_file_reader_t reader = NULL;
 	int64_t n = 0;
 	FILE *fp;
-	int rc = 0, r;
+	int rc, r;
 
+	rc = blocks_check(mem, len, data_start, first_block, err, errlen);
+	if (rc)
+		return rc;
 	/* read-only: fmemopen(3) does not write a stream opened "rb" */
 	fp = fmemopen((void *)(uintptr_t)mem, len, "rb");
 	if (!fp)
@@ -381,19 +589,41 @@ int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 		return failf(err, errlen, "block %llu: %s",
 			     (unsigned long long)first_block, avro_strerror());
 	while ((r = avro_file_reader_read_value(reader, &d->value)) == 0) {
+		if (block_advance(&bp)) {
+			rc = failf(err, errlen,
+				   "block %llu: more records than its header "
+				   "says",
+				   (unsigned long long)bp.index);
+			break;
+		}
 		lyb_buf_reset(&d->line);
 		rc = encode(&d->line, &d->value, 0);
 		if (rc == 0)
 			rc = lyb_buf_add(&d->line, "\n", 1);
 		if (rc) {
-			rc = failf(
-				err, errlen,
-				"block %llu: a record could not be encoded",
-				(unsigned long long)block_of(
-					mem, len, data_start, first_block, n));
+			rc = failf(err, errlen,
+				   "block %llu: a record could not be encoded",
+				   (unsigned long long)bp.index);
 			break;
 		}
 		n++;
+		bp.left--;
+		bp.json += d->line.len;
+		if (bp.json > bp.json_max) {
+			snprintf(err, errlen,
+				 "block %llu (offset %llu): decodes to more "
+				 "than %llu bytes of JSON from %lld bytes (at "
+				 "most %d per byte + %llu, %llu MiB a block)",
+				 (unsigned long long)bp.index,
+				 (unsigned long long)bp.off,
+				 (unsigned long long)bp.json_max,
+				 (long long)bp.size, LYB_AVRO_JSON_PER_BYTE,
+				 (unsigned long long)LYB_AVRO_JSON_FREE,
+				 (unsigned long long)(LYB_AVRO_BLOCK_JSON_MAX >>
+						      20));
+			rc = -EOVERFLOW;
+			break;
+		}
 		rc = cb(cbarg, d->line.data, d->line.len);
 		if (rc)
 			break;
@@ -436,10 +666,10 @@ int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size, lyb_line_cb cb,
 			rc = failf(err, errlen, "block %llu: truncated",
 				   (unsigned long long)b.index);
 		if (rc == 0)
-			rc = lyb_avro_decode_blocks(dec, mem,
-						    f.h.data_start + b.total,
-						    f.h.data_start, b.index, cb,
-						    cbarg, err, errlen);
+			rc = lyb_avro_decode_blocks(
+				dec, mem, f.h.data_start + b.total,
+				f.h.data_start, b.index, b.off, cb, cbarg, err,
+				errlen);
 	}
 	lyb_avro_decoder_free(dec);
 	lyb_avro_close(&f);

@@ -184,7 +184,10 @@ out_fail:
  * Decodes every object once for the data.jsonl index (view.h). Data that
  * does not decode (corrupt, or a codec avro-c lacks) is still published:
  * its bytes are what they are; data.jsonl then answers EIO, and @warn
- * says so now.
+ * says so now. Data past the decoding limits (a writer schema nested too
+ * deep or recursive, a block decoding to more JSON than its bytes allow:
+ * -EOVERFLOW, see decode.h) is refused: it is built to hurt readers, and
+ * these are the checks and limits the daemon applies to every read.
  */
 static int index_view(struct lyb_location *loc, char *warn, size_t warnlen)
 {
@@ -194,6 +197,11 @@ static int index_view(struct lyb_location *loc, char *warn, size_t warnlen)
 	rc = lyb_view_index(loc, &loc->jsonl,
 			    loc->kind == LYB_LOC_GS ? &loc->schema : NULL, why,
 			    sizeof(why));
+	if (rc == -EOVERFLOW) {
+		snprintf(warn, warnlen, "refused, past a decoding limit: %s",
+			 why[0] ? why : strerror(-rc));
+		return rc;
+	}
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc)

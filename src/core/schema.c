@@ -3,6 +3,15 @@
  * schema.c - Avro schemas: validation with avro-c and a readable
  * description (see schema.h). Descriptions walk the schema's JSON, depth
  * and width capped, so a hostile schema cannot run away.
+ *
+ * lyb_schema_bound() is the nesting limit every decoder applies before
+ * avro-c sees a schema's data: avro-c (and our encoder) recurse once per
+ * level of a value, so a schema whose values can nest without bound (a
+ * record that contains itself) or deeper than LYB_SCHEMA_DEPTH_MAX lets
+ * a small file overflow any thread's stack. It walks avro-c's parsed
+ * schema, following named-type references, each record once (its height
+ * is remembered), so a schema that reuses a type many times costs its
+ * size, not its expansion.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +26,142 @@
 #define DEPTH_MAX 32
 #define NESTED_MAX 16
 #define ENUM_SHOWN 8
+
+/* A record met on the walk: being walked (height 0) or done. */
+struct named {
+	avro_schema_t s;
+	int height; /* levels from the record down, 0 while walking it */
+};
+
+struct bound {
+	struct named *rec;
+	size_t n, cap;
+	char *err;
+	size_t errlen;
+};
+
+static int too_deep(struct bound *w)
+{
+	snprintf(w->err, w->errlen,
+		 "nested deeper than %d levels (records, arrays, maps and "
+		 "unions each count one)",
+		 LYB_SCHEMA_DEPTH_MAX);
+	return -EOVERFLOW;
+}
+
+static int bound_walk(struct bound *w, avro_schema_t s, int depth);
+
+/* Walks @s's children at @depth + 1; the deepest one's height + 1. */
+static int bound_children(struct bound *w, avro_schema_t s, int depth)
+{
+	size_t i, n;
+	int h = 0, r;
+
+	switch (avro_typeof(s)) {
+	case AVRO_RECORD:
+		n = avro_schema_record_size(s);
+		for (i = 0; i < n; i++) {
+			r = bound_walk(w,
+				       avro_schema_record_field_get_by_index(
+					       s, (int)i),
+				       depth + 1);
+			if (r < 0)
+				return r;
+			h = r > h ? r : h;
+		}
+		return h + 1;
+	case AVRO_ARRAY:
+		r = bound_walk(w, avro_schema_array_items(s), depth + 1);
+		return r < 0 ? r : r + 1;
+	case AVRO_MAP:
+		r = bound_walk(w, avro_schema_map_values(s), depth + 1);
+		return r < 0 ? r : r + 1;
+	case AVRO_UNION:
+		n = avro_schema_union_size(s);
+		for (i = 0; i < n; i++) {
+			r = bound_walk(w, avro_schema_union_branch(s, (int)i),
+				       depth + 1);
+			if (r < 0)
+				return r;
+			h = r > h ? r : h;
+		}
+		return h + 1;
+	default:
+		return 1;
+	}
+}
+
+/* The height of @s met at @depth (the top is 1), or -errno. */
+static int bound_walk(struct bound *w, avro_schema_t s, int depth)
+{
+	struct named *grown;
+	size_t i;
+	int h;
+
+	if (!s)
+		return -EBADMSG;
+	if (is_avro_link(s))
+		s = avro_schema_link_target(s);
+	if (!s)
+		return -EBADMSG;
+	if (depth > LYB_SCHEMA_DEPTH_MAX)
+		return too_deep(w);
+	if (is_avro_fixed(s) && avro_schema_fixed_size(s) < 0) {
+		/* avro-c 1.11 accepts it, then crashes making a class */
+		snprintf(w->err, w->errlen, "fixed %s has a negative size",
+			 avro_schema_type_name(s));
+		return -EBADMSG;
+	}
+	if (!is_avro_record(s))
+		return bound_children(w, s, depth);
+	for (i = 0; i < w->n && w->rec[i].s != s; i++)
+		;
+	if (i < w->n) {
+		if (w->rec[i].height == 0) {
+			snprintf(w->err, w->errlen,
+				 "record %s contains itself (recursive types "
+				 "are not decoded)",
+				 avro_schema_type_name(s));
+			return -EOVERFLOW;
+		}
+		if (depth + w->rec[i].height - 1 > LYB_SCHEMA_DEPTH_MAX)
+			return too_deep(w);
+		return w->rec[i].height;
+	}
+	if (w->n == LYB_SCHEMA_RECORDS_MAX) {
+		snprintf(w->err, w->errlen, "more than %d records",
+			 LYB_SCHEMA_RECORDS_MAX);
+		return -EOVERFLOW;
+	}
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 8;
+
+		grown = realloc(w->rec, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		w->rec = grown;
+		w->cap = cap;
+	}
+	w->rec[w->n++] = (struct named){.s = s, .height = 0};
+	h = bound_children(w, s, depth);
+	if (h > 0)
+		w->rec[i].height = h;
+	return h;
+}
+
+int lyb_schema_bound(struct avro_obj_t *schema, char *err, size_t errlen)
+{
+	struct bound w = {.err = err, .errlen = errlen};
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	rc = bound_walk(&w, schema, 1);
+	free(w.rec);
+	if (rc == -EBADMSG && err[0] == '\0')
+		snprintf(err, errlen, "a type avro-c could not resolve");
+	return rc < 0 ? rc : 0;
+}
 
 int lyb_schema_check(const char *text, size_t len, char **compact, char *err,
 		     size_t errlen)
@@ -41,7 +186,14 @@ int lyb_schema_check(const char *text, size_t len, char **compact, char *err,
 		rc = -EBADMSG;
 		goto out_json;
 	}
+	rc = lyb_schema_bound(schema, err, errlen);
 	avro_schema_decref(schema);
+	if (rc == -ENOMEM)
+		goto out_json;
+	if (rc) {
+		rc = -EBADMSG;
+		goto out_json;
+	}
 	*compact = json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER |
 					    JSON_ENCODE_ANY);
 	if (!*compact)

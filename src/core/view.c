@@ -26,10 +26,13 @@
 
 #define SPACING_MIN (256u << 10)
 #define MARKS_TARGET 1024
-#define RUN_JSON_MAX (4u << 20)	   /* cut a run after this much JSON */
-#define RUN_DECODED_MAX (1u << 30) /* hard cap: one run's JSON in memory */
-#define EXPORT_WINDOW (8u << 20)   /* JSON kept per export decode */
-#define CACHE_MAX 4096		   /* versions in the index cache */
+#define RUN_JSON_MAX (4u << 20) /* cut a run after this much JSON */
+/* JSON kept per decode, from the offset read on */
+#define READ_WINDOW (8u << 20)
+#define LINE_MAX_BYTES (64u << 20) /* one record's JSON (decode.c) */
+/* hard cap: the JSON one open file holds, a window and the line ending it */
+#define RUN_DECODED_MAX (READ_WINDOW + LINE_MAX_BYTES)
+#define CACHE_MAX 4096			 /* versions in the index cache */
 #define RUN_READ_MAX ((uint64_t)3 << 30) /* Avro bytes of one run */
 
 const struct lyb_location *lyb_view_source(const struct lyb_version *v)
@@ -146,8 +149,9 @@ static int index_avro(struct builder *bd, size_t i, struct lyb_reader *r,
 			break;
 		n = 0;
 		rc = lyb_avro_decode_blocks(dec, mem, f.h.data_start + b.total,
-					    f.h.data_start, b.index, count_line,
-					    &n, bd->why, sizeof(bd->why));
+					    f.h.data_start, b.index, b.off,
+					    count_line, &n, bd->why,
+					    sizeof(bd->why));
 		run_json += n;
 		bd->jl->bytes += n;
 	}
@@ -356,8 +360,9 @@ static int cached_index(const struct lyb_dataset *ds,
 		e->schema = sc;
 		e->state = 0;
 		rc = entry_copy(e, jl, bytes, schema);
-	} else if (rc == -EBADMSG) {
-		e->state = -EIO; /* the data is immutable: remembered */
+	} else if (rc == -EBADMSG || rc == -EOVERFLOW) {
+		/* the data is immutable: remembered, never decoded again */
+		e->state = -EIO;
 		e->schema = sc;
 		rc = entry_copy(e, jl, bytes, schema);
 	} else {
@@ -572,7 +577,7 @@ static int fill(struct lyb_view_file *f, uint64_t off)
 		goto out_log;
 	if (f->loc->kind != LYB_LOC_GS) {
 		s.skip = off - m->at;
-		s.keep = EXPORT_WINDOW;
+		s.keep = READ_WINDOW;
 		rc = lyb_decode_export(lyb_reader_read_fn, f->r, o->size,
 				       export_format(f->loc), sink_line, &s,
 				       why, sizeof(why));
@@ -607,9 +612,14 @@ static int fill(struct lyb_view_file *f, uint64_t off)
 	}
 	if (rc)
 		goto out_log;
+	/* only a window from @off is kept: a run's JSON may be far larger
+	 * than one read, up to LYB_AVRO_BLOCK_JSON_MAX a block */
+	s.skip = off - m->at;
+	s.keep = READ_WINDOW;
 	rc = lyb_avro_decode_blocks(f->dec, f->mem, hs + (size_t)run_len, hs,
-				    m->block, sink_line, &s, why, sizeof(why));
-	f->base = m->at;
+				    m->block, m->off, sink_line, &s, why,
+				    sizeof(why));
+	f->base = m->at + s.skip;
 out_check:
 	if (rc == -ERANGE || (rc == 0 && s.pos != s.limit)) {
 		snprintf(why, sizeof(why),

@@ -3,12 +3,17 @@
 """Writes the generated seed corpora under tests/fuzz/corpus/ (committed;
 re-run by hand only to change them): small Avro container files with
 every codec and type, their schemas, Snowflake exports (JSON lines and
-CSV, plain and gzip) and mount paths. The catalog harness also takes
-tests/data/catalog/ as seeds. Needs /usr/bin/python3 with python3-avro and
-python3-snappy; deterministic (fixed sync markers, gzip mtime 0)."""
+CSV, plain and gzip) and mount paths; hostile Avro files past the decoding
+limits (issue 12: a recursive record nested 100,000 levels, a block
+claiming 4e8 empty records, a schema nested too deep, 0-byte records of
+long JSON), written by tests/integration/make_hostile_avro.py. The catalog
+harness also takes tests/data/catalog/ as seeds. Needs /usr/bin/python3
+with python3-avro and python3-snappy; deterministic (fixed sync markers,
+gzip mtime 0)."""
 import datetime
 import decimal
 import gzip
+import importlib.util
 import io
 import json
 import os
@@ -19,6 +24,11 @@ import avro.schema
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
+_spec = importlib.util.spec_from_file_location(
+    "make_hostile_avro",
+    os.path.join(HERE, "..", "integration", "make_hostile_avro.py"))
+hostile = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(hostile)
 
 ALL_TYPES = {
     "type": "record", "name": "All", "namespace": "lyb.fuzz",
@@ -39,7 +49,10 @@ ALL_TYPES = {
         {"name": "m", "type": {"type": "map", "values": "string"}},
         {"name": "u", "type": ["null", "string", "Color"]},
         {"name": "r", "type": {"type": "record", "name": "Inner", "fields": [
-            {"name": "x", "type": ["null", "Inner"], "default": None}]}},
+            {"name": "x", "type": ["null", {
+                "type": "record", "name": "Leaf", "fields": [
+                    {"name": "y", "type": ["null", "int"]}]}],
+             "default": None}]}},
         {"name": "dt", "type": {"type": "int", "logicalType": "date"}},
         {"name": "dec", "type": {"type": "bytes", "logicalType": "decimal",
                                  "precision": 5, "scale": 2}},
@@ -50,7 +63,7 @@ ROWS = [
     {"n": None, "b": True, "i": -1, "l": 1 << 40, "f": 1.5,
      "d": float("nan"), "by": b"\x00\xff", "s": "h\u00e9\"llo\n",
      "e": "GREEN", "fx": b"abcd", "a": [1, -2, 3], "m": {"k": "v"},
-     "u": "x", "r": {"x": {"x": None}}, "dt": datetime.date(2020, 9, 3), "dec": decimal.Decimal("2.58")},
+     "u": "x", "r": {"x": {"y": 5}}, "dt": datetime.date(2020, 9, 3), "dec": decimal.Decimal("2.58")},
     {"n": None, "b": False, "i": 2147483647, "l": -(1 << 63), "f": -0.0,
      "d": float("inf"), "by": b"", "s": "", "e": "RED", "fx": b"\x00\x00\x00\x00",
      "a": [], "m": {}, "u": None, "r": {"x": None}, "dt": datetime.date(1970, 1, 1), "dec": decimal.Decimal("-0.01")},
@@ -91,6 +104,19 @@ def main():
     write("avro", "scalar.avro", avro_file("long", [1, -1, 1 << 62], "null"))
     write("avro", "bad-magic.avro", b"Obj\x02" + avro_file(simple, srows, "null")[4:])
     write("avro", "truncated.avro", avro_file(simple, srows, "deflate")[:-20])
+    # past the decoding limits (decode.h, schema.h)
+    write("avro", "regress-recursive-100000.avro", hostile.recursive(100000))
+    write("avro", "regress-amplify-4e8.avro", hostile.amplify(400000000))
+    write("avro", "regress-amplify-limit.avro", hostile.amplify(1025))
+    write("avro", "regress-deep-schema-33.avro", hostile.deep_schema(33))
+    write("avro", "regress-json-amp.avro", hostile.json_amp(1024))
+    write("avro", "regress-bomb-deflate.avro", hostile.bomb("deflate", 65))
+    write("avro", "regress-bomb-lzma.avro", hostile.bomb("lzma", 65))
+    # snappy: a length header claiming 100 MiB over a few bytes
+    write("avro", "regress-bomb-snappy-header.avro", hostile.container(
+        {"type": "record", "name": "Z", "fields": [{"name": "i", "type": "int"}]},
+        [(1, bytes([0x80, 0x80, 0x80, 0x32]) +
+          b"\x00\x00" + bytes(4))], b"snappy"))
 
     write("schema", "all.json", json.dumps(ALL_TYPES).encode())
     write("schema", "simple.json", json.dumps(simple).encode())
@@ -99,6 +125,25 @@ def main():
     write("schema", "recursive.json", json.dumps(
         {"type": "record", "name": "List", "fields": [
             {"name": "next", "type": ["null", "List"]}]}).encode())
+    write("schema", "mutual-recursive.json", json.dumps(
+        {"type": "record", "name": "A", "namespace": "x", "fields": [
+            {"name": "b", "type": {"type": "record", "name": "B",
+                                   "namespace": "y", "fields": [
+                {"name": "a", "type": {"type": "array",
+                                       "items": "x.A"}}]}}]}).encode())
+    for levels in (32, 33):
+        t = "int"
+        for i in range(levels - 1):
+            t = {"type": "record", "name": "D%d" % i,
+                 "fields": [{"name": "f", "type": t}]}
+        write("schema", "deep-%d.json" % levels, json.dumps(t).encode())
+    t = {"type": "record", "name": "R0",
+         "fields": [{"name": "x", "type": "int"}]}
+    for i in range(1, 31):  # 2^30 paths through 31 types
+        t = {"type": "record", "name": "R%d" % i,
+             "fields": [{"name": "a", "type": t},
+                        {"name": "b", "type": "R%d" % (i - 1)}]}
+    write("schema", "reuse-dag.json", json.dumps(t).encode())
     write("schema", "bad-type.json", b'{"type": "nope"}')
     write("schema", "not-json.json", b'{"type": "record", "fields": [')
 
