@@ -88,12 +88,17 @@ plant() {
 import base64, hashlib, json, os, sys
 doc_path, date, obj, index = sys.argv[1:]
 
+TABLE = []
+for n in range(256):
+    c = n
+    for _ in range(8):
+        c = (c >> 1) ^ (0x82F63B78 & -(c & 1))
+    TABLE.append(c)
+
 def crc32c(data):
     crc = 0xFFFFFFFF
     for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
+        crc = TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
     return crc ^ 0xFFFFFFFF
 
 data = open(obj, "rb").read()
@@ -107,6 +112,9 @@ for v in doc["versions"]:
     o["generation"] = os.stat(obj).st_mtime_ns
     o["crc32c"] = base64.b64encode(crc32c(data).to_bytes(4, "big")).decode()
     o["md5"] = base64.b64encode(hashlib.md5(data).digest()).decode()
+    # one CRC32C per 1 MiB block, as lyb publish records them
+    o["block_crc32c"] = "".join("%08x" % crc32c(data[i:i + (1 << 20)])
+                                for i in range(0, len(data), 1 << 20))
     o["rows"] = 1
     gs.pop("schema", None)
     gs.pop("jsonl", None)
