@@ -1281,6 +1281,10 @@ static int route(struct lyb_portal *p, const struct lyb_snap *snap,
 	const struct lyb_version *v;
 	const struct lyb_date *d;
 
+	if (nseg == 1 && !get &&
+	    (strcmp(seg[0], "me") == 0 || strcmp(seg[0], "inbox") == 0 ||
+	     strcmp(seg[0], "datasets") == 0))
+		return resp_err(resp, 405, "GET only");
 	if (nseg == 1 && strcmp(seg[0], "me") == 0 && get)
 		return api_me(p, req, resp);
 	if (nseg == 1 && strcmp(seg[0], "inbox") == 0 && get)
