@@ -174,7 +174,7 @@ static void add_headers(struct MHD_Response *r, int api)
 		r, "Content-Security-Policy",
 		"default-src 'none'; script-src 'self'; style-src 'self'; "
 		"img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
-		"form-action 'none'; frame-ancestors 'none'");
+		"form-action 'self'; frame-ancestors 'none'");
 	MHD_add_response_header(r, "Cache-Control",
 				api ? "no-store" : "no-cache");
 }

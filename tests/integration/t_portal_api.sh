@@ -8,52 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || skip "curl is not installed"
 
-OWN=lybpowners
-ALICE=lybpalice # asks for access
-BOB=lybpbob     # in the owner group: grants
-CAROL=lybpcarol # neither
-PORTAL_PID=
-portal_cleanup() {
-	local rc=$?
-	[ -n "$PORTAL_PID" ] && kill "$PORTAL_PID" 2>/dev/null && wait "$PORTAL_PID" 2>/dev/null
-	for u in $ALICE $BOB $CAROL; do userdel "$u" 2>/dev/null || true; done
-	groupdel $OWN 2>/dev/null || true
-	(exit $rc) # cleanup exits with the test's status
-	cleanup
-}
-trap portal_cleanup EXIT
-groupadd $OWN 2>/dev/null || true
-useradd -M -N -g users $ALICE 2>/dev/null || true
-useradd -M -N -g users -G $OWN $BOB 2>/dev/null || true
-useradd -M -N -g users $CAROL 2>/dev/null || true
-
-fixture
-cat >"$W/schema.avsc" <<'EOF'
-{"type":"record","name":"DominantGenres","fields":[
- {"name":"artist_id","type":"string","doc":"the artist's <b>id</b>"},
- {"name":"dominant_genres","type":{"type":"array","items":"string"},"doc":"genres, most played first"}]}
-EOF
-lyb dataset create artist-metadata.DominantGenres --owner group:$OWN \
-	--channel '#artist-metadata' --pm '@pat' --slo "daily 08:00" \
-	--description 'Dominant genres per artist <img src=x onerror=alert(1)>' \
-	--schema "$W/schema.avsc" --upstream t.Data >/dev/null
-VG=$(lyb publish artist-metadata.DominantGenres 2020-09-03 \
-	--gs "file://$SRC/2020-09-03-1/gs" --snow "snow://artist-metadata/dominant_genres=file://$SRC/2020-09-03-1/snow")
-lyb dataset create artist-analytics.GenresOfPopularArtists --owner group:analytics \
-	--upstream artist-metadata.DominantGenres >/dev/null
-
-# the static directory: the real pages plus a link out of it
-mkdir -p "$W/static"
-cp "$LYB_SRC"/portal/* "$W/static/"
-ln -s /etc/passwd "$W/static/evil.html"
-
-PORT=$((20000 + RANDOM % 20000))
-"$LYB_BIN" --catalog "$CAT" serve --listen 127.0.0.1:$PORT --trust-proxy 127.0.0.1 \
-	--static "$W/static" --mount "$MNT" --refresh 0.5 --max-connections 12 \
-	>"$W/portal.log" 2>&1 &
-PORTAL_PID=$!
-U=http://127.0.0.1:$PORT
-wait_for curl -sf "$U/api/v1/me" || fail "the portal did not start: $(cat "$W/portal.log")"
+. "$(dirname "$0")/portal_lib.sh"
 
 # get AS PATH [curl args]: prints the body, then the status on its own line
 get() {
@@ -106,6 +61,8 @@ jqb '.slo.deadline == "08:00" and .schema.fields[1].name == "dominant_genres"'
 jqb '.schema.fields[0].doc == "the artist'"'"'s <b>id</b>"'
 jqb '.latest.rows == 800 and .upstream == ["t.Data"] and .downstream == ["artist-analytics.GenresOfPopularArtists"]'
 jqb ".portal.mount_path == \"$MNT/artist-metadata.DominantGenres\" and (.portal.delivery | length) == 14"
+jqb '.portal.freshness.state == "late" and (.portal.delivery[0:4] | map(.state)) == ["late","missing","late","on-time"]'
+jqb '.portal.delivery[1].expected == "2020-09-02" and .portal.delivery[3].delivered == "2020-08-31T07:40:00Z"'
 jqb '.portal.access.state == "anonymous" and .portal.access.can_manage == false'
 expect 404 "" /api/v1/datasets/no.Such
 expect 400 "" /api/v1/datasets/.. --path-as-is
@@ -113,7 +70,7 @@ expect 400 "" "/api/v1/datasets/a.B%0Ac"
 
 step "dates, versions, one version's record"
 expect 200 "" "$D/dates"
-jqb ".total == 1 and .dates[0].date == \"2020-09-03\" and .dates[0].latest.id == \"$VG\""
+jqb ".total == 3 and .dates[0].date == \"2020-09-03\" and .dates[0].latest.id == \"$VG\""
 jqb '.dates[0].latest.locations.snow.table | startswith("snow://artist-metadata/dominant_genres")'
 expect 200 "" /api/v1/datasets/t.Data/dates/2020-09-03
 jqb ".total == 2 and .versions[0].id == \"$V2\" and .versions[1].id == \"$V1\""
@@ -220,7 +177,7 @@ step "live: a publish and a revoke show on the next load"
 V3=$(lyb publish artist-metadata.DominantGenres 2020-09-04 --gs "file://$SRC/2020-09-03-2/gs")
 sleep 1.2
 expect 200 "" "$D/dates"
-jqb ".total == 2 and .dates[0].date == \"2020-09-04\" and .dates[0].latest.id == \"$V3\""
+jqb ".total == 4 and .dates[0].date == \"2020-09-04\" and .dates[0].latest.id == \"$V3\""
 lyb access revoke artist-metadata.DominantGenres user:$ALICE@thecompany.com >/dev/null
 sleep 1.2
 expect 200 $ALICE "$D/access"
