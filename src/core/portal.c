@@ -263,8 +263,8 @@ static int param_uint(const struct lyb_portal_req *req,
 		return 0;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (!*s || *end || errno || s[0] == '-' || s[0] == '+' || v < min ||
-	    v > max) {
+	/* strtoull takes spaces and signs: only digits are a number here */
+	if (*s < '0' || *s > '9' || *end || errno || v < min || v > max) {
 		*answered = 1;
 		resp_err(resp, 400, "%s: expected an integer from %llu to %llu",
 			 key, min, max);
