@@ -88,7 +88,11 @@ build() {
 	local log=$DEMO_DIR/build.log
 	say "building into $BUILD"
 	mkdir -p "$DEMO_DIR"
-	if ! { cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+	local type=()
+	# a new tree is RelWithDebInfo; an existing one (the test suite's
+	# sanitizer tree) keeps its own build type and options
+	[ -f "$BUILD/CMakeCache.txt" ] || type=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+	if ! { cmake -S "$SRC" -B "$BUILD" "${type[@]}" &&
 		cmake --build "$BUILD" -j "$(nproc)"; } >"$log" 2>&1; then
 		tail -n 30 "$log" >&2
 		die "the build failed (the whole log is $log)"

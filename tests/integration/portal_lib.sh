@@ -56,3 +56,14 @@ PORTAL_PID=$!
 U=http://127.0.0.1:$PORT
 wait_for curl -sf "$U/api/v1/me" || fail "the portal did not start: $(cat "$W/portal.log")"
 
+
+# portal_stop: SIGTERM, and the portal must exit 0 with nothing from the
+# sanitizers in its log (the ASan/UBSan pass of test.sh)
+portal_stop() {
+	local st=0
+	kill -TERM "$PORTAL_PID" 2>/dev/null || fail "the portal died: $(tail -n 20 "$W/portal.log")"
+	wait "$PORTAL_PID" || st=$?
+	PORTAL_PID=
+	[ "$st" = 0 ] || fail "the portal exited $st: $(tail -n 40 "$W/portal.log")"
+	! grep -qE 'Sanitizer|runtime error' "$W/portal.log" || fail "sanitizer report: $(cat "$W/portal.log")"
+}

@@ -202,6 +202,11 @@ step "oversized requests are refused"
 head -c 20000 /dev/zero | tr '\0' a >"$W/big"
 st=$(act $ALICE request @"$W/big")
 [ "$st" = 413 ] || fail "a 20 kB body answered $st"
+st=$(act $ALICE request @"$W/big" -H 'Transfer-Encoding: chunked')
+[ "$st" = 413 ] || fail "a 20 kB chunked body answered $st"
+head -c 50000000 /dev/zero >"$W/huge"
+st=$(act $ALICE request @"$W/huge" -H 'Transfer-Encoding: chunked' -m 20 || true)
+case $st in 4* | 000) ;; *) fail "a 50 MB chunked body answered $st" ;; esac
 st=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 100000 /dev/zero | tr '\0' a)" "$U/api/v1/me" || true)
 case $st in 4*) ;; 000) ;; *) fail "a 100 kB header answered $st" ;; esac
 st=$(curl -s -o /dev/null -w '%{http_code}' "$U/api/v1/datasets/$(head -c 3000 /dev/zero | tr '\0' a)" || true)
@@ -242,5 +247,5 @@ jqb '(.datasets | length) == 50 and .datasets[49].name == "t.Data"'
 expect 200 "" "/api/v1/datasets?q=Set09999"
 jqb '.total == 1'
 expect 200 "" "/api/v1/me"
-kill -0 $PORTAL_PID || fail "the portal died"
+portal_stop
 echo "PASS"

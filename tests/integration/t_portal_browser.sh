@@ -30,4 +30,5 @@ timeout 240 node "$LYB_SRC/tests/integration/portal_browser.js" "$MODULES" "$U" 
 # the grant the browser made is the catalog change itself
 lyb access list artist-metadata.DominantGenres | grep -q "grant   user:$ALICE@thecompany.com  by user:$BOB@thecompany.com" ||
 	fail "the catalog history lacks the browser's grant"
+portal_stop
 echo "PASS (screenshots in $OUT)"
