@@ -3,9 +3,9 @@
 // headless, driven by playwright-core. Three contexts, three identities:
 // anonymous, the requester and an owner, each with its own proxy header
 // (extraHTTPHeaders; the portal trusts 127.0.0.1 as its proxy).
-//   node portal_browser.js MODULES BASE OUTDIR DATASET REQUESTER OWNER
+//   node portal_browser.js MODULES BASE OUTDIR DATASET REQUESTER OWNER STRANGER
 'use strict';
-const [modules, base, out, ds, requester, owner] = process.argv.slice(2);
+const [modules, base, out, ds, requester, owner, stranger] = process.argv.slice(2);
 const { chromium } = require(modules + '/playwright-core');
 
 const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -119,11 +119,27 @@ async function text(page, sel) { return (await page.locator(sel).first().textCon
 	await alice.setViewportSize({ width: 1000, height: 1100 });
 	await alice.screenshot({ path: out + '/portal-readme.png' }); // docs/portal.png
 
-	// the owner's audit trail shows both steps
+	// a third user asks and the owner declines from the DataSet page
+	const carol = await context(browser, stranger);
+	await carol.goto(dsUrl);
+	await carol.waitForSelector('#request-access');
+	await carol.fill('#reason', 'curious');
+	await carol.click('#request-access');
+	await carol.waitForSelector('#access-state [data-state=pending]');
+	await bob.goto(dsUrl);
+	const crow = bob.locator('#owner-requests tr[data-principal="user:' + stranger + '"]');
+	await crow.waitFor();
+	await crow.locator('button.decline').click();
+	await bob.waitForSelector('#owner-requests tr[data-principal="user:' + stranger + '"]', { state: 'detached' });
+	await carol.reload();
+	await carol.waitForSelector('#access-state [data-state]');
+	check(await carol.locator('#access-state [data-state=none]').count() === 1, 'a declined request leaves no access');
+
+	// the owner's audit trail shows every step
 	await bob.goto(dsUrl);
 	await bob.waitForSelector('#audit');
 	const audit = await text(bob, '#audit');
-	check(audit.includes('request') && audit.includes('grant'), 'the owner sees the audit trail');
+	check(audit.includes('request') && audit.includes('grant') && audit.includes('revoke'), 'the owner sees the audit trail');
 	await browser.close();
 	if (failed) { console.log(failed + ' checks failed'); process.exit(1); }
 	console.log('all checks passed');

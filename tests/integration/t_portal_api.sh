@@ -183,6 +183,18 @@ sleep 1.2
 expect 200 $ALICE "$D/access"
 jqb '.state == "none"'
 
+step "decline: an owner's revoke of a pending request"
+st=$(act $CAROL request '{"reason":"curious"}')
+[ "$st" = 200 ] || fail "carol's request answered $st"
+st=$(act $BOB revoke "{\"principal\":\"user:$CAROL@thecompany.com\"}")
+[ "$st" = 200 ] || fail "the decline answered $st: $(cat "$W/body")"
+expect 200 $CAROL "$D/access"
+jqb '.state == "none"'
+st=$(act $BOB revoke "{\"principal\":\"user:$CAROL@thecompany.com\"}")
+[ "$st" = 404 ] || fail "a second decline answered $st"
+lyb access list artist-metadata.DominantGenres | grep -q "revoke  user:$CAROL@thecompany.com  by user:$BOB@thecompany.com" ||
+	fail "the history lacks the decline"
+
 step "static files: pages served, nothing outside the directory"
 expect 200 "" /
 grep -q '<script src="/static/app.js"' "$W/body" || fail "/ is not the page"

@@ -5,7 +5,8 @@
 # does so before the suite). Opens a DataSet page and checks what the
 # user story lists, requests access as one user, grants as an owner in a
 # second browser context (another proxy header) and sees the first
-# user's page change. Screenshots go to $LYB_BUILD/portal-screenshots.
+# user's page change, and a third user's request declined.
+# Screenshots go to $LYB_BUILD/portal-screenshots.
 . "$(dirname "$0")/lib.sh"
 [ -x /usr/bin/chromium ] || skip "chromium is not installed (apt-get install chromium)"
 command -v node >/dev/null || skip "node is not installed"
@@ -24,7 +25,7 @@ export HOME=$W/home XDG_RUNTIME_DIR=$W/run
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
 timeout 240 node "$LYB_SRC/tests/integration/portal_browser.js" "$MODULES" "$U" "$OUT" \
-	artist-metadata.DominantGenres "$ALICE@thecompany.com" "$BOB@thecompany.com" ||
+	artist-metadata.DominantGenres "$ALICE@thecompany.com" "$BOB@thecompany.com" "$CAROL@thecompany.com" ||
 	fail "the browser checks failed (screenshots in $OUT)"
 [ -s "$OUT/portal-dataset.png" ] || fail "no screenshot"
 # the grant the browser made is the catalog change itself
