@@ -300,8 +300,15 @@ static enum MHD_Result serve_api(struct serve *s, struct MHD_Connection *c,
 	enum MHD_Result ret;
 	int rc;
 
-	if (peer_trusted(s, c))
+	const char *host = header(c, "Host");
+	int trusted = peer_trusted(s, c);
+
+	if (trusted) {
 		who = header(c, s->user_header);
+		/* the browser's host, when the proxy rewrote Host */
+		if (header(c, "X-Forwarded-Host"))
+			host = header(c, "X-Forwarded-Host");
+	}
 	if (who) {
 		rc = lyb_portal_ident(s->acl, who, &id);
 		if (rc == -EINVAL)
@@ -319,7 +326,7 @@ static enum MHD_Result serve_api(struct serve *s, struct MHD_Connection *c,
 	req.body_len = st->len;
 	req.content_type = header(c, "Content-Type");
 	req.origin = header(c, "Origin");
-	req.host = header(c, "Host");
+	req.host = host;
 	req.sec_fetch_site = header(c, "Sec-Fetch-Site");
 	req.csrf = header(c, "X-Lyb-CSRF");
 	req.id = id;

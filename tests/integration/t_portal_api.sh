@@ -183,6 +183,22 @@ sleep 1.2
 expect 200 $ALICE "$D/access"
 jqb '.state == "none"'
 
+step "behind a proxy that rewrites Host: X-Forwarded-Host, from the proxy only"
+post_as() { # post_as PEER WHO ORIGIN [curl args]
+	local peer=$1 who=$2 origin=$3
+	shift 3
+	curl -s -o "$W/body" -w '%{http_code}' --interface "$peer" -X POST \
+		-H "X-Forwarded-Email: $who@thecompany.com" -H 'Content-Type: application/json' \
+		-H "X-Lyb-CSRF: $(csrf "$who")" -H "Origin: $origin" "$@" \
+		--data '{"reason":"via the proxy"}' "$U$D/access/request"
+}
+st=$(post_as 127.0.0.1 nolocalaccount https://portal.thecompany.com)
+[ "$st" = 403 ] || fail "an Origin not the Host answered $st"
+st=$(post_as 127.0.0.2 nolocalaccount https://portal.thecompany.com -H 'X-Forwarded-Host: portal.thecompany.com')
+[ "$st" = 401 ] || fail "X-Forwarded-Host from an untrusted peer answered $st"
+st=$(post_as 127.0.0.1 nolocalaccount https://portal.thecompany.com -H 'X-Forwarded-Host: portal.thecompany.com')
+[ "$st" = 200 ] || fail "X-Forwarded-Host from the proxy answered $st: $(cat "$W/body")"
+
 step "decline: an owner's revoke of a pending request"
 st=$(act $CAROL request '{"reason":"curious"}')
 [ "$st" = 200 ] || fail "carol's request answered $st"
