@@ -63,9 +63,9 @@ void lyb_portal_free(struct lyb_portal *p); /* accepts NULL */
 /*
  * The identity the proxy's header @value names: "alice@DOMAIN" (IAP's
  * "accounts.google.com:alice@DOMAIN" too), DOMAIN being the policy's.
- * A local account of that name gives its groups (NSS, like the mount);
- * without one the identity is the user principal alone. -EINVAL when
- * @value is no such e-mail address.
+ * A local account of that name gives its groups and domain: (NSS, like
+ * the mount); without one the identity is the user principal alone.
+ * -EINVAL when @value is no such e-mail address; -errno when NSS fails.
  */
 int lyb_portal_ident(struct lyb_acl *acl, const char *value,
 		     struct lyb_ident **out);

@@ -90,7 +90,8 @@ static int ident_bare(const char *login, const char *domain,
 	id->gid = (gid_t)-1;
 	snprintf(id->user, sizeof(id->user), "user:%s@%s", login, domain);
 	snprintf(id->display, sizeof(id->display), "%s@%s", login, domain);
-	snprintf(id->domain, sizeof(id->domain), "domain:%s", domain);
+	/* domain: is every local account (acl.h): not someone without one */
+	id->domain[0] = '\0';
 	id->groups = calloc(1, sizeof(*id->groups));
 	if (!id->groups) {
 		free(id);
@@ -137,8 +138,10 @@ int lyb_portal_ident(struct lyb_acl *acl, const char *value,
 		return -EINVAL;
 	for (;;) {
 		nb = realloc(buf, cap);
-		if (!nb)
-			break;
+		if (!nb) {
+			free(buf);
+			return -ENOMEM;
+		}
 		buf = nb;
 		rc = getpwnam_r(login, &pw, buf, cap, &pres);
 		if (rc != ERANGE || cap >= NSS_BUF_MAX)
@@ -147,6 +150,10 @@ int lyb_portal_ident(struct lyb_acl *acl, const char *value,
 	}
 	if (!pres) {
 		free(buf);
+		/* as acl.c: a failing NSS is an error, not an unknown user */
+		if (rc != 0 && rc != ENOENT && rc != ESRCH && rc != EBADF &&
+		    rc != EPERM)
+			return -rc;
 		return ident_bare(login, domain, out);
 	}
 	ng = LYB_ACL_MAX_GROUPS;

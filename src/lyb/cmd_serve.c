@@ -48,6 +48,7 @@ struct serve {
 	struct lyb_portal *portal;
 	struct lyb_catalog *cat;
 	struct lyb_acl *acl;
+	struct lyb_audit *audit;
 	const char *user_header;
 	int static_fd;
 	double refresh;
@@ -470,6 +471,7 @@ static void *refresh_main(void *arg)
 		if (rc)
 			lyb_log(LYB_LOG_WARN, "catalog refresh: %s",
 				strerror(-rc));
+		lyb_audit_flush(s->audit); /* the rate limit's drop summaries */
 		pthread_mutex_lock(&s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -586,6 +588,7 @@ int lyb_cmd_serve(struct lyb_cli *cli, int argc, char **argv)
 		lyb_cli_fail(po.audit_path, "the audit log: %s", strerror(-rc));
 		goto out_acl;
 	}
+	s.audit = audit;
 	rc = lyb_portal_new(s.cat, s.acl, audit, &po, &s.portal);
 	if (rc) {
 		lyb_cli_fail("serve", "%s", strerror(-rc));
