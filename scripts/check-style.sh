@@ -30,10 +30,11 @@ check_header() {
 	done
 }
 check_header 'curl/' '^src/core/http\.c$'
-check_header 'jansson\.h' '^src/core/(catalog_json|schema|gcs|auth|audit)\.c$'
+check_header 'jansson\.h' '^src/core/(catalog_json|schema|gcs|auth|audit|portal)\.c$'
 check_header 'avro\.h' '^src/core/(schema|decode)\.c$'
 check_header 'openssl/' '^src/core/(digest|auth)\.c$'
 check_header 'zlib\.h' '^src/core/(export|decode)\.c$'
 check_header 'lzma\.h' '^src/core/decode\.c$'
 check_header 'fuse' '^src/lybfs/'
+check_header 'microhttpd\.h' '^src/lyb/cmd_serve\.c$'
 exit $rc

@@ -7,11 +7,12 @@
 #
 #   scripts/demo.sh [start]   everything above (safe to run again)
 #   scripts/demo.sh check     cmp every file under the mount with its source
-#   scripts/demo.sh stop      unmount
+#   scripts/demo.sh stop      unmount, stop the portal
 #
 # Environment: LYB_DEMO_DIR (default /var/tmp/lybfs-demo: data/ and
 # catalog/), LYB_MNT (default /lyb), LYB_BUILD (default build/ in the
-# source tree).
+# source tree), LYB_PORTAL_PORT (default 8080: the portal, lyb serve, on
+# 127.0.0.1).
 #
 # Running it again is clean: a previous demo mount (even a stale one whose
 # daemon died) is unmounted first; the data is deterministic and only
@@ -30,6 +31,9 @@ CATALOG_URL=file://$CATALOG
 PY=/usr/bin/python3 # Debian's, with python3-avro
 LYB=$BUILD/lyb
 LYBFS=$BUILD/lybfs
+PORTAL_PORT=${LYB_PORTAL_PORT:-8080}
+PORTAL_URL=http://127.0.0.1:$PORTAL_PORT/
+PORTAL_PID=$DEMO_DIR/portal.pid
 
 DG=artist-metadata.DominantGenres
 PA=artist-metadata.PopularArtistsGlobal
@@ -84,7 +88,11 @@ build() {
 	local log=$DEMO_DIR/build.log
 	say "building into $BUILD"
 	mkdir -p "$DEMO_DIR"
-	if ! { cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+	local type=()
+	# a new tree is RelWithDebInfo; an existing one (the test suite's
+	# sanitizer tree) keeps its own build type and options
+	[ -f "$BUILD/CMakeCache.txt" ] || type=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+	if ! { cmake -S "$SRC" -B "$BUILD" "${type[@]}" &&
 		cmake --build "$BUILD" -j "$(nproc)"; } >"$log" 2>&1; then
 		tail -n 30 "$log" >&2
 		die "the build failed (the whole log is $log)"
@@ -203,6 +211,40 @@ mount_demo() {
 	[ -d "$MNT/$DG" ] || die "the mount at $MNT does not show $DG"
 }
 
+# The demo's portal: lyb serve on 127.0.0.1, trusting 127.0.0.1 as its
+# proxy (so `curl -H "X-Forwarded-Email: ..."` acts as a user), with the
+# demo's domain, admin and audit log in its own configuration file.
+stop_portal() {
+	local pid
+	[ -f "$PORTAL_PID" ] || return 0
+	pid=$(cat "$PORTAL_PID")
+	# only our own `lyb serve`, never a recycled pid
+	if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "serve --listen 127.0.0.1:"; then
+		say "stopping the portal (pid $pid)"
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	fi
+	rm -f "$PORTAL_PID"
+}
+
+start_portal() {
+	local conf=$DEMO_DIR/lyb.conf
+	printf 'catalog = %s\ndomain = thecompany.com\nadmin = user:%s@thecompany.com\naudit = %s\n' \
+		"$CATALOG_URL" "$(id -un)" "$DEMO_DIR/audit.log" >"$conf"
+	say "starting the portal at $PORTAL_URL"
+	LYB_CONFIG=$conf nohup "$LYB" serve --listen "127.0.0.1:$PORTAL_PORT" \
+		--trust-proxy 127.0.0.1 --static "$SRC/portal" --mount "$MNT" \
+		>"$DEMO_DIR/portal.log" 2>&1 </dev/null &
+	echo $! >"$PORTAL_PID"
+	for _ in $(seq 50); do
+		grep -q "the portal is at" "$DEMO_DIR/portal.log" 2>/dev/null && return 0
+		kill -0 "$(cat "$PORTAL_PID")" 2>/dev/null || break
+		sleep 0.1
+	done
+	say "the portal did not start (port $PORTAL_PORT in use? set LYB_PORTAL_PORT): $(tail -n 3 "$DEMO_DIR/portal.log")"
+	rm -f "$PORTAL_PID"
+}
+
 # cmp every file of every version under the mount with its source, in
 # parallel; the source is the file:// URL in the file's user.lyb.location.
 check() {
@@ -247,11 +289,17 @@ Try:
   $LYB --catalog $CATALOG_URL info $GP
   LYB_CONFIG=$DEMO_CONF $LYB --catalog $CATALOG_URL head $DG
   (or export LYB_CATALOG=$CATALOG_URL and run: $LYB ls)
+The portal (DataSet pages in a browser, read-only until signed in):
+  $PORTAL_URL
+  ${PORTAL_URL}d/$DG
+  (it trusts 127.0.0.1 as its proxy: act as a user with
+   curl -H 'X-Forwarded-Email: adam@thecompany.com' ${PORTAL_URL}api/v1/datasets/$DG/access)
 Stop it with: $SRC/scripts/demo.sh stop
 EOF
 }
 
 start() {
+	stop_portal
 	unmount_demo
 	install_deps
 	build
@@ -259,12 +307,13 @@ start() {
 	make_catalog
 	mount_demo
 	check
+	start_portal
 	tell
 }
 
 case ${1:-start} in
 start) start ;;
-stop) unmount_demo ;;
+stop) stop_portal; unmount_demo ;;
 check) check ;;
 -h | --help | help) sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//' ;;
 *) die "unknown command $1 (start, stop, check)" ;;

@@ -15,6 +15,10 @@ scripts/deps.sh
 # not inside a test's timeout; without it the gs:// tests say SKIP
 scripts/gcs-emulator.sh install ||
 	echo "test.sh: no GCS emulator: the t_gcs_api and t_gcs_mount tests will be skipped" >&2
+# playwright-core (npm) drives Debian's chromium in the portal's browser
+# test: installed here too, out of the test's timeout
+scripts/playwright.sh install ||
+	echo "test.sh: no playwright-core: t_portal_browser will be skipped" >&2
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DLYB_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"

@@ -115,5 +115,6 @@ int lyb_cmd_status(struct lyb_cli *cli, int argc, char **argv);
 int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv);
 int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv);
 int lyb_cmd_audit(struct lyb_cli *cli, int argc, char **argv);
+int lyb_cmd_serve(struct lyb_cli *cli, int argc, char **argv);
 
 #endif

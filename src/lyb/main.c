@@ -31,6 +31,10 @@
 
 #define DEFAULT_CONFIG LYB_CONFIG_PATH
 #define DEFAULT_CATALOG LYB_CONFIG_DEFAULT_CATALOG
+#ifndef LYB_PORTAL_STATIC
+#define LYB_PORTAL_STATIC "/usr/local/share/lyb/portal"
+#endif
+#define LYB_PORTAL_STATIC_TEXT LYB_PORTAL_STATIC
 
 /* lyb_log level that drops every message (ERR is the lowest level). */
 #define LOG_QUIET ((enum lyb_log_level)(LYB_LOG_ERR - 1))
@@ -421,6 +425,20 @@ static const struct {
 	 "version of DATE (default: the latest date) as JSON lines, from\n"
 	 "the gs copy (Avro) or the snow copy (a Snowflake export);\n"
 	 "without gs|snow, whichever the version has, gs first.\n"},
+	{"serve",
+	 "usage: lyb [OPTIONS] serve [--listen ADDR:PORT] [--trust-proxy ADDR]...\n"
+	 "           [--user-header NAME] [--static DIR] [--mount PATH]\n"
+	 "           [--refresh SEC] [--max-connections N]\n"
+	 "\n"
+	 "Serves the Lybrary portal: DataSet pages and the JSON API under\n"
+	 "/api/v1/ (docs/api.md), at ADDR:PORT (default 127.0.0.1:8080).\n"
+	 "The user is the e-mail in header NAME (default X-Forwarded-Email),\n"
+	 "believed only from a --trust-proxy address (an authenticating\n"
+	 "proxy); without it pages are public metadata, read-only. DIR holds\n"
+	 "the pages (default " LYB_PORTAL_STATIC_TEXT "); PATH is where lybfs\n"
+	 "mounts (default /lyb); the catalog is re-read every SEC seconds\n"
+	 "(default 2). Stops on SIGINT or SIGTERM; SIGHUP reopens the audit\n"
+	 "log.\n"},
 	{"help", "usage: lyb help [COMMAND]\n"
 		 "\n"
 		 "Prints the overview, or the help of COMMAND.\n"},
@@ -456,6 +474,8 @@ void lyb_cli_usage(const char *cmd, int to_stderr)
 	      "                       ask for, show and manage read access\n"
 	      "  audit [DATASET]      the mount's audit log\n"
 	      "  dataset create ...   create a DataSet\n"
+	      "  serve [--listen ADDR:PORT] ...\n"
+	      "                       serve the portal (pages and JSON API)\n"
 	      "  publish DATASET DATE --gs URL [--snow TABLE=URL] ...\n"
 	      "                       register a new version\n"
 	      "  help [COMMAND]       show help\n"
@@ -503,7 +523,7 @@ static const struct {
 	{"dataset", lyb_cmd_dataset}, {"publish", lyb_cmd_publish},
 	{"status", lyb_cmd_status},   {"head", lyb_cmd_head},
 	{"access", lyb_cmd_access},   {"audit", lyb_cmd_audit},
-	{"help", cmd_help},
+	{"serve", lyb_cmd_serve},     {"help", cmd_help},
 };
 
 int main(int argc, char **argv)

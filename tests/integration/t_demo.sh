@@ -6,8 +6,9 @@
 # mount behind.
 . "$(dirname "$0")/lib.sh"
 export LYB_DEMO_DIR=$W/demo LYB_MNT=$MNT LYB_BUILD
+export LYB_PORTAL_PORT=$((20000 + RANDOM % 20000))
 demo() { bash "$LYB_SRC/scripts/demo.sh" "$@"; }
-trap 'demo stop >/dev/null 2>&1 || true; cleanup' EXIT
+trap 'rc=$?; demo stop >/dev/null 2>&1 || true; (exit $rc); cleanup' EXIT
 
 step "scripts/demo.sh"
 demo >"$W/demo.out" 2>&1 || fail "demo.sh failed: $(tail -20 "$W/demo.out")"
@@ -17,6 +18,11 @@ D=$MNT/artist-metadata.DominantGenres
 ls "$D/2020-09-03" | grep -qx latest || fail "2020-09-03 has no latest"
 [ "$(ls "$MNT" | tr '\n' ' ')" = "artist-analytics.GenresOfPopularArtists artist-metadata.DominantGenres artist-metadata.PopularArtistsGlobal " ] ||
 	fail "DataSets: $(ls "$MNT")"
+
+step "the portal runs and its URL is printed"
+grep -q "http://127.0.0.1:$LYB_PORTAL_PORT/" "$W/demo.out" || fail "demo.sh printed no portal URL"
+curl -sf "http://127.0.0.1:$LYB_PORTAL_PORT/api/v1/datasets/artist-metadata.DominantGenres" |
+	jq -e '.owner.channel == "#artist-metadata"' >/dev/null || fail "the demo's portal does not answer"
 
 step "cmp every file against its source"
 n=$(find "$MNT" -type f \( -path '*/gs/*' -o -path '*/snow/*' \) | wc -l)
@@ -42,4 +48,5 @@ demo >"$W/demo2.out" 2>&1 || fail "second demo.sh failed: $(tail -20 "$W/demo2.o
 step "stop"
 demo stop >/dev/null
 ! grep -q " $MNT " /proc/self/mounts || fail "still mounted after stop"
+! curl -sf "http://127.0.0.1:$LYB_PORTAL_PORT/api/v1/me" >/dev/null || fail "the portal still answers after stop"
 echo "PASS"

@@ -51,6 +51,20 @@ if command -v systemd-analyze >/dev/null; then
 	case $out in *lybfs.service*) fail "systemd-analyze complains: $out" ;; esac
 fi
 
+step "the portal: its unit and pages"
+punit=$D$unitdir/lyb-portal.service
+grep -q "^ExecStart=$prefix/bin/lyb serve " "$punit" || fail "portal unit's ExecStart: $(grep ExecStart "$punit" 2>&1)"
+for f in index.html app.js style.css; do
+	cmp "$LYB_SRC/portal/$f" "$P/share/lyb/portal/$f" || fail "portal/$f was not installed"
+done
+# the installed lyb looks for its pages where they were installed
+"$P/bin/lyb" help serve | grep -q "default $prefix/share/lyb/portal" || fail "lyb serve's default page dir"
+if command -v systemd-analyze >/dev/null; then
+	sed "s#^ExecStart=$prefix/bin/lyb#ExecStart=$P/bin/lyb#" "$punit" >"$W/lyb-portal.service"
+	out=$(systemd-analyze verify --man=no "$W/lyb-portal.service" 2>&1) || fail "systemd-analyze verify: $out"
+	case $out in *lyb-portal.service*) fail "systemd-analyze complains: $out" ;; esac
+fi
+
 step "READY=1 on \$NOTIFY_SOCKET once the mount answers"
 fixture
 # notify_listen ADDRESS: receives datagrams on ADDRESS ('@' = abstract);
