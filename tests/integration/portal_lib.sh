@@ -45,7 +45,7 @@ lyb dataset create artist-analytics.GenresOfPopularArtists --owner group:analyti
 
 # the static directory: the real pages plus a link out of it
 mkdir -p "$W/static"
-cp "$LYB_SRC"/portal/* "$W/static/"
+cp "$LYB_SRC"/src/portal/* "$W/static/"
 ln -s /etc/passwd "$W/static/evil.html"
 
 PORT=$((20000 + RANDOM % 20000))

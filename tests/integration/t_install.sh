@@ -55,7 +55,7 @@ step "the portal: its unit and pages"
 punit=$D$unitdir/lyb-portal.service
 grep -q "^ExecStart=$prefix/bin/lyb serve " "$punit" || fail "portal unit's ExecStart: $(grep ExecStart "$punit" 2>&1)"
 for f in index.html app.js style.css; do
-	cmp "$LYB_SRC/portal/$f" "$P/share/lyb/portal/$f" || fail "portal/$f was not installed"
+	cmp "$LYB_SRC/src/portal/$f" "$P/share/lyb/portal/$f" || fail "portal/$f was not installed"
 done
 # the installed lyb looks for its pages where they were installed
 "$P/bin/lyb" help serve | grep -q "default $prefix/share/lyb/portal" || fail "lyb serve's default page dir"
