@@ -233,7 +233,7 @@ start_portal() {
 		"$CATALOG_URL" "$(id -un)" "$DEMO_DIR/audit.log" >"$conf"
 	say "starting the portal at $PORTAL_URL"
 	LYB_CONFIG=$conf nohup "$LYB" serve --listen "127.0.0.1:$PORTAL_PORT" \
-		--trust-proxy 127.0.0.1 --static "$SRC/portal" --mount "$MNT" \
+		--trust-proxy 127.0.0.1 --static "$SRC/src/portal" --mount "$MNT" \
 		>"$DEMO_DIR/portal.log" 2>&1 </dev/null &
 	echo $! >"$PORTAL_PID"
 	for _ in $(seq 50); do
