@@ -13,29 +13,29 @@ for c in useradd userdel runuser; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
 
-USERS="lybrreader lybrmal"
+USERS="lybrlread lybrlmal"
 drop_users() {
 	local u
 	for u in $USERS; do userdel "$u" 2>/dev/null || true; done
 }
 trap 'rc=$?; set +e; drop_users; (exit $rc); cleanup' EXIT
 drop_users
-useradd -M -N -g users lybrreader
-useradd -M -N -g users lybrmal
+useradd -M -N -g users lybrlread
+useradd -M -N -g users lybrlmal
 
 SRC=$W/src
 mkdir -p "$SRC/gs"
 make_avro "$SRC/gs/part-00000.avro" --rows 100 --seed lists
 chmod 755 "$W"
 lyb dataset create t.Rv --owner group:nobody-here --description "revoked" \
-	--reader user:lybrreader@thecompany.com >/dev/null
+	--reader user:lybrlread@thecompany.com >/dev/null
 V=$(lyb publish t.Rv 2020-09-03 --gs "file://$SRC/gs")
 mount_lybfs
 F=$MNT/t.Rv/2020-09-03/$V/gs/part-00000.avro
 DS=${CAT#file://}/datasets
 
 step "the reader reads"
-runuser -u lybrreader -- cmp -s "$F" "$SRC/gs/part-00000.avro" || fail "the reader cannot read"
+runuser -u lybrlread -- cmp -s "$F" "$SRC/gs/part-00000.avro" || fail "the reader cannot read"
 
 step "a writer plants 200,000 readers and 60,000 upstream entries"
 $PY - "$DS" <<'PYEOF'
@@ -59,11 +59,11 @@ put("z.Lin", lin)
 PYEOF
 
 step "a revocation made now applies within seconds"
-timeout 60 "$LYB_BIN" --catalog "$CAT" access revoke t.Rv user:lybrreader@thecompany.com >/dev/null 2>&1 ||
+timeout 60 "$LYB_BIN" --catalog "$CAT" access revoke t.Rv user:lybrlread@thecompany.com >/dev/null 2>&1 ||
 	fail "the revocation took over 60 s or failed"
 denied=
 for _ in $(seq 100); do
-	if ! runuser -u lybrreader -- head -c 1 "$F" >/dev/null 2>&1; then
+	if ! runuser -u lybrlread -- head -c 1 "$F" >/dev/null 2>&1; then
 		denied=1
 		break
 	fi
@@ -75,7 +75,7 @@ wait_for test -d "$MNT/z.Many" || fail "z.Many never appeared"
 
 step "any account lists 60,000 upstream links quickly"
 start=$(date +%s)
-n=$(timeout 30 runuser -u lybrmal -- ls -f "$MNT/z.Lin/2020-09-03/$V/.lyb/upstream" | wc -l)
+n=$(timeout 30 runuser -u lybrlmal -- ls -f "$MNT/z.Lin/2020-09-03/$V/.lyb/upstream" | wc -l)
 [ "$n" = 60002 ] || fail "listed $n entries, want 60002"
 [ $(($(date +%s) - start)) -le 5 ] || fail "listing took $(($(date +%s) - start)) s"
 kill -0 "$LYBFS_PID" || fail "lybfs died"
