@@ -55,10 +55,18 @@ void lyb_metrics_audit(int rc, int dropped);
  * EMFILE) or the daemon's total (ENFILE).
  */
 void lyb_metrics_open_refused(int per_uid);
+/* A periodic catalog refresh starts (health shows one running > 60 s). */
+void lyb_metrics_refresh_start(void);
 /* A catalog refresh finished; @err describes a failure (rc != 0). */
 void lyb_metrics_refresh(int rc, const char *err);
 /* Since when (wall seconds) refreshes fail; 0 while the catalog reads. */
 int64_t lyb_metrics_catalog_failing_since(void);
+/*
+ * When (wall seconds) the last catalog refresh that succeeded finished;
+ * 0 before the first. Unlike failing_since it also ages while a refresh
+ * runs and never finishes (a hung store, a hostile document).
+ */
+int64_t lyb_metrics_catalog_ok_at(void);
 
 int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out);
 /* "ok\n", or one line per problem. */

@@ -327,6 +327,52 @@ static void add_downstream(void *arg, const struct lyb_dataset *ds)
 		c->rc = c->cb(c->arg, ds->name, LINK_MODE);
 }
 
+/* Orders indexes into a version's upstream by DataSet, then by index. */
+static int cmp_vref_index(const void *a, const void *b, void *arg)
+{
+	const struct lyb_vref *u = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(u[x].dataset, u[y].dataset);
+
+	return c ? c : x < y ? -1 : x > y;
+}
+
+/*
+ * A version's upstream links: one per DataSet (its first entry, as
+ * consumed() resolves it), in catalog order. Found by sorting, so a
+ * version listing 10^5 upstream entries lists in O(n log n): comparing
+ * each with all before it held a FUSE worker for minutes per readdir.
+ */
+static int list_consumed(const struct lyb_version *v, lyb_fs_dirent_cb cb,
+			 void *arg)
+{
+	size_t n = v->nupstream, i, *ix;
+	unsigned char *first;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	ix = malloc(n * sizeof(*ix));
+	first = calloc(n, 1);
+	if (!ix || !first) {
+		free(ix);
+		free(first);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		ix[i] = i;
+	qsort_r(ix, n, sizeof(*ix), cmp_vref_index, v->upstream);
+	for (i = 0; i < n; i++)
+		first[ix[i]] = i == 0 || strcmp(v->upstream[ix[i - 1]].dataset,
+						v->upstream[ix[i]].dataset);
+	for (i = 0; i < n && rc == 0; i++)
+		if (first[i])
+			rc = cb(arg, v->upstream[i].dataset, LINK_MODE);
+	free(ix);
+	free(first);
+	return rc;
+}
+
 static int list_lineage(const struct lyb_snap *snap,
 			const struct lyb_fs_entry *dir, lyb_fs_dirent_cb cb,
 			void *arg)
@@ -335,14 +381,8 @@ static int list_lineage(const struct lyb_snap *snap,
 	size_t i;
 	int rc = 0;
 
-	if (dir->v) {
-		for (i = 0; i < dir->v->nupstream && rc == 0; i++)
-			if (consumed(dir->v, dir->v->upstream[i].dataset) ==
-			    &dir->v->upstream[i]) /* one link per DataSet */
-				rc = cb(arg, dir->v->upstream[i].dataset,
-					LINK_MODE);
-		return rc;
-	}
+	if (dir->v)
+		return list_consumed(dir->v, cb, arg);
 	if (!dir->downstream) {
 		for (i = 0; i < dir->ds->nupstream && rc == 0; i++)
 			rc = cb(arg, dir->ds->upstream[i], LINK_MODE);

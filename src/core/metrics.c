@@ -42,7 +42,10 @@ static struct {
 	atomic_uint_fast64_t open_refused[2]; /* total, per uid */
 	atomic_int_fast64_t
 		refresh_ok_at; /* wall seconds of the last success */
+	atomic_int_fast64_t refresh_started_at; /* of the one running, or 0 */
 } m;
+
+#define REFRESH_SLOW_S 60 /* a refresh running longer shows in health */
 
 /* Health: what went wrong, and since when. */
 static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -136,10 +139,21 @@ int64_t lyb_metrics_catalog_failing_since(void)
 	return t;
 }
 
+int64_t lyb_metrics_catalog_ok_at(void)
+{
+	return atomic_load(&m.refresh_ok_at);
+}
+
+void lyb_metrics_refresh_start(void)
+{
+	atomic_store(&m.refresh_started_at, (int64_t)time(NULL));
+}
+
 void lyb_metrics_refresh(int rc, const char *err)
 {
 	int64_t now = (int64_t)time(NULL);
 
+	atomic_store(&m.refresh_started_at, 0);
 	atomic_fetch_add(&m.refreshes[rc != 0], 1);
 	pthread_mutex_lock(&health_lock);
 	if (rc == 0) {
@@ -382,6 +396,17 @@ int lyb_health_render(const struct lyb_snap *snap, struct lyb_buf *out)
 		bad = 1;
 	}
 
+	t = (time_t)atomic_load(&m.refresh_started_at);
+	if (t && now - (int64_t)t > REFRESH_SLOW_S) {
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		lyb_buf_printf(out,
+			       "catalog refresh running since %s, for %lld s "
+			       "(serving the last catalog read; data is denied "
+			       "after acl_max_stale)\n",
+			       when, (long long)(now - (int64_t)t));
+		bad = 1;
+	}
 	pthread_mutex_lock(&health_lock);
 	if (catalog_failing_since) {
 		t = (time_t)catalog_failing_since;

@@ -79,9 +79,20 @@ struct file_reader {
 	int fd;
 };
 
+/*
+ * A file's generation: its mtime in nanoseconds. Any account can date its
+ * own files past 2262 or before 1677, where the count overflows: those
+ * saturate (INT64_MAX, INT64_MIN) instead of being undefined behaviour.
+ */
 static int64_t mtime_ns(const struct stat *st)
 {
-	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	int64_t ns;
+
+	if (__builtin_mul_overflow((int64_t)st->st_mtim.tv_sec,
+				   (int64_t)1000000000, &ns) ||
+	    __builtin_add_overflow(ns, (int64_t)st->st_mtim.tv_nsec, &ns))
+		return st->st_mtim.tv_sec < 0 ? INT64_MIN : INT64_MAX;
+	return ns;
 }
 
 /* "/" + key, the path of an object. */
@@ -554,7 +565,9 @@ static int file_put(struct lyb_store *s, const char *key, const void *data,
 	/* the new generation is strictly greater than the one replaced */
 	clock_gettime(CLOCK_REALTIME, &now);
 	gen = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-	if (gen <= cur)
+	if (gen <= cur && cur == INT64_MAX && rc == 0)
+		rc = -EOVERFLOW; /* dated past 2262: no later generation */
+	else if (gen <= cur)
 		gen = cur + 1;
 	times[0].tv_sec = times[1].tv_sec = gen / 1000000000;
 	times[0].tv_nsec = times[1].tv_nsec = gen % 1000000000;

@@ -175,7 +175,7 @@ int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
 	struct lyb_audit_event ev = {0};
 	char why[LYB_PRINCIPAL_MAX + 64];
 	struct lyb_ident *id;
-	int64_t since;
+	int64_t ok_at, age;
 	int rc;
 
 	if (!lyb_fs_gated(e))
@@ -196,16 +196,20 @@ int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
 						      : -EIO;
 	}
 	ev.allowed = lyb_acl_can_read(fs->acl, id, e->ds, why, sizeof(why));
-	since = lyb_metrics_catalog_failing_since();
-	if (ev.allowed && since &&
-	    (double)(time(NULL) - since) > fs->cfg.acl_max_stale) {
-		/* a revocation may be waiting in the catalog we cannot read */
+	/*
+	 * The age of the last catalog read that completed, not of the first
+	 * failure: a refresh that never finishes (a hung store, a document
+	 * that takes hours to check) fails nothing, and a revocation may be
+	 * waiting behind it as surely as behind an unreadable catalog.
+	 */
+	ok_at = lyb_metrics_catalog_ok_at();
+	age = ok_at ? (int64_t)time(NULL) - ok_at : 0;
+	if (ev.allowed && (double)age > fs->cfg.acl_max_stale) {
 		ev.allowed = 0;
 		snprintf(why, sizeof(why),
-			 "the catalog has been unreadable for %lld s "
+			 "the catalog has not been read for %lld s "
 			 "(acl_max_stale %g s): failing closed",
-			 (long long)(time(NULL) - since),
-			 fs->cfg.acl_max_stale);
+			 (long long)age, fs->cfg.acl_max_stale);
 	}
 	if (ev.allowed)
 		check_document(fs, e->ds->name, why, sizeof(why), &ev.allowed);

@@ -340,7 +340,7 @@ static void serve_line(struct lybfs *fs, struct client *c, char *line)
 	char *verb, *name, *arg, *tab;
 	struct lyb_ident *id = NULL;
 	size_t ngroups = 0;
-	int rc;
+	int rc, known;
 
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
 		ngroups = len / sizeof(gid_t);
@@ -377,9 +377,16 @@ static void serve_line(struct lybfs *fs, struct client *c, char *line)
 	ev.uid = c->cred.uid;
 	ev.pid = c->cred.pid;
 	ev.principal = id->user[0] ? id->user : id->display;
-	ev.op = verb;
-	ev.dataset = name;
-	ev.path = arg && strcmp(verb, "request") != 0 ? arg : "";
+	/*
+	 * The verb and name are the client's: only a real verb becomes the
+	 * op and only a valid name the dataset, so no line can pass for an
+	 * "open" of a file (the refusal's reason still quotes them).
+	 */
+	known = strcmp(verb, "request") == 0 || strcmp(verb, "grant") == 0 ||
+		strcmp(verb, "revoke") == 0;
+	ev.op = known ? verb : "control";
+	ev.dataset = known && lyb_name_valid(name) ? name : NULL;
+	ev.path = known && arg && strcmp(verb, "request") != 0 ? arg : "";
 	ev.allowed = rc == 0;
 	ev.reason = rc ? err : arg && strcmp(verb, "request") == 0 ? arg : "";
 	lyb_audit_write(fs->audit, &ev);

@@ -287,6 +287,7 @@ static void *refresh_main(void *arg)
 		if (stopping)
 			break;
 		pthread_mutex_unlock(&stop_lock);
+		lyb_metrics_refresh_start();
 		rc = lyb_catalog_refresh(fs->cat, &changed);
 		lyb_metrics_refresh(rc, NULL);
 		lyb_audit_flush(fs->audit); /* drop summaries due */
@@ -497,6 +498,7 @@ int main(int argc, char *argv[])
 			fs->cfg.catalog_url);
 		goto out_catalog;
 	}
+	lyb_metrics_refresh(0, NULL); /* the ACLs' age counts from here */
 	/* give back what parsing the documents took beyond the snapshot */
 	malloc_trim(0);
 	if (lybfs_nodes_init() != 0)

@@ -83,6 +83,14 @@ n=$(jq -s '[.[] | select(.op == "control" and .decision == "deny" and .principal
 jq -e . "$AUDIT" >/dev/null || fail "the audit log is not JSON lines"
 [ -z "$(ulyb lybcmal access list t.Hc | grep -E 'since|request ')" ] || fail "a bad line filed a request"
 
+step "a made-up verb or name is audited as op control, never as an open"
+as lybcmal $PY "$HC" send "$CTL" "$(printf 'open\tt.Hc\tt.Hc/2020-09-03/%s/gs/part-00000.avro\n' "$V" | od -An -tx1 | tr -d ' \n')" >/dev/null
+as lybcmal $PY "$HC" send "$CTL" "$(printf 'request\tno/such..name\tx\n' | od -An -tx1 | tr -d ' \n')" >/dev/null
+jq -e -s '[.[] | select(.principal == "user:lybcmal@thecompany.com")] | .[-2:]
+	| length == 2 and all(.[]; .op == "control" or .op == "request") and all(.[]; .dataset == null)
+	and (map(.op) | index("open") == null)' "$AUDIT" >/dev/null ||
+	fail "a client's verb or name went into the audit line: $(tail -n 2 "$AUDIT")"
+
 step "a slowloris and 40 idle clients; an owner's grant still completes"
 as lybcmal $PY "$HC" slow "$CTL" 4 2 >"$W/slow.out" 2>&1 &
 slow=$!

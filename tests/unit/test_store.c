@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,40 @@ static void test_roots_list(void)
 	lyb_config_free(&cfg);
 }
 
+/*
+ * Files any account can date outside the nanosecond range (2400, 1600):
+ * their generation saturates instead of overflowing (UBSan found
+ * mtime_ns() overflowing at every open and listing of such a file), and
+ * a put over a document dated 2400 fails rather than wrap.
+ */
+static void test_far_mtimes(void)
+{
+	struct timespec ts[2] = {{.tv_sec = 13569465600LL}, {0}};
+	struct lyb_object_info info;
+	struct lyb_store *s;
+	char url[128], *prefix;
+
+	ts[1] = ts[0];
+	put("root/ok/far.json", "{}");
+	snprintf(url, sizeof(url), "%s/root/ok/far.json", dir);
+	CHECK(utimensat(AT_FDCWD, url, ts, 0) == 0);
+	snprintf(url, sizeof(url), "file://%s", dir);
+	CHECK_RC(lyb_store_resolve(url, &s, &prefix), 0);
+	free(prefix);
+	CHECK_RC(lyb_store_stat(s, key_of("root/ok/far.json"), &info), 0);
+	CHECK(info.generation == INT64_MAX);
+	CHECK_RC(lyb_store_put(s, key_of("root/ok/far.json"), "[]", 2,
+			       INT64_MAX, NULL),
+		 -EOVERFLOW);
+	ts[0].tv_sec = ts[1].tv_sec = -11676096000LL; /* 1600 */
+	snprintf(url, sizeof(url), "%s/root/ok/far.json", dir);
+	CHECK(utimensat(AT_FDCWD, url, ts, 0) == 0);
+	CHECK_RC(lyb_store_stat(s, key_of("root/ok/far.json"), &info), 0);
+	/* INT64_MIN, or 1901 where the file system clamps (ext4) */
+	CHECK(info.generation < 0);
+	lyb_store_unref(s);
+}
+
 static void test_opens(int walk)
 {
 	char root[128], url[128], first = 0, path[256], target[256];
@@ -160,6 +195,7 @@ int main(void)
 	test_roots_list();
 	test_opens(0);
 	test_opens(1);
+	test_far_mtimes();
 
 	snprintf(t, sizeof(t), "rm -rf '%s'", dir);
 	if (system(t) != 0)
