@@ -10,9 +10,9 @@
  * domain, admin, audit, control, acl_max_stale, max_open_per_uid,
  * file_roots); `admin` alone may repeat (its principals add up), every other
  * key is given once. `lybfs -o KEY=VALUE` goes through the same
- * lyb_config_set(), so a value means the same in both places and the option
- * overrides the file. Parsing is strict: an unknown key, a key given twice, a
- * bad value, a line without
+ * lyb_config_set() (by lyb_config_set_opt()), so a value means the same in
+ * both places and the option overrides the file. Parsing is strict: an unknown
+ * key, a key given twice, a bad value, a line without
  * '=', a NUL byte, a line over LYB_CONFIG_LINE_MAX or a file over
  * LYB_CONFIG_FILE_MAX is an error naming FILE:LINE and the key.
  *
@@ -127,6 +127,20 @@ int lyb_config_load(struct lyb_config *cfg, const char *path,
  * file must exist), else LYB_CONFIG_PATH (*@named = 0: it may be missing).
  */
 const char *lyb_config_path(int *named);
+
+/*
+ * Sets one -o option, @opt "KEY=VALUE", as lybfs does: @err->where is
+ * "-o OPT", then as lyb_config_set() (-ENOENT also when there is no '=').
+ */
+int lyb_config_set_opt(struct lyb_config *cfg, const char *opt,
+		       struct lyb_config_err *err);
+/*
+ * 1 when the -o option @opt is "KEY=..." for a key of the table (lybfs
+ * keeps it for lyb_config_set_opt()), else 0 (an option for libfuse).
+ */
+int lyb_config_is_opt(const char *opt);
+/* The name of the @i-th key, from 0; NULL past the last. */
+const char *lyb_config_key_name(size_t i);
 
 /* Prints one line per key, "    -o KEY=VALUE  what (default ...)", on @out. */
 void lyb_config_print_help(FILE *out);

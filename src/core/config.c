@@ -2,7 +2,9 @@
 /*
  * config.c - /etc/lyb/lyb.conf and the -o options of lybfs: one table of
  * keys, one value parser per kind, one strict line reader. Adding a key
- * is one row in keys[] (and a field in struct lyb_config).
+ * is one row in keys[] (and a field in struct lyb_config): the row names
+ * the field (by offset), its kind, range and default, and setting,
+ * defaults, freeing, --help and lybfs's -o options all walk the table.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,21 +21,26 @@
 #include "lyb/gcs.h"
 #include "lyb/store.h"
 
+/* What a value is, and the type of the field at the row's offset. */
 enum kind {
-	KIND_URL,
-	KIND_SECONDS,
-	KIND_LEVEL,
-	KIND_LOG,
-	KIND_BOOL,
-	KIND_STRING, /* char * at off */
-	KIND_PATH,   /* an absolute path, char * at off */
-	KIND_SIZE,   /* "512M" etc., uint64_t at off */
-	KIND_ADMINS, /* principals, comma-separated; repeatable, they add up */
-	KIND_COUNT,  /* a whole number from min to max, unsigned at off */
-	KIND_ROOTS,  /* "none" or absolute directories, ':'-separated */
+	KIND_URL,     /* a catalog URL or absolute path, char * */
+	KIND_SECONDS, /* from min to max, double */
+	KIND_LEVEL,   /* enum lyb_log_level */
+	KIND_LOG,     /* enum lyb_config_log */
+	KIND_BOOL,    /* int */
+	KIND_STRING,  /* char * */
+	KIND_PATH,    /* an absolute path, char * */
+	KIND_SIZE,    /* "512M" etc., uint64_t */
+	KIND_ADMINS,  /* principals, comma-separated; repeatable, they add up;
+		       * admins[] and nadmins (no offset) */
+	KIND_COUNT,   /* a whole number from min to max, unsigned */
+	KIND_ROOTS,   /* "none" or absolute directories, ':'-separated;
+		       * char * */
 };
 
 #define AT(field) offsetof(struct lyb_config, field)
+#define STR_(x) #x
+#define STR(x) STR_(x) /* a number macro as a string */
 
 static const struct key {
 	const char *name;
@@ -41,113 +48,127 @@ static const struct key {
 	enum kind kind;
 	double min, max; /* KIND_SECONDS, KIND_COUNT */
 	const char *arg, *help;
-	size_t off; /* KIND_STRING, KIND_PATH, KIND_SIZE, KIND_COUNT */
+	size_t off;	 /* the field; every kind but KIND_ADMINS */
+	const char *def; /* the default, as a value; NULL: zero */
 } keys[] = {
 	{"catalog", LYB_CONFIG_CATALOG, KIND_URL, 0, 0, "URL",
 	 "the catalog: file:///abs/dir (or /abs/dir) or gs://bucket/prefix; "
 	 "$LYB_CATALOG overrides the file's (default " LYB_CONFIG_DEFAULT_CATALOG
 	 ")",
-	 0},
+	 AT(catalog), NULL},
 	{"refresh", LYB_CONFIG_REFRESH, KIND_SECONDS, 0.1, 86400, "SECONDS",
-	 "catalog refresh interval, 0.1 to 86400 (default 2)", 0},
+	 "catalog refresh interval, 0.1 to 86400 (default 2)", AT(refresh),
+	 "2"},
 	{"ttl", LYB_CONFIG_TTL, KIND_SECONDS, 0, 86400, "SECONDS",
 	 "kernel cache time for names that can change, 0 to 86400 "
 	 "(default 1)",
-	 0},
+	 AT(ttl), "1"},
 	{"log_level", LYB_CONFIG_LOG_LEVEL, KIND_LEVEL, 0, 0, "LEVEL",
-	 "err, warn, info or debug (default info; debug with -d)", 0},
+	 "err, warn, info or debug (default info; debug with -d)",
+	 AT(log_level), "info"},
 	{"log", LYB_CONFIG_LOG, KIND_LOG, 0, 0, "stderr|syslog",
 	 "where messages go (default: stderr with -f, syslog once "
 	 "daemonized)",
-	 0},
+	 AT(log), NULL},
 	{"allow_other", LYB_CONFIG_ALLOW_OTHER, KIND_BOOL, 0, 0, "yes|no",
 	 "let every user use the mount (needs root or user_allow_other "
 	 "in /etc/fuse.conf; -o allow_other alone means yes; default no)",
-	 0},
+	 AT(allow_other), NULL},
 	{"gcs_endpoint", LYB_CONFIG_GCS_ENDPOINT, KIND_STRING, 0, 0, "URL",
 	 "GCS JSON API endpoint (default: $STORAGE_EMULATOR_HOST, then "
 	 "https://storage.googleapis.com)",
-	 AT(gcs_endpoint)},
+	 AT(gcs_endpoint), NULL},
 	{"gcs_credentials", LYB_CONFIG_GCS_CREDENTIALS, KIND_STRING, 0, 0,
 	 "FILE|anonymous",
 	 "a service-account or authorized_user file (default: Application "
 	 "Default Credentials)",
-	 AT(gcs_credentials)},
+	 AT(gcs_credentials), NULL},
 	{"gcs_timeout", LYB_CONFIG_GCS_TIMEOUT, KIND_SECONDS, 0.1, 3600,
 	 "SECONDS",
 	 "give up on a GCS call after this long, retries included; readers "
 	 "get EIO (default 30)",
-	 0},
+	 AT(gcs_timeout), NULL},
 	{"cache_mem", LYB_CONFIG_CACHE_MEM, KIND_SIZE, 0, 0, "SIZE",
-	 "memory block cache cap, e.g. 512M (default 256M)", AT(cache_mem)},
+	 "memory block cache cap, e.g. 512M (default 256M)", AT(cache_mem),
+	 NULL},
 	{"cache_dir", LYB_CONFIG_CACHE_DIR, KIND_PATH, 0, 0, "DIR",
 	 "also keep blocks on disk, in DIR (an absolute path, mode 0700)",
-	 AT(cache_dir)},
+	 AT(cache_dir), NULL},
 	{"cache_size", LYB_CONFIG_CACHE_SIZE, KIND_SIZE, 0, 0, "SIZE",
-	 "disk cache quota (default 10G)", AT(cache_size)},
+	 "disk cache quota (default 10G)", AT(cache_size), NULL},
 	{"domain", LYB_CONFIG_DOMAIN, KIND_STRING, 0, 0, "DOMAIN",
 	 "callers are user:LOGIN@DOMAIN and domain:DOMAIN (default "
 	 "thecompany.com)",
-	 AT(domain)},
+	 AT(domain), NULL},
 	{"admin", LYB_CONFIG_ADMIN, KIND_ADMINS, 0, 0, "PRINCIPAL[,...]",
-	 "may read and grant on every DataSet; repeatable", 0},
+	 "may read and grant on every DataSet; repeatable", 0, NULL},
 	{"acl_max_stale", LYB_CONFIG_ACL_MAX_STALE, KIND_SECONDS, 0, 86400,
 	 "SECONDS",
 	 "how long access decisions trust a catalog that cannot be read; "
 	 "after that, opens of data are denied (default 300)",
-	 0},
+	 AT(acl_max_stale), "300"},
 	{"audit", LYB_CONFIG_AUDIT, KIND_PATH, 0, 0, "PATH",
 	 "the audit log, one JSON line per decision (default "
 	 "/var/log/lybfs-audit.log)",
-	 AT(audit)},
+	 AT(audit), NULL},
 	{"control", LYB_CONFIG_CONTROL, KIND_PATH, 0, 0, "PATH",
 	 "a Unix socket through which ordinary users' lyb access "
 	 "requests reach the daemon (default: none)",
-	 AT(control)},
+	 AT(control), NULL},
 	{"file_roots", LYB_CONFIG_FILE_ROOTS, KIND_ROOTS, 0, 0, "DIR[:DIR...]",
 	 "serve file:// data only from beneath these directories, never "
 	 "through a symlink or '..' (\"none\": no file:// data; default: "
 	 "the catalog's own directory when it is file://, else none)",
-	 AT(file_roots)},
+	 AT(file_roots), NULL},
 	{"readahead", LYB_CONFIG_READAHEAD, KIND_SIZE, 0, 0, "SIZE",
-	 "largest read-ahead window per stream (default 64M)", AT(readahead)},
+	 "largest read-ahead window per stream (default 64M)", AT(readahead),
+	 NULL},
 	{"max_open_per_uid", LYB_CONFIG_MAX_OPEN_PER_UID, KIND_COUNT, 1,
 	 LYB_CONFIG_OPEN_PER_UID_MAX, "N",
 	 "files and directories one uid may hold open through the mount; "
 	 "more get EMFILE (default 1024)",
-	 AT(max_open_per_uid)},
+	 AT(max_open_per_uid), STR(LYB_CONFIG_OPEN_PER_UID_DEFAULT)},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* The field of @k in @cfg. */
+#define FIELD(cfg, k, type) ((type *)(void *)((char *)(cfg) + (k)->off))
+
+static int owns_string(const struct key *k)
+{
+	return k->kind == KIND_URL || k->kind == KIND_STRING ||
+	       k->kind == KIND_PATH || k->kind == KIND_ROOTS;
+}
+
 void lyb_config_init(struct lyb_config *cfg)
 {
+	struct lyb_config_err err;
+	size_t i;
+
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->refresh = 2;
-	cfg->ttl = 1;
-	cfg->log_level = LYB_LOG_INFO;
-	cfg->log = LYB_CONFIG_LOG_AUTO;
-	cfg->acl_max_stale = 300;
-	cfg->max_open_per_uid = LYB_CONFIG_OPEN_PER_UID_DEFAULT;
+	/* the defaults are values of kinds that allocate nothing */
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].def && !owns_string(&keys[i]))
+			(void)lyb_config_set(cfg, keys[i].name, keys[i].def,
+					     &err);
+	cfg->given = 0;
 }
 
 void lyb_config_free(struct lyb_config *cfg)
 {
+	size_t i;
+
 	if (!cfg)
 		return;
-	free(cfg->catalog);
-	free(cfg->gcs_endpoint);
-	free(cfg->gcs_credentials);
-	free(cfg->cache_dir);
-	free(cfg->domain);
-	free(cfg->audit);
-	free(cfg->control);
-	free(cfg->file_roots);
-	cfg->file_roots = NULL;
-	while (cfg->nadmins)
-		free(cfg->admins[--cfg->nadmins]);
-	cfg->domain = cfg->audit = cfg->control = NULL;
-	cfg->catalog = cfg->gcs_endpoint = cfg->gcs_credentials = NULL;
-	cfg->cache_dir = NULL;
+	for (i = 0; i < NKEYS; i++) {
+		if (owns_string(&keys[i])) {
+			free(*FIELD(cfg, &keys[i], char *));
+			*FIELD(cfg, &keys[i], char *) = NULL;
+		} else if (keys[i].kind == KIND_ADMINS) {
+			while (cfg->nadmins)
+				free(cfg->admins[--cfg->nadmins]);
+		}
+	}
 }
 
 const char *lyb_config_path(int *named)
@@ -205,6 +226,26 @@ static const struct key *key_find(const char *name)
 		if (strcmp(keys[i].name, name) == 0)
 			return &keys[i];
 	return NULL;
+}
+
+const char *lyb_config_key_name(size_t i)
+{
+	return i < NKEYS ? keys[i].name : NULL;
+}
+
+int lyb_config_is_opt(const char *opt)
+{
+	const char *eq = strchr(opt, '=');
+	size_t i, n;
+
+	if (!eq)
+		return 0;
+	n = (size_t)(eq - opt);
+	for (i = 0; i < NKEYS; i++)
+		if (strlen(keys[i].name) == n &&
+		    strncmp(keys[i].name, opt, n) == 0)
+			return 1;
+	return 0;
 }
 
 static int bad(struct lyb_config_err *err, int rc, const char *fmt, ...)
@@ -330,7 +371,7 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 {
 	const struct key *k = key_find(name);
 	enum lyb_log_level level;
-	char *end, *s, **field;
+	char *end, *s;
 	unsigned long count;
 	uint64_t size;
 	double d;
@@ -357,8 +398,8 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 		if (!s)
 			return bad(err, -ENOMEM, "%s: %s", k->name,
 				   strerror(ENOMEM));
-		free(cfg->catalog);
-		cfg->catalog = s;
+		free(*FIELD(cfg, k, char *));
+		*FIELD(cfg, k, char *) = s;
 		break;
 	case KIND_SECONDS:
 		errno = 0;
@@ -370,14 +411,7 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 				   "'%.64s'",
 				   k->name, k->min, k->max, value);
 		}
-		if (k->bit == LYB_CONFIG_REFRESH)
-			cfg->refresh = d;
-		else if (k->bit == LYB_CONFIG_GCS_TIMEOUT)
-			cfg->gcs_timeout = d;
-		else if (k->bit == LYB_CONFIG_ACL_MAX_STALE)
-			cfg->acl_max_stale = d;
-		else
-			cfg->ttl = d;
+		*FIELD(cfg, k, double) = d;
 		break;
 	case KIND_LEVEL:
 		if (lyb_log_parse_level(value, &level) != 0)
@@ -385,13 +419,15 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 				   "%s: expected err, warn, info or debug, got "
 				   "'%.64s'",
 				   k->name, value);
-		cfg->log_level = level;
+		*FIELD(cfg, k, enum lyb_log_level) = level;
 		break;
 	case KIND_LOG:
 		if (strcmp(value, "stderr") == 0)
-			cfg->log = LYB_CONFIG_LOG_STDERR;
+			*FIELD(cfg, k, enum lyb_config_log) =
+				LYB_CONFIG_LOG_STDERR;
 		else if (strcmp(value, "syslog") == 0)
-			cfg->log = LYB_CONFIG_LOG_SYSLOG;
+			*FIELD(cfg, k, enum lyb_config_log) =
+				LYB_CONFIG_LOG_SYSLOG;
 		else
 			return bad(err, -EINVAL,
 				   "%s: expected stderr or syslog, got '%.64s'",
@@ -402,7 +438,7 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 			return bad(err, -EINVAL,
 				   "%s: expected yes or no, got '%.64s'",
 				   k->name, value);
-		cfg->allow_other = b;
+		*FIELD(cfg, k, int) = b;
 		break;
 	case KIND_ROOTS:
 		rc = roots_check(value, err);
@@ -412,8 +448,8 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 		if (!s)
 			return bad(err, -ENOMEM, "%s: %s", k->name,
 				   strerror(ENOMEM));
-		free(cfg->file_roots);
-		cfg->file_roots = s;
+		free(*FIELD(cfg, k, char *));
+		*FIELD(cfg, k, char *) = s;
 		break;
 	case KIND_PATH:
 		if (value[0] != '/')
@@ -427,9 +463,8 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 		if (!s)
 			return bad(err, -ENOMEM, "%s: %s", k->name,
 				   strerror(ENOMEM));
-		field = (char **)(void *)((char *)cfg + k->off);
-		free(*field);
-		*field = s;
+		free(*FIELD(cfg, k, char *));
+		*FIELD(cfg, k, char *) = s;
 		break;
 	case KIND_ADMINS:
 		rc = add_admins(cfg, value, err);
@@ -446,18 +481,34 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 				   "%s: expected a whole number from %g to %g, "
 				   "got '%.64s'",
 				   k->name, k->min, k->max, value);
-		*(unsigned *)(void *)((char *)cfg + k->off) = (unsigned)count;
+		*FIELD(cfg, k, unsigned) = (unsigned)count;
 		break;
 	case KIND_SIZE:
 		if (parse_size(value, &size) != 0)
 			return bad(err, -EINVAL,
 				   "%s: expected a size like 512M, got '%.64s'",
 				   k->name, value);
-		*(uint64_t *)(void *)((char *)cfg + k->off) = size;
+		*FIELD(cfg, k, uint64_t) = size;
 		break;
 	}
 	cfg->given |= k->bit;
 	return 0;
+}
+
+int lyb_config_set_opt(struct lyb_config *cfg, const char *opt,
+		       struct lyb_config_err *err)
+{
+	const char *eq = strchr(opt, '=');
+	size_t n = eq ? (size_t)(eq - opt) : strlen(opt);
+	char key[64];
+
+	snprintf(err->where, sizeof(err->where), "-o %.200s", opt);
+	if (!eq || n >= sizeof(key))
+		return bad(err, -ENOENT, "unknown key '%.*s'",
+			   (int)(n < sizeof(key) ? n : sizeof(key)), opt);
+	memcpy(key, opt, n);
+	key[n] = '\0';
+	return lyb_config_set(cfg, key, eq + 1, err);
 }
 
 /* Blanks at both ends of [s, e) off; returns the new start, NUL-ends it. */

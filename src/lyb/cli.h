@@ -21,20 +21,16 @@
 
 #include "lyb/acl.h"
 #include "lyb/catalog.h"
+#include "lyb/config.h"
 
 struct lyb_cli {
 	char *catalog_url; /* from --catalog, else found by lyb_cli_open() */
 	int verbose;
-	/* the configuration file, read once when first needed */
+	/* the configuration file, read once when first needed; conf is all
+	 * defaults when it could not be read */
 	int config_done;
 	const char *config_path;
-	char *conf_catalog; /* catalog = URL */
-	char *domain;	    /* domain = NAME */
-	char *audit_path;   /* audit = PATH */
-	char *control_path; /* control = PATH */
-	char *file_roots;   /* file_roots = DIR[:DIR...]; NULL: the default */
-	size_t nadmins;
-	char *admins[LYB_ACL_MAX_ADMINS + 1]; /* admin = PRINCIPAL */
+	struct lyb_config conf; /* zeroed until read; main frees it */
 };
 
 /* Prints "lyb: <what>: <why>" on stderr (@fmt formats the why). */

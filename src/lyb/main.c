@@ -79,43 +79,30 @@ static void log_quiet(const struct lyb_cli *cli, int quiet)
  */
 static int config_read(struct lyb_cli *cli)
 {
-	struct lyb_config conf;
 	struct lyb_config_err err;
 	const char *path;
 	int named, rc;
-	size_t i;
 
 	if (cli->config_done)
 		return 0;
 	cli->config_done = 1;
 	path = lyb_config_path(&named);
 	cli->config_path = path;
-	lyb_config_init(&conf);
-	rc = lyb_config_load(&conf, path, &err);
+	lyb_config_init(&cli->conf);
+	rc = lyb_config_load(&cli->conf, path, &err);
 	if (rc == -ENOENT && !named)
 		rc = 0;
 	else if (rc)
 		lyb_cli_fail(err.where, "%s", err.why);
-	if (rc == 0 && lyb_config_apply_gcs(&conf) != 0) {
+	if (rc == 0 && lyb_config_apply_gcs(&cli->conf) != 0) {
 		lyb_cli_fail("reading the gcs settings", "%s",
 			     strerror(ENOMEM));
 		rc = -ENOMEM;
 	}
-	if (rc == 0) { /* steal what the CLI keeps */
-		cli->conf_catalog = conf.catalog;
-		cli->domain = conf.domain;
-		cli->audit_path = conf.audit;
-		cli->control_path = conf.control;
-		cli->file_roots = conf.file_roots;
-		conf.catalog = conf.domain = conf.audit = conf.control = NULL;
-		conf.file_roots = NULL;
-		for (i = 0; i < conf.nadmins; i++) { /* same bound */
-			cli->admins[i] = conf.admins[i];
-			conf.admins[i] = NULL;
-		}
-		cli->nadmins = i;
+	if (rc) { /* keep nothing of a file that failed */
+		lyb_config_free(&cli->conf);
+		lyb_config_init(&cli->conf);
 	}
-	lyb_config_free(&conf);
 	return rc;
 }
 
@@ -145,10 +132,10 @@ static int catalog_url_find(struct lyb_cli *cli)
 		rc = config_read(cli);
 		if (rc)
 			return rc;
-		if (cli->conf_catalog) {
+		if (cli->conf.catalog) {
 			lyb_cli_note(cli, "catalog %s (from %s)",
-				     cli->conf_catalog, cli->config_path);
-			cli->catalog_url = url_from_arg(cli->conf_catalog);
+				     cli->conf.catalog, cli->config_path);
+			cli->catalog_url = url_from_arg(cli->conf.catalog);
 		} else {
 			lyb_cli_note(cli, "catalog %s (the default)",
 				     DEFAULT_CATALOG);
@@ -171,10 +158,11 @@ int lyb_cli_acl(struct lyb_cli *cli, struct lyb_acl **acl,
 	*me = NULL;
 	if (rc)
 		return rc;
-	rc = lyb_acl_new(cli->domain, cli->admins, cli->nadmins, 0, acl);
+	rc = lyb_acl_new(cli->conf.domain, cli->conf.admins, cli->conf.nadmins,
+			 0, acl);
 	if (rc) {
 		lyb_cli_fail("access control", "domain %s: %s",
-			     cli->domain ? cli->domain : "",
+			     cli->conf.domain ? cli->conf.domain : "",
 			     rc == -EINVAL ? "not a valid domain name"
 					   : strerror(-rc));
 		return rc;
@@ -213,15 +201,15 @@ const char *lyb_cli_control_path(struct lyb_cli *cli)
 
 	if (env)
 		return env[0] ? env : NULL; /* empty: write the catalog */
-	if (config_read(cli) == 0 && cli->control_path)
-		return cli->control_path;
+	if (config_read(cli) == 0 && cli->conf.control)
+		return cli->conf.control;
 	return NULL;
 }
 
 const char *lyb_cli_audit_path(struct lyb_cli *cli)
 {
-	if (config_read(cli) == 0 && cli->audit_path)
-		return cli->audit_path;
+	if (config_read(cli) == 0 && cli->conf.audit)
+		return cli->conf.audit;
 	return LYB_AUDIT_DEFAULT_PATH;
 }
 
@@ -286,7 +274,7 @@ int lyb_cli_confine(struct lyb_cli *cli)
 		rc = config_read(cli);
 	if (rc)
 		return rc;
-	rc = lyb_store_file_confine(cli->file_roots, cli->catalog_url);
+	rc = lyb_config_apply_file_roots(&cli->conf, cli->catalog_url);
 	if (rc)
 		lyb_cli_fail("file_roots", "%s", strerror(-rc));
 	return rc;
@@ -585,13 +573,7 @@ int main(int argc, char **argv)
 		lyb_cache_shutdown();
 out:
 	free(cli.catalog_url);
-	free(cli.conf_catalog);
-	free(cli.domain);
-	free(cli.audit_path);
-	free(cli.control_path);
-	free(cli.file_roots);
-	for (i = 0; i < cli.nadmins; i++)
-		free(cli.admins[i]);
+	lyb_config_free(&cli.conf);
 	if ((fflush(stdout) != 0 || ferror(stdout)) && done >= 0) {
 		lyb_cli_fail("writing the output", "%s", strerror(errno));
 		done = -EIO;

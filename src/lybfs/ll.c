@@ -565,7 +565,7 @@ static double ttl_of(const struct lybfs *fs, const struct lyb_fs_entry *e)
 {
 	if (e->volatile_content)
 		return 0; /* status, metrics, health: fresh on every stat */
-	return e->immutable ? fs->cfg.ttl_immutable : fs->cfg.ttl;
+	return e->immutable ? fs->ttl_immutable : fs->cfg.ttl;
 }
 
 /* Resolves @path; returns 0 with a snapshot reference in *@snap. */

@@ -13,25 +13,12 @@
 #include "lyb/acl.h"
 #include "lyb/audit.h"
 #include "lyb/catalog.h"
+#include "lyb/config.h"
 #include "lyb/fs.h"
 
-/* What main.c took from struct lyb_config (owned there). */
-struct lybfs_config {
-	const char *catalog_url;
-	double refresh;	      /* seconds between catalog refreshes */
-	double ttl;	      /* entry/attr timeout for things that change */
-	double ttl_immutable; /* ... for version trees */
-	const char *domain;   /* NULL: the ACL default */
-	const char *audit;    /* the audit log path; NULL: the default */
-	const char *control;  /* the control socket path, or NULL */
-	double acl_max_stale; /* seconds; then a stale catalog denies data */
-	unsigned max_open_per_uid; /* handles one uid may hold (ll.c) */
-	char *const *admins;	   /* admin principals */
-	size_t nadmins;
-};
-
 struct lybfs {
-	struct lybfs_config cfg;
+	struct lyb_config cfg; /* the settings (main.c fills and frees it) */
+	double ttl_immutable;  /* entry/attr timeout for version trees */
 	struct lyb_catalog *cat;
 	struct fuse_session *se;
 	uid_t uid;

@@ -55,30 +55,15 @@ static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t stop_cond = PTHREAD_COND_INITIALIZER;
 static int stopping; /* under stop_lock */
 
-/* The -o options that are configuration keys, kept in order for later. */
-enum { KEY_CONFIG_FILE = 1, KEY_SETTING };
+/*
+ * -o config=PATH is lybfs's own; every other -o KEY=VALUE whose KEY is a
+ * configuration key (lyb_config_is_opt) is kept, in order, for
+ * config_read(); anything else is libfuse's (allow_other alone, fsname=,
+ * max_threads=, ...), and libfuse rejects what it does not know.
+ */
+enum { KEY_CONFIG_FILE = 1 };
 static const struct fuse_opt lybfs_opts[] = {
 	FUSE_OPT_KEY("config=", KEY_CONFIG_FILE),
-	FUSE_OPT_KEY("catalog=", KEY_SETTING),
-	FUSE_OPT_KEY("refresh=", KEY_SETTING),
-	FUSE_OPT_KEY("ttl=", KEY_SETTING),
-	FUSE_OPT_KEY("log_level=", KEY_SETTING),
-	FUSE_OPT_KEY("log=", KEY_SETTING),
-	FUSE_OPT_KEY("allow_other=", KEY_SETTING),
-	FUSE_OPT_KEY("gcs_endpoint=", KEY_SETTING),
-	FUSE_OPT_KEY("gcs_credentials=", KEY_SETTING),
-	FUSE_OPT_KEY("gcs_timeout=", KEY_SETTING),
-	FUSE_OPT_KEY("cache_mem=", KEY_SETTING),
-	FUSE_OPT_KEY("cache_dir=", KEY_SETTING),
-	FUSE_OPT_KEY("cache_size=", KEY_SETTING),
-	FUSE_OPT_KEY("readahead=", KEY_SETTING),
-	FUSE_OPT_KEY("domain=", KEY_SETTING),
-	FUSE_OPT_KEY("admin=", KEY_SETTING),
-	FUSE_OPT_KEY("audit=", KEY_SETTING),
-	FUSE_OPT_KEY("control=", KEY_SETTING),
-	FUSE_OPT_KEY("acl_max_stale=", KEY_SETTING),
-	FUSE_OPT_KEY("max_open_per_uid=", KEY_SETTING),
-	FUSE_OPT_KEY("file_roots=", KEY_SETTING),
 	FUSE_OPT_END,
 };
 
@@ -96,7 +81,9 @@ static int opt_proc(void *data, const char *arg, int key,
 		config_file = strdup(arg + strlen("config="));
 		return config_file ? 0 : -1;
 	}
-	if (key == KEY_SETTING) {
+	if (key == FUSE_OPT_KEY_OPT) {
+		if (!lyb_config_is_opt(arg))
+			return 1;
 		if (nsettings == SETTINGS_MAX) {
 			fprintf(stderr, "lybfs: too many -o options\n");
 			return -1;
@@ -203,13 +190,7 @@ static int config_read(struct lyb_config *conf)
 	if (rc)
 		goto out_fail;
 	for (i = 0; i < nsettings; i++) {
-		char *eq = strchr(settings[i], '=');
-
-		snprintf(err.where, sizeof(err.where), "-o %.200s",
-			 settings[i]);
-		*eq = '\0';
-		rc = lyb_config_set(conf, settings[i], eq + 1, &err);
-		*eq = '=';
+		rc = lyb_config_set_opt(conf, settings[i], &err);
 		if (rc)
 			goto out_fail;
 	}
@@ -394,14 +375,14 @@ int main(int argc, char *argv[])
 	struct lybfs *fs = &lybfs;
 	struct fuse_cmdline_opts opts = {0};
 	struct fuse_loop_config *loop = NULL;
-	struct lyb_config conf;
+	struct lyb_config *conf = &fs->cfg;
 	pthread_t refresher;
 	int rc = 1, started = 0, i;
 
 	lyb_log_set_prefix("lybfs");
 	fuse_set_log_func(log_from_fuse);
-	lyb_config_init(&conf);
-	fs->cfg.ttl_immutable = 3600;
+	lyb_config_init(conf);
+	fs->ttl_immutable = 3600;
 	if (fuse_opt_parse(&args, NULL, lybfs_opts, opt_proc) != 0) {
 		rc = 2;
 		goto out_args;
@@ -431,31 +412,21 @@ int main(int argc, char *argv[])
 		rc = 2;
 		goto out_args;
 	}
-	if (config_read(&conf) != 0) {
+	if (config_read(conf) != 0) {
 		rc = 2;
 		goto out_args;
 	}
-	lyb_log_set_level(opts.debug ? LYB_LOG_DEBUG : conf.log_level);
-	if (conf.log == LYB_CONFIG_LOG_SYSLOG)
+	lyb_log_set_level(opts.debug ? LYB_LOG_DEBUG : conf->log_level);
+	if (conf->log == LYB_CONFIG_LOG_SYSLOG)
 		lyb_log_use_syslog("lybfs");
-	if (conf.allow_other)
+	if (conf->allow_other)
 		fuse_opt_add_arg(&args, "-oallow_other");
-	fs->cfg.catalog_url = conf.catalog;
-	fs->cfg.refresh = conf.refresh;
-	fs->cfg.ttl = conf.ttl;
-	fs->cfg.domain = conf.domain;
-	fs->cfg.audit = conf.audit;
-	fs->cfg.control = conf.control;
-	fs->cfg.acl_max_stale = conf.acl_max_stale;
-	fs->cfg.max_open_per_uid = conf.max_open_per_uid;
-	fs->cfg.admins = conf.admins;
-	fs->cfg.nadmins = conf.nadmins;
-	if (lyb_config_apply_gcs(&conf) != 0) {
+	if (lyb_config_apply_gcs(conf) != 0) {
 		lyb_log(LYB_LOG_ERR, "gcs options: out of memory");
 		rc = 1;
 		goto out_args;
 	}
-	if (lyb_config_apply_file_roots(&conf, conf.catalog) != 0) {
+	if (lyb_config_apply_file_roots(conf, conf->catalog) != 0) {
 		lyb_log(LYB_LOG_ERR, "file_roots: out of memory");
 		rc = 1;
 		goto out_args;
@@ -469,10 +440,10 @@ int main(int argc, char *argv[])
 	}
 	{
 		struct lyb_cache_config ccfg = {
-			.dir = conf.cache_dir,
-			.mem_bytes = conf.cache_mem,
-			.disk_bytes = conf.cache_size,
-			.readahead_max = conf.readahead,
+			.dir = conf->cache_dir,
+			.mem_bytes = conf->cache_mem,
+			.disk_bytes = conf->cache_size,
+			.readahead_max = conf->readahead,
 		};
 
 		if (lyb_cache_init(&ccfg) != 0) {
@@ -491,11 +462,11 @@ int main(int argc, char *argv[])
 		goto out_args;
 
 	/* read the catalog before mounting: a bad URL fails here, loudly */
-	if (lyb_catalog_open(fs->cfg.catalog_url, 0, &fs->cat) != 0)
+	if (lyb_catalog_open(fs->cfg.catalog, 0, &fs->cat) != 0)
 		goto out_args;
 	if (lyb_catalog_refresh(fs->cat, NULL) != 0) {
 		lyb_log(LYB_LOG_ERR, "catalog %s: could not be read",
-			fs->cfg.catalog_url);
+			fs->cfg.catalog);
 		goto out_catalog;
 	}
 	lyb_metrics_refresh(0, NULL); /* the ACLs' age counts from here */
@@ -524,7 +495,7 @@ int main(int argc, char *argv[])
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
 	/* a daemon's stderr is /dev/null from here on */
-	if (conf.log == LYB_CONFIG_LOG_AUTO && !opts.foreground)
+	if (conf->log == LYB_CONFIG_LOG_AUTO && !opts.foreground)
 		lyb_log_use_syslog("lybfs");
 	/* threads start after daemonizing: fork keeps only the caller */
 	if (pthread_create(&refresher, NULL, refresh_main, fs) == 0)
@@ -533,7 +504,7 @@ int main(int argc, char *argv[])
 		lyb_log(LYB_LOG_WARN, "no thread to drop the page cache of "
 				      "corrupt files: they answer EIO only "
 				      "where not cached");
-	lyb_log(LYB_LOG_INFO, "mounted %s on %s", fs->cfg.catalog_url,
+	lyb_log(LYB_LOG_INFO, "mounted %s on %s", fs->cfg.catalog,
 		opts.mountpoint);
 	/* requests queue in the kernel until the loop below serves them */
 	rc = lyb_notify("READY=1");
@@ -583,7 +554,7 @@ out_args:
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
 	lyb_cache_shutdown();
-	lyb_config_free(&conf); /* fs->cfg.catalog_url too */
+	lyb_config_free(conf);
 	free(config_file);
 	for (i = 0; i < nsettings; i++)
 		free(settings[i]);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # --help and --version of lybfs and lyb: exit 0, the version is the CMake
-# project's, every -o option (read from the sources, so a new one cannot
-# be forgotten) is in `lybfs --help`, the man page, docs/operations.md and
-# the example configuration file; every command of `lyb --help` has its
+# project's, every -o option of `lybfs --help` (printed from the key
+# table, so a new one cannot be forgotten; test_config checks the table
+# against the help) reaches the configuration through -o and is in the
+# man page, docs/operations.md and the example configuration file; every command of `lyb --help` has its
 # own help and a section in lyb(1); both man pages render.
 set -euo pipefail
 : "${LYB_BUILD:?}" "${LYB_SRC:?}"
@@ -22,18 +23,25 @@ out=$("$LYB_BUILD/lybfs" -V) || fail "lybfs -V exited $?"
 out=$("$LYB_BUILD/lyb" --version) || fail "lyb --version exited $?"
 [ "$out" = "lyb $version" ] || fail "lyb --version said: $out"
 
-# the -o options: the configuration keys (src/core/config.c's table) and
-# lybfs's own fuse_opt templates
-keys=$(sed -n 's/^\t{"\([a-z_]*\)", LYB_CONFIG_[A-Z_]*,.*/\1/p' "$LYB_SRC/src/core/config.c")
-opts=$(sed -n 's/.*FUSE_OPT_KEY("\([a-z_]*\)=".*/\1/p' "$LYB_SRC/src/lybfs/main.c")
-[ "$(wc -w <<<"$keys")" -ge 6 ] || fail "found only these config keys: $keys"
-for o in $opts; do
-	[ "$o" = config ] || grep -qx "$o" <<<"$keys" ||
-		fail "-o $o is not a configuration key"
-done
-
+# the -o options: lybfs's section of --help, the configuration keys (from
+# src/core/config.c's table) and config=
 help=$("$LYB_BUILD/lybfs" --help) || fail "lybfs --help exited $?"
 [ "$("$LYB_BUILD/lybfs" -h)" = "$help" ] || fail "lybfs -h differs from --help"
+opts=$(sed -n '/^lybfs options/,/^$/s/^    -o \([a-z_]*\)=.*/\1/p' <<<"$help")
+keys=$(grep -vx config <<<"$opts")
+[ "$(wc -w <<<"$keys")" -ge 6 ] || fail "found only these config keys: $keys"
+grep -qx config <<<"$opts" || fail "lybfs --help does not mention -o config="
+# each reaches the configuration table through -o (an empty value is the
+# table's error, not libfuse's unknown option); the "mountpoint" is a
+# file, so nothing can mount even if an option went astray
+empty=$(mktemp /tmp/lyb-t_help.XXXXXX)
+trap 'rm -f "$empty"' EXIT
+for k in $keys; do
+	out=$(LYB_CONFIG=$empty timeout 10 "$LYB_BUILD/lybfs" -f -o "$k=" "$empty" 2>&1) &&
+		fail "-o $k= exited 0"
+	grep -q -- "-o $k=: $k: empty value" <<<"$out" || fail "-o $k= is not a configuration key: $out"
+done
+
 man=$(render "$LYB_SRC/docs/lybfs.8") || fail "lybfs.8 does not render"
 for k in $opts allow_other; do
 	grep -q -- "-o $k=" <<<"$help" || fail "lybfs --help does not mention -o $k=: $help"

@@ -2,9 +2,12 @@
 /*
  * test_config.c - the configuration file: a good file with every key,
  * comments and blanks; each kind of error names FILE:LINE and the key;
- * the size caps; -o style lyb_config_set() over a loaded file.
+ * the size caps; -o style lyb_config_set() over a loaded file; every key
+ * of the table, with a good and a bad value, through lyb_config_set_opt(),
+ * the path lybfs's -o KEY=VALUE takes.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +250,131 @@ static void test_path_and_help(void)
 	free(help);
 }
 
+/*
+ * Every key: a good value and a bad one. A key of the table without a row
+ * here fails the test, so a new key cannot go untested.
+ */
+static const struct {
+	const char *key, *good, *bad;
+	unsigned int bit;
+} every_key[] = {
+	{"catalog", "gs://bucket/p", "relative/dir", LYB_CONFIG_CATALOG},
+	{"refresh", "7", "0.01", LYB_CONFIG_REFRESH},
+	{"ttl", "5", "-1", LYB_CONFIG_TTL},
+	{"log_level", "debug", "loud", LYB_CONFIG_LOG_LEVEL},
+	{"log", "syslog", "journal", LYB_CONFIG_LOG},
+	{"allow_other", "yes", "maybe", LYB_CONFIG_ALLOW_OTHER},
+	{"gcs_endpoint", "http://127.0.0.1:4443", "", LYB_CONFIG_GCS_ENDPOINT},
+	{"gcs_credentials", "anonymous", "", LYB_CONFIG_GCS_CREDENTIALS},
+	{"gcs_timeout", "10", "0", LYB_CONFIG_GCS_TIMEOUT},
+	{"cache_mem", "512M", "lots", LYB_CONFIG_CACHE_MEM},
+	{"cache_dir", "/var/cache/lybfs", "cache", LYB_CONFIG_CACHE_DIR},
+	{"cache_size", "2G", "-5G", LYB_CONFIG_CACHE_SIZE},
+	{"readahead", "4096", "64MB", LYB_CONFIG_READAHEAD},
+	{"domain", "example.com", "", LYB_CONFIG_DOMAIN},
+	{"admin", "user:root@example.com,domain:example.com", "root",
+	 LYB_CONFIG_ADMIN},
+	{"acl_max_stale", "60", "86401", LYB_CONFIG_ACL_MAX_STALE},
+	{"audit", "/var/log/a.log", "a.log", LYB_CONFIG_AUDIT},
+	{"control", "/run/lyb.sock", "lyb.sock", LYB_CONFIG_CONTROL},
+	{"file_roots", "/srv/data:/srv/more", "srv", LYB_CONFIG_FILE_ROOTS},
+	{"max_open_per_uid", "200", "0", LYB_CONFIG_MAX_OPEN_PER_UID},
+};
+#define NEVERY (sizeof(every_key) / sizeof(every_key[0]))
+
+static void test_every_key(void)
+{
+	struct lyb_config fresh, cfg;
+	struct lyb_config_err err;
+	char opt[256], where[300], why[80], *help = NULL;
+	size_t i, j, len = 0;
+	unsigned int bits = 0;
+	FILE *f;
+
+	f = open_memstream(&help, &len);
+	CHECK(f != NULL);
+	lyb_config_print_help(f);
+	fclose(f);
+	/* the table's keys are exactly the rows above, each in --help */
+	for (i = 0; lyb_config_key_name(i); i++) {
+		for (j = 0; j < NEVERY; j++)
+			if (strcmp(every_key[j].key, lyb_config_key_name(i)) ==
+			    0)
+				break;
+		if (j == NEVERY) {
+			fprintf(stderr, "key '%s' has no row in every_key[]\n",
+				lyb_config_key_name(i));
+			check_failures++;
+		}
+		snprintf(opt, sizeof(opt),
+			 "    -o %s=", lyb_config_key_name(i));
+		CHECK(strstr(help, opt) != NULL);
+	}
+	CHECK(i == NEVERY);
+	free(help);
+
+	lyb_config_init(&fresh);
+	for (i = 0; i < NEVERY; i++) {
+		const char *k = every_key[i].key;
+
+		CHECK((bits & every_key[i].bit) == 0); /* one bit per key */
+		bits |= every_key[i].bit;
+
+		/* good: -o KEY=GOOD sets the key, and only it */
+		snprintf(opt, sizeof(opt), "%s=%s", k, every_key[i].good);
+		CHECK(lyb_config_is_opt(opt) == 1);
+		lyb_config_init(&cfg);
+		CHECK_RC(lyb_config_set_opt(&cfg, opt, &err), 0);
+		snprintf(where, sizeof(where), "-o %s", opt);
+		CHECK_STR(err.where, where);
+		CHECK(cfg.given == every_key[i].bit);
+		CHECK(memcmp(&cfg, &fresh,
+			     offsetof(struct lyb_config, given)) != 0);
+		lyb_config_free(&cfg);
+
+		/* bad: -EINVAL naming the option and the key, nothing set */
+		snprintf(opt, sizeof(opt), "%s=%s", k, every_key[i].bad);
+		CHECK(lyb_config_is_opt(opt) == 1);
+		lyb_config_init(&cfg);
+		CHECK_RC(lyb_config_set_opt(&cfg, opt, &err), -EINVAL);
+		snprintf(where, sizeof(where), "-o %s", opt);
+		CHECK_STR(err.where, where);
+		snprintf(why, sizeof(why), "%s: ", k);
+		if (strncmp(err.why, why, strlen(why)) != 0) {
+			fprintf(stderr, "-o %s: error '%s' does not name %s\n",
+				opt, err.why, k);
+			check_failures++;
+		}
+		CHECK(memcmp(&cfg, &fresh, sizeof(cfg)) == 0);
+		lyb_config_free(&cfg);
+	}
+	lyb_config_free(&fresh);
+
+	/* what is not KEY=VALUE of the table is libfuse's, or unknown */
+	CHECK(lyb_config_is_opt("allow_other") == 0);
+	CHECK(lyb_config_is_opt("fsname=x") == 0);
+	CHECK(lyb_config_is_opt("config=/etc/x.conf") == 0);
+	CHECK(lyb_config_is_opt("tt=1") == 0);
+	CHECK(lyb_config_is_opt("ttlx=1") == 0);
+	CHECK(lyb_config_is_opt("=1") == 0);
+	lyb_config_init(&cfg);
+	CHECK_RC(lyb_config_set_opt(&cfg, "nope=1", &err), -ENOENT);
+	CHECK(strstr(err.why, "unknown key 'nope'") != NULL);
+	CHECK_RC(lyb_config_set_opt(&cfg, "ttl", &err), -ENOENT);
+	CHECK(strstr(err.why, "unknown key 'ttl'") != NULL);
+	CHECK(cfg.given == 0);
+
+	/* the defaults come from the table; free walks it back to them */
+	CHECK(cfg.refresh == 2 && cfg.ttl == 1 && cfg.acl_max_stale == 300);
+	CHECK(cfg.max_open_per_uid == LYB_CONFIG_OPEN_PER_UID_DEFAULT);
+	CHECK(cfg.log_level == LYB_LOG_INFO && cfg.gcs_timeout == 0);
+	CHECK_RC(lyb_config_set_opt(&cfg, "catalog=/srv/cat", &err), 0);
+	CHECK_RC(lyb_config_set_opt(&cfg, "admin=user:a@x.com", &err), 0);
+	CHECK_RC(lyb_config_set_opt(&cfg, "file_roots=none", &err), 0);
+	lyb_config_free(&cfg);
+	CHECK(!cfg.catalog && !cfg.file_roots && cfg.nadmins == 0);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -257,6 +385,7 @@ int main(void)
 	test_good();
 	test_errors();
 	test_path_and_help();
+	test_every_key();
 	unlink(path);
 	rmdir(dir);
 	return check_failures ? 1 : 0;
