@@ -3,8 +3,8 @@
  * schema.h - Avro schemas as the catalog keeps them: checked with avro-c,
  * stored as compact JSON, described for people.
  *
- * The only module that includes avro-c. Reentrant; results belong to the
- * caller.
+ * One of the two modules that include avro-c (decode.c, which decodes
+ * records, is the other). Reentrant; results belong to the caller.
  */
 #ifndef LYB_SCHEMA_H
 #define LYB_SCHEMA_H

@@ -10,7 +10,8 @@
  * (struct lyb_jsonl: every few hundred KiB of Avro, a mark saying where
  * decoding may start and which JSON byte it yields). A version published
  * without one gets it computed on first need and cached in memory, per
- * DataSet and version id, for the life of the process. A read finds its
+ * DataSet and version id, for the newest 4,096 versions (older entries are
+ * evicted and computed again when next needed). A read finds its
  * mark by binary search, fetches that run of blocks with one ranged read,
  * decodes it and copies out the bytes asked for; up to 8 MiB of the run's
  * JSON from the offset read is kept per open file (never the whole run,
