@@ -212,8 +212,11 @@ static void test_base64(void)
 		{"\xfb\xff", "+/8=", "-_8"},
 		{"\xff\xfe\xfd", "//79", "__79"},
 	};
-	static const char *const bad[] = {
-		"Z", "Zm9vY", "Zh==", "Zm9=", "Zm 9v", "Zm9v!", "=Zm9"};
+	/* a lone last character holds 6 bits, less than a byte, whatever
+	 * its value ("A" is all zero bits) */
+	static const char *const bad[] = {"Z",	   "A",	    "Zm9vA",
+					  "Zm9vY", "Zh==",  "Zm9=",
+					  "Zm 9v", "Zm9v!", "=Zm9"};
 	unsigned char out[16];
 	char enc[32];
 	size_t i, n;
