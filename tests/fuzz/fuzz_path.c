@@ -16,42 +16,7 @@
 #include "lyb/export.h"
 #include "lyb/fs.h"
 #include "lyb/store.h"
-
-static const char *const docs[] = {
-	"{\"lybrary\": 1, \"name\": \"artist-metadata.DominantGenres\","
-	" \"owner\": {\"team\": \"group:artist-metadata\"},"
-	" \"slo\": {\"frequency\": \"daily\", \"deadline\": \"08:00\"},"
-	" \"schema\": {\"type\": \"record\", \"name\": \"G\", \"fields\":"
-	" [{\"name\": \"id\", \"type\": \"string\"}]},"
-	" \"readers\": [\"group:analysts\"],"
-	" \"upstream\": [\"artist-metadata.Artists\"],"
-	" \"created\": \"2020-09-01T00:00:00Z\", \"versions\": ["
-	" {\"date\": \"2020-09-03\", \"id\": \"922d6e\", \"digest\": "
-	"\"922d6e0000000000000000000000000000000000000000000000000000000001\","
-	" \"published\": \"2020-09-03T07:30:00Z\", \"rows\": 10, \"bytes\": 300,"
-	" \"upstream\": [{\"dataset\": \"artist-metadata.Artists\","
-	" \"date\": \"2020-09-03\", \"version\": \"abcdef\"}],"
-	" \"locations\": {\"gs\": {\"url\": \"gs://b/2020/09/03/922d6e\","
-	" \"format\": \"avro\", \"objects\": ["
-	" {\"name\": \"part-1.avro\", \"size\": 200, \"generation\": 7,"
-	" \"crc32c\": \"AAAAAA==\", \"rows\": 6},"
-	" {\"name\": \"a/b/c.avro\", \"size\": 100, \"generation\": 5}]},"
-	" \"snow\": {\"table\": \"snow://a/dominant_genres/922d6e\","
-	" \"url\": \"file:///srv/export/922d6e\", \"format\": \"json\","
-	" \"compression\": \"gzip\", \"objects\": [{\"name\":"
-	" \"data_0_0_0.json.gz\", \"size\": 50, \"generation\": 1}]}}},"
-	" {\"date\": \"2020-09-01\", \"id\": \"912ec8\", \"digest\": "
-	"\"912ec80000000000000000000000000000000000000000000000000000000002\","
-	" \"published\": \"2020-09-01T07:00:00Z\", \"bytes\": 1,"
-	" \"locations\": {\"gs\": {\"url\": \"gs://b/2020/09/01/912ec8\","
-	" \"format\": \"avro\", \"objects\": [{\"name\": \"p.avro\","
-	" \"size\": 1}]}}}]}",
-	"{\"lybrary\": 1, \"name\": \"artist-metadata.Artists\","
-	" \"owner\": {\"team\": \"group:artist-metadata\"},"
-	" \"created\": \"2020-08-01T00:00:00Z\"}",
-	"{\"lybrary\": 1, \"name\": \"a.B\", \"owner\": {\"team\": \"group:t\"},"
-	" \"created\": \"2024-02-29T23:59:59Z\"}",
-};
+#include "snap_fixture.h"
 
 static const char *const prefixes[] = {
 	"",
@@ -62,38 +27,6 @@ static const char *const prefixes[] = {
 	"artist-metadata.DominantGenres/2020-09-03/922d6e/gs/a/",
 	"artist-metadata.DominantGenres/.lyb/",
 };
-
-static int cmp_ds(const void *a, const void *b)
-{
-	return strcmp((*(struct lyb_dataset *const *)a)->name,
-		      (*(struct lyb_dataset *const *)b)->name);
-}
-
-/* The snapshot, built once, sorted by name as lyb_snap_find() expects. */
-static struct lyb_snap *snapshot(void)
-{
-	static struct lyb_snap snap;
-	static struct lyb_dataset *ds[sizeof(docs) / sizeof(docs[0])];
-	char err[512];
-	size_t i;
-
-	if (snap.datasets)
-		return &snap;
-	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
-		if (lyb_dataset_parse(docs[i], strlen(docs[i]), &ds[i], err,
-				      sizeof(err))) {
-			fprintf(stderr, "fuzz_path: document %zu: %s\n", i,
-				err);
-			abort();
-		}
-	}
-	qsort(ds, i, sizeof(ds[0]), cmp_ds);
-	atomic_init(&snap.refs, 1);
-	snap.serial = 1;
-	snap.ndatasets = i;
-	snap.datasets = ds;
-	return &snap;
-}
 
 struct walk {
 	const struct lyb_snap *snap;
@@ -156,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int gzip;
 
 	fuzz_quiet();
-	snap = snapshot();
+	snap = fixture_snapshot();
 	text = fuzz_strndup(data, size);
 	if (!text)
 		return 0;

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * test_store.c - file:// data confinement (store_file.c): the file_roots
- * list and its default, and opens of data through a symlinked directory,
- * a symlinked file, a FIFO, a path under no root and legit files, with
- * openat2(2) and with the per-component walk that replaces it on old
- * kernels.
+ * test_store.c - object stores: key validation, joining and URL
+ * resolution (store.c); compare-and-swap writes and generations of
+ * file:// (store_file.c: create only if absent, replace only at the
+ * generation read, unconditional; generations strictly increase; a failed
+ * precondition changes nothing); and file:// data confinement: the
+ * file_roots list and its default, and opens of data through a symlinked
+ * directory, a symlinked file, a FIFO, a path under no root and legit
+ * files, with openat2(2) and with the per-component walk that replaces it
+ * on old kernels.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -168,6 +172,173 @@ static void test_opens(int walk)
 	lyb_store_file_force_walk(0);
 }
 
+static void test_keys(void)
+{
+	static const struct {
+		const char *key;
+		int valid;
+	} keys[] = {
+		{"a", 1},
+		{"a/b/c.avro", 1},
+		{"srv/cat/.lyb-lock", 1}, /* dot files are names */
+		{"a/..b/c", 1},
+		{"a/b.", 1},
+		{"", 0},
+		{"/a", 0},
+		{"a/", 0},
+		{"a//b", 0},
+		{".", 0},
+		{"..", 0},
+		{"a/./b", 0},
+		{"a/../b", 0},
+		{"a/..", 0},
+	};
+	char buf[4200], *k;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (lyb_store_key_valid(keys[i].key) != keys[i].valid) {
+			fprintf(stderr, "key \"%s\": valid %d\n", keys[i].key,
+				!keys[i].valid);
+			check_failures++;
+		}
+	/* control characters, never in a key */
+	CHECK(!lyb_store_key_valid("a\nb"));
+	CHECK(!lyb_store_key_valid("a\tb"));
+	CHECK(!lyb_store_key_valid("a\x01"));
+	CHECK(!lyb_store_key_valid("a\x7f"));
+	CHECK(lyb_store_key_valid("a\x80\xff")); /* other bytes are */
+	/* lengths: a component of 1024 bytes, a key of 4096 */
+	memset(buf, 'k', 1024);
+	buf[1024] = '\0';
+	CHECK(lyb_store_key_valid(buf));
+	buf[1024] = 'k';
+	buf[1025] = '\0';
+	CHECK(!lyb_store_key_valid(buf));
+	for (i = 0; i < 4096; i++)
+		buf[i] = i % 100 == 99 ? '/' : 'k';
+	buf[4096] = '\0';
+	CHECK(lyb_store_key_valid(buf));
+	buf[4096] = 'k';
+	buf[4097] = '\0';
+	CHECK(!lyb_store_key_valid(buf));
+
+	k = lyb_store_key_join("a/b", "c.avro");
+	CHECK_STR(k, "a/b/c.avro");
+	free(k);
+	k = lyb_store_key_join("", "c.avro");
+	CHECK_STR(k, "c.avro");
+	free(k);
+}
+
+static void test_resolve(void)
+{
+	static const struct {
+		const char *url;
+		int rc;
+		const char *scheme, *prefix;
+	} urls[] = {
+		{"file:///srv/cat", 0, "file", "srv/cat"},
+		{"file:///srv/cat/", 0, "file", "srv/cat"},
+		{"file:///srv/cat///", 0, "file", "srv/cat"},
+		{"file:///", 0, "file", ""},
+		{"file://host/srv", -EINVAL, NULL, NULL},
+		{"file:///srv//cat", -EINVAL, NULL, NULL},
+		{"file:///srv/../etc", -EINVAL, NULL, NULL},
+		{"file:///srv/./cat", -EINVAL, NULL, NULL},
+		{"gs:///key", -EINVAL, NULL, NULL}, /* no bucket */
+		{"s3://bucket/key", -ENOTSUP, NULL, NULL},
+		{"/srv/cat", -EINVAL, NULL, NULL},
+		{"://x", -EINVAL, NULL, NULL},
+		{"averyveryverylongscheme://x", -EINVAL, NULL, NULL},
+	};
+	struct lyb_store *s, *again;
+	char *prefix;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(urls) / sizeof(*urls); i++) {
+		s = NULL;
+		prefix = NULL;
+		rc = lyb_store_resolve(urls[i].url, &s, &prefix);
+		if (rc != urls[i].rc ||
+		    (rc == 0 && (strcmp(lyb_store_scheme(s), urls[i].scheme) ||
+				 strcmp(prefix, urls[i].prefix)))) {
+			fprintf(stderr, "resolve \"%s\": %d \"%s\"\n",
+				urls[i].url, rc, rc == 0 ? prefix : "");
+			check_failures++;
+		}
+		if (rc == 0) {
+			lyb_store_unref(s);
+			free(prefix);
+		}
+	}
+	/* one store per scheme and bucket, shared */
+	CHECK_RC(lyb_store_resolve("file:///a", &s, &prefix), 0);
+	free(prefix);
+	CHECK_RC(lyb_store_resolve("file:///b/c", &again, &prefix), 0);
+	free(prefix);
+	CHECK(s == again);
+	lyb_store_unref(again);
+	lyb_store_unref(s);
+}
+
+/* Compare-and-swap writes and generations of file:// objects. */
+static void test_cas(void)
+{
+	struct lyb_object_info info;
+	struct lyb_store *s;
+	char url[128], *prefix, *data = NULL;
+	int64_t g1 = 0, g2 = 0, g3 = 0, g4 = 0, got = 0;
+	size_t len = 0;
+
+	snprintf(url, sizeof(url), "file://%s/cas", dir);
+	CHECK_RC(lyb_store_resolve(url, &s, &prefix), 0);
+	free(prefix);
+
+	/* create: only if absent */
+	CHECK_RC(lyb_store_put(s, key_of("cas/doc"), "one", 3, 0, &g1), 0);
+	CHECK(g1 > 0);
+	CHECK_RC(lyb_store_put(s, key_of("cas/doc"), "two", 3, 0, &g2),
+		 -EAGAIN);
+	CHECK_RC(lyb_store_get(s, key_of("cas/doc"), 100, &data, &len, &got),
+		 0);
+	CHECK_STR(data, "one");
+	CHECK(len == 3 && got == g1);
+	free(data);
+	CHECK_RC(lyb_store_stat(s, key_of("cas/doc"), &info), 0);
+	CHECK(info.size == 3 && info.generation == g1);
+
+	/* replace: only at the generation read, which then grows */
+	CHECK_RC(lyb_store_put(s, key_of("cas/doc"), "two", 3, g1 + 1, &g2),
+		 -EAGAIN);
+	CHECK_RC(lyb_store_put(s, key_of("cas/doc"), "two!", 4, g1, &g2), 0);
+	CHECK(g2 > g1);
+	CHECK_RC(lyb_store_put(s, key_of("cas/doc"), "stale", 5, g1, &g3),
+		 -EAGAIN);
+	CHECK_RC(lyb_store_get(s, key_of("cas/doc"), 100, &data, &len, &got),
+		 0);
+	CHECK_STR(data, "two!");
+	CHECK(got == g2);
+	free(data);
+	/* unconditional */
+	CHECK_RC(lyb_store_put(s, key_of("cas/doc"), "three", 5, -1, &g3), 0);
+	CHECK(g3 > g2);
+	/* an object that is not there has generation 0 for a replace */
+	CHECK_RC(lyb_store_put(s, key_of("cas/new"), "x", 1, g3, &g4), -EAGAIN);
+	CHECK_RC(lyb_store_stat(s, key_of("cas/new"), &info), -ENOENT);
+
+	/* reads bigger than the limit */
+	CHECK_RC(lyb_store_get(s, key_of("cas/doc"), 4, &data, &len, NULL),
+		 -EFBIG);
+	CHECK_RC(lyb_store_get(s, key_of("cas/doc"), 5, &data, &len, NULL), 0);
+	CHECK_STR(data, "three");
+	free(data);
+	CHECK_RC(lyb_store_get(s, key_of("cas/none"), 5, &data, &len, NULL),
+		 -ENOENT);
+	lyb_store_unref(s);
+}
+
 int main(void)
 {
 	char p[256], t[256];
@@ -192,6 +363,9 @@ int main(void)
 	snprintf(t, sizeof(t), "%s/root", dir);
 	CHECK(symlink(t, AT("alias")) == 0);
 
+	test_keys();
+	test_resolve();
+	test_cas();
 	test_roots_list();
 	test_opens(0);
 	test_opens(1);
