@@ -30,7 +30,8 @@ trap cleanup EXIT
 mkdir -p "$MNT" "$W/data/big" "$W/data/small"
 
 mount_it() { # mount_it CATALOG_DIR
-	"$LYBFS" -f -o "catalog=file://$1,admin=user:root@thecompany.com,audit=$W/audit.log" "$MNT" 2>>"$W/lybfs.log" &
+	# the data lives beside the catalog, under $W: file_roots must say so
+	"$LYBFS" -f -o "catalog=file://$1,file_roots=$W,admin=user:root@thecompany.com,audit=$W/audit.log" "$MNT" 2>>"$W/lybfs.log" &
 	PID=$!
 	for _ in $(seq 100); do mountpoint -q "$MNT" && return; sleep 0.1; done
 	echo "bench: mount failed" >&2; exit 1
@@ -40,8 +41,15 @@ unmount_it() {
 }
 median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 drop() { sync; echo 3 >/proc/sys/vm/drop_caches; }
-# secs CMD...: wall seconds of one run
-secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
+# secs CMD...: wall seconds of one run; a failed run stops the benchmark
+# (a read that fails fast must never be reported as a fast read)
+secs() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$@" >/dev/null || { echo "bench: '$*' failed" >&2; kill -TERM $$; exit 1; }
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc -l
+}
 
 echo "bench: writing a ${SIZE_MB} MiB object and a catalog" >&2
 head -c "$((SIZE_MB << 20))" /dev/urandom >"$W/data/big/object.bin"
