@@ -9,7 +9,8 @@
 # (real changes, each rewriting 11 MB), and on t.Tiny, a small one of its
 # own (cheap changes, which spend its budget quickly). Meanwhile an owner (lybqown) of
 # t.Big grants lybqreq and then revokes it: each must complete within
-# 8 s and take effect (lybqreq reads the bytes, then is denied). The
+# 8 s (or 3 times a change's own cost plus 1 s, if more: one change of
+# the spammer's in progress and its own) and take effect (lybqreq reads the bytes, then is denied). The
 # spammer's applied changes stay within its budget (burst 10, one per
 # 2 s); then 6 s of cheap changes from 8 connections: those past the
 # budget are refused with `busy: too many changes from uid N, retry in
@@ -104,9 +105,18 @@ once() { # once USER LINE: one line on the socket as USER, timed
 once lybqown 'grant\tt.Big\tuser:lybqreq@thecompany.com' >"$W/once.out" ||
 	fail "a grant without the spam: $(cat "$W/once.out")"
 echo "a grant without the spam: $(cat "$W/once.out")"
+t_g=$(awk '{ print $2 }' "$W/once.out")
 once lybqown 'revoke\tt.Big\tuser:lybqreq@thecompany.com' >"$W/once.out" ||
 	fail "a revoke without the spam: $(cat "$W/once.out")"
 echo "a revoke without the spam: $(cat "$W/once.out")"
+# the bound under the spam: 8 s, or (a slow build, a loaded machine)
+# what one change of the spammer's in progress plus the owner's own take
+# when that is more: 3 times the faster of the two changes, plus 1 s
+# (slack for the refresh thread parsing the same documents meanwhile).
+# The old code queued the spammer's 7 other lines first: 7 times as long.
+t_r=$(awk '{ print $2 }' "$W/once.out")
+LIMIT=$(awk -v a="$t_g" -v b="$t_r" 'BEGIN { m = a < b ? a : b; l = 3 * m + 1; printf "%.1f", (l > 8 ? l : 8) }')
+echo "the bound under the spam: $LIMIT s"
 sleep 2
 
 step "lybqspam: 8 connections of duplicate requests and grant/revoke for 20 s"
@@ -119,21 +129,22 @@ SPAM=$!
 t_start=$(date +%s.%N)
 sleep 3
 
-step "an owner's grant and revoke complete within 8 s and take effect"
-within8() { # within8 WHAT: the last once's time under 8 s
+step "an owner's grant and revoke complete within the bound and take effect"
+within() { # within WHAT: the last once's time under $LIMIT
 	local t
 	t=$(awk '{ print $2 }' "$W/once.out")
 	echo "$1 under the spam: $t s"
-	awk -v t="$t" 'BEGIN { exit !(t < 8) }' || fail "the $1 took $t s under the spam"
+	awk -v t="$t" -v l="$LIMIT" 'BEGIN { exit !(t < l) }' ||
+		fail "the $1 took $t s under the spam (bound $LIMIT s)"
 }
 once lybqown 'grant\tt.Big\tuser:lybqreq@thecompany.com' >"$W/once.out" ||
 	fail "the owner's grant failed under the spam: $(cat "$W/once.out")"
-within8 grant
+within grant
 wait_for sh -c "runuser -u lybqreq -- cat '$GS' | cmp -s - '$W/src/gs/part-00000.avro'" ||
 	fail "lybqreq cannot read after the grant"
 once lybqown 'revoke\tt.Big\tuser:lybqreq@thecompany.com' >"$W/once.out" ||
 	fail "the owner's revoke failed under the spam: $(cat "$W/once.out")"
-within8 revoke
+within revoke
 wait_for sh -c "! runuser -u lybqreq -- cat '$GS' >/dev/null 2>&1" ||
 	fail "lybqreq still reads after the revoke"
 kill -0 "$SPAM" 2>/dev/null || fail "the spam was over before the owner's changes: $(cat "$W/spam.out")"
