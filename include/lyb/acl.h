@@ -142,4 +142,17 @@ int lyb_acl_change(struct lyb_catalog *cat, const struct lyb_acl *acl,
 		   const struct lyb_ident *me, const char *verb,
 		   const char *name, const char *arg, char *err, size_t errlen);
 
+/*
+ * The checks of lyb_acl_change() against @ds as it is (e.g. a DataSet of
+ * the mount's snapshot), writing nothing: 0 when the change would change
+ * @ds, else the -errno and @err lyb_acl_change() would give against a
+ * document like @ds. With @ds NULL, only the checks that need no DataSet
+ * (the verb, the principal's presence and length). lyb_acl_change()
+ * runs the same checks on the fresh document, so a caller may refuse
+ * what this refuses without reading the catalog, never the reverse.
+ */
+int lyb_acl_check(const struct lyb_acl *acl, const struct lyb_dataset *ds,
+		  const struct lyb_ident *me, const char *verb, const char *arg,
+		  char *err, size_t errlen);
+
 #endif

@@ -539,11 +539,12 @@ static int need_user(const struct lyb_ident *by, char *err, size_t errlen)
 	return -EPERM;
 }
 
-int lyb_acl_request(const struct lyb_acl *acl, struct lyb_dataset *draft,
-		    const struct lyb_ident *by, const char *reason, int64_t now,
-		    char *err, size_t errlen)
+/* Whether @by may request access to @ds now: 0, or -errno with @err. */
+static int request_check(const struct lyb_acl *acl,
+			 const struct lyb_dataset *ds,
+			 const struct lyb_ident *by, const char *reason,
+			 char *err, size_t errlen)
 {
-	struct lyb_access_request *r;
 	char why[LYB_PRINCIPAL_MAX + 64];
 	int rc = need_user(by, err, errlen);
 
@@ -566,16 +567,28 @@ int lyb_acl_request(const struct lyb_acl *acl, struct lyb_dataset *draft,
 			return rc;
 		}
 	}
-	if (lyb_acl_can_read(acl, by, draft, why, sizeof(why))) {
+	if (lyb_acl_can_read(acl, by, ds, why, sizeof(why))) {
 		snprintf(err, errlen, "%s can read it already (%s)",
 			 by->display, why);
 		return -EALREADY;
 	}
-	if (find_request(draft, by->user)) {
+	if (find_request(ds, by->user)) {
 		snprintf(err, errlen, "%s has a pending request already",
 			 by->display);
 		return -EALREADY;
 	}
+	return 0;
+}
+
+int lyb_acl_request(const struct lyb_acl *acl, struct lyb_dataset *draft,
+		    const struct lyb_ident *by, const char *reason, int64_t now,
+		    char *err, size_t errlen)
+{
+	struct lyb_access_request *r;
+	int rc = request_check(acl, draft, by, reason, err, errlen);
+
+	if (rc)
+		return rc;
 	r = realloc(draft->requests, (draft->nrequests + 1) * sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -618,19 +631,31 @@ static int check_manage(const struct lyb_acl *acl,
 	return 0;
 }
 
+/* Whether @by may grant @principal on @ds now: 0, or -errno with @err. */
+static int grant_check(const struct lyb_acl *acl, const struct lyb_dataset *ds,
+		       const struct lyb_ident *by, const char *principal,
+		       char *err, size_t errlen)
+{
+	int rc = check_manage(acl, ds, by, principal, err, errlen);
+
+	if (rc)
+		return rc;
+	if (reader_index(ds, principal) >= 0) {
+		snprintf(err, errlen, "%s is a reader already", principal);
+		return -EALREADY;
+	}
+	return 0;
+}
+
 int lyb_acl_grant(const struct lyb_acl *acl, struct lyb_dataset *draft,
 		  const struct lyb_ident *by, const char *principal,
 		  int64_t now, char *err, size_t errlen)
 {
 	char **readers;
-	int rc = check_manage(acl, draft, by, principal, err, errlen);
+	int rc = grant_check(acl, draft, by, principal, err, errlen);
 
 	if (rc)
 		return rc;
-	if (reader_index(draft, principal) >= 0) {
-		snprintf(err, errlen, "%s is a reader already", principal);
-		return -EALREADY;
-	}
 	readers = realloc(draft->readers,
 			  (draft->nreaders + 1) * sizeof(*readers));
 	if (!readers)
@@ -644,20 +669,32 @@ int lyb_acl_grant(const struct lyb_acl *acl, struct lyb_dataset *draft,
 	return history_add(draft, by, "grant", principal, NULL, now);
 }
 
+/* Whether @by may revoke @principal on @ds now: 0, or -errno with @err. */
+static int revoke_check(const struct lyb_acl *acl, const struct lyb_dataset *ds,
+			const struct lyb_ident *by, const char *principal,
+			char *err, size_t errlen)
+{
+	int rc = check_manage(acl, ds, by, principal, err, errlen);
+
+	if (rc)
+		return rc;
+	if (reader_index(ds, principal) < 0 && !find_request(ds, principal)) {
+		snprintf(err, errlen, "%s is no reader of %s", principal,
+			 ds->name);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 int lyb_acl_revoke(const struct lyb_acl *acl, struct lyb_dataset *draft,
 		   const struct lyb_ident *by, const char *principal,
 		   int64_t now, char *err, size_t errlen)
 {
-	int rc = check_manage(acl, draft, by, principal, err, errlen), i;
+	int rc = revoke_check(acl, draft, by, principal, err, errlen), i;
 
 	if (rc)
 		return rc;
 	i = reader_index(draft, principal);
-	if (i < 0 && !find_request(draft, principal)) {
-		snprintf(err, errlen, "%s is no reader of %s", principal,
-			 draft->name);
-		return -ENOENT;
-	}
 	if (i >= 0) {
 		free(draft->readers[i]);
 		memmove(&draft->readers[i], &draft->readers[i + 1],
@@ -691,12 +728,10 @@ static int change_mutate(void *arg, struct lyb_dataset *draft, char *err,
 	return lyb_acl_revoke(c->acl, draft, c->me, c->arg, now, err, errlen);
 }
 
-int lyb_acl_change(struct lyb_catalog *cat, const struct lyb_acl *acl,
-		   const struct lyb_ident *me, const char *verb,
-		   const char *name, const char *arg, char *err, size_t errlen)
+/* The checks of a change that need no DataSet: 0, or -errno with @err. */
+static int args_check(const char *verb, const char *arg, char *err,
+		      size_t errlen)
 {
-	struct change c = {acl, me, verb, arg};
-
 	if (strcmp(verb, "request") != 0 && strcmp(verb, "grant") != 0 &&
 	    strcmp(verb, "revoke") != 0) {
 		snprintf(err, errlen, "%s: expected request, grant or revoke",
@@ -707,7 +742,6 @@ int lyb_acl_change(struct lyb_catalog *cat, const struct lyb_acl *acl,
 		snprintf(err, errlen, "%s: which principal?", verb);
 		return -EINVAL;
 	}
-	/* refused before the catalog is even read, let alone written */
 	if (strcmp(verb, "request") != 0 &&
 	    strnlen(arg, LYB_PRINCIPAL_LEN + 1) > LYB_PRINCIPAL_LEN) {
 		snprintf(err, errlen,
@@ -715,5 +749,33 @@ int lyb_acl_change(struct lyb_catalog *cat, const struct lyb_acl *acl,
 			 LYB_PRINCIPAL_LEN);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int lyb_acl_check(const struct lyb_acl *acl, const struct lyb_dataset *ds,
+		  const struct lyb_ident *me, const char *verb, const char *arg,
+		  char *err, size_t errlen)
+{
+	int rc = args_check(verb, arg, err, errlen);
+
+	if (rc || !ds)
+		return rc;
+	if (strcmp(verb, "request") == 0)
+		return request_check(acl, ds, me, arg, err, errlen);
+	if (strcmp(verb, "grant") == 0)
+		return grant_check(acl, ds, me, arg, err, errlen);
+	return revoke_check(acl, ds, me, arg, err, errlen);
+}
+
+int lyb_acl_change(struct lyb_catalog *cat, const struct lyb_acl *acl,
+		   const struct lyb_ident *me, const char *verb,
+		   const char *name, const char *arg, char *err, size_t errlen)
+{
+	struct change c = {acl, me, verb, arg};
+	/* refused before the catalog is even read, let alone written */
+	int rc = args_check(verb, arg, err, errlen);
+
+	if (rc)
+		return rc;
 	return lyb_catalog_update(cat, name, change_mutate, &c, err, errlen);
 }

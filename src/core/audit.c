@@ -22,6 +22,7 @@
 #include "lyb/audit.h"
 #include "lyb/log.h"
 #include "lyb/metrics.h"
+#include "lyb/tokens.h"
 
 #define UID_SLOTS 256	/* hash chains of the per-uid buckets */
 #define FLUSH_AFTER 1.0 /* seconds before a drop summary is due */
@@ -30,12 +31,11 @@
 /* One uid's token bucket and what it dropped since its last summary. */
 struct bucket {
 	uid_t uid;
-	double tokens;	   /* lines it may write now, up to the burst */
-	double at;	   /* when tokens was last brought up to date */
-	uint64_t dropped;  /* lines not written, not yet summarised */
-	uint64_t allowed;  /* ... of which were allowed accesses */
-	double dropped_at; /* monotonic: the first of them */
-	char since[32];	   /* wall time of the first of them */
+	struct lyb_tokens tb; /* lines it may write now (tokens.h) */
+	uint64_t dropped;     /* lines not written, not yet summarised */
+	uint64_t allowed;     /* ... of which were allowed accesses */
+	double dropped_at;    /* monotonic: the first of them */
+	char since[32];	      /* wall time of the first of them */
 	struct bucket *next;
 };
 
@@ -202,8 +202,7 @@ int lyb_audit_open(const char *path, struct lyb_audit **out)
 	pthread_mutex_init(&a->lock, NULL);
 	a->gen = (unsigned)reopen_gen;
 	a->other.uid = (uid_t)-1;
-	a->other.tokens = LYB_AUDIT_BURST;
-	a->other.at = clock_fn();
+	lyb_tokens_init(&a->other.tb, LYB_AUDIT_BURST, clock_fn());
 	*out = a;
 	return 0;
 }
@@ -343,26 +342,17 @@ static int append(struct lyb_audit *a, const char *line, size_t len)
 	return rc;
 }
 
-/* Brings @b's tokens up to @now; takes one if it can (1), else 0. */
+/* Takes one of @b's tokens if it can (1), else 0. */
 static int bucket_take(struct bucket *b, double now)
 {
-	if (now > b->at) {
-		b->tokens += (now - b->at) * LYB_AUDIT_RATE;
-		if (b->tokens > LYB_AUDIT_BURST)
-			b->tokens = LYB_AUDIT_BURST;
-	}
-	b->at = now;
-	if (b->tokens < 1)
-		return 0;
-	b->tokens -= 1;
-	return 1;
+	return lyb_tokens_take(&b->tb, LYB_AUDIT_RATE, LYB_AUDIT_BURST, now);
 }
 
 /* Whether @b is as if never used: full, nothing pending. */
 static int bucket_idle(struct bucket *b, double now)
 {
 	return b->dropped == 0 &&
-	       b->tokens + (now - b->at) * LYB_AUDIT_RATE >= LYB_AUDIT_BURST;
+	       lyb_tokens_full(&b->tb, LYB_AUDIT_RATE, LYB_AUDIT_BURST, now);
 }
 
 /* Frees the idle buckets; under a->lock. */
@@ -400,8 +390,7 @@ static struct bucket *bucket_of(struct lyb_audit *a, uid_t uid, double now)
 	if (!b)
 		return &a->other;
 	b->uid = uid;
-	b->tokens = LYB_AUDIT_BURST;
-	b->at = now;
+	lyb_tokens_init(&b->tb, LYB_AUDIT_BURST, now);
 	b->next = *head;
 	*head = b;
 	a->nbuckets++;

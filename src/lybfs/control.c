@@ -32,8 +32,24 @@
  *    (lyb_text_check); anything else is answered `error` with the byte at
  *    fault, and audited (op "control", decision deny).
  *
- * Changes are applied one at a time in that thread: a slow catalog store
- * delays the others by its own I/O timeouts, a slow client by nothing.
+ * Changes are applied one at a time in that thread, and each reads,
+ * parses and writes the DataSet's whole document (seconds for tens of
+ * MB), so processing time is what one account could take from others:
+ *
+ *  - what the mount's snapshot can refuse (no such DataSet, not an owner
+ *    or admin, a reader already, a request pending already ...) is
+ *    refused from it, with lyb_acl_change()'s own checks and texts
+ *    (lyb_acl_check), reading nothing; the rest is checked again on the
+ *    fresh document, so the snapshot only ever refuses early;
+ *  - a change that reaches the catalog spends a token of its uid's
+ *    budget (CHANGE_RATE a second, bursts of CHANGE_BURST), else it is
+ *    answered `busy: too many changes from uid N, retry in S s`;
+ *  - complete lines wait their turn, round-robin over the uids with a
+ *    line waiting (serve_next), so a change waits for at most one change
+ *    of each other uid, not for everything that arrived before it.
+ *
+ * A slow catalog store delays the others by its own I/O timeouts, a slow
+ * client by nothing.
  *
  * Ownership of PATH: a lock file PATH.lock (mode 0600, owned by the
  * daemon's account, flock'd for the daemon's lifetime) says a live lybfs
@@ -47,6 +63,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +76,7 @@
 
 #include "lyb/log.h"
 #include "lyb/text.h"
+#include "lyb/tokens.h"
 #include "lybfs.h"
 
 #define LINE_MAX_LEN 8192      /* a request line, its newline included */
@@ -66,13 +84,25 @@
 #define CONTROL_MAX_PER_UID 8  /* ... of them from one uid */
 #define CONTROL_DEADLINE_S 5   /* from accept to a complete request */
 #define ACCEPT_BURST 16	       /* accepts per turn of the loop */
+/* changes that reach the catalog, per uid: a token bucket (tokens.h) */
+#define CHANGE_RATE 0.5	 /* a second, sustained: one per 2 s */
+#define CHANGE_BURST 10	 /* at once */
+#define CHANGE_UIDS 1024 /* uids with a budget of their own */
 
 struct client {
 	int fd; /* -1: a free slot */
 	struct ucred cred;
 	double deadline; /* CLOCK_MONOTONIC seconds */
+	uint64_t ready;	 /* 0: reading; else its line's turn, in arrival */
 	size_t len;
 	char buf[LINE_MAX_LEN + 1];
+};
+
+/* One uid's budget of changes that reach the catalog. */
+struct budget {
+	uid_t uid;
+	int used; /* 0: a free slot */
+	struct lyb_tokens tb;
 };
 
 /* All of it belongs to the serving thread once started. */
@@ -86,6 +116,10 @@ static struct {
 	pthread_t server;
 	int started;
 	struct client *clients; /* CONTROL_MAX_CLIENTS of them */
+	uint64_t arrivals;	/* complete lines so far */
+	uid_t last_uid;		/* whose line was served last */
+	struct budget budgets[CHANGE_UIDS];
+	struct budget other; /* uids past CHANGE_UIDS share it */
 } ctl = {.listen_fd = -1, .lock_fd = -1, .stop_pipe = {-1, -1}};
 
 static double mono_now(void)
@@ -302,6 +336,7 @@ static void client_close(struct client *c)
 	close(c->fd);
 	c->fd = -1;
 	c->len = 0;
+	c->ready = 0;
 }
 
 /* Audits a request refused before it reached the workflow. */
@@ -330,6 +365,80 @@ static void refuse(struct lybfs *fs, struct client *c, const char *why)
 	client_close(c);
 }
 
+/*
+ * The budget of @uid, made full if new. Past CHANGE_UIDS uids in use, a
+ * full (idle) one is reused; if none is, the newcomers share one.
+ */
+static struct budget *budget_of(uid_t uid, double now)
+{
+	struct budget *free_slot = NULL, *idle = NULL, *b;
+	size_t i;
+
+	for (i = 0; i < CHANGE_UIDS; i++) {
+		b = &ctl.budgets[i];
+		if (b->used && b->uid == uid)
+			return b;
+		if (!b->used && !free_slot)
+			free_slot = b;
+		if (b->used && !idle &&
+		    lyb_tokens_full(&b->tb, CHANGE_RATE, CHANGE_BURST, now))
+			idle = b;
+	}
+	b = free_slot ? free_slot : idle;
+	if (!b) {
+		if (!ctl.other.used) {
+			ctl.other.used = 1;
+			lyb_tokens_init(&ctl.other.tb, CHANGE_BURST, now);
+		}
+		return &ctl.other;
+	}
+	b->used = 1;
+	b->uid = uid;
+	lyb_tokens_init(&b->tb, CHANGE_BURST, now);
+	return b;
+}
+
+/*
+ * Whether @id's change can be answered from the mount's snapshot, without
+ * reading the catalog document (which may be megabytes to parse): 1 with
+ * *@rc and @err set, else 0. It only ever refuses, with the checks and
+ * texts of lyb_acl_change() (lyb_acl_check); what it lets through is
+ * checked again against the fresh document.
+ */
+static int snap_decides(struct lybfs *fs, const struct lyb_ident *id,
+			const char *verb, const char *name, const char *arg,
+			int *rc, char *err, size_t errlen)
+{
+	struct lyb_snap *snap;
+	struct lyb_dataset *ds = NULL;
+	int decided = 0;
+
+	/* a bad verb, principal or name: as lyb_acl_change refuses them */
+	*rc = lyb_acl_check(fs->acl, NULL, id, verb, arg, err, errlen);
+	if (*rc)
+		return 1;
+	if (!lyb_name_valid(name)) {
+		snprintf(err, errlen, "invalid DataSet name");
+		*rc = -EINVAL;
+		return 1;
+	}
+	snap = lyb_catalog_snap(fs->cat);
+	if (!snap)
+		return 0;
+	ds = lyb_snap_find(snap, name);
+	if (ds) {
+		*rc = lyb_acl_check(fs->acl, ds, id, verb, arg, err, errlen);
+		decided = *rc != 0;
+	} else if (!lyb_snap_find_bad(snap, name)) {
+		/* its document may be new: then it is seen at the refresh */
+		snprintf(err, errlen, "no such DataSet: %s", name);
+		*rc = -ENOENT;
+		decided = 1;
+	}
+	lyb_snap_unref(snap);
+	return decided;
+}
+
 /* Serves the complete, checked request line of @c. */
 static void serve_line(struct lybfs *fs, struct client *c, char *line)
 {
@@ -339,7 +448,9 @@ static void serve_line(struct lybfs *fs, struct client *c, char *line)
 	char err[1024] = "";
 	char *verb, *name, *arg, *tab;
 	struct lyb_ident *id = NULL;
+	struct budget *bud;
 	size_t ngroups = 0;
+	double now;
 	int rc, known;
 
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
@@ -370,8 +481,22 @@ static void serve_line(struct lybfs *fs, struct client *c, char *line)
 		client_close(c);
 		return;
 	}
-	rc = lyb_acl_change(fs->cat, fs->acl, id, verb, name, arg, err,
-			    sizeof(err));
+	if (!snap_decides(fs, id, verb, name, arg, &rc, err, sizeof(err))) {
+		now = mono_now();
+		bud = budget_of(c->cred.uid, now);
+		if (lyb_tokens_take(&bud->tb, CHANGE_RATE, CHANGE_BURST, now)) {
+			rc = lyb_acl_change(fs->cat, fs->acl, id, verb, name,
+					    arg, err, sizeof(err));
+		} else {
+			snprintf(err, sizeof(err),
+				 "busy: too many changes from uid %u, retry "
+				 "in %.0f s",
+				 (unsigned)c->cred.uid,
+				 lyb_tokens_wait(&bud->tb, CHANGE_RATE, now) +
+					 0.5);
+			rc = -EBUSY;
+		}
+	}
 	if (rc && !err[0])
 		snprintf(err, sizeof(err), "%s", strerror(-rc));
 	ev.uid = c->cred.uid;
@@ -398,7 +523,10 @@ static void serve_line(struct lybfs *fs, struct client *c, char *line)
 	client_close(c);
 }
 
-/* Reads what @c sent; serves or refuses it once the line is complete. */
+/*
+ * Reads what @c sent; refuses it, or marks it ready (its turn comes in
+ * serve_next) once the line is complete and checked.
+ */
 static void client_read(struct lybfs *fs, struct client *c)
 {
 	char why[160], what[128];
@@ -439,7 +567,40 @@ static void client_read(struct lybfs *fs, struct client *c)
 		refuse(fs, c, why);
 		return;
 	}
-	serve_line(fs, c, c->buf);
+	c->ready = ++ctl.arrivals;
+}
+
+/*
+ * Serves one ready line, round-robin over uids: the first uid after the
+ * one served last (in uid order, wrapping) that has a line ready, and of
+ * its lines the oldest. Between two lines of one uid every other uid with
+ * a line ready has one served, however many lines each has queued.
+ * Returns 1 when a line was served, 0 when none was ready.
+ */
+static int serve_next(struct lybfs *fs)
+{
+	struct client *best = NULL, *c;
+	int after, best_after = 0;
+	size_t i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		c = &ctl.clients[i];
+		if (c->fd < 0 || !c->ready)
+			continue;
+		after = c->cred.uid > ctl.last_uid;
+		if (!best || after > best_after ||
+		    (after == best_after && (c->cred.uid < best->cred.uid ||
+					     (c->cred.uid == best->cred.uid &&
+					      c->ready < best->ready)))) {
+			best = c;
+			best_after = after;
+		}
+	}
+	if (!best)
+		return 0;
+	ctl.last_uid = best->cred.uid;
+	serve_line(fs, best, best->buf);
+	return 1;
 }
 
 static struct client *client_slot(void)
@@ -517,7 +678,7 @@ static void *server_main(void *arg)
 	struct client *slot[CONTROL_MAX_CLIENTS];
 	struct lybfs *fs = arg;
 	char why[96];
-	size_t i, n;
+	size_t i, n, nready;
 	double now, next, pause = 0;
 	int timeout;
 
@@ -528,6 +689,7 @@ static void *server_main(void *arg)
 				       .events = POLLIN};
 		p[1] = (struct pollfd){.fd = ctl.listen_fd, .events = POLLIN};
 		n = 0;
+		nready = 0;
 		next = 0;
 		/* out of descriptors: a readable listener would spin us */
 		if (pause && pause > mono_now()) {
@@ -539,6 +701,10 @@ static void *server_main(void *arg)
 
 			if (c->fd < 0)
 				continue;
+			if (c->ready) { /* read whole: waits for its turn */
+				nready++;
+				continue;
+			}
 			p[2 + n] =
 				(struct pollfd){.fd = c->fd, .events = POLLIN};
 			slot[n++] = c;
@@ -546,7 +712,9 @@ static void *server_main(void *arg)
 				next = c->deadline;
 		}
 		timeout = -1;
-		if (next) {
+		if (nready) {
+			timeout = 0;
+		} else if (next) {
 			double ms = (next - mono_now()) * 1000.0 + 1.0;
 
 			timeout = ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms;
@@ -565,10 +733,14 @@ static void *server_main(void *arg)
 				client_read(fs, slot[i]);
 		now = mono_now();
 		for (i = 0; i < n; i++)
-			if (slot[i]->fd >= 0 && slot[i]->deadline <= now)
+			if (slot[i]->fd >= 0 && !slot[i]->ready &&
+			    slot[i]->deadline <= now)
 				refuse(fs, slot[i], why);
 		if (p[1].revents && accept_some())
 			pause = now + 0.1;
+		/* one change a turn: then read and accept what came meanwhile
+		 */
+		serve_next(fs);
 	}
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (ctl.clients[i].fd >= 0)
