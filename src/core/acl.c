@@ -503,6 +503,8 @@ static int history_add(struct lyb_dataset *ds, const struct lyb_ident *by,
 	ds->nhistory++;
 	if (!c->by || !c->action || !c->principal || (reason && !c->reason))
 		return -ENOMEM;
+	/* the document keeps the newest; the audit log keeps every one */
+	lyb_dataset_history_trim(ds, LYB_DOC_HISTORY_MAX);
 	return 0;
 }
 
@@ -575,6 +577,13 @@ int lyb_acl_request(const struct lyb_acl *acl, struct lyb_dataset *draft,
 		snprintf(err, errlen, "%s has a pending request already",
 			 by->display);
 		return -EALREADY;
+	}
+	if (draft->nrequests >= LYB_ACL_REQUESTS_MAX) {
+		snprintf(err, errlen,
+			 "too many pending requests on DataSet %s; ask an "
+			 "owner (at most %d may be pending)",
+			 draft->name, LYB_ACL_REQUESTS_MAX);
+		return -ENOSPC;
 	}
 	r = realloc(draft->requests, (draft->nrequests + 1) * sizeof(*r));
 	if (!r)
@@ -715,5 +724,9 @@ int lyb_acl_change(struct lyb_catalog *cat, const struct lyb_acl *acl,
 			 LYB_PRINCIPAL_LEN);
 		return -EINVAL;
 	}
+	/* taking access away is never refused for the document's size */
+	if (strcmp(verb, "revoke") == 0)
+		return lyb_catalog_update_shrinking(cat, name, change_mutate,
+						    &c, err, errlen);
 	return lyb_catalog_update(cat, name, change_mutate, &c, err, errlen);
 }
