@@ -140,8 +140,8 @@ static void list(const struct lyb_dataset *ds)
 	}
 	printf("History:\n");
 	if (ds->history_dropped)
-		printf("  (%lld older changes dropped from the document; the "
-		       "audit log has them)\n",
+		printf("  (%lld older changes dropped from the document; see "
+		       "the mount's audit log)\n",
 		       (long long)ds->history_dropped);
 	if (!ds->nhistory)
 		printf("  (none)\n");
