@@ -138,7 +138,7 @@ struct lyb_access_request {
 	int64_t since;	 /* when */
 };
 
-/* One change to who may read a DataSet, kept forever in its history. */
+/* One change to who may read a DataSet, kept in its history (the newest). */
 struct lyb_access_change {
 	int64_t time;
 	char *by;	 /* who did it: a user: principal */
