@@ -521,7 +521,7 @@ static char *doc_with(const char *extra)
 static char *padded_field(size_t total)
 {
 	const size_t frame = strlen("{\"x-pad\":\"\"}");
-	char *pad = malloc(total), *text;
+	char *pad = malloc(total + 16), *text;
 
 	if (!pad)
 		return NULL;
