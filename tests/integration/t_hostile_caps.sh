@@ -74,7 +74,10 @@ runuser -u "$U" -- cmp "$SRC_GS" "$GS" || fail "t.Data is not served"
 sleep 2 # a few more refreshes, each reading the 300 MB again
 RSS1=$(rss)
 echo "lybfs RSS: ${RSS0} kB before, ${RSS1} kB with 300 MB of unknown fields planted"
-[ $((RSS1 - RSS0)) -lt $((100 << 10)) ] || fail "the daemon grew by $((RSS1 - RSS0)) kB"
+# (AddressSanitizer's quarantine holds freed memory: no RSS bound there)
+if ! grep -qa __asan_init "$LYBFS_BIN"; then
+	[ $((RSS1 - RSS0)) -lt $((100 << 10)) ] || fail "the daemon grew by $((RSS1 - RSS0)) kB"
+fi
 # a writer refuses to build on one (the reader's parser is the gate's)
 if lyb access grant t.Junk1 user:x@thecompany.com >/dev/null 2>"$W/err"; then
 	fail "a grant was written onto a document with 50 MB of unknown fields"
