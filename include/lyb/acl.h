@@ -38,8 +38,10 @@
 #define LYB_ACL_MAX_GROUPS 1024 /* supplementary groups considered */
 #define LYB_ACL_MAX_ADMINS 64	/* configured admin principals */
 #define LYB_ACL_REASON_MAX 4096 /* an access request's reason */
-#define LYB_ACL_IDENT_TTL 10.0	/* seconds an identity is cached */
-#define LYB_PRINCIPAL_MAX 260	/* "user:" + name + "@" + domain */
+/* pending access.requests of one DataSet; the next request is refused */
+#define LYB_ACL_REQUESTS_MAX 1000
+#define LYB_ACL_IDENT_TTL 10.0 /* seconds an identity is cached */
+#define LYB_PRINCIPAL_MAX 260  /* "user:" + name + "@" + domain */
 
 struct lyb_ident {
 	atomic_int refs;
@@ -115,12 +117,14 @@ int lyb_acl_state_text(const struct lyb_acl *acl, const struct lyb_ident *id,
  * request: @by asks for read access. -EALREADY when it can read already
  * or has a pending request; -EINVAL or -EILSEQ when @reason is longer
  * than LYB_ACL_REASON_MAX, has a control character or is not UTF-8
- * (lyb_text_check). Anyone may request for themselves only.
+ * (lyb_text_check); -ENOSPC when @draft has LYB_ACL_REQUESTS_MAX pending
+ * requests already. Anyone may request for themselves only.
  * grant: adds reader @principal and drops its pending request. -EPERM
  * unless @by may manage @draft; -EALREADY when already a reader.
  * revoke: removes reader @principal. -EPERM as for grant; -ENOENT when it
  * was no reader (a pending request of @principal is declined instead).
- * On error @err says why.
+ * The history keeps the newest LYB_DOC_HISTORY_MAX entries
+ * (lyb_dataset_history_trim). On error @err says why.
  */
 int lyb_acl_request(const struct lyb_acl *acl, struct lyb_dataset *draft,
 		    const struct lyb_ident *by, const char *reason, int64_t now,
@@ -136,7 +140,8 @@ int lyb_acl_revoke(const struct lyb_acl *acl, struct lyb_dataset *draft,
  * Applies one change to DataSet @name in @cat as @me: @verb "request"
  * (@arg: the reason, may be NULL), "grant" or "revoke" (@arg: the
  * principal). A compare-and-swap update of the document
- * (lyb_catalog_update). -errno with @err saying why.
+ * (lyb_catalog_update; a revoke with lyb_catalog_update_shrinking, so no
+ * document size keeps a reader in). -errno with @err saying why.
  */
 int lyb_acl_change(struct lyb_catalog *cat, const struct lyb_acl *acl,
 		   const struct lyb_ident *me, const char *verb,

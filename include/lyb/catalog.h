@@ -32,6 +32,18 @@
 #define LYB_ID_MAX 64
 #define LYB_DOC_MAX (64u << 20) /* largest catalog document read */
 #define LYB_PRINCIPAL_LEN 256	/* longest principal, in bytes */
+/*
+ * Unknown top-level fields of one document, all of them together as
+ * compact JSON: past it the document does not load (nor may it be
+ * written), so no writer makes every daemon hold megabytes it never uses.
+ */
+#define LYB_DOC_EXTRA_MAX (64u << 10)
+/*
+ * access.history entries a writer keeps: a change past it drops the
+ * oldest and counts them in access.history_dropped (each change is in the
+ * audit log too). Readers load a longer history all the same.
+ */
+#define LYB_DOC_HISTORY_MAX 10000
 
 enum lyb_loc_kind { LYB_LOC_GS = 0, LYB_LOC_SNOW = 1, LYB_LOC_COUNT };
 
@@ -126,7 +138,7 @@ struct lyb_access_request {
 	int64_t since;	 /* when */
 };
 
-/* One change to who may read a DataSet, kept forever in its history. */
+/* One change to who may read a DataSet, kept in its history (the newest). */
 struct lyb_access_change {
 	int64_t time;
 	char *by;	 /* who did it: a user: principal */
@@ -156,6 +168,7 @@ struct lyb_dataset {
 	struct lyb_access_request *requests; /* pending, oldest first */
 	size_t nhistory;
 	struct lyb_access_change *history; /* oldest first */
+	int64_t history_dropped; /* older entries dropped from it, in all */
 	size_t nversions;
 	struct lyb_version *versions; /* by date, then published, then id */
 	size_t ndates;
@@ -297,6 +310,23 @@ typedef int (*lyb_catalog_mutate_fn)(void *arg, struct lyb_dataset *draft,
 int lyb_catalog_update(struct lyb_catalog *cat, const char *name,
 		       lyb_catalog_mutate_fn mutate, void *arg, char *err,
 		       size_t errlen);
+
+/*
+ * lyb_catalog_update() for a change that only takes access away (a
+ * revoke, a declined request): when the document would be over
+ * LYB_DOC_MAX, the oldest access.history entries are dropped (counted in
+ * history_dropped) until it fits, so the size cap can never keep a
+ * reader in. Only the newest history entry is never dropped.
+ */
+int lyb_catalog_update_shrinking(struct lyb_catalog *cat, const char *name,
+				 lyb_catalog_mutate_fn mutate, void *arg,
+				 char *err, size_t errlen);
+
+/*
+ * Drops the oldest access.history entries of @ds until at most @keep
+ * remain, adding their count to history_dropped. Returns how many.
+ */
+size_t lyb_dataset_history_trim(struct lyb_dataset *ds, size_t keep);
 
 /*
  * Adds @v (date, locations, counters, upstream filled in; id, digest and

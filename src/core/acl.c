@@ -503,6 +503,8 @@ static int history_add(struct lyb_dataset *ds, const struct lyb_ident *by,
 	ds->nhistory++;
 	if (!c->by || !c->action || !c->principal || (reason && !c->reason))
 		return -ENOMEM;
+	/* the document keeps the newest; the audit log keeps every one */
+	lyb_dataset_history_trim(ds, LYB_DOC_HISTORY_MAX);
 	return 0;
 }
 
@@ -576,6 +578,13 @@ static int request_check(const struct lyb_acl *acl,
 		snprintf(err, errlen, "%s has a pending request already",
 			 by->display);
 		return -EALREADY;
+	}
+	if (ds->nrequests >= LYB_ACL_REQUESTS_MAX) {
+		snprintf(err, errlen,
+			 "too many pending requests on DataSet %s; ask an "
+			 "owner (at most %d may be pending)",
+			 ds->name, LYB_ACL_REQUESTS_MAX);
+		return -ENOSPC;
 	}
 	return 0;
 }
@@ -777,5 +786,9 @@ int lyb_acl_change(struct lyb_catalog *cat, const struct lyb_acl *acl,
 
 	if (rc)
 		return rc;
+	/* taking access away is never refused for the document's size */
+	if (strcmp(verb, "revoke") == 0)
+		return lyb_catalog_update_shrinking(cat, name, change_mutate,
+						    &c, err, errlen);
 	return lyb_catalog_update(cat, name, change_mutate, &c, err, errlen);
 }

@@ -207,6 +207,21 @@ void lyb_access_change_clear(struct lyb_access_change *c)
 	memset(c, 0, sizeof(*c));
 }
 
+size_t lyb_dataset_history_trim(struct lyb_dataset *ds, size_t keep)
+{
+	size_t i, drop;
+
+	if (ds->nhistory <= keep)
+		return 0;
+	drop = ds->nhistory - keep;
+	for (i = 0; i < drop; i++)
+		lyb_access_change_clear(&ds->history[i]);
+	memmove(ds->history, ds->history + drop, keep * sizeof(*ds->history));
+	ds->nhistory = keep;
+	ds->history_dropped += (int64_t)drop;
+	return drop;
+}
+
 void lyb_dataset_clear(struct lyb_dataset *ds)
 {
 	size_t i;
@@ -1005,9 +1020,50 @@ out_free:
 	return rc;
 }
 
-int lyb_catalog_update(struct lyb_catalog *cat, const char *name,
-		       lyb_catalog_mutate_fn mutate, void *arg, char *err,
-		       size_t errlen)
+/*
+ * The bytes one history entry takes in a document at the least (its
+ * strings unescaped, its keys and time without indentation): dropping
+ * entries worth @excess of these frees at least @excess bytes.
+ */
+static size_t history_entry_min(const struct lyb_access_change *c)
+{
+	return 60 + (c->by ? strlen(c->by) : 0) +
+	       (c->action ? strlen(c->action) : 0) +
+	       (c->principal ? strlen(c->principal) : 0) +
+	       (c->reason ? strlen(c->reason) + 10 : 0);
+}
+
+/*
+ * Formats @draft; with @shrink, a text over LYB_DOC_MAX is made to fit by
+ * dropping the oldest history entries (never the newest: the change
+ * itself). Each pass drops at least the excess, so it ends in a pass or
+ * two; what still does not fit is left to doc_gate to refuse.
+ */
+static int format_fitting(struct lyb_dataset *draft, int shrink, char **text)
+{
+	size_t len, excess, freed, drop;
+	int rc;
+
+	for (;;) {
+		rc = lyb_dataset_format(draft, text);
+		if (rc)
+			return rc;
+		len = strlen(*text);
+		if (!shrink || len <= LYB_DOC_MAX || draft->nhistory <= 1)
+			return 0;
+		excess = len - LYB_DOC_MAX;
+		for (drop = 0, freed = 0;
+		     drop < draft->nhistory - 1 && freed < excess; drop++)
+			freed += history_entry_min(&draft->history[drop]);
+		free(*text);
+		*text = NULL;
+		lyb_dataset_history_trim(draft, draft->nhistory - drop);
+	}
+}
+
+static int update(struct lyb_catalog *cat, const char *name,
+		  lyb_catalog_mutate_fn mutate, void *arg, int shrink,
+		  char *err, size_t errlen)
 {
 	char *key, *text = NULL, perr[512];
 	struct lyb_dataset *draft = NULL;
@@ -1049,7 +1105,7 @@ int lyb_catalog_update(struct lyb_catalog *cat, const char *name,
 		}
 		rc = mutate(arg, draft, err, errlen);
 		if (rc == 0) {
-			rc = lyb_dataset_format(draft, &text);
+			rc = format_fitting(draft, shrink, &text);
 			if (rc)
 				snprintf(err, errlen, "%s", strerror(-rc));
 			if (rc == 0)
@@ -1073,6 +1129,20 @@ int lyb_catalog_update(struct lyb_catalog *cat, const char *name,
 		snprintf(err, errlen, "too many concurrent writers to %s", key);
 	free(key);
 	return rc;
+}
+
+int lyb_catalog_update(struct lyb_catalog *cat, const char *name,
+		       lyb_catalog_mutate_fn mutate, void *arg, char *err,
+		       size_t errlen)
+{
+	return update(cat, name, mutate, arg, 0, err, errlen);
+}
+
+int lyb_catalog_update_shrinking(struct lyb_catalog *cat, const char *name,
+				 lyb_catalog_mutate_fn mutate, void *arg,
+				 char *err, size_t errlen)
+{
+	return update(cat, name, mutate, arg, 1, err, errlen);
 }
 
 int lyb_version_digest(const struct lyb_version *v,

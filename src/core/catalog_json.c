@@ -697,6 +697,10 @@ static int parse_access(json_t *root, struct lyb_dataset *ds, struct perr *e)
 				return fail(e, sub, "invalid principal");
 		}
 	}
+	rc = get_int(access, "history_dropped", 0, 0, COUNT_MAX,
+		     &ds->history_dropped, "access", e);
+	if (rc)
+		return rc;
 	rc = get_array(access, "history", 0, &a, "access", e);
 	if (rc || !a)
 		return rc;
@@ -848,6 +852,18 @@ static int parse_doc(json_t *root, struct lyb_dataset *ds, struct perr *e)
 		json_object_set(extra, key, v);
 	}
 	if (extra) {
+		/* measured without building the text: it may be 64 MiB */
+		size_t n = json_dumpb(extra, NULL, 0,
+				      JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		if (n > LYB_DOC_EXTRA_MAX) {
+			json_decref(extra);
+			return fail(e, "document",
+				    "unknown top-level fields take %zu bytes, "
+				    "over the cap of %u bytes for all of them "
+				    "(LYB_DOC_EXTRA_MAX)",
+				    n, LYB_DOC_EXTRA_MAX);
+		}
 		ds->extra =
 			json_dumps(extra, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(extra);
@@ -1221,6 +1237,10 @@ static json_t *access_json(const struct lyb_dataset *ds, int *rc)
 		hist = NULL;
 		goto out_fail;
 	}
+	if (ds->history_dropped)
+		*rc |= json_object_set_new(
+			o, "history_dropped",
+			json_integer((json_int_t)ds->history_dropped));
 	if (*rc)
 		goto out_fail_o;
 	return o;
@@ -1286,7 +1306,7 @@ int lyb_dataset_format(const struct lyb_dataset *ds, char **out)
 	}
 	if (json_object_set_new(o, "versions", vs))
 		goto out_fail_o;
-	if (ds->nrequests || ds->nhistory) {
+	if (ds->nrequests || ds->nhistory || ds->history_dropped) {
 		int rc = 0;
 		json_t *a = access_json(ds, &rc);
 

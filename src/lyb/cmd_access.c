@@ -139,6 +139,10 @@ static void list(const struct lyb_dataset *ds)
 		printf("\n");
 	}
 	printf("History:\n");
+	if (ds->history_dropped)
+		printf("  (%lld older changes dropped from the document; see "
+		       "the mount's audit log)\n",
+		       (long long)ds->history_dropped);
 	if (!ds->nhistory)
 		printf("  (none)\n");
 	for (i = 0; i < ds->nhistory; i++) {

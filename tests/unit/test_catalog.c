@@ -17,6 +17,7 @@
 
 #include "catalog_impl.h"
 #include "check.h"
+#include "lyb/acl.h"
 #include "lyb/buf.h"
 #include "lyb/catalog.h"
 #include "lyb/log.h"
@@ -501,6 +502,251 @@ static void test_many_readers(void)
 	free(text);
 }
 
+/* A document of the minimal fields plus @extra (top-level JSON members). */
+static char *doc_with(const char *extra)
+{
+	struct lyb_buf b;
+	size_t len;
+
+	lyb_buf_init(&b, 1u << 20);
+	lyb_buf_printf(&b,
+		       "{\"lybrary\": 1, \"name\": \"a.B\", \"owner\": "
+		       "{\"team\": \"group:team\"}, \"created\": "
+		       "\"2026-01-01T00:00:00Z\"%s}",
+		       extra);
+	return lyb_buf_steal(&b, &len);
+}
+
+/* One unknown field "x-pad" whose compact JSON object is @total bytes. */
+static char *padded_field(size_t total)
+{
+	const size_t frame = strlen("{\"x-pad\":\"\"}");
+	char *pad = malloc(total + 16), *text;
+
+	if (!pad)
+		return NULL;
+	memcpy(pad, ", \"x-pad\": \"", 12);
+	memset(pad + 12, 'p', total - frame);
+	memcpy(pad + 12 + total - frame, "\"", 2);
+	text = doc_with(pad);
+	free(pad);
+	return text;
+}
+
+/*
+ * Unknown top-level fields are kept in memory by every daemon: at most
+ * LYB_DOC_EXTRA_MAX of them in all, or the document does not load.
+ */
+static void test_extra_cap(void)
+{
+	struct lyb_dataset *ds = NULL;
+	char err[512], *text, *two;
+
+	text = padded_field(LYB_DOC_EXTRA_MAX);
+	CHECK(text != NULL);
+	CHECK_RC(lyb_dataset_parse(text, strlen(text), &ds, err, sizeof(err)),
+		 0);
+	CHECK(ds && ds->extra && strlen(ds->extra) == LYB_DOC_EXTRA_MAX);
+	lyb_dataset_unref(ds);
+	ds = NULL;
+	free(text);
+	text = padded_field(LYB_DOC_EXTRA_MAX + 1024);
+	CHECK_RC(lyb_dataset_parse(text, strlen(text), &ds, err, sizeof(err)),
+		 -EBADMSG);
+	CHECK(ds == NULL);
+	CHECK(strstr(err, "unknown top-level fields take 66560 bytes, over "
+			  "the cap of 65536 bytes") &&
+	      strstr(err, "LYB_DOC_EXTRA_MAX"));
+	free(text);
+	/* the cap is on all of them together, not on each */
+	two = malloc(70000);
+	if (!two)
+		return;
+	memcpy(two, ", \"x-a\": \"", 10);
+	memset(two + 10, 'a', 33000);
+	memcpy(two + 33010, "\", \"x-b\": \"", 11);
+	memset(two + 33021, 'b', 33000);
+	memcpy(two + 66021, "\"", 2);
+	text = doc_with(two);
+	free(two);
+	CHECK_RC(lyb_dataset_parse(text, strlen(text), &ds, err, sizeof(err)),
+		 -EBADMSG);
+	CHECK(strstr(err, "LYB_DOC_EXTRA_MAX") != NULL);
+	free(text);
+}
+
+static void make_ident(struct lyb_ident *id, const char *user, char **groups,
+		       size_t ngroups)
+{
+	memset(id, 0, sizeof(*id));
+	atomic_init(&id->refs, 1);
+	snprintf(id->user, sizeof(id->user), "user:%s@example.com", user);
+	snprintf(id->display, sizeof(id->display), "%s@example.com", user);
+	snprintf(id->domain, sizeof(id->domain), "domain:example.com");
+	id->groups = groups;
+	id->ngroups = ngroups;
+}
+
+/*
+ * At most LYB_ACL_REQUESTS_MAX pending requests, and the newest
+ * LYB_DOC_HISTORY_MAX history entries, the dropped ones counted.
+ */
+static void test_access_caps(void)
+{
+	char *admins[] = {"group:lyb-admins"}, *owners[] = {"group:team"};
+	char err[512], name[32], *text = NULL, *out = NULL;
+	struct lyb_dataset *ds = NULL, *back = NULL;
+	struct lyb_ident who, owner;
+	struct lyb_acl *acl = NULL;
+	int64_t now = 0;
+	int i, round;
+
+	CHECK_RC(lyb_acl_new("example.com", admins, 1, 0, &acl), 0);
+	text = doc_with("");
+	CHECK_RC(lyb_dataset_parse(text, strlen(text), &ds, err, sizeof(err)),
+		 0);
+	free(text);
+	if (!acl || !ds)
+		return;
+	make_ident(&owner, "carol", owners, 1);
+	for (round = 0; round < 6; round++) {
+		for (i = 0; i < LYB_ACL_REQUESTS_MAX; i++) {
+			snprintf(name, sizeof(name), "u%d", i);
+			make_ident(&who, name, NULL, 0);
+			CHECK_RC(lyb_acl_request(acl, ds, &who, "study", now++,
+						 err, sizeof(err)),
+				 0);
+		}
+		if (round == 0) {
+			/* one more is refused, with what to do */
+			make_ident(&who, "late", NULL, 0);
+			CHECK_RC(lyb_acl_request(acl, ds, &who, "study", 0, err,
+						 sizeof(err)),
+				 -ENOSPC);
+			CHECK(strstr(err, "too many pending requests on "
+					  "DataSet a.B; ask an owner"));
+			CHECK(ds->nrequests == LYB_ACL_REQUESTS_MAX);
+		}
+		for (i = 0; i < LYB_ACL_REQUESTS_MAX; i++) {
+			snprintf(name, sizeof(name), "user:u%d@example.com", i);
+			CHECK_RC(lyb_acl_revoke(acl, ds, &owner, name, now++,
+						err, sizeof(err)),
+				 0);
+		}
+	}
+	/* 12,000 changes: the newest 10,000 kept, oldest first */
+	CHECK(ds->nrequests == 0);
+	CHECK(ds->nhistory == LYB_DOC_HISTORY_MAX);
+	CHECK(ds->history_dropped == 12000 - LYB_DOC_HISTORY_MAX);
+	CHECK(ds->history[0].time == 12000 - LYB_DOC_HISTORY_MAX);
+	CHECK_STR(ds->history[0].action, "request");
+	CHECK(ds->history[LYB_DOC_HISTORY_MAX - 1].time == 11999);
+	CHECK_STR(ds->history[LYB_DOC_HISTORY_MAX - 1].action, "revoke");
+	/* the count is in the document and reads back */
+	CHECK_RC(lyb_dataset_format(ds, &out), 0);
+	CHECK(out && strstr(out, "\"history_dropped\": 2000"));
+	CHECK_RC(lyb_dataset_parse(out, strlen(out), &back, err, sizeof(err)),
+		 0);
+	CHECK(back && back->history_dropped == 2000 &&
+	      back->nhistory == LYB_DOC_HISTORY_MAX);
+	free(out);
+	lyb_dataset_unref(back);
+	lyb_dataset_unref(ds);
+	lyb_acl_free(acl);
+}
+
+/*
+ * A DataSet whose document is within 64 bytes of LYB_DOC_MAX: a grant
+ * would take it over and is refused, a revoke is written all the same,
+ * with the oldest history dropped to fit.
+ */
+static void test_revoke_at_cap(void)
+{
+	char root[] = "/tmp/lyb-test-cap-XXXXXX", url[512], err[512], cmd[600];
+	char *admins[] = {"group:lyb-admins"}, *owners[] = {"group:team"};
+	char *readers[] = {"user:bob@example.com"}, *reason, *text, *doc;
+	struct lyb_dataset spec = {0}, *back = NULL;
+	struct lyb_access_change *h;
+	struct lyb_catalog *cat = NULL;
+	struct lyb_acl *acl = NULL;
+	struct lyb_ident owner;
+	size_t i, n, len, one, want = LYB_DOC_MAX - 64;
+
+	CHECK(mkdtemp(root) != NULL);
+	snprintf(url, sizeof(url), "file://%s", root);
+	CHECK_RC(lyb_catalog_open(url, 1, &cat), 0);
+	CHECK_RC(lyb_acl_new("example.com", admins, 1, 0, &acl), 0);
+	n = LYB_DOC_MAX / 60200 + 1;
+	h = calloc(n, sizeof(*h));
+	reason = malloc(65537);
+	if (!cat || !acl || !h || !reason)
+		return;
+	memset(reason, 'r', 65536);
+	reason[65536] = '\0';
+	spec.name = "ns.Big";
+	spec.owner = "group:team";
+	spec.created = 1600000000;
+	spec.readers = readers;
+	spec.nreaders = 1;
+	spec.history = h;
+	for (i = 0; i < n; i++) {
+		h[i].time = 1600000000 + (int64_t)i;
+		h[i].by = "user:carol@example.com";
+		h[i].action = "request";
+		h[i].principal = "user:x@example.com";
+		h[i].reason = reason + 65536 - 60000;
+	}
+	/* as many entries as fit, then the description to the byte */
+	spec.description = reason + 65535;
+	spec.nhistory = 1;
+	CHECK_RC(lyb_dataset_format(&spec, &text), 0);
+	len = strlen(text);
+	free(text);
+	spec.nhistory = 2;
+	CHECK_RC(lyb_dataset_format(&spec, &text), 0);
+	one = strlen(text) - len; /* what one more entry takes */
+	free(text);
+	spec.nhistory = 1 + (want - len) / one;
+	CHECK(spec.nhistory <= n);
+	len += (spec.nhistory - 1) * one;
+	CHECK(want - len < 65535);
+	spec.description -= want - len;
+	CHECK_RC(lyb_dataset_format(&spec, &text), 0);
+	CHECK(strlen(text) == want);
+	free(text);
+	CHECK_RC(lyb_catalog_create(cat, &spec, err, sizeof(err)), 0);
+
+	make_ident(&owner, "carol", owners, 1);
+	CHECK_RC(lyb_acl_change(cat, acl, &owner, "grant", "ns.Big",
+				"user:dan@example.com", err, sizeof(err)),
+		 -EFBIG);
+	CHECK(strstr(err, "refusing to write DataSet ns.Big"));
+	CHECK_RC(lyb_acl_change(cat, acl, &owner, "revoke", "ns.Big",
+				"user:bob@example.com", err, sizeof(err)),
+		 0);
+	doc = read_doc(root, "ns.Big");
+	CHECK(doc && strlen(doc) <= LYB_DOC_MAX);
+	CHECK(doc && lyb_dataset_parse(doc, strlen(doc), &back, err,
+				       sizeof(err)) == 0);
+	if (back) {
+		CHECK(back->nreaders == 0);
+		CHECK(back->history_dropped >= 1);
+		CHECK(back->nhistory + (size_t)back->history_dropped ==
+		      spec.nhistory + 1);
+		CHECK_STR(back->history[back->nhistory - 1].action, "revoke");
+		CHECK(back->history[0].time ==
+		      1600000000 + back->history_dropped);
+	}
+	lyb_dataset_unref(back);
+	free(doc);
+	free(reason);
+	free(h);
+	lyb_acl_free(acl);
+	lyb_catalog_close(cat);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
 	const char *dir = getenv("LYB_TEST_DATA");
@@ -514,6 +760,9 @@ int main(void)
 	test_valid_documents(dir);
 	test_invalid_documents(dir);
 	test_many_readers();
+	test_extra_cap();
+	test_access_caps();
+	test_revoke_at_cap();
 	test_file_catalog();
 	return check_failures ? 1 : 0;
 }
