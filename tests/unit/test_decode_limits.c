@@ -10,75 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avro_file.h"
 #include "check.h"
 #include "lyb/avro.h"
 #include "lyb/decode.h"
 #include "lyb/schema.h"
-
-#define FILE_MAX (64u << 10)
-
-/* An Avro container file built in memory. */
-struct file {
-	unsigned char b[FILE_MAX];
-	size_t len;
-};
-
-static void put(struct file *f, const void *p, size_t n)
-{
-	if (f->len + n > sizeof(f->b))
-		abort();
-	memcpy(f->b + f->len, p, n);
-	f->len += n;
-}
-
-static void put_long(struct file *f, int64_t v)
-{
-	uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-	unsigned char c;
-
-	do {
-		c = z & 0x7f;
-		z >>= 7;
-		if (z)
-			c |= 0x80;
-		put(f, &c, 1);
-	} while (z);
-}
-
-static const unsigned char sync_marker[16] = "0123456789abcdef";
-
-static void file_header(struct file *f, const char *schema)
-{
-	f->len = 0;
-	put(f, "Obj\x01", 4);
-	put_long(f, 1);
-	put_long(f, 11);
-	put(f, "avro.schema", 11);
-	put_long(f, (int64_t)strlen(schema));
-	put(f, schema, strlen(schema));
-	put_long(f, 0);
-	put(f, sync_marker, 16);
-}
-
-static void file_block(struct file *f, int64_t count, const void *data,
-		       size_t n)
-{
-	put_long(f, count);
-	put_long(f, (int64_t)n);
-	put(f, data, n);
-	put(f, sync_marker, 16);
-}
-
-static int mem_read(void *arg, uint64_t off, void *buf, size_t len, size_t *got)
-{
-	const struct file *f = arg;
-
-	*got = off < f->len ? f->len - (size_t)off : 0;
-	if (*got > len)
-		*got = len;
-	memcpy(buf, f->b + off, *got);
-	return 0;
-}
 
 static int count_lines(void *arg, const char *line, size_t len)
 {
@@ -204,7 +140,7 @@ static void test_schema_bound(void)
 static void test_block_limits(void)
 {
 	unsigned char hdr[20];
-	struct file *f = malloc(sizeof(*f));
+	struct avro_file *f = malloc(sizeof(*f));
 	struct lyb_buf name;
 	char schema[4096], err[512];
 	int64_t count, size, rows;
@@ -219,31 +155,34 @@ static void test_block_limits(void)
 
 	/* the block header of issue 12: 4e8 records in 0 bytes */
 	f->len = 0;
-	put_long(f, 400000000);
-	put_long(f, 0);
+	avro_put_long(f, 400000000);
+	avro_put_long(f, 0);
 	memcpy(hdr, f->b, f->len);
 	CHECK_RC(lyb_avro_block_parse(hdr, f->len, &count, &size, &hdrlen),
 		 -ERANGE);
 	CHECK(count == 400000000 && size == 0);
 
 	/* ... in a file: refused by the walk, the count and the decoder */
-	file_header(f, "{\"type\":\"record\",\"name\":\"E\",\"fields\":[]}");
-	file_block(f, 400000000, "", 0);
-	CHECK_RC(lyb_avro_count(mem_read, f, f->len, &rows, err, sizeof(err)),
+	avro_header(f, "{\"type\":\"record\",\"name\":\"E\",\"fields\":[]}",
+		    NULL);
+	avro_block(f, 400000000, "", 0);
+	CHECK_RC(lyb_avro_count(avro_file_read, f, f->len, &rows, err,
+				sizeof(err)),
 		 -EBADMSG);
 	CHECK(strstr(err, "block 0 at offset "));
 	CHECK(strstr(err, "claims 400000000 records in 0 bytes"));
-	CHECK_RC(lyb_decode_avro(mem_read, f, f->len, count_lines, &lines, err,
-				 sizeof(err)),
+	CHECK_RC(lyb_decode_avro(avro_file_read, f, f->len, count_lines, &lines,
+				 err, sizeof(err)),
 		 -EBADMSG);
 	CHECK(lines == 0);
 
 	/* at the limit, empty records decode */
-	file_header(f, "{\"type\":\"record\",\"name\":\"E\",\"fields\":[]}");
-	file_block(f, LYB_AVRO_RECORDS_FREE, "", 0);
+	avro_header(f, "{\"type\":\"record\",\"name\":\"E\",\"fields\":[]}",
+		    NULL);
+	avro_block(f, LYB_AVRO_RECORDS_FREE, "", 0);
 	lines = 0;
-	CHECK_RC(lyb_decode_avro(mem_read, f, f->len, count_lines, &lines, err,
-				 sizeof(err)),
+	CHECK_RC(lyb_decode_avro(avro_file_read, f, f->len, count_lines, &lines,
+				 err, sizeof(err)),
 		 0);
 	CHECK(lines == LYB_AVRO_RECORDS_FREE);
 
@@ -256,23 +195,25 @@ static void test_block_limits(void)
 		 "\"%s\",\"type\":\"null\"}]}",
 		 name.data);
 	lyb_buf_free(&name);
-	file_header(f, schema);
-	file_block(f, LYB_AVRO_RECORDS_FREE, "", 0);
+	avro_header(f, schema, NULL);
+	avro_block(f, LYB_AVRO_RECORDS_FREE, "", 0);
 	lines = 0;
-	CHECK_RC(lyb_decode_avro(mem_read, f, f->len, count_lines, &lines, err,
-				 sizeof(err)),
+	CHECK_RC(lyb_decode_avro(avro_file_read, f, f->len, count_lines, &lines,
+				 err, sizeof(err)),
 		 -EOVERFLOW);
 	CHECK(strstr(err, "block 0 (offset "));
 	CHECK(strstr(err, "bytes of JSON from 0 bytes"));
 	CHECK(lines > 0 && lines < LYB_AVRO_RECORDS_FREE);
 
 	/* a recursive writer schema: no data is handed to avro-c */
-	file_header(f, "{\"type\":\"record\",\"name\":\"L\",\"fields\":[{"
-		       "\"name\":\"next\",\"type\":[\"null\",\"L\"]}]}");
-	file_block(f, 1, "\x02\x02\x00", 3);
+	avro_header(f,
+		    "{\"type\":\"record\",\"name\":\"L\",\"fields\":[{"
+		    "\"name\":\"next\",\"type\":[\"null\",\"L\"]}]}",
+		    NULL);
+	avro_block(f, 1, "\x02\x02\x00", 3);
 	lines = 0;
-	CHECK_RC(lyb_decode_avro(mem_read, f, f->len, count_lines, &lines, err,
-				 sizeof(err)),
+	CHECK_RC(lyb_decode_avro(avro_file_read, f, f->len, count_lines, &lines,
+				 err, sizeof(err)),
 		 -EOVERFLOW);
 	CHECK(strstr(err, "contains itself"));
 	free(f);
