@@ -546,6 +546,29 @@ out:
 	return o;
 }
 
+/*
+ * Answers 200 with the record @text (formatted by lyb_core; freed here)
+ * and, under "portal", the caller's extras @portal (taken here; NULL or a
+ * nonzero @rc from filling it means it could not be built).
+ */
+static int resp_record(struct lyb_portal_resp *resp, char *text, json_t *portal,
+		       int rc)
+{
+	json_t *o = json_loads(text, 0, NULL);
+
+	free(text);
+	if (!o || !portal || rc) {
+		json_decref(portal);
+		json_decref(o);
+		return -ENOMEM;
+	}
+	if (json_object_set_new(o, "portal", portal)) { /* takes portal */
+		json_decref(o);
+		return -ENOMEM;
+	}
+	return resp_json(resp, 200, o);
+}
+
 static int api_card(struct lyb_portal *p, const struct lyb_snap *snap,
 		    const struct lyb_dataset *ds,
 		    const struct lyb_portal_req *req,
@@ -554,16 +577,12 @@ static int api_card(struct lyb_portal *p, const struct lyb_snap *snap,
 	char *text = NULL, path[4096 + LYB_NAME_MAX], cmd[LYB_NAME_MAX + 32];
 	int64_t now = lyb_now();
 	struct lyb_freshness f;
-	json_t *o, *portal;
+	json_t *portal;
 	int rc = lyb_dataset_card(snap, ds, &text);
 
 	if (rc)
 		return rc;
-	o = json_loads(text, 0, NULL);
-	free(text);
 	portal = json_object();
-	if (!o || !portal)
-		goto out_fail;
 	lyb_freshness_check(ds, now, &f);
 	snprintf(path, sizeof(path), "%s/%s", p->mount, ds->name);
 	rc |= put(portal, "mount_path", json_string(path));
@@ -574,15 +593,7 @@ static int api_card(struct lyb_portal *p, const struct lyb_snap *snap,
 	rc |= put(portal, "access", access_state(p, ds, req->id));
 	rc |= put(portal, "pending_requests",
 		  json_integer((json_int_t)ds->nrequests));
-	if (rc || json_object_set_new(o, "portal", portal)) {
-		portal = NULL;
-		goto out_fail;
-	}
-	return resp_json(resp, 200, o);
-out_fail:
-	json_decref(portal);
-	json_decref(o);
-	return -ENOMEM;
+	return resp_record(resp, text, portal, rc);
 }
 
 /* The copies of @v as in the version record, objects counted, not listed */
@@ -712,16 +723,12 @@ static int api_version(struct lyb_portal *p, const struct lyb_dataset *ds,
 {
 	char *text = NULL, path[4096 + LYB_NAME_MAX + 96];
 	char uri[LYB_NAME_MAX + 96];
-	json_t *o, *portal;
+	json_t *portal;
 	int rc = lyb_version_record(ds, v, &text);
 
 	if (rc)
 		return rc;
-	o = json_loads(text, 0, NULL);
-	free(text);
 	portal = json_object();
-	if (!o || !portal)
-		goto out_fail;
 	snprintf(path, sizeof(path), "%s/%s/%s/%s", p->mount, ds->name, v->date,
 		 v->id);
 	snprintf(uri, sizeof(uri), "lyb://%s/%s/%s", ds->name, v->date, v->id);
@@ -730,15 +737,7 @@ static int api_version(struct lyb_portal *p, const struct lyb_dataset *ds,
 	rc |= put(
 		portal, "latest_of_date",
 		json_boolean(lyb_dataset_find_date(ds, v->date)->latest == v));
-	if (rc || json_object_set_new(o, "portal", portal)) {
-		portal = NULL;
-		goto out_fail;
-	}
-	return resp_json(resp, 200, o);
-out_fail:
-	json_decref(portal);
-	json_decref(o);
-	return -ENOMEM;
+	return resp_record(resp, text, portal, rc);
 }
 
 /* --- lineage --- */
