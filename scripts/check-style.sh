@@ -30,7 +30,7 @@ check_header() {
 	done
 }
 check_header 'curl/' '^src/core/http\.c$'
-check_header 'jansson\.h' '^src/core/(catalog_json|schema|gcs|auth|audit|portal)\.c$'
+check_header 'jansson\.h' '^src/core/(catalog_json\.[ch]|catalog2\.c|schema\.c|gcs\.c|auth\.c|audit\.c|portal\.c)$'
 check_header 'avro\.h' '^src/core/(schema|decode)\.c$'
 check_header 'openssl/' '^src/core/(digest|auth)\.c$'
 check_header 'zlib\.h' '^src/core/(export|decode)\.c$'

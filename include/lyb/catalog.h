@@ -147,6 +147,8 @@ struct lyb_access_change {
 	char *reason;	 /* free text, or NULL */
 };
 
+struct lyb_f2; /* format 2: where a DataSet's pages are (catalog2.c) */
+
 struct lyb_dataset {
 	atomic_int refs;
 	char *name;
@@ -176,7 +178,60 @@ struct lyb_dataset {
 	int64_t updated;	/* the newest publish time, or created */
 	int64_t generation;	/* of the document it was read from */
 	char *extra; /* unknown top-level fields, compact JSON, or NULL */
+	/*
+	 * Both formats: the totals and the newest version (latest_date ""
+	 * when there is none), whatever of the versions is loaded.
+	 */
+	uint64_t count_versions, count_dates;
+	char latest_date[LYB_DATE_LEN + 1];
+	char latest_id[LYB_ID_MAX + 1];
+	int64_t latest_published, latest_rows;
+	uint64_t latest_bytes;
+	int64_t latest_first; /* the first publish time of latest_date */
+	/*
+	 * Format 2: a card, whose versions load on demand through @f2
+	 * (lyb_dataset_dates(), lyb_dataset_part()); versions[] is empty.
+	 * NULL: versions[] holds the versions (all of them, or with @partial
+	 * those of the dates a part was made for).
+	 */
+	struct lyb_f2 *f2;
+	int partial;
 };
+
+/* One date of a DataSet, summarised (both formats). */
+struct lyb_date_sum {
+	char date[LYB_DATE_LEN + 1];
+	uint64_t count;
+	char latest[LYB_ID_MAX + 1]; /* the last published */
+	int64_t published;	     /* its publish time */
+	int64_t first;		     /* the first publish time of the date */
+};
+
+/* A DataSet's dates, ascending; refcounted, read-only once made. */
+struct lyb_datelist {
+	atomic_int refs;
+	size_t n;
+	struct lyb_date_sum *d;
+};
+
+/*
+ * The dates of @ds. Format 2 reads its dates tree (cached, bounded by
+ * catalog_mem); format 1 summarises versions[]. -EBADMSG/-EIO when the
+ * pages do not load (logged).
+ */
+int lyb_dataset_dates(struct lyb_dataset *ds, struct lyb_datelist **out);
+const struct lyb_date_sum *lyb_datelist_find(const struct lyb_datelist *l,
+					     const char *date);
+void lyb_datelist_unref(struct lyb_datelist *l); /* accepts NULL */
+
+/*
+ * @ds with the versions of @date loaded (@date NULL: every version, for
+ * tools that print them all): a DataSet whose versions[], dates[] and
+ * lookups work as in format 1. Format 1 returns @ds itself. A reference:
+ * release with lyb_dataset_unref().
+ */
+int lyb_dataset_part(struct lyb_dataset *ds, const char *date,
+		     struct lyb_dataset **out);
 
 /*
  * A DataSet document the refresh listed but could not load: what it
@@ -193,6 +248,7 @@ struct lyb_bad_doc {
 
 struct lyb_snap {
 	atomic_int refs;
+	int format;	 /* 1 or 2 */
 	uint64_t serial; /* grows with every change the catalog sees */
 	int64_t loaded;	 /* when this snapshot was built */
 	size_t ndatasets;
@@ -273,11 +329,44 @@ void lyb_snap_unref(struct lyb_snap *snap); /* accepts NULL */
 struct lyb_catalog;
 
 /*
- * Opens the catalog at @url. With @create, an empty catalog is made when
- * none exists; otherwise a root without a catalog marker is -ENOENT.
- * Nothing but the marker is read until the first refresh.
+ * Opens the catalog at @url. With @create (1 or 2: the format), an empty
+ * catalog is made when none exists; otherwise (0) a root without a
+ * catalog marker is -ENOENT. Nothing but the marker is read until the
+ * first refresh.
  */
+#define LYB_CATALOG_NEW 2 /* the format of new catalogs */
 int lyb_catalog_open(const char *url, int create, struct lyb_catalog **out);
+/* The catalog's format as last seen: 1 or 2. */
+int lyb_catalog_format(struct lyb_catalog *cat);
+/* Bounds the format 2 page cache (catalog_mem). */
+void lyb_catalog_set_mem(struct lyb_catalog *cat, size_t bytes);
+/* Store requests the format 2 code made, for benchmarks. */
+uint64_t lyb_catalog_requests(struct lyb_catalog *cat);
+
+/*
+ * One DataSet, read directly (not from a snapshot): its document in
+ * format 1, its newest commit in format 2, with its access history. For
+ * writers and tools that need one DataSet: no cost grows with the
+ * catalog. -ENOENT when there is none.
+ */
+int lyb_catalog_get(struct lyb_catalog *cat, const char *name,
+		    struct lyb_dataset **out, char *err, size_t errlen);
+
+/*
+ * Converts a format 1 catalog to format 2 in place (docs/catalog.md,
+ * "Compatibility"): readers keep working throughout, a crash leaves a
+ * catalog both formats' readers read, and a rerun continues. 0 when it
+ * is (now) format 2.
+ */
+int lyb_catalog_upgrade(struct lyb_catalog *cat, char *err, size_t errlen);
+/* Writes a format 2 checkpoint as of the journal's tail. */
+int lyb_catalog_checkpoint(struct lyb_catalog *cat, char *err, size_t errlen);
+/*
+ * Writes whole DataSet @ds (versions and all) into a format 2 catalog as
+ * its first commit, announced. -EEXIST when it exists.
+ */
+int lyb_catalog_import(struct lyb_catalog *cat, const struct lyb_dataset *ds,
+		       char *err, size_t errlen);
 void lyb_catalog_close(struct lyb_catalog *cat); /* accepts NULL */
 const char *lyb_catalog_url(const struct lyb_catalog *cat);
 

@@ -6,8 +6,8 @@
  * The file is lines of `KEY = VALUE`; blank lines and lines whose first
  * non-blank character is '#' are ignored. The keys are the -o options of
  * lybfs (catalog, refresh, ttl, log_level, log, allow_other, gcs_endpoint,
- * gcs_credentials, gcs_timeout, cache_mem, cache_dir, cache_size, readahead,
- * domain, admin, audit, control, acl_max_stale, max_open_per_uid,
+ * gcs_credentials, gcs_timeout, cache_mem, catalog_mem, cache_dir, cache_size,
+ * readahead, domain, admin, audit, control, acl_max_stale, max_open_per_uid,
  * file_roots); `admin` alone may repeat (its principals add up), every other
  * key is given once. `lybfs -o KEY=VALUE` goes through the same
  * lyb_config_set() (by lyb_config_set_opt()), so a value means the same in
@@ -67,6 +67,7 @@ enum lyb_config_key {
 	LYB_CONFIG_ACL_MAX_STALE = 1u << 17,
 	LYB_CONFIG_MAX_OPEN_PER_UID = 1u << 18,
 	LYB_CONFIG_FILE_ROOTS = 1u << 19,
+	LYB_CONFIG_CATALOG_MEM = 1u << 20,
 };
 
 struct lyb_config {
@@ -80,6 +81,7 @@ struct lyb_config {
 	char *gcs_credentials;	   /* a key file or "anonymous"; NULL: ADC */
 	double gcs_timeout;	   /* seconds per GCS call; 0: the default */
 	uint64_t cache_mem;	   /* bytes; 0: the cache's default */
+	uint64_t catalog_mem;	   /* format 2 page cache bytes; 0: default */
 	char *cache_dir;	   /* absolute; NULL: no disk cache */
 	uint64_t cache_size;	   /* disk cache bytes; 0: the default */
 	uint64_t readahead;	   /* bytes; 0: the default */

@@ -23,8 +23,10 @@
  * the root. Everything is resolved from names on each call, so a node
  * never holds pointers into an older snapshot.
  *
- * Ownership: pointers in a struct lyb_fs_entry point into @snap (and into
- * @path for @sub) and are valid while the caller keeps both. Reentrant.
+ * Ownership: pointers in a struct lyb_fs_entry point into @snap, into what
+ * the entry holds (hold_*: format 2 loads) and into @path for @sub, and are
+ * valid while the caller keeps @snap and @path and until
+ * lyb_fs_entry_release(). Reentrant.
  */
 #ifndef LYB_FS_H
 #define LYB_FS_H
@@ -78,6 +80,14 @@ struct lyb_fs_entry {
 	const struct lyb_object *obj;
 	const char *sub; /* SUBDIR and OBJECT: the path inside the location */
 	char link[LYB_NAME_MAX + LYB_DATE_LEN + LYB_ID_MAX + 32]; /* LINK */
+	struct lyb_date_sum dsum; /* DATE and below: the date's summary */
+	/*
+	 * Format 2: what the entry holds loaded (a DataSet's dates; the
+	 * part with the date's versions, which @ds then points to), released
+	 * by lyb_fs_entry_release().
+	 */
+	struct lyb_datelist *hold_dates;
+	struct lyb_dataset *hold_part;
 };
 
 /*
@@ -88,6 +98,12 @@ struct lyb_fs_entry {
  */
 int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 		   struct lyb_fs_entry *e);
+
+/*
+ * Releases what lyb_fs_resolve() loaded for @e (format 2 pages); call it
+ * for every resolved entry, whatever the result. Idempotent.
+ */
+void lyb_fs_entry_release(struct lyb_fs_entry *e);
 
 /* Calls @cb for each child of directory @dir, in a stable order. */
 typedef int (*lyb_fs_dirent_cb)(void *arg, const char *name, mode_t mode);

@@ -45,6 +45,10 @@ struct lyb_catalog {
 	uint64_t serial;       /* under refresh_lock */
 	struct bad_doc *bad;   /* under refresh_lock: documents that failed */
 	size_t nbad;
+	int format;	     /* 1 or 2, as the marker last said */
+	int upgrading;	     /* format 1 marked for upgrade: no writes */
+	struct lyb_cat2 *c2; /* format 2 (catalog2.c) */
+	size_t mem;	     /* catalog_mem, for a c2 made later */
 };
 
 /* --- names --- */
@@ -237,6 +241,7 @@ void lyb_dataset_clear(struct lyb_dataset *ds)
 		lyb_version_clear(&ds->versions[i]);
 	free(ds->versions);
 	free(ds->dates);
+	lyb_f2_free(ds->f2);
 	free_strings(ds->readers, ds->nreaders);
 	free_strings(ds->upstream, ds->nupstream);
 	free(ds->name);
@@ -326,10 +331,12 @@ int lyb_dataset_index(struct lyb_dataset *ds)
 	rc = sort_versions(ds);
 	if (rc)
 		return rc;
-	ds->updated = ds->created;
-	for (i = 0; i < ds->nversions; i++)
-		if (ds->versions[i].published > ds->updated)
-			ds->updated = ds->versions[i].published;
+	if (!ds->partial) {
+		ds->updated = ds->created;
+		for (i = 0; i < ds->nversions; i++)
+			if (ds->versions[i].published > ds->updated)
+				ds->updated = ds->versions[i].published;
+	}
 	free(ds->dates);
 	ds->dates = NULL;
 	ds->ndates = 0;
@@ -352,6 +359,75 @@ int lyb_dataset_index(struct lyb_dataset *ds)
 		d->count++;
 		d->latest = &ds->versions[i];
 	}
+	if (!ds->partial && !ds->f2) {
+		const struct lyb_version *v = ds->dates[ds->ndates - 1].latest;
+
+		ds->count_versions = ds->nversions;
+		ds->count_dates = ds->ndates;
+		memcpy(ds->latest_date, v->date, sizeof(v->date));
+		memcpy(ds->latest_id, v->id, sizeof(v->id));
+		ds->latest_published = v->published;
+		ds->latest_rows = v->rows;
+		ds->latest_bytes = v->bytes;
+		ds->latest_first =
+			ds->versions[ds->dates[ds->ndates - 1].first].published;
+	}
+	return 0;
+}
+
+int lyb_dataset_dates(struct lyb_dataset *ds, struct lyb_datelist **out)
+{
+	struct lyb_datelist *l;
+	size_t i;
+
+	if (ds->f2)
+		return lyb_f2_dates(ds, out);
+	l = calloc(1, sizeof(*l));
+	if (!l || !(l->d = calloc(ds->ndates + 1, sizeof(*l->d)))) {
+		free(l);
+		return -ENOMEM;
+	}
+	atomic_init(&l->refs, 1);
+	for (i = 0; i < ds->ndates; i++) {
+		struct lyb_date_sum *s = &l->d[i];
+
+		memcpy(s->date, ds->dates[i].date, sizeof(s->date));
+		s->count = ds->dates[i].count;
+		memcpy(s->latest, ds->dates[i].latest->id, sizeof(s->latest));
+		s->published = ds->dates[i].latest->published;
+		s->first = ds->versions[ds->dates[i].first].published;
+	}
+	l->n = ds->ndates;
+	*out = l;
+	return 0;
+}
+
+static int cmp_date_sum(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct lyb_date_sum *)elem)->date);
+}
+
+const struct lyb_date_sum *lyb_datelist_find(const struct lyb_datelist *l,
+					     const char *date)
+{
+	return l->n ? bsearch(date, l->d, l->n, sizeof(*l->d), cmp_date_sum)
+		    : NULL;
+}
+
+void lyb_datelist_unref(struct lyb_datelist *l)
+{
+	if (!l || atomic_fetch_sub(&l->refs, 1) != 1)
+		return;
+	free(l->d);
+	free(l);
+}
+
+int lyb_dataset_part(struct lyb_dataset *ds, const char *date,
+		     struct lyb_dataset **out)
+{
+	if (ds->f2)
+		return lyb_f2_part(ds, date, out);
+	*out = lyb_dataset_ref(ds);
 	return 0;
 }
 
@@ -589,12 +665,15 @@ int lyb_catalog_open(const char *url, int create, struct lyb_catalog **out)
 	}
 	rc = lyb_store_get(cat->store, key, 4096, &text, &len, NULL);
 	if (rc == -ENOENT && create) {
-		rc = lyb_store_put(cat->store, key, lyb_catalog_marker,
-				   strlen(lyb_catalog_marker), 0, NULL);
+		const char *m =
+			create == 1 ? lyb_catalog_marker : lyb_catalog_marker2;
+
+		rc = lyb_store_put(cat->store, key, m, strlen(m), 0, NULL);
 		if (rc == -EAGAIN) /* created by someone else meanwhile */
-			rc = 0;
-		if (rc == 0)
-			goto out_ok;
+			rc = lyb_store_get(cat->store, key, 4096, &text, &len,
+					   NULL);
+		else if (rc == 0)
+			rc = (text = strdup(m)) ? 0 : -ENOMEM, len = strlen(m);
 	}
 	if (rc) {
 		lyb_log(LYB_LOG_ERR, "catalog %s: %s", url,
@@ -603,12 +682,16 @@ int lyb_catalog_open(const char *url, int create, struct lyb_catalog **out)
 				      : strerror(-rc));
 		goto out_fail;
 	}
-	rc = lyb_catalog_marker_check(text, len, err, sizeof(err));
+	rc = lyb_catalog_marker_check(text, len, &cat->format, &cat->upgrading,
+				      err, sizeof(err));
 	if (rc) {
 		lyb_log(LYB_LOG_ERR, "catalog %s: %s", url, err);
 		goto out_fail;
 	}
-out_ok:
+	cat->snap->format = cat->format;
+	if (cat->format == 2 &&
+	    (rc = lyb_cat2_open(cat->store, cat->prefix, url, &cat->c2)))
+		goto out_fail;
 	free(key);
 	free(text);
 	*out = cat;
@@ -627,6 +710,7 @@ void lyb_catalog_close(struct lyb_catalog *cat)
 	if (!cat)
 		return;
 	lyb_snap_unref(cat->snap);
+	lyb_cat2_close(cat->c2);
 	for (i = 0; i < cat->nbad; i++)
 		free(cat->bad[i].key);
 	free(cat->bad);
@@ -863,12 +947,84 @@ static int check_marker(struct lyb_catalog *cat)
 	return rc ? rc : -ENOENT;
 }
 
+/* Installs @snap (a reference passed) as the current snapshot. */
+static void install(struct lyb_catalog *cat, struct lyb_snap *snap)
+{
+	snap->loaded = (int64_t)time(NULL);
+	snap->serial = ++cat->serial;
+	pthread_mutex_lock(&cat->lock);
+	lyb_snap_unref(cat->snap);
+	cat->snap = snap;
+	pthread_mutex_unlock(&cat->lock);
+}
+
+/*
+ * Reads the marker again: the format, and whether a format 1 catalog is
+ * being upgraded. Switches to format 2 when it has become that.
+ */
+static int reread_marker(struct lyb_catalog *cat)
+{
+	char *key = lyb_store_key_join(cat->prefix, "lybrary.json"), *text;
+	char err[256];
+	int rc, fmt, upgrading;
+	size_t len;
+
+	if (!key)
+		return -ENOMEM;
+	rc = lyb_store_get(cat->store, key, 4096, &text, &len, NULL);
+	free(key);
+	if (rc)
+		return rc;
+	rc = lyb_catalog_marker_check(text, len, &fmt, &upgrading, err,
+				      sizeof(err));
+	free(text);
+	if (rc)
+		return rc;
+	if (fmt == 2 && !cat->c2 &&
+	    (rc = lyb_cat2_open(cat->store, cat->prefix, cat->url, &cat->c2)))
+		return rc;
+	if (fmt == 2 && cat->mem)
+		lyb_cat2_set_mem(cat->c2, cat->mem);
+	if (fmt != cat->format)
+		lyb_log(LYB_LOG_INFO, "catalog %s: now format %d", cat->url,
+			fmt);
+	cat->format = fmt;
+	cat->upgrading = upgrading;
+	return 0;
+}
+
+static int refresh2(struct lyb_catalog *cat, int *changed)
+{
+	struct lyb_snap *old, *snap = NULL;
+	int rc;
+
+	pthread_mutex_lock(&cat->refresh_lock);
+	old = lyb_catalog_snap(cat);
+	/* a mount that was reading format 1 starts format 2 from scratch */
+	rc = lyb_cat2_refresh(cat->c2, old->format == 2 ? old : NULL, &snap);
+	if (rc)
+		lyb_log(LYB_LOG_DEBUG, "catalog %s: refresh failed: %s",
+			cat->url, strerror(-rc));
+	if (snap)
+		install(cat, snap);
+	if (changed)
+		*changed = snap != NULL;
+	lyb_snap_unref(old);
+	pthread_mutex_unlock(&cat->refresh_lock);
+	return rc;
+}
+
 int lyb_catalog_refresh(struct lyb_catalog *cat, int *changed)
 {
 	struct refresh_ctx c = {.cat = cat};
 	char *dir;
 	int rc, same;
 	size_t i;
+
+	if (cat->format == 1 && reread_marker(cat) == 0 && cat->format == 2)
+		return refresh2(cat, changed);
+	if (cat->format == 2)
+		return refresh2(cat, changed);
 
 	dir = lyb_store_key_join(cat->prefix, "datasets");
 	if (!dir)
@@ -907,16 +1063,11 @@ int lyb_catalog_refresh(struct lyb_catalog *cat, int *changed)
 	for (i = 0; same && i < c.new->nbad; i++) /* zeroed: memcmp is exact */
 		same = memcmp(&c.new->bad[i], &c.old->bad[i],
 			      sizeof(c.new->bad[i])) == 0;
-	c.new->loaded = (int64_t)time(NULL);
-	if (same) {
+	c.new->format = 1;
+	if (same)
 		lyb_snap_unref(c.new);
-	} else {
-		c.new->serial = ++cat->serial;
-		pthread_mutex_lock(&cat->lock);
-		lyb_snap_unref(cat->snap);
-		cat->snap = c.new;
-		pthread_mutex_unlock(&cat->lock);
-	}
+	else
+		install(cat, c.new);
 	if (changed)
 		*changed = !same;
 out_unlock:
@@ -982,11 +1133,39 @@ static void put_error(struct lyb_catalog *cat, const char *key, int rc,
 	}
 }
 
+/*
+ * Before a write: the marker again (one small read), so no writer writes
+ * format 1 into a catalog that is being, or has been, upgraded.
+ */
+static int write_format(struct lyb_catalog *cat, char *err, size_t errlen)
+{
+	int rc = reread_marker(cat);
+
+	if (rc) {
+		snprintf(err, errlen, "reading the catalog marker: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	if (cat->format == 1 && cat->upgrading) {
+		snprintf(err, errlen,
+			 "the catalog is being upgraded to format 2 (lyb "
+			 "catalog upgrade): retry when it is done");
+		return -EBUSY;
+	}
+	return cat->format;
+}
+
 int lyb_catalog_create(struct lyb_catalog *cat, const struct lyb_dataset *ds,
 		       char *err, size_t errlen)
 {
 	char *text = NULL, *key = NULL;
 	int rc;
+
+	rc = write_format(cat, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (rc == 2)
+		return lyb_cat2_create(cat->c2, ds, err, errlen);
 
 	if (ds->nversions) {
 		snprintf(err, errlen, "a new DataSet has no versions");
@@ -1135,13 +1314,27 @@ int lyb_catalog_update(struct lyb_catalog *cat, const char *name,
 		       lyb_catalog_mutate_fn mutate, void *arg, char *err,
 		       size_t errlen)
 {
+	int rc = write_format(cat, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 2)
+		return lyb_cat2_update(cat->c2, name, mutate, arg, err, errlen);
 	return update(cat, name, mutate, arg, 0, err, errlen);
 }
 
+/* In format 2 a commit holds a bounded history (older in pages): no
+ * change, revoke or other, can be kept out by a size cap. */
 int lyb_catalog_update_shrinking(struct lyb_catalog *cat, const char *name,
 				 lyb_catalog_mutate_fn mutate, void *arg,
 				 char *err, size_t errlen)
 {
+	int rc = write_format(cat, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 2)
+		return lyb_cat2_update(cat->c2, name, mutate, arg, err, errlen);
 	return update(cat, name, mutate, arg, 1, err, errlen);
 }
 
@@ -1260,5 +1453,237 @@ int lyb_catalog_publish(struct lyb_catalog *cat, const char *name,
 	draft.id[LYB_ID_MAX] = '\0';
 	if (draft.published == 0)
 		draft.published = lyb_now();
-	return lyb_catalog_update(cat, name, publish_mutate, &p, err, errlen);
+	rc = write_format(cat, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (rc == 2)
+		return lyb_cat2_publish(cat->c2, name, &draft, id, existed, err,
+					errlen);
+	return update(cat, name, publish_mutate, &p, 0, err, errlen);
+}
+
+int lyb_catalog_format(struct lyb_catalog *cat)
+{
+	return cat->format;
+}
+
+void lyb_catalog_set_mem(struct lyb_catalog *cat, size_t bytes)
+{
+	cat->mem = bytes;
+	if (cat->c2)
+		lyb_cat2_set_mem(cat->c2, bytes);
+}
+
+uint64_t lyb_catalog_requests(struct lyb_catalog *cat)
+{
+	return cat->c2 ? lyb_cat2_requests(cat->c2) : 0;
+}
+
+int lyb_catalog_get(struct lyb_catalog *cat, const char *name,
+		    struct lyb_dataset **out, char *err, size_t errlen)
+{
+	char *key, *text = NULL;
+	size_t len;
+	int64_t gen;
+	int rc;
+
+	if (cat->format == 2) {
+		rc = lyb_cat2_get(cat->c2, name, out, err, errlen);
+		if (rc == 0 && (rc = lyb_cat2_history(*out)) != 0) {
+			snprintf(err, errlen, "%s: its history does not load",
+				 name);
+			lyb_dataset_unref(*out);
+		}
+		return rc;
+	}
+	if (!lyb_name_valid(name)) {
+		snprintf(err, errlen, "invalid DataSet name");
+		return -EINVAL;
+	}
+	key = doc_key(cat, name);
+	if (!key)
+		return -ENOMEM;
+	rc = lyb_store_get(cat->store, key, LYB_DOC_MAX, &text, &len, &gen);
+	if (rc == -ENOENT)
+		snprintf(err, errlen, "no such DataSet: %s", name);
+	else if (rc)
+		snprintf(err, errlen, "reading %s: %s", key, strerror(-rc));
+	else if ((rc = lyb_dataset_parse(text, len, out, err, errlen)) == 0)
+		(*out)->generation = gen;
+	free(text);
+	free(key);
+	return rc;
+}
+
+int lyb_catalog_import(struct lyb_catalog *cat, const struct lyb_dataset *ds,
+		       char *err, size_t errlen)
+{
+	if (cat->format != 2) {
+		snprintf(err, errlen, "importing needs a format 2 catalog");
+		return -EINVAL;
+	}
+	return lyb_cat2_import(cat->c2, ds, 1, err, errlen);
+}
+
+int lyb_catalog_checkpoint(struct lyb_catalog *cat, char *err, size_t errlen)
+{
+	struct lyb_snap *snap;
+	int rc;
+
+	if (cat->format != 2) {
+		snprintf(err, errlen, "checkpoints are for format 2 catalogs");
+		return -EINVAL;
+	}
+	rc = lyb_catalog_refresh(cat, NULL);
+	if (rc) {
+		snprintf(err, errlen, "reading the catalog: %s", strerror(-rc));
+		return rc;
+	}
+	pthread_mutex_lock(&cat->refresh_lock);
+	snap = lyb_catalog_snap(cat);
+	rc = lyb_cat2_checkpoint(cat->c2, snap, err, errlen);
+	lyb_snap_unref(snap);
+	pthread_mutex_unlock(&cat->refresh_lock);
+	return rc;
+}
+
+/* Sets the marker to @text over generation @gen (compare-and-swap). */
+static int marker_swap(struct lyb_catalog *cat, const char *text, int64_t gen)
+{
+	char *key = lyb_store_key_join(cat->prefix, "lybrary.json");
+	int rc;
+
+	if (!key)
+		return -ENOMEM;
+	rc = lyb_store_put(cat->store, key, text, strlen(text), gen, NULL);
+	free(key);
+	return rc;
+}
+
+struct upgrade_ctx {
+	struct lyb_catalog *cat;
+	size_t dir_len, done;
+	char *err;
+	size_t errlen;
+};
+
+static int upgrade_one(void *arg, const struct lyb_object_info *o)
+{
+	struct upgrade_ctx *u = arg;
+	const char *base = o->key + u->dir_len;
+	char name[LYB_NAME_MAX + 1], perr[512];
+	struct lyb_dataset *ds = NULL;
+	size_t n = strlen(base);
+	int rc;
+
+	if (n < 6 || n - 5 > LYB_NAME_MAX || strcmp(base + n - 5, ".json") ||
+	    strchr(base, '/'))
+		return 0;
+	memcpy(name, base, n - 5);
+	name[n - 5] = '\0';
+	if (!lyb_name_valid(name))
+		return 0; /* never a DataSet to readers either */
+	rc = lyb_catalog_get(u->cat, name, &ds, perr, sizeof(perr));
+	if (rc == -ENOENT)
+		return 0;
+	if (rc == 0 && strcmp(ds->name, name) != 0)
+		rc = -EBADMSG;
+	if (rc) {
+		snprintf(u->err, u->errlen,
+			 "DataSet %s does not load (%s): fix or remove it, "
+			 "then run the upgrade again",
+			 name, rc == -EBADMSG ? perr : strerror(-rc));
+		lyb_dataset_unref(ds);
+		return rc;
+	}
+	rc = lyb_cat2_import(u->cat->c2, ds, 1, perr, sizeof(perr));
+	lyb_dataset_unref(ds);
+	if (rc == -EEXIST) /* a rerun: written before */
+		rc = 0;
+	if (rc)
+		snprintf(u->err, u->errlen, "converting %s: %s", name, perr);
+	u->done++;
+	return rc;
+}
+
+int lyb_catalog_upgrade(struct lyb_catalog *cat, char *err, size_t errlen)
+{
+	struct upgrade_ctx u = {cat, 0, 0, err, errlen};
+	char *key = lyb_store_key_join(cat->prefix, "lybrary.json"), *text;
+	char *dir = NULL;
+	int rc, fmt, upgrading;
+	int64_t gen;
+	size_t len;
+
+	if (!key)
+		return -ENOMEM;
+	rc = lyb_store_get(cat->store, key, 4096, &text, &len, &gen);
+	free(key);
+	if (rc) {
+		snprintf(err, errlen, "reading lybrary.json: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	rc = lyb_catalog_marker_check(text, len, &fmt, &upgrading, err, errlen);
+	free(text);
+	if (rc)
+		return rc;
+	if (fmt == 2) {
+		cat->format = 2;
+		return 0; /* done already: idempotent */
+	}
+	/* 1: writers of format 1 stop; readers read on */
+	if (!upgrading) {
+		rc = marker_swap(cat, lyb_catalog_marker_upgrading, gen);
+		if (rc) {
+			snprintf(err, errlen, "marking the catalog: %s",
+				 rc == -EAGAIN ? "it changed meanwhile, retry"
+					       : strerror(-rc));
+			return rc;
+		}
+	}
+	if (!cat->c2 &&
+	    (rc = lyb_cat2_open(cat->store, cat->prefix, cat->url, &cat->c2)))
+		return rc;
+	/* 2: every DataSet as commit 1, announced (a rerun skips those
+	 * written, and announcing twice is harmless) */
+	dir = lyb_store_key_join(cat->prefix, "datasets");
+	if (!dir)
+		return -ENOMEM;
+	u.dir_len = strlen(dir) + 1;
+	rc = lyb_store_list(cat->store, dir, upgrade_one, &u);
+	free(dir);
+	if (rc == -ENOENT)
+		rc = 0;
+	if (rc) {
+		if (!err[0])
+			snprintf(err, errlen, "listing datasets/: %s",
+				 strerror(-rc));
+		return rc;
+	}
+	/* 3: a checkpoint of them all; 4: the switch */
+	cat->format = 2;
+	rc = lyb_catalog_checkpoint(cat, err, errlen);
+	if (rc) {
+		cat->format = 1;
+		return rc;
+	}
+	key = lyb_store_key_join(cat->prefix, "lybrary.json");
+	rc = key && lyb_store_get(cat->store, key, 4096, &text, &len, &gen) == 0
+		     ? 0
+		     : -EIO;
+	free(key);
+	if (rc == 0) {
+		free(text);
+		rc = marker_swap(cat, lyb_catalog_marker2, gen);
+	}
+	if (rc) {
+		cat->format = 1;
+		snprintf(err, errlen, "switching the marker to 2: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	lyb_log(LYB_LOG_INFO, "catalog %s: upgraded %zu DataSets to format 2",
+		cat->url, u.done);
+	return 0;
 }

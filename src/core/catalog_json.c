@@ -21,7 +21,7 @@
 
 #include <jansson.h>
 
-#include "catalog_impl.h"
+#include "catalog_json.h"
 #include "lyb/store.h"
 #include "lyb/text.h"
 
@@ -157,6 +157,32 @@ static int get_int(json_t *o, const char *key, int required, int64_t min,
 			    "\"%s\": expected an integer from %lld to %lld",
 			    key, (long long)min, (long long)max);
 	*out = json_integer_value(v);
+	return 0;
+}
+
+/*
+ * A generation: GCS's JSON form, a string of decimal digits (what format 2
+ * writes: a 64-bit number does not survive jq or JavaScript), or an
+ * integer (format 1).
+ */
+static int get_gen(json_t *o, const char *key, int64_t *out, const char *path,
+		   struct perr *e)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s;
+	size_t n;
+
+	if (!v || !json_is_string(v))
+		return get_int(o, key, 0, 0, INT64_MAX, out, path, e);
+	s = json_string_value(v);
+	n = strlen(s);
+	if (n == 0 || n > 19 || strspn(s, "0123456789") != n ||
+	    (n == 19 && strcmp(s, "9223372036854775807") > 0) ||
+	    (n > 1 && s[0] == '0'))
+		return fail(e, path,
+			    "\"%s\": expected a generation (decimal digits)",
+			    key);
+	*out = (int64_t)strtoull(s, NULL, 10);
 	return 0;
 }
 
@@ -487,8 +513,7 @@ static int parse_location(json_t *o, enum lyb_loc_kind kind,
 		if (!lyb_store_key_valid(ob->name))
 			return fail(e, sub, "\"name\": invalid object name");
 		if ((rc = get_int(v, "size", 1, 0, COUNT_MAX, &size, sub, e)) ||
-		    (rc = get_int(v, "generation", 0, 0, INT64_MAX, &gen, sub,
-				  e)) ||
+		    (rc = get_gen(v, "generation", &gen, sub, e)) ||
 		    (rc = get_int(v, "rows", 0, -1, COUNT_MAX, &ob->rows, sub,
 				  e)) ||
 		    (rc = get_checksum(v, "crc32c", ob->crc32c,
@@ -734,7 +759,8 @@ static int parse_access(json_t *root, struct lyb_dataset *ds, struct perr *e)
 	return 0;
 }
 
-static int parse_doc(json_t *root, struct lyb_dataset *ds, struct perr *e)
+static int parse_doc(json_t *root, struct lyb_dataset *ds, int fmt_want,
+		     struct perr *e)
 {
 	json_t *owner, *slo, *schema, *versions, *v, *extra = NULL;
 	const char *key;
@@ -748,7 +774,7 @@ static int parse_doc(json_t *root, struct lyb_dataset *ds, struct perr *e)
 	rc = get_int(root, "lybrary", 1, 0, INT32_MAX, &fmt, "document", e);
 	if (rc)
 		return rc;
-	if (fmt != LYB_CATALOG_FORMAT)
+	if (fmt != fmt_want)
 		return fail(e, "lybrary", "unsupported format version %lld",
 			    (long long)fmt);
 	if ((rc = get_string(root, "name", 1, LYB_NAME_MAX, &ds->name,
@@ -818,6 +844,10 @@ static int parse_doc(json_t *root, struct lyb_dataset *ds, struct perr *e)
 	rc = get_array(root, "versions", 0, &versions, "document", e);
 	if (rc)
 		return rc;
+	if (versions && fmt_want != LYB_CATALOG_FORMAT &&
+	    json_array_size(versions))
+		return fail(e, "versions",
+			    "a format 2 card keeps its versions in pages");
 	if (versions) {
 		ds->versions = calloc(json_array_size(versions) + 1,
 				      sizeof(*ds->versions));
@@ -905,7 +935,7 @@ int lyb_dataset_parse(const char *text, size_t len, struct lyb_dataset **out,
 		goto out_root;
 	}
 	atomic_init(&ds->refs, 1);
-	rc = parse_doc(root, ds, &e);
+	rc = parse_doc(root, ds, LYB_CATALOG_FORMAT, &e);
 	if (rc) {
 		lyb_dataset_destroy(ds);
 		goto out_root;
@@ -1014,7 +1044,8 @@ static int jsonl_json(json_t *o, const struct lyb_jsonl *jl, int full)
 	return 0;
 }
 
-static json_t *location_json(const struct lyb_location *loc, int full)
+static json_t *location_json(const struct lyb_location *loc, int full,
+			     int gen_str)
 {
 	json_t *o = json_object(), *objs = json_array();
 	size_t i;
@@ -1034,7 +1065,15 @@ static json_t *location_json(const struct lyb_location *loc, int full)
 			goto out_fail;
 		rc |= set_str(j, "name", ob->name);
 		rc |= set_int(j, "size", (int64_t)ob->size);
-		rc |= set_int(j, "generation", ob->generation);
+		if (gen_str) {
+			char g[24];
+
+			snprintf(g, sizeof(g), "%lld",
+				 (long long)ob->generation);
+			rc |= set_str(j, "generation", g);
+		} else {
+			rc |= set_int(j, "generation", ob->generation);
+		}
 		/* checksums are data (an oracle for small files): only the
 		 * stored form, which the catalog store's access guards, has
 		 * them; the record shown to everyone in the mount does not */
@@ -1066,7 +1105,8 @@ out_fail_o:
 }
 
 /* The version as stored in the document (and, with @uri, shown). */
-static json_t *version_json(const char *dataset, const struct lyb_version *v)
+static json_t *version_json(const char *dataset, const struct lyb_version *v,
+			    int gen_str)
 {
 	json_t *o = json_object(), *ups = json_array(), *locs = json_object();
 	size_t i;
@@ -1102,7 +1142,7 @@ static json_t *version_json(const char *dataset, const struct lyb_version *v)
 	}
 	for (i = 0; i < v->nlocations && rc == 0; i++) {
 		/* the shown form leaves out the index and the schema */
-		json_t *l = location_json(&v->locations[i], !dataset);
+		json_t *l = location_json(&v->locations[i], !dataset, gen_str);
 
 		if (!l ||
 		    json_object_set_new(
@@ -1126,7 +1166,8 @@ out_fail:
 }
 
 /* The DataSet's own fields (no versions). */
-static json_t *dataset_head_json(const struct lyb_dataset *ds, int card)
+static json_t *dataset_head_json(const struct lyb_dataset *ds, int card,
+				 int fmt)
 {
 	json_t *o = json_object(), *owner = json_object(), *schema = NULL;
 	int rc = 0;
@@ -1139,7 +1180,7 @@ static json_t *dataset_head_json(const struct lyb_dataset *ds, int card)
 		snprintf(uri, sizeof(uri), "lyb://%s", ds->name);
 		rc |= set_str(o, "uri", uri);
 	} else {
-		rc |= set_int(o, "lybrary", LYB_CATALOG_FORMAT);
+		rc |= set_int(o, "lybrary", fmt);
 	}
 	rc |= set_str(o, "name", ds->name);
 	rc |= set_str(o, "description", ds->description);
@@ -1294,12 +1335,12 @@ int lyb_dataset_format(const struct lyb_dataset *ds, char **out)
 
 	if (!dataset_text_ok(ds))
 		return -EILSEQ;
-	o = dataset_head_json(ds, 0);
+	o = dataset_head_json(ds, 0, LYB_CATALOG_FORMAT);
 	vs = json_array();
 	if (!o || !vs)
 		goto out_fail;
 	for (i = 0; i < ds->nversions; i++) {
-		json_t *v = version_json(NULL, &ds->versions[i]);
+		json_t *v = version_json(NULL, &ds->versions[i], 0);
 
 		if (!v || json_array_append_new(vs, v))
 			goto out_fail;
@@ -1346,9 +1387,8 @@ static void add_downstream(void *arg, const struct lyb_dataset *ds)
 int lyb_dataset_card(const struct lyb_snap *snap, const struct lyb_dataset *ds,
 		     char **out)
 {
-	json_t *o = dataset_head_json(ds, 1);
+	json_t *o = dataset_head_json(ds, 1, LYB_CATALOG_FORMAT);
 	struct downstream_arg d = {json_array(), 0};
-	const struct lyb_date *latest = lyb_dataset_latest_date(ds);
 	int rc = 0;
 
 	if (!o || !d.a)
@@ -1357,20 +1397,19 @@ int lyb_dataset_card(const struct lyb_snap *snap, const struct lyb_dataset *ds,
 		lyb_snap_downstream(snap, ds->name, add_downstream, &d);
 	if (d.rc || json_object_set(o, "downstream", d.a))
 		goto out_fail;
-	rc |= set_int(o, "dates", (int64_t)ds->ndates);
-	rc |= set_int(o, "versions", (int64_t)ds->nversions);
-	if (latest) {
-		const struct lyb_version *v = latest->latest;
+	rc |= set_int(o, "dates", (int64_t)ds->count_dates);
+	rc |= set_int(o, "versions", (int64_t)ds->count_versions);
+	if (ds->latest_date[0]) {
 		json_t *l = json_object();
 
 		if (!l || json_object_set_new(o, "latest", l))
 			goto out_fail;
-		rc |= set_str(l, "date", v->date);
-		rc |= set_str(l, "version", v->id);
-		rc |= set_time(l, "published", v->published);
-		if (v->rows >= 0)
-			rc |= set_int(l, "rows", v->rows);
-		rc |= set_int(l, "bytes", (int64_t)v->bytes);
+		rc |= set_str(l, "date", ds->latest_date);
+		rc |= set_str(l, "version", ds->latest_id);
+		rc |= set_time(l, "published", ds->latest_published);
+		if (ds->latest_rows >= 0)
+			rc |= set_int(l, "rows", ds->latest_rows);
+		rc |= set_int(l, "bytes", (int64_t)ds->latest_bytes);
 	}
 	if (rc)
 		goto out_fail;
@@ -1385,12 +1424,12 @@ out_fail:
 int lyb_version_record(const struct lyb_dataset *ds,
 		       const struct lyb_version *v, char **out)
 {
-	return dump(version_json(ds->name, v), out);
+	return dump(version_json(ds->name, v, 0), out);
 }
 
 int lyb_version_copy(const struct lyb_version *src, struct lyb_version *dst)
 {
-	json_t *o = version_json(NULL, src);
+	json_t *o = version_json(NULL, src, 0);
 	struct perr e = {NULL, 0};
 	int rc;
 
@@ -1420,14 +1459,17 @@ int lyb_dataset_copy(const struct lyb_dataset *ds, struct lyb_dataset **out)
 }
 
 const char lyb_catalog_marker[] = "{\n  \"lybrary\": 1\n}\n";
+const char lyb_catalog_marker2[] = "{\n  \"lybrary\": 2\n}\n";
+const char lyb_catalog_marker_upgrading[] =
+	"{\n  \"lybrary\": 1,\n  \"upgrading\": 2\n}\n";
 
-int lyb_catalog_marker_check(const char *text, size_t len, char *err,
-			     size_t errlen)
+int lyb_catalog_marker_check(const char *text, size_t len, int *format,
+			     int *upgrading, char *err, size_t errlen)
 {
 	struct perr e = {err, errlen};
 	json_error_t jerr;
-	json_t *root = json_loadb(text, len, 0, &jerr);
-	int64_t fmt;
+	json_t *root = json_loadb(text, len, 0, &jerr), *up;
+	int64_t fmt = 0;
 	int rc;
 
 	if (!root)
@@ -1437,9 +1479,125 @@ int lyb_catalog_marker_check(const char *text, size_t len, char *err,
 		     ? get_int(root, "lybrary", 1, 0, INT32_MAX, &fmt,
 			       "lybrary.json", &e)
 		     : fail(&e, "lybrary.json", "expected a JSON object");
-	if (rc == 0 && fmt != LYB_CATALOG_FORMAT)
+	if (rc == 0 && fmt != 1 && fmt != 2)
 		rc = fail(&e, "lybrary.json", "unsupported format version %lld",
 			  (long long)fmt);
+	up = root ? json_object_get(root, "upgrading") : NULL;
+	if (rc == 0 && up && (fmt != 1 || json_integer_value(up) != 2))
+		rc = fail(&e, "lybrary.json",
+			  "\"upgrading\": expected 2, "
+			  "in a format 1 catalog");
+	if (rc == 0) {
+		*format = (int)fmt;
+		*upgrading = up != NULL;
+	}
 	json_decref(root);
 	return rc;
+}
+
+/* --- format 2 (catalog2.c): the same grammar, as parts of pages --- */
+
+int lyb_card_from_json(json_t *doc, struct lyb_dataset **out, char *err,
+		       size_t errlen)
+{
+	struct perr e = {err, errlen};
+	struct lyb_dataset *ds = calloc(1, sizeof(*ds));
+	int rc;
+
+	if (!ds)
+		return -ENOMEM;
+	atomic_init(&ds->refs, 1);
+	rc = parse_doc(doc, ds, 2, &e);
+	if (rc) {
+		lyb_dataset_destroy(ds);
+		return rc;
+	}
+	*out = ds;
+	return 0;
+}
+
+json_t *lyb_card_to_json(const struct lyb_dataset *ds, int history)
+{
+	json_t *o;
+
+	if (!dataset_text_ok(ds))
+		return NULL;
+	o = dataset_head_json(ds, 0, 2);
+	if (!o)
+		return NULL;
+	if (ds->nrequests ||
+	    (history && (ds->nhistory || ds->history_dropped))) {
+		struct lyb_dataset shown = *ds;
+		int rc = 0;
+		json_t *a;
+
+		if (!history) {
+			shown.nhistory = 0;
+			shown.history_dropped = 0;
+		}
+		a = access_json(&shown, &rc);
+		if (!a || json_object_set_new(o, "access", a))
+			goto out_fail;
+	}
+	if (ds->extra) {
+		json_t *extra = json_loads(ds->extra, 0, NULL);
+
+		if (!extra || json_object_update_missing(o, extra)) {
+			json_decref(extra);
+			goto out_fail;
+		}
+		json_decref(extra);
+	}
+	return o;
+out_fail:
+	json_decref(o);
+	return NULL;
+}
+
+int lyb_version_from_json(json_t *o, struct lyb_version *v, char *err,
+			  size_t errlen)
+{
+	struct perr e = {err, errlen};
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	rc = parse_version(o, v, "version", &e);
+	if (rc)
+		lyb_version_clear(v);
+	return rc;
+}
+
+json_t *lyb_version_to_json(const struct lyb_version *v)
+{
+	return version_json(NULL, v, 1);
+}
+
+const char *lyb_json_reason(json_error_t *jerr)
+{
+	return json_reason(jerr);
+}
+
+int lyb_card_copy(const struct lyb_dataset *ds, struct lyb_dataset **out)
+{
+	json_t *o = lyb_card_to_json(ds, 1);
+	char err[256];
+	int rc;
+
+	if (!o)
+		return -ENOMEM;
+	rc = lyb_card_from_json(o, out, err, sizeof(err));
+	json_decref(o);
+	if (rc)
+		return rc;
+	(*out)->count_versions = ds->count_versions;
+	(*out)->count_dates = ds->count_dates;
+	memcpy((*out)->latest_date, ds->latest_date, sizeof(ds->latest_date));
+	memcpy((*out)->latest_id, ds->latest_id, sizeof(ds->latest_id));
+	(*out)->latest_published = ds->latest_published;
+	(*out)->latest_rows = ds->latest_rows;
+	(*out)->latest_bytes = ds->latest_bytes;
+	(*out)->latest_first = ds->latest_first;
+	(*out)->updated = ds->updated;
+	(*out)->generation = ds->generation;
+	return 0;
 }

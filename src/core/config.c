@@ -91,6 +91,10 @@ static const struct key {
 	{"cache_mem", LYB_CONFIG_CACHE_MEM, KIND_SIZE, 0, 0, "SIZE",
 	 "memory block cache cap, e.g. 512M (default 256M)", AT(cache_mem),
 	 NULL},
+	{"catalog_mem", LYB_CONFIG_CATALOG_MEM, KIND_SIZE, 0, 0, "SIZE",
+	 "format 2 catalogs: memory for the DataSets' pages a path has "
+	 "reached, e.g. 128M (default 64M)",
+	 AT(catalog_mem), NULL},
 	{"cache_dir", LYB_CONFIG_CACHE_DIR, KIND_PATH, 0, 0, "DIR",
 	 "also keep blocks on disk, in DIR (an absolute path, mode 0700)",
 	 AT(cache_dir), NULL},

@@ -67,7 +67,7 @@ void lyb_freshness_check(const struct lyb_dataset *ds, int64_t now,
 	const struct lyb_date *d;
 	char when[32], dur[32];
 	int64_t day;
-	int minutes;
+	int minutes, found = 0;
 	time_t tt;
 	struct tm tm;
 
@@ -95,8 +95,33 @@ void lyb_freshness_check(const struct lyb_dataset *ds, int64_t now,
 	gmtime_r(&tt, &tm);
 	strftime(f->expected, sizeof(f->expected), "%Y-%m-%d", &tm);
 
-	d = lyb_dataset_find_date(ds, f->expected);
-	if (!d) {
+	/* the card says most: the newest date and when it first came */
+	if (!ds->latest_date[0] || strcmp(ds->latest_date, f->expected) < 0) {
+		found = 0;
+	} else if (strcmp(ds->latest_date, f->expected) == 0) {
+		found = 1;
+		f->delivered = ds->latest_first;
+	} else if (!ds->f2) {
+		d = lyb_dataset_find_date(ds, f->expected);
+		found = d != NULL;
+		/* a date's versions sort by publish time: the first came first
+		 */
+		if (d)
+			f->delivered = ds->versions[d->first].published;
+	} else {
+		/* an older date of a format 2 card: its dates tree */
+		struct lyb_datelist *l;
+		const struct lyb_date_sum *s;
+
+		if (lyb_dataset_dates((struct lyb_dataset *)ds, &l) == 0) {
+			s = lyb_datelist_find(l, f->expected);
+			found = s != NULL;
+			if (s)
+				f->delivered = s->first;
+			lyb_datelist_unref(l);
+		}
+	}
+	if (!found) {
 		f->state = LYB_FRESH_MISSING;
 		f->late_by = now - f->deadline;
 		duration_text(f->late_by, dur, sizeof(dur));
@@ -105,8 +130,6 @@ void lyb_freshness_check(const struct lyb_dataset *ds, int64_t now,
 			 dl, dur);
 		return;
 	}
-	/* a date's versions sort by publish time: the first came first */
-	f->delivered = ds->versions[d->first].published;
 	when_text(f->delivered, when, sizeof(when));
 	if (f->delivered <= f->deadline) {
 		f->state = LYB_FRESH_ON_TIME;

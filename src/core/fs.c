@@ -204,6 +204,14 @@ static int resolve_meta(const struct lyb_snap *snap, const char *p,
 	return 0;
 }
 
+void lyb_fs_entry_release(struct lyb_fs_entry *e)
+{
+	lyb_dataset_unref(e->hold_part);
+	lyb_datelist_unref(e->hold_dates);
+	e->hold_part = NULL;
+	e->hold_dates = NULL;
+}
+
 int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 		   struct lyb_fs_entry *e)
 {
@@ -231,25 +239,60 @@ int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 	if (strcmp(c, ".lyb") == 0)
 		return resolve_meta(snap, p, e);
 	if (strcmp(c, "latest") == 0) {
-		d = lyb_dataset_latest_date(e->ds);
-		if (!d || *p)
+		if (!e->ds->latest_date[0] || *p)
 			return -ENOENT;
-		set_link(e, "%s/latest", d->date);
+		set_link(e, "%s/latest", e->ds->latest_date);
 		return 0;
 	}
-	d = lyb_dataset_find_date(e->ds, c);
-	if (!d)
-		return -ENOENT;
-	e->date = d;
-	set_dir(e, LYB_FS_DATE, d->latest->published);
-	if ((n = next_component(&p, c)) <= 0)
-		return n;
+	if (e->ds->f2) {
+		/* a card: the date from its dates, its versions on demand */
+		const struct lyb_date_sum *s;
 
-	if (strcmp(c, "latest") == 0) {
-		if (*p)
+		if (!lyb_date_valid(c))
 			return -ENOENT;
-		set_link(e, "%s", d->latest->id);
-		return 0;
+		n = lyb_dataset_dates(e->ds, &e->hold_dates);
+		if (n)
+			return n == -ENOMEM ? n : -EIO;
+		s = lyb_datelist_find(e->hold_dates, c);
+		if (!s)
+			return -ENOENT;
+		e->dsum = *s;
+		set_dir(e, LYB_FS_DATE, s->published);
+		if ((n = next_component(&p, c)) <= 0)
+			return n;
+		if (strcmp(c, "latest") == 0) {
+			if (*p)
+				return -ENOENT;
+			set_link(e, "%s", s->latest);
+			return 0;
+		}
+		n = lyb_dataset_part(e->ds, e->dsum.date, &e->hold_part);
+		if (n)
+			return n == -ENOMEM ? n : -EIO;
+		e->ds = e->hold_part;
+		d = lyb_dataset_find_date(e->ds, e->dsum.date);
+		if (!d)
+			return -EIO; /* its dates and versions disagree */
+		e->date = d;
+	} else {
+		d = lyb_dataset_find_date(e->ds, c);
+		if (!d)
+			return -ENOENT;
+		e->date = d;
+		e->dsum.count = d->count;
+		memcpy(e->dsum.date, d->date, sizeof(d->date));
+		memcpy(e->dsum.latest, d->latest->id, sizeof(d->latest->id));
+		e->dsum.published = d->latest->published;
+		set_dir(e, LYB_FS_DATE, d->latest->published);
+		if ((n = next_component(&p, c)) <= 0)
+			return n;
+
+		if (strcmp(c, "latest") == 0) {
+			if (*p)
+				return -ENOENT;
+			set_link(e, "%s", d->latest->id);
+			return 0;
+		}
 	}
 	e->v = lyb_dataset_find_version(e->ds, d->date, c);
 	if (!e->v)
@@ -405,13 +448,20 @@ int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
 		for (i = 0; i < snap->ndatasets && rc == 0; i++)
 			rc = cb(arg, snap->datasets[i]->name, DIR_MODE);
 		return rc;
-	case LYB_FS_DATASET:
+	case LYB_FS_DATASET: {
+		struct lyb_datelist *l;
+
+		rc = lyb_dataset_dates(dir->ds, &l);
+		if (rc)
+			return rc == -ENOMEM ? rc : -EIO;
 		rc = cb(arg, ".lyb", DIR_MODE);
-		if (rc == 0 && dir->ds->ndates)
+		if (rc == 0 && l->n)
 			rc = cb(arg, "latest", LINK_MODE);
-		for (i = 0; i < dir->ds->ndates && rc == 0; i++)
-			rc = cb(arg, dir->ds->dates[i].date, DIR_MODE);
+		for (i = 0; i < l->n && rc == 0; i++)
+			rc = cb(arg, l->d[i].date, DIR_MODE);
+		lyb_datelist_unref(l);
 		return rc;
+	}
 	case LYB_FS_META:
 		if (!dir->ds) {
 			rc = cb(arg, "health", FILE_MODE);
@@ -432,12 +482,20 @@ int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
 		return rc;
 	case LYB_FS_LINEAGE:
 		return list_lineage(snap, dir, cb, arg);
-	case LYB_FS_DATE:
-		d = dir->date;
+	case LYB_FS_DATE: {
+		struct lyb_dataset *part;
+
+		rc = lyb_dataset_part(dir->ds, dir->dsum.date, &part);
+		if (rc)
+			return rc == -ENOMEM ? rc : -EIO;
+		d = lyb_dataset_find_date(part, dir->dsum.date);
 		rc = cb(arg, "latest", LINK_MODE);
-		for (i = d->first; i < d->first + d->count && rc == 0; i++)
-			rc = cb(arg, dir->ds->versions[i].id, DIR_MODE);
-		return rc;
+		for (i = d ? d->first : 0;
+		     d && i < d->first + d->count && rc == 0; i++)
+			rc = cb(arg, part->versions[i].id, DIR_MODE);
+		lyb_dataset_unref(part);
+		return d ? rc : -EIO;
+	}
 	case LYB_FS_VERSION:
 		rc = cb(arg, ".lyb", DIR_MODE);
 		if (rc == 0)
@@ -565,7 +623,9 @@ int lyb_fs_gated(const struct lyb_fs_entry *e)
 /* Builds "lyb://ds[/date[/id[/loc[/sub]]]]" for @e into @buf. */
 static void entry_uri(const struct lyb_fs_entry *e, char *buf, size_t len)
 {
-	const char *date = e->v ? e->v->date : e->date ? e->date->date : NULL;
+	const char *date = e->v		     ? e->v->date
+			   : e->dsum.date[0] ? e->dsum.date
+					     : NULL;
 	int n = snprintf(buf, len, "lyb://%s", e->ds->name);
 
 	if (date && n >= 0 && (size_t)n < len)

@@ -281,7 +281,7 @@ int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out)
 	for (i = 0; i < snap->ndatasets; i++) {
 		struct lyb_freshness f;
 
-		versions += snap->datasets[i]->nversions;
+		versions += snap->datasets[i]->count_versions;
 		lyb_freshness_check(snap->datasets[i], lyb_now(), &f);
 		late += lyb_freshness_overdue(&f);
 	}

@@ -360,7 +360,6 @@ static json_t *freshness_json(const struct lyb_freshness *f)
 static json_t *summary_json(const struct lyb_portal *p,
 			    const struct lyb_dataset *ds, int64_t now)
 {
-	const struct lyb_date *d = lyb_dataset_latest_date(ds);
 	struct lyb_freshness f;
 	char uri[LYB_NAME_MAX + 8];
 	json_t *o = json_object();
@@ -377,13 +376,13 @@ static json_t *summary_json(const struct lyb_portal *p,
 		  json_pack("{s:o, s:o, s:o}", "team", jstr(ds->owner),
 			    "channel", jstr(ds->channel), "pm", jstr(ds->pm)));
 	rc |= put(o, "updated", jtime(ds->updated));
-	rc |= put(o, "versions", json_integer((json_int_t)ds->nversions));
+	rc |= put(o, "versions", json_integer((json_int_t)ds->count_versions));
 	rc |= put(o, "status", json_string(lyb_freshness_state_name(f.state)));
-	if (d)
+	if (ds->latest_date[0])
 		rc |= put(o, "latest",
-			  json_pack("{s:s, s:s, s:o}", "date", d->date,
-				    "version", d->latest->id, "published",
-				    jtime(d->latest->published)));
+			  json_pack("{s:s, s:s, s:o}", "date", ds->latest_date,
+				    "version", ds->latest_id, "published",
+				    jtime(ds->latest_published)));
 	if (rc) {
 		json_decref(o);
 		return NULL;
@@ -639,33 +638,43 @@ static json_t *version_summary(const struct lyb_version *v)
 }
 
 /* The dates of @ds, newest first, each with its count and latest version */
-static int api_dates(struct lyb_portal *p, const struct lyb_dataset *ds,
+static int api_dates(struct lyb_portal *p, struct lyb_dataset *ds,
 		     const struct lyb_portal_req *req,
 		     struct lyb_portal_resp *resp)
 {
+	struct lyb_datelist *l = NULL;
 	size_t offset, limit, i, k;
 	int answered = 0, rc = 0;
 	json_t *o, *a;
 
 	if (paging(req, resp, &offset, &limit, &answered))
 		return 0;
+	if (lyb_dataset_dates(ds, &l))
+		return resp_err(resp, 503, "the dates of %s do not load",
+				ds->name);
 	o = json_object();
 	a = json_array();
 	if (!o || !a)
 		goto out_fail;
-	for (k = offset; k < ds->ndates && k < offset + limit && rc == 0; k++) {
-		const struct lyb_date *d = &ds->dates[ds->ndates - 1 - k];
+	/* a page of dates: only their own versions are loaded */
+	for (k = offset; k < l->n && k < offset + limit && rc == 0; k++) {
+		const struct lyb_date_sum *d = &l->d[l->n - 1 - k];
+		struct lyb_dataset *part = NULL;
+		const struct lyb_version *v = NULL;
 		json_t *j = json_object();
 
 		rc |= add(a, j);
 		if (rc)
 			break;
+		if (lyb_dataset_part(ds, d->date, &part) == 0)
+			v = lyb_dataset_find_version(part, d->date, d->latest);
 		rc |= put(j, "date", json_string(d->date));
 		rc |= put(j, "count", json_integer((json_int_t)d->count));
-		rc |= put(j, "latest", version_summary(d->latest));
+		rc |= put(j, "latest", v ? version_summary(v) : json_null());
+		lyb_dataset_unref(part);
 	}
 	rc |= put(o, "dataset", json_string(ds->name));
-	rc |= put(o, "total", json_integer((json_int_t)ds->ndates));
+	rc |= put(o, "total", json_integer((json_int_t)l->n));
 	rc |= put(o, "offset", json_integer((json_int_t)offset));
 	rc |= put(o, "limit", json_integer((json_int_t)limit));
 	rc |= put(o, "dates", a);
@@ -674,8 +683,10 @@ static int api_dates(struct lyb_portal *p, const struct lyb_dataset *ds,
 		goto out_fail;
 	(void)p;
 	(void)i;
+	lyb_datelist_unref(l);
 	return resp_json(resp, 200, o);
 out_fail:
+	lyb_datelist_unref(l);
 	json_decref(a);
 	json_decref(o);
 	return -ENOMEM;
@@ -1282,8 +1293,8 @@ static int route(struct lyb_portal *p, const struct lyb_snap *snap,
 {
 	int get = strcmp(req->method, "GET") == 0 ||
 		  strcmp(req->method, "HEAD") == 0;
-	int post = strcmp(req->method, "POST") == 0;
-	const struct lyb_dataset *ds;
+	int post = strcmp(req->method, "POST") == 0, rc;
+	struct lyb_dataset *ds, *hold = NULL;
 	const struct lyb_version *v;
 	const struct lyb_date *d;
 
@@ -1325,26 +1336,43 @@ static int route(struct lyb_portal *p, const struct lyb_snap *snap,
 
 		return a ? resp_json(resp, 200, a) : -ENOMEM;
 	}
-	if (nseg == 3 && strcmp(seg[2], "audit") == 0)
-		return api_audit(p, ds, req, resp);
-	if (nseg == 4 && strcmp(seg[2], "dates") == 0) {
+	if (nseg == 3 && strcmp(seg[2], "audit") == 0) {
+		char err[512];
+
+		if (!ds->f2)
+			return api_audit(p, ds, req, resp);
+		/* a format 2 card has no history: its head commit does */
+		if (lyb_catalog_get(p->cat, ds->name, &hold, err, sizeof(err)))
+			return resp_err(resp, 503, "%s", err);
+		rc = api_audit(p, hold, req, resp);
+		lyb_dataset_unref(hold);
+		return rc;
+	}
+	if ((nseg == 4 && strcmp(seg[2], "dates") == 0) ||
+	    (nseg == 5 && strcmp(seg[2], "versions") == 0)) {
 		if (!lyb_date_valid(seg[3]))
 			return resp_err(resp, 400, "not a date (YYYY-MM-DD)");
-		d = lyb_dataset_find_date(ds, seg[3]);
-		if (!d)
-			return resp_err(resp, 404, "%s has no date %s",
-					ds->name, seg[3]);
-		return api_date(ds, d, req, resp);
-	}
-	if (nseg == 5 && strcmp(seg[2], "versions") == 0) {
-		if (!lyb_date_valid(seg[3]) || !lyb_id_valid(seg[4]))
+		if (nseg == 5 && !lyb_id_valid(seg[4]))
 			return resp_err(resp, 400,
 					"expected versions/YYYY-MM-DD/ID");
-		v = lyb_dataset_find_version(ds, seg[3], seg[4]);
-		if (!v)
-			return resp_err(resp, 404, "%s has no version %s/%s",
-					ds->name, seg[3], seg[4]);
-		return api_version(p, ds, v, resp);
+		if (lyb_dataset_part(ds, seg[3], &hold))
+			return resp_err(resp, 503,
+					"the versions of %s do not "
+					"load",
+					ds->name);
+		if (nseg == 4) {
+			d = lyb_dataset_find_date(hold, seg[3]);
+			rc = d ? api_date(hold, d, req, resp)
+			       : resp_err(resp, 404, "%s has no date %s",
+					  ds->name, seg[3]);
+		} else {
+			v = lyb_dataset_find_version(hold, seg[3], seg[4]);
+			rc = v ? api_version(p, hold, v, resp)
+			       : resp_err(resp, 404, "%s has no version %s/%s",
+					  ds->name, seg[3], seg[4]);
+		}
+		lyb_dataset_unref(hold);
+		return rc;
 	}
 	return resp_err(resp, 404, "no such API endpoint");
 }

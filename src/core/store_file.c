@@ -538,7 +538,9 @@ static int file_put(struct lyb_store *s, const char *key, const void *data,
 	snprintf(tmp, sizeof(tmp), "%s/.lyb-tmp-XXXXXX", dir);
 
 	err[0] = '\0';
-	rc = lock_dir(dir, &lfd, err, sizeof(err));
+	/* a create needs no lock: link(2) never replaces (format 2 writes
+	 * only creates, so no account can hold its writers up) */
+	rc = if_generation == 0 ? 0 : lock_dir(dir, &lfd, err, sizeof(err));
 	if (rc) {
 		lyb_log(LYB_LOG_ERR, "%s: %s", path,
 			err[0] ? err : strerror(-rc));
@@ -596,7 +598,8 @@ static int file_put(struct lyb_store *s, const char *key, const void *data,
 out_fd:
 	close(fd);
 out_lock:
-	close(lfd); /* releases the flock */
+	if (lfd >= 0)
+		close(lfd); /* releases the flock */
 out_path:
 	free(path);
 	return rc;

@@ -46,6 +46,18 @@ void lyb_cli_note(const struct lyb_cli *cli, const char *fmt, ...)
  * (lyb_snap_unref(), lyb_catalog_close()); on failure nothing is returned
  * and the error has been printed.
  */
+/*
+ * Opens the catalog without reading it (@snap NULL): for commands that
+ * need one DataSet (lyb_catalog_get()), whatever the catalog's size.
+ */
+int lyb_cli_open_one(struct lyb_cli *cli, int create, struct lyb_catalog **cat);
+/*
+ * DataSet @name of @snap with the versions of @date (NULL: all) loaded
+ * (lyb_dataset_part()); says why not. A reference.
+ */
+int lyb_cli_dataset(struct lyb_catalog *cat, struct lyb_snap *snap,
+		    const char *name, const char *date,
+		    struct lyb_dataset **out);
 int lyb_cli_open(struct lyb_cli *cli, int create, struct lyb_catalog **cat,
 		 struct lyb_snap **snap);
 

@@ -272,7 +272,15 @@ int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv)
 		goto out_close;
 	}
 	if (strcmp(ch.verb, "list") == 0) {
-		list(ds);
+		struct lyb_dataset *full = NULL;
+
+		/* the history: format 2 mounts and snapshots keep cards */
+		rc = lyb_catalog_get(cat, name, &full, err, sizeof(err));
+		if (rc == 0)
+			list(full);
+		else
+			lyb_cli_fail(name, "%s", err);
+		lyb_dataset_unref(full);
 		goto out_close;
 	}
 	arg = ch.principal ? ch.principal : ch.reason;

@@ -301,16 +301,25 @@ static int dataset_fill(const char *name, const struct create_opts *o,
 }
 
 /* Upstream DataSets must exist: a typo would otherwise go unnoticed. */
-static int upstream_check(const struct create_opts *o,
-			  const struct lyb_snap *snap)
+static int upstream_check(const struct create_opts *o, struct lyb_catalog *cat)
 {
+	struct lyb_dataset *up;
+	char err[512];
 	size_t i;
+	int rc;
 
 	for (i = 0; i < o->nupstream; i++) {
-		if (!lyb_snap_find(snap, o->upstream[i])) {
+		rc = lyb_catalog_get(cat, o->upstream[i], &up, err,
+				     sizeof(err));
+		lyb_dataset_unref(up);
+		if (rc == -ENOENT) {
 			lyb_cli_fail("--upstream", "%s: no such DataSet",
 				     o->upstream[i]);
 			return -ENOENT;
+		}
+		if (rc) {
+			lyb_cli_fail("--upstream", "%s", err);
+			return rc;
 		}
 	}
 	return 0;
@@ -334,7 +343,6 @@ static int dataset_create(struct lyb_cli *cli, int argc, char **argv)
 	struct create_opts o = {0};
 	struct lyb_dataset ds;
 	struct lyb_catalog *cat = NULL;
-	struct lyb_snap *snap = NULL;
 	const char *name;
 	char err[1024], what[LYB_NAME_MAX + 32];
 	int c, done = 0, rc = 0;
@@ -404,10 +412,10 @@ static int dataset_create(struct lyb_cli *cli, int argc, char **argv)
 	rc = dataset_fill(name, &o, &ds);
 	if (rc)
 		goto out_free;
-	rc = lyb_cli_open(cli, 1, &cat, &snap);
+	rc = lyb_cli_open_one(cli, LYB_CATALOG_NEW, &cat);
 	if (rc)
 		goto out_free;
-	rc = upstream_check(&o, snap);
+	rc = upstream_check(&o, cat);
 	if (rc)
 		goto out_close;
 	snprintf(what, sizeof(what), "creating DataSet %s", name);
@@ -419,7 +427,6 @@ static int dataset_create(struct lyb_cli *cli, int argc, char **argv)
 	}
 	lyb_cli_note(cli, "created %s in %s", name, lyb_catalog_url(cat));
 out_close:
-	lyb_snap_unref(snap);
 	lyb_catalog_close(cat);
 out_free:
 	lyb_dataset_clear(&ds);

@@ -73,7 +73,7 @@ int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv)
 	struct lyb_snap *snap = NULL;
 	const struct lyb_location *loc = NULL;
 	const struct lyb_date *d;
-	struct lyb_dataset *ds;
+	struct lyb_dataset *ds = NULL;
 	struct head h = {10};
 	const char *name;
 	enum lyb_loc_kind kind;
@@ -120,13 +120,14 @@ int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv)
 		rc = lyb_cli_open(cli, 0, &cat, &snap);
 	if (rc)
 		return rc;
-	rc = -ENOENT;
 	ds = lyb_snap_find(snap, name);
-	if (!ds) {
-		lyb_cli_fail(name, "no such DataSet in %s",
-			     lyb_catalog_url(cat));
+	rc = lyb_cli_dataset(cat, snap, name,
+			     argc - optind >= 2		? argv[optind + 1]
+			     : ds && ds->latest_date[0] ? ds->latest_date
+							: NULL,
+			     &ds);
+	if (rc)
 		goto out_close;
-	}
 	rc = lyb_cli_may_read(cli, ds);
 	if (rc)
 		goto out_close;
@@ -149,6 +150,7 @@ int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv)
 	}
 	rc = head_location(loc, &h);
 out_close:
+	lyb_dataset_unref(ds);
 	lyb_snap_unref(snap);
 	lyb_catalog_close(cat);
 	return rc;

@@ -250,7 +250,7 @@ int lyb_cmd_info(struct lyb_cli *cli, int argc, char **argv)
 	};
 	struct lyb_catalog *cat = NULL;
 	struct lyb_snap *snap = NULL;
-	struct lyb_dataset *ds;
+	struct lyb_dataset *ds = NULL;
 	const char *name;
 	int c, done = 0, rc;
 	int64_t now;
@@ -277,14 +277,10 @@ int lyb_cmd_info(struct lyb_cli *cli, int argc, char **argv)
 	rc = lyb_cli_open(cli, 0, &cat, &snap);
 	if (rc)
 		return rc;
-	ds = lyb_snap_find(snap, name);
-	if (ds) {
+	rc = lyb_cli_dataset(cat, snap, name, NULL, &ds);
+	if (rc == 0)
 		card_print(snap, ds, now);
-	} else {
-		lyb_cli_fail(name, "no such DataSet in %s",
-			     lyb_catalog_url(cat));
-		rc = -ENOENT;
-	}
+	lyb_dataset_unref(ds);
 	lyb_snap_unref(snap);
 	lyb_catalog_close(cat);
 	return rc;

@@ -119,7 +119,7 @@ int lyb_cmd_ls(struct lyb_cli *cli, int argc, char **argv)
 	};
 	struct lyb_catalog *cat = NULL;
 	struct lyb_snap *snap = NULL;
-	struct lyb_dataset *ds;
+	struct lyb_dataset *ds = NULL;
 	const char *name = NULL;
 	int c, done = 0, rc, late = 0;
 	int64_t now = lyb_now();
@@ -166,16 +166,13 @@ int lyb_cmd_ls(struct lyb_cli *cli, int argc, char **argv)
 		}
 		goto out_close;
 	}
-	ds = lyb_snap_find(snap, name);
-	if (!ds) {
-		lyb_cli_fail(name, "no such DataSet in %s",
-			     lyb_catalog_url(cat));
-		rc = -ENOENT;
+	rc = lyb_cli_dataset(cat, snap, name, NULL, &ds);
+	if (rc)
 		goto out_close;
-	}
 	rc = lyb_cli_may_read(cli, ds);
 	if (rc == 0)
 		rc = ls_dataset(ds);
+	lyb_dataset_unref(ds);
 out_close:
 	lyb_snap_unref(snap);
 	lyb_catalog_close(cat);

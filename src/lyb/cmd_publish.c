@@ -79,8 +79,8 @@ out_bad:
 	return -EINVAL;
 }
 
-static int upstream_fill(const struct publish_opts *o,
-			 const struct lyb_snap *snap, struct lyb_version *v)
+static int upstream_fill(const struct publish_opts *o, struct lyb_catalog *cat,
+			 struct lyb_version *v)
 {
 	size_t i, j;
 	int rc;
@@ -94,19 +94,32 @@ static int upstream_fill(const struct publish_opts *o,
 	}
 	for (i = 0; i < o->nupstream; i++) {
 		struct lyb_vref *r = &v->upstream[i];
-		const struct lyb_dataset *up;
+		struct lyb_dataset *up = NULL, *part = NULL;
+		char err[512];
 
 		v->nupstream = i + 1; /* so that a partial parse is freed */
 		rc = vref_parse(o->upstream[i], r);
 		if (rc)
 			return rc;
-		up = lyb_snap_find(snap, r->dataset);
-		if (!up) {
-			lyb_cli_fail("--upstream", "%s: no such DataSet",
-				     r->dataset);
-			return -ENOENT;
+		rc = lyb_catalog_get(cat, r->dataset, &up, err, sizeof(err));
+		if (rc) {
+			lyb_cli_fail("--upstream", "%s",
+				     rc == -ENOENT ? "no such DataSet" : err);
+			return rc;
 		}
-		if (!lyb_dataset_find_version(up, r->date, r->id)) {
+		rc = lyb_dataset_part(up, r->date, &part);
+		lyb_dataset_unref(up);
+		if (rc) {
+			lyb_cli_fail("--upstream",
+				     "%s: its versions do not "
+				     "load: %s",
+				     r->dataset, strerror(-rc));
+			return rc;
+		}
+		rc = lyb_dataset_find_version(part, r->date, r->id) ? 0
+								    : -ENOENT;
+		lyb_dataset_unref(part);
+		if (rc) {
 			lyb_cli_fail("--upstream", "%s@%s/%s: no such version",
 				     r->dataset, r->date, r->id);
 			return -ENOENT;
@@ -284,8 +297,7 @@ static int publish(struct lyb_cli *cli, const char *name, const char *date,
 		   const struct publish_opts *o)
 {
 	struct lyb_catalog *cat = NULL;
-	struct lyb_snap *snap = NULL;
-	struct lyb_dataset *ds;
+	struct lyb_dataset *ds = NULL;
 	struct lyb_version v;
 	struct lyb_location *gs = NULL, *snow = NULL;
 	char *table = NULL, err[1024], what[LYB_NAME_MAX + 64];
@@ -312,19 +324,22 @@ static int publish(struct lyb_cli *cli, const char *name, const char *date,
 
 	rc = lyb_cli_confine(cli);
 	if (rc == 0)
-		rc = lyb_cli_open(cli, 0, &cat, &snap);
+		rc = lyb_cli_open_one(cli, 0, &cat);
 	if (rc)
 		goto out_free;
-	ds = lyb_snap_find(snap, name);
-	if (!ds) {
+	rc = lyb_catalog_get(cat, name, &ds, err, sizeof(err));
+	if (rc == -ENOENT) {
 		lyb_cli_fail(name,
 			     "no such DataSet in %s (create it with `lyb "
 			     "dataset create`)",
 			     lyb_catalog_url(cat));
-		rc = -ENOENT;
 		goto out_close;
 	}
-	rc = upstream_fill(o, snap, &v);
+	if (rc) {
+		lyb_cli_fail(name, "%s", err);
+		goto out_close;
+	}
+	rc = upstream_fill(o, cat, &v);
 	if (rc)
 		goto out_close;
 
@@ -358,7 +373,13 @@ static int publish(struct lyb_cli *cli, const char *name, const char *date,
 	v.rows = gs_rows >= 0 ? gs_rows : snow_rows;
 	v.bytes = gs ? gs_bytes : snow_bytes;
 	if (complete) {
-		rc = table_complete(ds, &v, snow);
+		struct lyb_dataset *all = NULL;
+
+		/* the id to come: from every version (format 2 loads them) */
+		rc = lyb_dataset_part(ds, NULL, &all);
+		if (rc == 0)
+			rc = table_complete(all, &v, snow);
+		lyb_dataset_unref(all);
 		if (rc)
 			goto out_close;
 	}
@@ -377,7 +398,7 @@ static int publish(struct lyb_cli *cli, const char *name, const char *date,
 			     name, date, id);
 	printf("%s\n", id);
 out_close:
-	lyb_snap_unref(snap);
+	lyb_dataset_unref(ds);
 	lyb_catalog_close(cat);
 out_free:
 	lyb_version_clear(&v);

@@ -232,6 +232,42 @@ static const char *open_why(int rc, const char *url)
 	}
 }
 
+int lyb_cli_open_one(struct lyb_cli *cli, int create, struct lyb_catalog **cat)
+{
+	char what[LYB_NAME_MAX + 4096];
+	int rc;
+
+	*cat = NULL;
+	rc = catalog_url_find(cli);
+	if (rc)
+		return rc;
+	snprintf(what, sizeof(what), "opening catalog %s", cli->catalog_url);
+	rc = lyb_catalog_open(cli->catalog_url, create, cat);
+	if (rc)
+		lyb_cli_fail(what, "%s", open_why(rc, cli->catalog_url));
+	return rc;
+}
+
+int lyb_cli_dataset(struct lyb_catalog *cat, struct lyb_snap *snap,
+		    const char *name, const char *date,
+		    struct lyb_dataset **out)
+{
+	struct lyb_dataset *ds = lyb_snap_find(snap, name);
+	int rc;
+
+	*out = NULL;
+	if (!ds) {
+		lyb_cli_fail(name, "no such DataSet in %s",
+			     lyb_catalog_url(cat));
+		return -ENOENT;
+	}
+	rc = lyb_dataset_part(ds, date, out);
+	if (rc)
+		lyb_cli_fail(name, "its versions do not load: %s",
+			     strerror(-rc));
+	return rc;
+}
+
 int lyb_cli_open(struct lyb_cli *cli, int create, struct lyb_catalog **cat,
 		 struct lyb_snap **snap)
 {

@@ -577,10 +577,18 @@ static int resolve(struct lybfs *fs, const char *path, struct lyb_snap **snap,
 	*snap = lyb_catalog_snap(fs->cat);
 	rc = lyb_fs_resolve(*snap, path, e);
 	if (rc) {
+		lyb_fs_entry_release(e);
 		lyb_snap_unref(*snap);
 		*snap = NULL;
 	}
 	return rc;
+}
+
+/* Drops what resolve() returned. */
+static void done(struct lyb_snap *snap, struct lyb_fs_entry *e)
+{
+	lyb_fs_entry_release(e);
+	lyb_snap_unref(snap);
 }
 
 /* Resolves the node of a request's inode; -ESTALE when it is forgotten. */
@@ -679,7 +687,7 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (fuse_reply_entry(req, &ep) != 0)
 		node_forget(n->ino, 1); /* the kernel never got it */
 out_snap:
-	lyb_snap_unref(snap);
+	done(snap, &e);
 out_path:
 	free(path);
 }
@@ -719,7 +727,7 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
 	fill_stat(fs, &e, ino, &st);
 	ok(LYB_FOP_GETATTR, t0);
 	fuse_reply_attr(req, &st, ttl_of(fs, &e));
-	lyb_snap_unref(snap);
+	done(snap, &e);
 }
 
 static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -739,7 +747,7 @@ static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_readlink(req, e.link);
 	else
 		fuse_reply_err(req, EINVAL);
-	lyb_snap_unref(snap);
+	done(snap, &e);
 }
 
 static void dir_handle_free(void *obj)
@@ -803,7 +811,7 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 		     ? -ENOTDIR
 		     : reserve_for(req, fs, "opendir", n->path, &e, &fi->fh);
 	if (rc) {
-		lyb_snap_unref(snap);
+		done(snap, &e);
 		fail(req, LYB_FOP_READDIR, t0, -rc);
 		return;
 	}
@@ -819,7 +827,7 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 		rc = dir_add(d, "..", S_IFDIR);
 	if (rc == 0)
 		rc = lyb_fs_readdir(snap, &e, dir_add, d);
-	lyb_snap_unref(snap);
+	done(snap, &e);
 	if (rc) {
 		handle_cancel(fi->fh);
 		dir_handle_free(d);
@@ -881,7 +889,7 @@ static void reply_dir(fuse_req_t req, size_t size, off_t off,
 					ttl_of(fs, &e);
 				fill_stat(fs, &e, n->ino, &ep.attr);
 			}
-			lyb_snap_unref(snap);
+			done(snap, &e);
 			if (!n)
 				break;
 		}
@@ -977,7 +985,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		     ? -EISDIR
 		     : reserve_for(req, fs, "open", n->path, &e, &fi->fh);
 	if (rc) {
-		lyb_snap_unref(snap);
+		done(snap, &e);
 		fail(req, LYB_FOP_OPEN, t0, -rc);
 		return;
 	}
@@ -1006,7 +1014,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	} else {
 		rc = S_ISDIR(e.mode) ? -EISDIR : -EINVAL;
 	}
-	lyb_snap_unref(snap);
+	done(snap, &e);
 	if (rc) {
 		handle_cancel(fi->fh);
 		free(fh);
@@ -1123,7 +1131,7 @@ static void ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 		rc = -EACCES;
 	else if (mask & R_OK)
 		rc = lybfs_access_check(req, fs, NULL, n->path, &e);
-	lyb_snap_unref(snap);
+	done(snap, &e);
 	fuse_reply_err(req, -rc);
 }
 
@@ -1183,7 +1191,7 @@ static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *want,
 		digests = lybfs_access_check(req, fs, want ? "getxattr" : NULL,
 					     n->path, &e) == 0;
 	rc = lyb_fs_xattrs(&e, digests, xattr_collect, &x);
-	lyb_snap_unref(snap);
+	done(snap, &e);
 	if (rc < 0) {
 		fail(req, LYB_FOP_XATTR, t0, -rc);
 	} else if (want && !x.found) {

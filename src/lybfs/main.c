@@ -464,6 +464,9 @@ int main(int argc, char *argv[])
 	/* read the catalog before mounting: a bad URL fails here, loudly */
 	if (lyb_catalog_open(fs->cfg.catalog, 0, &fs->cat) != 0)
 		goto out_args;
+	lyb_catalog_set_mem(fs->cat, fs->cfg.catalog_mem
+					     ? (size_t)fs->cfg.catalog_mem
+					     : (size_t)64 << 20);
 	if (lyb_catalog_refresh(fs->cat, NULL) != 0) {
 		lyb_log(LYB_LOG_ERR, "catalog %s: could not be read",
 			fs->cfg.catalog);

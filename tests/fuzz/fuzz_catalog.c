@@ -22,7 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = fuzz_strndup(data, size);
 	if (!text)
 		return 0;
-	lyb_catalog_marker_check(text, size, err, sizeof(err));
+	{
+		int f, u;
+		lyb_catalog_marker_check(text, size, &f, &u, err, sizeof(err));
+	}
 	if (lyb_dataset_parse(text, size, &ds, err, sizeof(err)) != 0)
 		goto free_text;
 	if (lyb_dataset_format(ds, &out) != 0)

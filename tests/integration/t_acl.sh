@@ -8,6 +8,7 @@
 # carol revokes (a file bob has open stays readable), bob is denied again.
 # The audit log is JSON lines, 0600, reopened on SIGHUP. The ACL survives
 # a daemon restart.
+# formats: 1 2
 . "$(dirname "$0")/lib.sh"
 for c in useradd userdel groupadd groupdel runuser jq; do
 	command -v $c >/dev/null || skip "$c is not installed"
@@ -150,8 +151,10 @@ awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a < 5) }' || fail "the 
 audited lybbob allow "gs/part-00000.avro"
 grep -q "grant   user:lybbob@thecompany.com  by user:lybcarol@thecompany.com" <<<"$(lyb access list t.Acl)" ||
 	fail "history has no grant by carol: $(lyb access list t.Acl)"
-jq -e '.access.history | map(.action) == ["request", "grant"]' "$W/catalog/datasets/t.Acl.json" >/dev/null ||
-	fail "catalog history: $(jq .access "$W/catalog/datasets/t.Acl.json")"
+if [ "$LYB_TEST_FORMAT" = 1 ]; then
+	jq -e '.access.history | map(.action) == ["request", "grant"]' "$W/catalog/datasets/t.Acl.json" >/dev/null ||
+		fail "catalog history: $(jq .access "$W/catalog/datasets/t.Acl.json")"
+fi
 
 step "carol revokes: bob's open file stays readable, new opens are denied"
 mkdir -m 1777 "$W/tmp"
@@ -199,9 +202,8 @@ denies lybbob cat "$GS"
 
 step "an admin of the configuration file grants by writing the catalog itself"
 LYB_CONTROL= lyb access grant t.Acl domain:thecompany.com >/dev/null || fail "root's direct grant"
-jq -e '.access.history[-1] | .action == "grant" and .by == "user:root@thecompany.com"
-	and .principal == "domain:thecompany.com"' "$W/catalog/datasets/t.Acl.json" >/dev/null ||
-	fail "history: $(jq .access.history "$W/catalog/datasets/t.Acl.json")"
+lyb access list t.Acl | grep -q "grant   domain:thecompany.com  by user:root@thecompany.com" ||
+	fail "history: $(lyb access list t.Acl)"
 wait_for sh -c "runuser -u lybbob -- cat '$GS' | cmp -s - '$SRC_GS'" || fail "bob cannot read with domain:"
 
 step "a catalog unreadable past acl_max_stale: data fails closed, metadata stays"
@@ -209,7 +211,8 @@ unmount_lybfs
 mount_lybfs "control=$CTL,acl_max_stale=1"
 as lybalice cat "$GS" | cmp - "$SRC_GS" || fail "alice before the outage"
 mv "$W/catalog" "$W/catalog.away"
-wait_for grep -q "catalog unreachable" "$W/lybfs.log" || fail "the outage was not noticed"
+for _ in 1 2; do wait_for grep -q "catalog unreachable" "$W/lybfs.log" && break; done # format 2: the marker is looked at every 30 idle refreshes
+grep -q "catalog unreachable" "$W/lybfs.log" || fail "the outage was not noticed"
 sleep 2.5 # acl_max_stale is compared in whole seconds
 denies lybalice cat "$GS"
 as lybalice jq -e .name "$D/.lyb/info.json" >/dev/null || fail "metadata went away with the catalog"

@@ -10,6 +10,7 @@
 # direct one; a uid without a passwd entry (setpriv, uid 54321) holds no
 # domain: principal, so a domain: grant does not reach it, and it cannot
 # file requests.
+LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
 for c in useradd userdel groupadd groupdel runuser setpriv jq; do
 	command -v $c >/dev/null || skip "$c is not installed"

@@ -5,6 +5,7 @@
 # fetches little, a warm re-read fetches nothing, 1,000 open files stay
 # under the memory cap, and the disk tier survives a restart and never
 # serves a torn or corrupt block.
+# formats: 1 2
 . "$(dirname "$0")/lib.sh"
 
 SRC=$W/src

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Concurrent publishers through the real CLI never lose each other's
 # versions, and publishing the same bytes twice adds nothing.
+LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
 lyb dataset create t.Busy --owner group:x >/dev/null
 for i in $(seq 8); do

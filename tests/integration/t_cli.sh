@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # The lyb command line: the user story's table, the card, and one-line
 # errors that exit non-zero.
+# formats: 1 2
 . "$(dirname "$0")/lib.sh"
 fixture
 

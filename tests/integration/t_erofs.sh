@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Every write answers EROFS and changes nothing; hostile names are
 # refused and the daemon goes on serving.
+# formats: 1 2
 . "$(dirname "$0")/lib.sh"
 fixture
 mount_lybfs

@@ -4,6 +4,7 @@
 # emulator): `lyb dataset create` and `lyb publish --gs gs://...` write it,
 # lybfs mounts it, and every file reads back byte-exact, also one
 # published while mounted.
+# formats: 1 2
 . "$(dirname "$0")/lib.sh"
 . "$LYB_SRC/tests/integration/gcs_lib.sh"
 
@@ -26,7 +27,8 @@ V1=$(lyb publish t.Gcs 2020-09-01 --gs gs://lyb-data/v1)
 [ -n "$V1" ] || fail "publish printed no id"
 [ "$(lyb publish t.Gcs 2020-09-01 --gs gs://lyb-data/v1)" = "$V1" ] || fail "same bytes, new id"
 curl -sf "http://$STORAGE_EMULATOR_HOST/storage/v1/b/lyb-catalog/o?prefix=prod/lybrary/" |
-	grep -q '"name":"prod/lybrary/datasets/t.Gcs.json"' || fail "no dataset document in the bucket"
+	grep -Eq '"name":"prod/lybrary/(datasets/t.Gcs.json|v2/datasets/t/Gcs/000000000001.json)"' ||
+	fail "no dataset document in the bucket"
 lyb ls | grep -qx t.Gcs || fail "lyb ls does not show t.Gcs"
 expect_errno "no objects there" lyb publish t.Gcs 2020-09-02 --gs gs://lyb-data/none
 

@@ -5,6 +5,7 @@
 # for each codec, many small blocks, one large block, an empty file, a
 # version of several files; Snowflake exports (gzip JSON lines, gzip CSV
 # with a header); corrupt data; and how little it reads.
+# formats: 1 2
 . "$(dirname "$0")/lib.sh"
 command -v strace >/dev/null || fail "strace is missing (scripts/deps.sh installs it)"
 lyb dataset create t.H --owner group:x >/dev/null

@@ -21,6 +21,7 @@
 # naming the file and block; the raw bytes still read. wide.avro publishes
 # and three readers read 10 bytes 150 MB in: the right bytes, and the
 # daemon's peak RSS (VmHWM) stays under 300 MiB throughout.
+LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
 for c in useradd userdel runuser jq; do
 	command -v $c >/dev/null || skip "$c is not installed"

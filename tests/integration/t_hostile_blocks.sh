@@ -11,6 +11,7 @@
 # a group-readable one or one under a directory others may write are
 # refused at start; swapped, planted and forged block files in a
 # legitimate one are never served.
+LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
 for c in useradd userdel runuser; do
 	command -v $c >/dev/null || skip "$c is not installed"

@@ -9,6 +9,7 @@
 # access history to just under the 64 MiB cap can still be revoked: the
 # revoke drops the oldest history entries to fit (counted in
 # access.history_dropped) and the reader is denied in the mount.
+LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
 for c in useradd userdel runuser jq; do
 	command -v $c >/dev/null || skip "$c is not installed"

@@ -10,6 +10,7 @@
 # slow clients hang on. A second lybfs given the same control= refuses to
 # start and leaves the first one's socket working; a daemon never unlinks
 # a socket that is not the one it bound.
+# formats: 1 2
 . "$(dirname "$0")/lib.sh"
 for c in useradd userdel groupadd groupdel runuser jq; do
 	command -v $c >/dev/null || skip "$c is not installed"

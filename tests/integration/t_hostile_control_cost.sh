@@ -16,6 +16,7 @@
 # the budget are refused with `busy: too many changes from uid N, retry
 # in S s` and audited, and an owner's grant right after still goes
 # through. The daemon stays up and serves byte-exact.
+LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
 for c in useradd userdel groupadd groupdel runuser jq; do
 	command -v $c >/dev/null || skip "$c is not installed"

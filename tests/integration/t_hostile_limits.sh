@@ -13,6 +13,7 @@
 # file, or a symbolic link) makes lybfs refuse to start and leaves it as
 # it was. With every handle of the mount taken (a daemon limited to 600
 # descriptors), opens get ENFILE and the catalog refresh still works.
+# formats: 1 2
 . "$(dirname "$0")/lib.sh"
 for c in useradd userdel runuser jq mount umount; do
 	command -v $c >/dev/null || skip "$c is not installed"

@@ -8,6 +8,7 @@
 # version's .lyb/upstream held a FUSE worker for seconds per 10^4
 # entries, for any account. Now: a revocation made while the documents
 # are new applies within seconds, the listing is quick, the mount lives.
+LYB_TEST_FORMAT=1 # it writes format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
 for c in useradd userdel runuser; do
 	command -v $c >/dev/null || skip "$c is not installed"

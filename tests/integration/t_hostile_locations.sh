@@ -15,6 +15,7 @@
 # getfattr shows no user.lyb.md5 or user.lyb.crc32c, getting one is
 # ENODATA (audited), and the version's .lyb/info.json has no digest; a
 # reader still gets them.
+LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
 for c in useradd userdel runuser getfattr jq mkfifo timeout; do
 	command -v $c >/dev/null || skip "$c is not installed"

@@ -10,6 +10,7 @@
 # 64 MiB cap is refused, the document stays byte-for-byte; a document
 # broken behind the writers' back makes the mount deny that DataSet's
 # data and say so in health, while other DataSets read on.
+LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
 for c in useradd userdel runuser flock jq timeout; do
 	command -v $c >/dev/null || skip "$c is not installed"

@@ -7,6 +7,7 @@
 # offsets); st_size exact, also when computed on first need; Snowflake
 # exports; how little `head -n 2` fetches; and EIO, with a log line naming
 # the file and block, for an unsupported codec and for corrupt blocks.
+LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || fail "jq is missing (scripts/deps.sh installs it)"
 export LC_ALL=C

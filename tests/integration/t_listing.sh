@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # The layout of the mount: directories, `latest` links, sizes and times
 # from the catalog, and the info.json records.
+# formats: 1 2
 . "$(dirname "$0")/lib.sh"
 fixture
 mount_lybfs

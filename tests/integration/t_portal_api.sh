@@ -5,6 +5,7 @@
 # behind the proxy header), the header ignored from an untrusted peer,
 # CSRF refused, path traversal refused, oversized requests and too many
 # connections refused, live changes, and paging through 10,000 DataSets.
+LYB_TEST_FORMAT=1 # it writes format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || skip "curl is not installed"
 

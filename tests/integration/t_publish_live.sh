@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # A version published while mounted appears, and `latest` moves to it,
 # without a remount; what was there stays readable and unchanged.
+# formats: 1 2
 . "$(dirname "$0")/lib.sh"
 fixture
 mount_lybfs

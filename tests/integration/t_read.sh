@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Byte-exact reads: every file of every version against its source, in
 # parallel, and ranges at odd offsets.
+# formats: 1 2
 . "$(dirname "$0")/lib.sh"
 fixture
 mount_lybfs

@@ -268,6 +268,7 @@ static const struct {
 	{"gcs_credentials", "anonymous", "", LYB_CONFIG_GCS_CREDENTIALS},
 	{"gcs_timeout", "10", "0", LYB_CONFIG_GCS_TIMEOUT},
 	{"cache_mem", "512M", "lots", LYB_CONFIG_CACHE_MEM},
+	{"catalog_mem", "128M", "lots", LYB_CONFIG_CATALOG_MEM},
 	{"cache_dir", "/var/cache/lybfs", "cache", LYB_CONFIG_CACHE_DIR},
 	{"cache_size", "2G", "-5G", LYB_CONFIG_CACHE_SIZE},
 	{"readahead", "4096", "64MB", LYB_CONFIG_READAHEAD},
