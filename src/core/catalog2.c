@@ -56,6 +56,8 @@
 #define CACHE_DEFAULT (64u << 20)
 
 #define HASH_LEN LYB_SHA256_HEX_LEN
+/* bumped when pages or commits change shape (bench-catalog.sh regenerates) */
+#define LAYOUT_REVISION 1
 
 /* --- the page cache: an LRU of loaded objects, bounded in bytes --- */
 
@@ -724,11 +726,18 @@ static int write_node(const struct lyb_f2 *f, int t, uint64_t level,
 		      size_t errlen)
 {
 	size_t n = json_array_size(entries), i, start = 0, bytes = 0, total = 0;
-	size_t fan = level ? 1024 : tree_fanout[t];
+	size_t fan = level ? 1024 : tree_fanout[t], *eb = NULL;
 	int rc = 0;
 
-	for (i = 0; i < n; i++)
-		total += entry_bytes(json_array_get(entries, i));
+	/* sizes only where they can matter: a node past a quarter of a leaf */
+	if (n > 64 || level == 0) {
+		eb = malloc((n + 1) * sizeof(*eb));
+		if (!eb)
+			return -ENOMEM;
+		for (i = 0; i < n; i++)
+			total += eb[i] =
+				entry_bytes(json_array_get(entries, i));
+	}
 	if (n > fan || total > LEAF_BYTES) {
 		/* pieces of at most @fan entries and LEAF_BYTES; split in
 		 * halves unless appending, so random inserts leave room */
@@ -738,12 +747,10 @@ static int write_node(const struct lyb_f2 *f, int t, uint64_t level,
 		if (piece_n > fan)
 			piece_n = fan;
 		for (i = 0; i <= n && rc == 0; i++) {
-			size_t eb =
-				i < n ? entry_bytes(json_array_get(entries, i))
-				      : 0;
+			size_t sz = i < n ? eb[i] : 0;
 
 			if (i == n || (i > start && (i - start >= piece_n ||
-						     bytes + eb > piece_b))) {
+						     bytes + sz > piece_b))) {
 				json_t *part = json_array(), *pg;
 				char h[HASH_LEN + 1];
 				size_t j;
@@ -770,10 +777,12 @@ static int write_node(const struct lyb_f2 *f, int t, uint64_t level,
 				start = i;
 				bytes = 0;
 			}
-			bytes += eb;
+			bytes += sz;
 		}
+		free(eb);
 		return rc;
 	}
+	free(eb);
 	{
 		json_t *pg =
 			page_new(tree_name[t], level, json_incref(entries));

@@ -124,5 +124,6 @@ int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv);
 int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv);
 int lyb_cmd_audit(struct lyb_cli *cli, int argc, char **argv);
 int lyb_cmd_serve(struct lyb_cli *cli, int argc, char **argv);
+int lyb_cmd_catalog(struct lyb_cli *cli, int argc, char **argv);
 
 #endif

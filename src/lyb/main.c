@@ -435,6 +435,20 @@ static const struct {
 	 "domain:NAME). Every change is recorded in the DataSet's history.\n"
 	 "DOMAIN and admins come from `domain =` and `admin =` lines of the\n"
 	 "configuration file.\n"},
+	{"catalog",
+	 "usage: lyb [OPTIONS] catalog format\n"
+	 "       lyb [OPTIONS] catalog init [--format 1|2]\n"
+	 "       lyb [OPTIONS] catalog upgrade\n"
+	 "       lyb [OPTIONS] catalog checkpoint\n"
+	 "\n"
+	 "format prints the catalog's format (1 or 2). init makes an empty\n"
+	 "catalog, format 2 unless told (lyb dataset create makes one too).\n"
+	 "upgrade converts a format 1 catalog to format 2 in place: mounts\n"
+	 "keep reading it throughout and switch at their next refresh, a\n"
+	 "crash leaves a catalog both formats read, running it again\n"
+	 "finishes it, and version ids do not change. checkpoint records\n"
+	 "every DataSet's head so that mounts start from it (run it from a\n"
+	 "timer on the catalog's own account).\n"},
 	{"audit",
 	 "usage: lyb [OPTIONS] audit [--file PATH] [DATASET]\n"
 	 "\n"
@@ -502,6 +516,8 @@ void lyb_cli_usage(const char *cmd, int to_stderr)
 	      "                       serve the portal (pages and JSON API)\n"
 	      "  publish DATASET DATE --gs URL [--snow TABLE=URL] ...\n"
 	      "                       register a new version\n"
+	      "  catalog format|init|upgrade|checkpoint\n"
+	      "                       the catalog's format, its upgrade to 2\n"
 	      "  help [COMMAND]       show help\n"
 	      "\n"
 	      "Options:\n"
@@ -547,7 +563,8 @@ static const struct {
 	{"dataset", lyb_cmd_dataset}, {"publish", lyb_cmd_publish},
 	{"status", lyb_cmd_status},   {"head", lyb_cmd_head},
 	{"access", lyb_cmd_access},   {"audit", lyb_cmd_audit},
-	{"serve", lyb_cmd_serve},     {"help", cmd_help},
+	{"serve", lyb_cmd_serve},     {"catalog", lyb_cmd_catalog},
+	{"help", cmd_help},
 };
 
 int main(int argc, char **argv)
