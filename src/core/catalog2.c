@@ -288,6 +288,7 @@ struct lyb_cat2 {
 	uint64_t requests; /* store requests made, for the benchmark */
 	char *marker;	   /* ROOT/lybrary.json */
 	unsigned idle;	   /* idle refreshes since the marker was looked at */
+	int more; /* the last refresh stopped at JOURNAL_BATCH entries */
 };
 
 /*
@@ -1461,6 +1462,11 @@ uint64_t lyb_cat2_requests(const struct lyb_cat2 *c)
 	return c->requests;
 }
 
+int lyb_cat2_more(const struct lyb_cat2 *c)
+{
+	return c->more;
+}
+
 /* A growing, sorted set of cards (the snapshot being built). */
 struct cards {
 	struct lyb_dataset **ds;
@@ -1632,6 +1638,7 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 		rc = -ENOMEM;
 		goto out;
 	}
+	c->more = 1;
 	while (nch < JOURNAL_BATCH) {
 		char *key = journal_key(c, g + 1), *text = NULL;
 		size_t len;
@@ -1646,6 +1653,7 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 		if (rc == -ENOENT) {
 			free(key);
 			rc = 0;
+			c->more = 0;
 			break;
 		}
 		if (rc == 0 && announce_parse(text, len, g + 1, ch[nch].name,

@@ -65,6 +65,18 @@ if command -v systemd-analyze >/dev/null; then
 	case $out in *lyb-portal.service*) fail "systemd-analyze complains: $out" ;; esac
 fi
 
+step "the checkpoint timer and its unit"
+cunit=$D$unitdir/lyb-checkpoint.service
+grep -q "^ExecStart=$prefix/bin/lyb catalog checkpoint$" "$cunit" || fail "checkpoint unit: $(grep ExecStart "$cunit" 2>&1)"
+[ -f "$D$unitdir/lyb-checkpoint.timer" ] || fail "lyb-checkpoint.timer was not installed"
+if command -v systemd-analyze >/dev/null; then
+	sed "s#^ExecStart=$prefix/bin/lyb#ExecStart=$P/bin/lyb#" "$cunit" >"$W/lyb-checkpoint.service"
+	cp "$D$unitdir/lyb-checkpoint.timer" "$W/"
+	out=$(systemd-analyze verify --man=no "$W/lyb-checkpoint.service" "$W/lyb-checkpoint.timer" 2>&1) ||
+		fail "systemd-analyze verify: $out"
+	case $out in *lyb-checkpoint*) fail "systemd-analyze complains: $out" ;; esac
+fi
+
 step "READY=1 on \$NOTIFY_SOCKET once the mount answers"
 fixture
 # notify_listen ADDRESS: receives datagrams on ADDRESS ('@' = abstract);
