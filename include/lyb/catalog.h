@@ -24,10 +24,10 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lyb/clock.h"
 #include "lyb/digest.h"
 
 #define LYB_NAME_MAX 255 /* a DataSet name */
-#define LYB_DATE_LEN 10	 /* YYYY-MM-DD */
 #define LYB_ID_MIN 6	 /* version ids: lower-case hex */
 #define LYB_ID_MAX 64
 #define LYB_DOC_MAX (64u << 20) /* largest catalog document read */
@@ -259,8 +259,8 @@ struct lyb_snap {
 
 /* --- names (1 valid, 0 not) --- */
 int lyb_name_valid(const char *name); /* namespace.Name */
-int lyb_date_valid(const char *date); /* a real calendar date */
-int lyb_id_valid(const char *id);     /* 6..64 lower-case hex */
+/* lyb_date_valid(): clock.h */
+int lyb_id_valid(const char *id); /* 6..64 lower-case hex */
 /* user:, group:, domain:, at most LYB_PRINCIPAL_LEN bytes in all */
 int lyb_principal_valid(const char *p);
 

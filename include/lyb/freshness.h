@@ -10,8 +10,7 @@
  * missing (overdue by how long) when there is none. Other frequencies
  * and time zones are reported as not checked, never guessed.
  *
- * Reentrant. lyb_now() honours $LYB_NOW (seconds, or an RFC 3339 UTC
- * time) so that tests and demos can fix the clock.
+ * Reentrant. The clock is clock.h's lyb_now().
  */
 #ifndef LYB_FRESHNESS_H
 #define LYB_FRESHNESS_H
@@ -19,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lyb/catalog.h"
+#include "lyb/clock.h"
 
 enum lyb_fresh_state {
 	LYB_FRESH_NO_SLO,    /* no SLO defined */
@@ -37,7 +37,6 @@ struct lyb_freshness {
 	char summary[192];		 /* one line for people */
 };
 
-int64_t lyb_now(void);
 void lyb_freshness_check(const struct lyb_dataset *ds, int64_t now,
 			 struct lyb_freshness *f);
 /* "on-time", "late", "missing", "no-slo" or "unchecked" */

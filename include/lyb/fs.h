@@ -100,6 +100,15 @@ int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 		   struct lyb_fs_entry *e);
 
 /*
+ * The catalog's figures for the metrics and health texts (metrics.h):
+ * DataSets, versions, overdue against their SLO now, those that do not
+ * load. Free fig->bad (its strings point into @snap).
+ */
+struct lyb_metrics_catalog;
+int lyb_fs_catalog_figures(const struct lyb_snap *snap,
+			   struct lyb_metrics_catalog *fig);
+
+/*
  * Releases what lyb_fs_resolve() loaded for @e (format 2 pages); call it
  * for every resolved entry, whatever the result. Idempotent.
  */

@@ -13,7 +13,6 @@
 
 #include <stdint.h>
 #include "lyb/buf.h"
-#include "lyb/catalog.h"
 
 enum lyb_store_op {
 	LYB_OP_STAT,
@@ -68,8 +67,29 @@ int64_t lyb_metrics_catalog_failing_since(void);
  */
 int64_t lyb_metrics_catalog_ok_at(void);
 
-int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out);
+/* A DataSet whose catalog entry does not load (for the health text). */
+struct lyb_metrics_bad {
+	const char *name, *reason;
+	int64_t since;
+	int definite; /* its data is denied at once, not after acl_max_stale */
+};
+
+/*
+ * What the texts say of the catalog: the caller (fs.c, which knows the
+ * catalog; metrics knows nothing above the store) counts it.
+ */
+struct lyb_metrics_catalog {
+	size_t datasets;
+	uint64_t versions, overdue;
+	int64_t loaded; /* when the snapshot was built */
+	size_t nbad;
+	const struct lyb_metrics_bad *bad;
+};
+
+int lyb_metrics_render(const struct lyb_metrics_catalog *cat,
+		       struct lyb_buf *out);
 /* "ok\n", or one line per problem. */
-int lyb_health_render(const struct lyb_snap *snap, struct lyb_buf *out);
+int lyb_health_render(const struct lyb_metrics_catalog *cat,
+		      struct lyb_buf *out);
 
 #endif

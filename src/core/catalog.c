@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "catalog_impl.h"
-#include "lyb/freshness.h"
+#include "lyb/clock.h"
 #include "lyb/log.h"
 #include "lyb/store.h"
 
@@ -71,28 +71,6 @@ int lyb_name_valid(const char *name)
 	}
 	return dot && dot != name && dot[1] != '\0' &&
 	       (size_t)(p - name) <= LYB_NAME_MAX;
-}
-
-int lyb_date_valid(const char *d)
-{
-	static const int mdays[] = {31, 29, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31};
-	int y, m, day, i;
-
-	if (strlen(d) != LYB_DATE_LEN || d[4] != '-' || d[7] != '-')
-		return 0;
-	for (i = 0; i < LYB_DATE_LEN; i++)
-		if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
-			return 0;
-	y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 +
-	    (d[3] - '0');
-	m = (d[5] - '0') * 10 + (d[6] - '0');
-	day = (d[8] - '0') * 10 + (d[9] - '0');
-	if (y < 1000 || m < 1 || m > 12 || day < 1 || day > mdays[m - 1])
-		return 0;
-	if (m == 2 && day == 29)
-		return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return 1;
 }
 
 int lyb_id_valid(const char *id)

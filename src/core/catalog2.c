@@ -36,7 +36,7 @@
 
 #include "catalog_json.h"
 #include "lyb/digest.h"
-#include "lyb/freshness.h"
+#include "lyb/clock.h"
 #include "lyb/log.h"
 #include "lyb/store.h"
 

@@ -18,10 +18,6 @@ int lyb_dataset_copy(const struct lyb_dataset *ds, struct lyb_dataset **out);
 /* Deep copy of one version. */
 int lyb_version_copy(const struct lyb_version *src, struct lyb_version *dst);
 
-/* RFC 3339 UTC "YYYY-MM-DDTHH:MM:SSZ" <-> seconds since the epoch. */
-void lyb_time_format(int64_t t, char out[21]);
-int lyb_time_parse(const char *s, int64_t *out);
-
 /* The marker document ROOT/lybrary.json: checks it, or writes one. */
 int lyb_catalog_marker_check(const char *text, size_t len, int *format,
 			     int *upgrading, char *err, size_t errlen);

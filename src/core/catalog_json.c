@@ -66,38 +66,6 @@ static int fail(struct perr *e, const char *path, const char *fmt, ...)
 	return -EBADMSG;
 }
 
-void lyb_time_format(int64_t t, char out[21])
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (!gmtime_r(&tt, &tm) ||
-	    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 21, "1970-01-01T00:00:00Z");
-}
-
-int lyb_time_parse(const char *s, int64_t *out)
-{
-	struct tm tm = {0};
-	char date[11];
-	int n = 0;
-
-	if (strlen(s) != 20 || s[10] != 'T' || s[19] != 'Z')
-		return -EINVAL;
-	memcpy(date, s, 10);
-	date[10] = '\0';
-	if (!lyb_date_valid(date))
-		return -EINVAL;
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-	    n != 20 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return -EINVAL;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*out = (int64_t)timegm(&tm);
-	return 0;
-}
-
 /* --- parsing helpers: each takes the JSON path for its error --- */
 
 static int get_string(json_t *o, const char *key, int required, size_t max,

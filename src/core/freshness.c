@@ -10,23 +10,6 @@
 #include "catalog_impl.h"
 #include "lyb/freshness.h"
 
-int64_t lyb_now(void)
-{
-	const char *env = getenv("LYB_NOW");
-	int64_t t;
-	char *end;
-
-	if (env && *env) {
-		long long v = strtoll(env, &end, 10);
-
-		if (*end == '\0' && v >= 0)
-			return v;
-		if (lyb_time_parse(env, &t) == 0)
-			return t;
-	}
-	return (int64_t)time(NULL);
-}
-
 const char *lyb_freshness_state_name(enum lyb_fresh_state state)
 {
 	static const char *const names[] = {"no-slo", "unchecked", "on-time",

@@ -204,6 +204,37 @@ static int resolve_meta(const struct lyb_snap *snap, const char *p,
 	return 0;
 }
 
+int lyb_fs_catalog_figures(const struct lyb_snap *snap,
+			   struct lyb_metrics_catalog *fig)
+{
+	struct lyb_metrics_bad *bad;
+	int64_t now = lyb_now();
+	size_t i;
+
+	memset(fig, 0, sizeof(*fig));
+	bad = calloc(snap->nbad + 1, sizeof(*bad));
+	if (!bad)
+		return -ENOMEM;
+	for (i = 0; i < snap->ndatasets; i++) {
+		struct lyb_freshness f;
+
+		fig->versions += snap->datasets[i]->count_versions;
+		lyb_freshness_check(snap->datasets[i], now, &f);
+		fig->overdue += (uint64_t)lyb_freshness_overdue(&f);
+	}
+	for (i = 0; i < snap->nbad; i++) {
+		bad[i].name = snap->bad[i].name;
+		bad[i].reason = snap->bad[i].reason;
+		bad[i].since = snap->bad[i].since;
+		bad[i].definite = snap->bad[i].definite;
+	}
+	fig->datasets = snap->ndatasets;
+	fig->loaded = snap->loaded;
+	fig->nbad = snap->nbad;
+	fig->bad = bad;
+	return 0;
+}
+
 void lyb_fs_entry_release(struct lyb_fs_entry *e)
 {
 	lyb_dataset_unref(e->hold_part);
@@ -587,12 +618,18 @@ int lyb_fs_content(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
 	if (e->file == LYB_FILE_SCHEMA)
 		return schema_text(e, data, len);
 	lyb_buf_init(&b, 16u << 20);
-	if (e->file == LYB_FILE_STATUS)
+	if (e->file == LYB_FILE_STATUS) {
 		rc = status_text(e->ds, &b);
-	else if (e->file == LYB_FILE_METRICS)
-		rc = lyb_metrics_render(snap, &b);
-	else
-		rc = lyb_health_render(snap, &b);
+	} else {
+		struct lyb_metrics_catalog fig;
+
+		rc = lyb_fs_catalog_figures(snap, &fig);
+		if (rc == 0)
+			rc = e->file == LYB_FILE_METRICS
+				     ? lyb_metrics_render(&fig, &b)
+				     : lyb_health_render(&fig, &b);
+		free((void *)fig.bad);
+	}
 	if (rc) {
 		lyb_buf_free(&b);
 		return rc;

@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "lyb/cache.h"
-#include "lyb/freshness.h"
 #include "lyb/metrics.h"
 
 #define NBUCKETS 12
@@ -271,20 +270,13 @@ static void render_cache(struct lyb_buf *out)
 		(unsigned long long)c.disk_cap);
 }
 
-int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out)
+int lyb_metrics_render(const struct lyb_metrics_catalog *cat,
+		       struct lyb_buf *out)
 {
 	int64_t now = (int64_t)time(NULL),
 		ok_at = atomic_load(&m.refresh_ok_at);
-	uint64_t versions = 0, late = 0;
 	size_t i;
 
-	for (i = 0; i < snap->ndatasets; i++) {
-		struct lyb_freshness f;
-
-		versions += snap->datasets[i]->count_versions;
-		lyb_freshness_check(snap->datasets[i], lyb_now(), &f);
-		late += lyb_freshness_overdue(&f);
-	}
 	render_requests(out, "lyb_store_requests_total",
 			"Requests to the object stores, by operation and "
 			"result.",
@@ -364,14 +356,15 @@ int lyb_metrics_render(const struct lyb_snap *snap, struct lyb_buf *out)
 		(unsigned long long)atomic_load(&m.open_refused[0]),
 		(unsigned long long)atomic_load(&m.refreshes[0]),
 		(unsigned long long)atomic_load(&m.refreshes[1]),
-		(long long)(ok_at ? now - ok_at : now - snap->loaded),
-		snap->ndatasets, (unsigned long long)versions,
-		(unsigned long long)late, snap->nbad);
+		(long long)(ok_at ? now - ok_at : now - cat->loaded),
+		cat->datasets, (unsigned long long)cat->versions,
+		(unsigned long long)cat->overdue, cat->nbad);
 	render_cache(out);
 	return 0;
 }
 
-int lyb_health_render(const struct lyb_snap *snap, struct lyb_buf *out)
+int lyb_health_render(const struct lyb_metrics_catalog *cat,
+		      struct lyb_buf *out)
 {
 	int64_t now = (int64_t)time(NULL);
 	char when[32];
@@ -380,8 +373,8 @@ int lyb_health_render(const struct lyb_snap *snap, struct lyb_buf *out)
 	time_t t;
 	int bad = 0;
 
-	for (i = 0; snap && i < snap->nbad; i++) {
-		const struct lyb_bad_doc *b = &snap->bad[i];
+	for (i = 0; cat && i < cat->nbad; i++) {
+		const struct lyb_metrics_bad *b = &cat->bad[i];
 
 		t = (time_t)b->since;
 		gmtime_r(&t, &tm);

@@ -16,18 +16,22 @@
 
 #include "check.h"
 #include "lyb/buf.h"
+#include "lyb/fs.h"
 #include "lyb/metrics.h"
 #include "snap_fixture.h"
 
 static char *render(const struct lyb_snap *snap, int health)
 {
+	struct lyb_metrics_catalog fig;
 	struct lyb_buf b;
 
 	lyb_buf_init(&b, 1u << 20);
+	CHECK_RC(lyb_fs_catalog_figures(snap, &fig), 0);
 	if (health)
-		CHECK_RC(lyb_health_render(snap, &b), 0);
+		CHECK_RC(lyb_health_render(&fig, &b), 0);
 	else
-		CHECK_RC(lyb_metrics_render(snap, &b), 0);
+		CHECK_RC(lyb_metrics_render(&fig, &b), 0);
+	free((void *)fig.bad);
 	return lyb_buf_steal(&b, NULL);
 }
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The core's layers point one way: a module may include only modules of a
+# lower layer (the storage backends, one subsystem, also each other), and
+# nothing in src/core or include/ includes a front end's headers (src/lyb,
+# src/lybfs). docs/style.md, "Layers", explains the table. Run by
+# check-style.sh; prints each include that breaks it and exits 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A layer=(
+	[buf]=0 [log]=0 [clock]=0 [digest]=0 [text]=0 [tokens]=0 [notify]=0
+	[cache]=1 [http]=1 [schema]=1 [avro]=1
+	[metrics]=2 [export]=2
+	[decode]=3 [audit]=3 [store]=3
+	[catalog]=4
+	[freshness]=5 [view]=5
+	[acl]=6 [publish]=6 [fs]=6
+	[config]=7
+	[portal]=7
+)
+# the storage backends: one subsystem, its modules use each other
+group() {
+	case $1 in
+	store | store_file | store_gcs | store_impl | gcs | gcs_impl | auth) echo store ;;
+	catalog | catalog_json | catalog2 | catalog_impl) echo catalog ;;
+	*) echo "$1" ;;
+	esac
+}
+rc=0
+for f in src/core/*.c src/core/*.h include/lyb/*.h; do
+	m=$(group "$(basename "${f%.*}")")
+	[ -n "${layer[$m]+x}" ] || { echo "layers: $f: module $m has no layer in scripts/check-layers.sh"; rc=1; continue; }
+	while IFS= read -r inc; do
+		d=$(group "$(basename "${inc%.h}")")
+		[ "$d" = "$m" ] && continue
+		if [ -z "${layer[$d]+x}" ]; then
+			echo "layers: $f includes $inc: not a core module"
+			rc=1
+		elif [ "${layer[$d]}" -ge "${layer[$m]}" ]; then
+			echo "layers: $f ($m, layer ${layer[$m]}) includes $inc ($d, layer ${layer[$d]}): layers point down only"
+			rc=1
+		fi
+	done < <(grep -oE '^#include "[a-z0-9_/]+\.h"' "$f" | sed -E 's/#include "//; s/"$//')
+done
+exit $rc
