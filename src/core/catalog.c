@@ -48,6 +48,7 @@ struct lyb_catalog {
 	int format;	     /* 1 or 2, as the marker last said */
 	int upgrading;	     /* format 1 marked for upgrade: no writes */
 	struct lyb_cat2 *c2; /* format 2 (catalog2.c) */
+	int64_t marker_gen;  /* of the marker last read */
 	size_t mem;	     /* catalog_mem, for a c2 made later */
 };
 
@@ -943,16 +944,28 @@ static void install(struct lyb_catalog *cat, struct lyb_snap *snap)
 static int reread_marker(struct lyb_catalog *cat)
 {
 	char *key = lyb_store_key_join(cat->prefix, "lybrary.json"), *text;
+	struct lyb_object_info info;
 	char err[256];
 	int rc, fmt, upgrading;
+	int64_t gen;
 	size_t len;
 
 	if (!key)
 		return -ENOMEM;
-	rc = lyb_store_get(cat->store, key, 4096, &text, &len, NULL);
+	/* a stat first: the marker is read again only when it changed */
+	rc = lyb_store_stat(cat->store, key, &info);
+	if (rc == 0) {
+		free(info.key);
+		if (info.generation == cat->marker_gen) {
+			free(key);
+			return 0;
+		}
+	}
+	rc = lyb_store_get(cat->store, key, 4096, &text, &len, &gen);
 	free(key);
 	if (rc)
 		return rc;
+	cat->marker_gen = gen;
 	rc = lyb_catalog_marker_check(text, len, &fmt, &upgrading, err,
 				      sizeof(err));
 	free(text);
