@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(long long)rows, walk_rc, (long long)walked);
 		abort();
 	}
-	lyb_decode_avro(fuzz_mem_read, &m, size, on_line, &lines, err,
-			sizeof(err));
+	lyb_decode_avro(fuzz_mem_read, &m, size, LYB_JSON_PLAIN, on_line,
+			&lines, err, sizeof(err));
 	return 0;
 }
