@@ -467,7 +467,7 @@ void lyb_cli_usage(const char *cmd, int to_stderr)
 	      "  dataset create ...   create a DataSet\n"
 	      "  serve [--listen ADDR:PORT] ...\n"
 	      "                       serve the portal (pages and JSON API)\n"
-	      "  publish DATASET DATE --gs URL [--snow TABLE=URL] ...\n"
+	      "  publish DATASET DATE [--gs URL] [--snow TABLE=URL] ...\n"
 	      "                       register a new version\n"
 	      "  help [COMMAND]       show help\n"
 	      "\n"

@@ -684,7 +684,15 @@ int main(int argc, char *argv[])
 	if (opts.show_help) {
 		usage(argv[0]);
 		fuse_cmdline_help();
-		fuse_lowlevel_help();
+		/* not fuse_lowlevel_help(): its allow_other is above already */
+		printf("    -o allow_root          allow access by root (and the "
+		       "daemon's user)\n"
+		       "    -o auto_unmount        unmount when the daemon "
+		       "dies\n"
+		       "    -o ro, fsname=, subtype=, max_read=, noatime, "
+		       "nodev, ... are passed on;\n"
+		       "    -o rw and default_permissions are refused "
+		       "(lybfs(8))\n");
 		rc = 0;
 		goto out_args;
 	}
