@@ -340,6 +340,14 @@ int lyb_schema_describe(const char *schema, int indent, struct lyb_buf *out)
 /* --- the plan of logical types (schema.h) --- */
 
 #define PLAN_DEPTH_MAX (4 * LYB_SCHEMA_DEPTH_MAX)
+/*
+ * Name comparisons one plan may make resolving references (a reference
+ * is compared with every name registered before it): a hostile schema of
+ * 16 MiB could otherwise make millions of references to thousands of
+ * names. Past it, references resolve to no logical types. Real schemas
+ * make a few thousand.
+ */
+#define PLAN_LOOKUPS_MAX (1u << 26)
 
 struct plan_name {
 	char *name; /* full name */
@@ -353,6 +361,7 @@ struct lyb_plan {
 	size_t nnames, namecap;
 	struct lyb_plan_node *none; /* shared by every plain leaf */
 	struct lyb_plan_node *root;
+	size_t compares; /* against PLAN_LOOKUPS_MAX */
 	int rc;
 };
 
@@ -437,12 +446,41 @@ static struct lyb_plan_node *plan_lookup(struct lyb_plan *p, const char *name,
 		p->rc = -ENOMEM;
 		return p->none;
 	}
-	for (i = 0; i < p->nnames; i++)
+	for (i = 0; i < p->nnames && p->compares < PLAN_LOOKUPS_MAX; i++) {
+		p->compares++;
 		if (strcmp(p->names[i].name, full) == 0 ||
 		    strcmp(p->names[i].name, name) == 0)
 			break;
+	}
 	free(full);
-	return i < p->nnames ? p->names[i].node : p->none;
+	return i < p->nnames && p->compares < PLAN_LOOKUPS_MAX
+		       ? p->names[i].node
+		       : p->none;
+}
+
+/*
+ * A node without logical types below it is written like a plain one: it
+ * is dropped (it was the last allocated, its children after it are gone
+ * already) and the shared none node stands for it, so that a plan holds
+ * only the paths to logical types and costs little for schemas that
+ * have none.
+ */
+static struct lyb_plan_node *plan_prune(struct lyb_plan *p,
+					struct lyb_plan_node *node)
+{
+	size_t i;
+
+	if (node->logical != LYB_LOGICAL_NONE)
+		return node;
+	for (i = 0; i < node->n; i++)
+		if (node->sub[i] && node->sub[i] != p->none)
+			return node;
+	if (p->n && p->nodes[p->n - 1] == node) {
+		p->n--;
+		free(node->sub);
+		free(node);
+	}
+	return p->none;
 }
 
 static int json_int(json_t *o, const char *key, json_int_t dflt,
@@ -537,14 +575,19 @@ static struct lyb_plan_node *plan_object(struct lyb_plan *p, json_t *t,
 			free(inner);
 			return p->none;
 		}
-		if (name && (full = full_name(name, inner))) {
-			plan_register(p, full, node);
-			free(full);
-		}
 		json_array_foreach(fields, i, f)
 		{
 			node->sub[i] = plan_walk(p, json_object_get(f, "type"),
 						 inner, depth + 1);
+		}
+		/* after its fields: a record never contains itself (the
+		 * schema passed lyb_schema_bound()), and a pruned one needs
+		 * no name (an unknown name is none) */
+		node = plan_prune(p, node);
+		if (node != p->none && name &&
+		    (full = full_name(name, inner))) {
+			plan_register(p, full, node);
+			free(full);
 		}
 		free(inner);
 		return node;
@@ -557,7 +600,7 @@ static struct lyb_plan_node *plan_object(struct lyb_plan *p, json_t *t,
 			p,
 			json_object_get(t, ty[0] == 'a' ? "items" : "values"),
 			ns, depth + 1);
-		return node;
+		return plan_prune(p, node);
 	}
 	logical = plan_logical(t, ty, &scale);
 	if (logical == LYB_LOGICAL_NONE)
@@ -604,7 +647,7 @@ static struct lyb_plan_node *plan_walk(struct lyb_plan *p, json_t *t,
 	{
 		node->sub[i] = plan_walk(p, b, ns, depth + 1);
 	}
-	return node;
+	return plan_prune(p, node);
 }
 
 int lyb_schema_plan(const char *text, size_t len, struct lyb_plan **out,
