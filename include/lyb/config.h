@@ -4,7 +4,9 @@
  * share, and the one parser of its keys.
  *
  * The file is lines of `KEY = VALUE`; blank lines and lines whose first
- * non-blank character is '#' are ignored. The keys are the -o options of
+ * non-blank character is '#' are ignored, and so is a '#' after a blank
+ * and the rest of its line (an inline comment: `refresh = 5  # seconds`;
+ * a '#' inside a value, `a#b`, stays). The keys are the -o options of
  * lybfs (catalog, refresh, ttl, log_level, log, allow_other, gcs_endpoint,
  * gcs_credentials, gcs_timeout, cache_mem, catalog_mem, cache_dir, cache_size,
  * readahead, domain, admin, audit, control, acl_max_stale, max_open_per_uid,
@@ -143,6 +145,14 @@ int lyb_config_set_opt(struct lyb_config *cfg, const char *opt,
 int lyb_config_is_opt(const char *opt);
 /* The name of the @i-th key, from 0; NULL past the last. */
 const char *lyb_config_key_name(size_t i);
+/*
+ * The known name nearest to @word (case-insensitive, edit distance with
+ * transpositions, at most 1 for names of up to 3 characters, 2 up to 7,
+ * else 3): the keys of the table and the NULL-ended @extra (may be NULL).
+ * NULL when none is that near, or @word is longer than 64 characters.
+ * For "did you mean KEY?".
+ */
+const char *lyb_config_nearest(const char *word, const char *const *extra);
 
 /* Prints one line per key, "    -o KEY=VALUE  what (default ...)", on @out. */
 void lyb_config_print_help(FILE *out);

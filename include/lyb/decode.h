@@ -4,15 +4,33 @@
  * avro-c, and Snowflake export files (JSON lines, or CSV with a header
  * row) streamed line by line.
  *
- * The JSON follows the Avro specification's JSON encoding: records are
- * objects in field order; unions are null or {"<type name>": value}
- * (named types by full name); bytes and fixed are strings whose code
- * points are the byte values (U+0000..U+00FF); enums are their symbol;
- * logical types are encoded as their underlying type (a date is its int,
- * a decimal its bytes). JSON has no NaN or infinities: those floats are
- * the strings "NaN", "Infinity" and "-Infinity". Floats and doubles are
- * written as the shortest decimal that reads back exactly, with a ".0"
- * when integral.
+ * Two encodings of Avro records (docs/json.md has the full mapping, with
+ * an example per type):
+ *
+ * LYB_JSON_PLAIN (data.jsonl, `lyb head`): the shape tools expect.
+ * Records are objects in field order; a union is its value as is (null,
+ * or the branch's value), except a union two of whose non-null branches
+ * could write the same kind of JSON value (["int","long"], two records,
+ * a string and a double), whose values are {"<type name>": value} as
+ * below, always, so that a column keeps one shape; bytes and fixed are
+ * base64 strings (RFC 4648, padded); logical types are text: date
+ * "YYYY-MM-DD", time-millis/-micros "HH:MM:SS.fff"/".ffffff",
+ * timestamp-millis/-micros RFC 3339 UTC "YYYY-MM-DDTHH:MM:SS.fffZ" (six
+ * digits for micros), local-timestamp-* the same without "Z", decimal
+ * its exact decimal text ("-12.30"), uuid its string. A date or time
+ * outside the years 0000..9999 (or a time of day outside the day) is
+ * written as its number; a decimal of more than 64 bytes as its bytes.
+ *
+ * LYB_JSON_AVRO (data.avro.json): the Avro specification's JSON
+ * encoding: unions are null or {"<type name>": value} (named types by
+ * full name); bytes and fixed are strings whose code points are the byte
+ * values (U+0000..U+00FF); logical types are encoded as their underlying
+ * type (a date is its int, a decimal its bytes).
+ *
+ * In both, enums are their symbol; JSON has no NaN or infinities: those
+ * floats are the strings "NaN", "Infinity" and "-Infinity". Floats and
+ * doubles are written as the shortest decimal that reads back exactly,
+ * with a ".0" when integral.
  *
  * Reentrant; input is untrusted and every failure is -EBADMSG with the
  * reason in @err, except the limits below (-EOVERFLOW: the data may be
@@ -27,6 +45,11 @@
 #include "lyb/buf.h"
 #include "lyb/export.h"
 
+enum lyb_json_enc {
+	LYB_JSON_PLAIN,
+	LYB_JSON_AVRO,
+};
+
 /* Called with each record as one JSON line (with its '\n'); return 0 to
  * go on, 1 to stop, or -errno. */
 typedef int (*lyb_line_cb)(void *arg, const char *line, size_t len);
@@ -36,8 +59,9 @@ typedef int (*lyb_line_cb)(void *arg, const char *line, size_t len);
  * file order, calling @cb for each, until @cb stops or the file ends.
  * Reads only the header and the blocks it decodes.
  */
-int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size, lyb_line_cb cb,
-		    void *cbarg, char *err, size_t errlen);
+int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size,
+		    enum lyb_json_enc enc, lyb_line_cb cb, void *cbarg,
+		    char *err, size_t errlen);
 
 /*
  * Block-level decoding, for reads that start in the middle of a file (the
@@ -49,7 +73,7 @@ int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size, lyb_line_cb cb,
  * decoder, so no data of it is ever handed to avro-c.
  */
 struct lyb_avro_decoder;
-int lyb_avro_decoder_new(const char *schema, size_t len,
+int lyb_avro_decoder_new(const char *schema, size_t len, enum lyb_json_enc enc,
 			 struct lyb_avro_decoder **out, char *err,
 			 size_t errlen);
 void lyb_avro_decoder_free(struct lyb_avro_decoder *d); /* accepts NULL */

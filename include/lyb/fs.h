@@ -14,7 +14,8 @@
  *   <dataset>/<date>/latest -> <id>  LYB_FS_LINK
  *   <dataset>/<date>/<id>/           LYB_FS_VERSION
  *   <dataset>/<date>/<id>/.lyb/info.json, schema.avsc (writer schema)
- *   <dataset>/<date>/<id>/data.jsonl LYB_FS_VIEW (view.h)
+ *   <dataset>/<date>/<id>/data.jsonl LYB_FS_VIEW (view.h), plain JSON
+ *   <dataset>/<date>/<id>/data.avro.json LYB_FS_VIEW, Avro JSON (gs only)
  *   <dataset>/<date>/<id>/.lyb/upstream/<ds> -> ../../../../../<ds>/<date>/<id>
  *   <dataset>/<date>/<id>/gs|snow/   LYB_FS_LOCATION
  *   .../gs/<dir>/<object>            LYB_FS_SUBDIR, LYB_FS_OBJECT
@@ -69,6 +70,7 @@ struct lyb_fs_entry {
 	enum lyb_fs_file file; /* LYB_FS_FILE */
 	int downstream;	       /* LYB_FS_LINEAGE: downstream, not upstream */
 	int volatile_content;  /* FILE: changes without the catalog changing */
+	int view_avro;	       /* VIEW: data.avro.json, not data.jsonl */
 	mode_t mode;	       /* S_IFDIR|0555, S_IFREG|0444 or S_IFLNK|0777 */
 	uint64_t size;
 	int64_t mtime;

@@ -51,4 +51,48 @@ int lyb_schema_check(const char *text, size_t len, char **compact, char *err,
  */
 int lyb_schema_describe(const char *schema, int indent, struct lyb_buf *out);
 
+/*
+ * The logical types of a writer schema, for decode.h's plain JSON: a
+ * tree parallel to the schema (a record's fields in order, an array's
+ * items and a map's values as sub[0], a union's branches), each node
+ * saying how its values are written. Named types are one node however
+ * often they are referenced, so the plan is never larger than the
+ * schema's text. A logicalType that does not apply to its type (a date
+ * on a string, a decimal whose scale is past its precision) is ignored,
+ * as the Avro specification says.
+ */
+enum lyb_logical {
+	LYB_LOGICAL_NONE,
+	LYB_LOGICAL_DATE,	 /* int: days since 1970-01-01 */
+	LYB_LOGICAL_TIME_MS,	 /* int: ms since midnight */
+	LYB_LOGICAL_TIME_US,	 /* long: us since midnight */
+	LYB_LOGICAL_TS_MS,	 /* long: ms since the epoch, UTC */
+	LYB_LOGICAL_TS_US,	 /* long: us since the epoch, UTC */
+	LYB_LOGICAL_LOCAL_TS_MS, /* long: local-timestamp-millis */
+	LYB_LOGICAL_LOCAL_TS_US, /* long: local-timestamp-micros */
+	LYB_LOGICAL_DECIMAL,	 /* bytes or fixed: the unscaled integer */
+};
+
+/*
+ * A decimal of a larger precision is not read as a decimal (its bytes
+ * are written as bytes): 154 digits are what 64 bytes hold.
+ */
+#define LYB_SCHEMA_DECIMAL_PRECISION_MAX 154
+
+struct lyb_plan_node {
+	enum lyb_logical logical;
+	int scale; /* LYB_LOGICAL_DECIMAL */
+	size_t n;
+	struct lyb_plan_node **sub;
+};
+
+struct lyb_plan;
+/*
+ * Builds the plan of @text (a writer schema avro-c accepted). -EBADMSG
+ * when @text is not JSON. *@root belongs to *@out.
+ */
+int lyb_schema_plan(const char *text, size_t len, struct lyb_plan **out,
+		    const struct lyb_plan_node **root);
+void lyb_schema_plan_free(struct lyb_plan *p); /* accepts NULL */
+
 #endif

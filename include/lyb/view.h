@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * view.h - MNT/<dataset>/<date>/<version>/data.jsonl: every record of a
- * version as JSON lines (decode.h's encoding), in manifest order, decoded
+ * view.h - MNT/<dataset>/<date>/<version>/data.jsonl and data.avro.json:
+ * every record of a version as JSON lines, in manifest order, decoded
  * lazily from the version's gs copy (Avro) or, without one, its snow
- * export.
+ * export. data.jsonl is decode.h's plain JSON (LYB_JSON_PLAIN);
+ * data.avro.json the Avro JSON encoding (LYB_JSON_AVRO), of a gs copy
+ * only. An export's lines are the same in both.
  *
  * The size is exact before a byte is read: `lyb publish` decodes each
  * object once and records the total and a sparse index in the catalog
  * (struct lyb_jsonl: every few hundred KiB of Avro, a mark saying where
- * decoding may start and which JSON byte it yields). A version published
- * without one gets it computed on first need and cached in memory, per
- * DataSet and version id, for the newest 4,096 versions (older entries are
+ * decoding may start and which JSON byte it yields). That index is of the
+ * Avro JSON encoding (the catalog format predates plain JSON and has no
+ * field saying which encoding an index describes), so it serves
+ * data.avro.json and exports; data.jsonl of a gs copy, like any version
+ * published without an index, gets its index computed on first need
+ * (decoding the whole version once) and cached in memory, per DataSet,
+ * version id and encoding, for the newest 4,096 (older entries are
  * evicted and computed again when next needed). A read finds its
  * mark by binary search, fetches that run of blocks with one ranged read,
  * decodes it and copies out the bytes asked for; up to 8 MiB of the run's
@@ -35,29 +41,33 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lyb/catalog.h"
+#include "lyb/decode.h"
 
 /* The copy data.jsonl is decoded from: gs when there is one, else snow. */
 const struct lyb_location *lyb_view_source(const struct lyb_version *v);
 
 /*
- * Decodes every object of @loc once and builds its index: @out gets the
+ * Decodes every object of @loc once and builds its index for @enc (the
+ * catalog records LYB_JSON_AVRO's): @out gets the
  * exact byte count and the marks (free with lyb_view_jsonl_clear());
  * @schema (may be NULL) the first object's writer schema, for gs, which
  * the caller frees, also after a failure past the first header. A
  * decoding failure is -EBADMSG with the object and block in @err; a store
  * failure its errno.
  */
-int lyb_view_index(const struct lyb_location *loc, struct lyb_jsonl *out,
-		   char **schema, char *err, size_t errlen);
+int lyb_view_index(const struct lyb_location *loc, enum lyb_json_enc enc,
+		   struct lyb_jsonl *out, char **schema, char *err,
+		   size_t errlen);
 void lyb_view_jsonl_clear(struct lyb_jsonl *jl);
 
 /*
- * The exact size of @v's data.jsonl: from the catalog, or computed (which
- * reads and decodes the whole version) and cached. -EIO when it cannot be
- * decoded (logged once per version).
+ * The exact size of @v's data.jsonl (LYB_JSON_PLAIN) or data.avro.json
+ * (LYB_JSON_AVRO; -ENOENT without a gs copy): from the catalog, or computed
+ * (which reads and decodes the whole version) and cached. -EIO when it cannot
+ * be decoded (logged once per version).
  */
 int lyb_view_size(const struct lyb_dataset *ds, const struct lyb_version *v,
-		  uint64_t *size);
+		  enum lyb_json_enc enc, uint64_t *size);
 
 /*
  * The writer schema of @v (the first gs object's), as JSON text the
@@ -69,11 +79,12 @@ int lyb_view_schema(const struct lyb_dataset *ds, const struct lyb_version *v,
 
 struct lyb_view_file;
 /*
- * Opens @v's data.jsonl. Takes a reference on @ds (so @v stays valid
- * while the file is open); fetches nothing until the first read.
+ * Opens @v's data.jsonl or data.avro.json (@enc, as above). Takes a reference
+ * on @ds (so @v stays valid while the file is open); fetches nothing until the
+ * first read.
  */
 int lyb_view_open(struct lyb_dataset *ds, const struct lyb_version *v,
-		  struct lyb_view_file **out);
+		  enum lyb_json_enc enc, struct lyb_view_file **out);
 uint64_t lyb_view_file_size(const struct lyb_view_file *f);
 /*
  * Reads up to @len bytes at @off; *@got < @len only at the end. -EIO for

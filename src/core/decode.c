@@ -131,8 +131,245 @@ static int branch_name(struct lyb_buf *b, avro_schema_t s)
 	return lyb_buf_printf(b, "\"%s\":", name);
 }
 
-static int encode(struct lyb_buf *b, avro_value_t *v, int depth)
+/* Plain JSON (decode.h): how values of a type may look, for unions. */
+#define KIND_BOOL 1
+#define KIND_NUM 2
+#define KIND_STR 4
+#define KIND_OBJ 8
+#define KIND_ARR 16
+
+static const struct lyb_plan_node *plan_sub(const struct lyb_plan_node *node,
+					    size_t i)
 {
+	return node && i < node->n ? node->sub[i] : NULL;
+}
+
+static int json_kinds(avro_schema_t s, const struct lyb_plan_node *node)
+{
+	if (s && is_avro_link(s))
+		s = avro_schema_link_target(s);
+	if (!s)
+		return ~0;
+	switch (avro_typeof(s)) {
+	case AVRO_NULL:
+		return 0;
+	case AVRO_BOOLEAN:
+		return KIND_BOOL;
+	case AVRO_INT32:
+	case AVRO_INT64:
+		/* a time past the years 0000..9999 falls back to its number */
+		return node && node->logical != LYB_LOGICAL_NONE
+			       ? KIND_NUM | KIND_STR
+			       : KIND_NUM;
+	case AVRO_FLOAT:
+	case AVRO_DOUBLE:
+		return KIND_NUM | KIND_STR; /* "NaN" */
+	case AVRO_STRING:
+	case AVRO_BYTES:
+	case AVRO_FIXED:
+	case AVRO_ENUM:
+		return KIND_STR;
+	case AVRO_RECORD:
+	case AVRO_MAP:
+		return KIND_OBJ;
+	case AVRO_ARRAY:
+		return KIND_ARR;
+	default:
+		return ~0;
+	}
+}
+
+/*
+ * Whether a union's values are written {"branch": value} in plain JSON:
+ * when two of its non-null branches could write the same kind of JSON
+ * value (["int", "long"], two records, a string and a double's "NaN"),
+ * so that the JSON alone does not say which branch it is. A property of
+ * the schema, never of the value: a column keeps one shape.
+ */
+static int union_tagged(avro_schema_t u, const struct lyb_plan_node *node)
+{
+	size_t i, n = avro_schema_union_size(u);
+	int seen = 0, k;
+
+	for (i = 0; i < n; i++) {
+		k = json_kinds(avro_schema_union_branch(u, (int)i),
+			       plan_sub(node, i));
+		if (seen & k)
+			return 1;
+		seen |= k;
+	}
+	return 0;
+}
+
+static int json_base64(struct lyb_buf *b, const unsigned char *p, size_t n)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	char q[4];
+	size_t i;
+	int rc = lyb_buf_add(b, "\"", 1);
+
+	for (i = 0; i < n && rc == 0; i += 3) {
+		uint32_t w = (uint32_t)p[i] << 16;
+
+		if (i + 1 < n)
+			w |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < n)
+			w |= p[i + 2];
+		q[0] = abc[w >> 18];
+		q[1] = abc[(w >> 12) & 63];
+		q[2] = i + 1 < n ? abc[(w >> 6) & 63] : '=';
+		q[3] = i + 2 < n ? abc[w & 63] : '=';
+		rc = lyb_buf_add(b, q, 4);
+	}
+	return rc ? rc : lyb_buf_add(b, "\"", 1);
+}
+
+/* Rounds toward minus infinity, for times before 1970. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return a % b < 0 ? q - 1 : q;
+}
+
+/* The civil date of day @z since 1970-01-01 (H. Hinnant's algorithm). */
+static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = floor_div(z, 146097);
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* Days before 0000-01-01 and after 9999-12-31 (RFC 3339's years). */
+#define DAY_MIN (-719528)
+#define DAY_MAX 2932896
+
+/*
+ * A date, time or timestamp as RFC 3339 text; 1 when it is outside the
+ * years 0000..9999 or a day (it is then written as its number).
+ */
+static int json_time(struct lyb_buf *b, enum lyb_logical lt, int64_t x)
+{
+	int64_t unit, day, y, sec;
+	unsigned m, d;
+	int digits, rc;
+
+	switch (lt) {
+	case LYB_LOGICAL_DATE:
+		if (x < DAY_MIN || x > DAY_MAX)
+			return 1;
+		civil(x, &y, &m, &d);
+		return lyb_buf_printf(b, "\"%04lld-%02u-%02u\"", (long long)y,
+				      m, d);
+	case LYB_LOGICAL_TIME_MS:
+	case LYB_LOGICAL_TIME_US:
+		unit = lt == LYB_LOGICAL_TIME_MS ? 1000 : 1000000;
+		digits = lt == LYB_LOGICAL_TIME_MS ? 3 : 6;
+		if (x < 0 || x >= 86400 * unit)
+			return 1;
+		sec = x / unit;
+		return lyb_buf_printf(
+			b, "\"%02lld:%02lld:%02lld.%0*lld\"",
+			(long long)(sec / 3600), (long long)(sec / 60 % 60),
+			(long long)(sec % 60), digits, (long long)(x % unit));
+	default:
+		break;
+	}
+	unit = lt == LYB_LOGICAL_TS_MS || lt == LYB_LOGICAL_LOCAL_TS_MS
+		       ? 1000
+		       : 1000000;
+	digits = unit == 1000 ? 3 : 6;
+	sec = floor_div(x, unit);
+	day = floor_div(sec, 86400);
+	if (day < DAY_MIN || day > DAY_MAX)
+		return 1;
+	civil(day, &y, &m, &d);
+	sec -= day * 86400;
+	rc = lyb_buf_printf(b, "\"%04lld-%02u-%02uT%02lld:%02lld:%02lld.%0*lld",
+			    (long long)y, m, d, (long long)(sec / 3600),
+			    (long long)(sec / 60 % 60), (long long)(sec % 60),
+			    digits, (long long)(x - floor_div(x, unit) * unit));
+	if (rc == 0)
+		rc = lyb_buf_addstr(b, lt == LYB_LOGICAL_TS_MS ||
+						       lt == LYB_LOGICAL_TS_US
+					       ? "Z\""
+					       : "\"");
+	return rc;
+}
+
+/* Decimals of more bytes are written as bytes (decode.h). */
+#define DECIMAL_BYTES_MAX 64
+
+/*
+ * A decimal's exact text: @p is its unscaled value, a big-endian two's
+ * complement integer of @n bytes; 1 when longer than DECIMAL_BYTES_MAX.
+ */
+static int json_decimal(struct lyb_buf *b, const unsigned char *p, size_t n,
+			int scale)
+{
+	unsigned char mag[DECIMAL_BYTES_MAX];
+	char digits[DECIMAL_BYTES_MAX * 3 + LYB_SCHEMA_DECIMAL_PRECISION_MAX];
+	size_t i, nd = 0, lead = 0;
+	int neg, carry, rc, k;
+
+	if (n > DECIMAL_BYTES_MAX)
+		return 1;
+	neg = n && (p[0] & 0x80);
+	memcpy(mag, p, n);
+	if (neg) { /* the magnitude: invert and add one */
+		for (i = 0; i < n; i++)
+			mag[i] = (unsigned char)~mag[i];
+		for (i = n, carry = 1; i-- > 0 && carry;) {
+			carry = mag[i] == 0xff;
+			mag[i]++;
+		}
+	}
+	/* base 256 to decimal, nine digits a pass */
+	while (lead < n) {
+		uint64_t rem = 0;
+
+		for (i = lead; i < n; i++) {
+			uint64_t cur = rem << 8 | mag[i];
+
+			mag[i] = (unsigned char)(cur / 1000000000u);
+			rem = cur % 1000000000u;
+		}
+		while (lead < n && mag[lead] == 0)
+			lead++;
+		for (k = 0; k < 9 && (lead < n || rem); k++) {
+			digits[nd++] = (char)('0' + rem % 10);
+			rem /= 10;
+		}
+	}
+	/* at least one digit before the point */
+	while (nd <= (size_t)scale && nd < sizeof(digits))
+		digits[nd++] = '0';
+	rc = lyb_buf_addstr(b, neg ? "\"-" : "\"");
+	for (i = nd; i-- > 0 && rc == 0;) {
+		rc = lyb_buf_add(b, &digits[i], 1);
+		if (rc == 0 && scale && i == (size_t)scale)
+			rc = lyb_buf_add(b, ".", 1);
+	}
+	return rc ? rc : lyb_buf_add(b, "\"", 1);
+}
+
+/*
+ * One value as JSON: the Avro JSON encoding, or (@plain) plain JSON with
+ * @node its type's logical types (NULL: none). Both in decode.h.
+ */
+static int encode(struct lyb_buf *b, avro_value_t *v,
+		  const struct lyb_plan_node *node, int plain, int depth)
+{
+	enum lyb_logical lt = plain && node ? node->logical : LYB_LOGICAL_NONE;
 	avro_value_t child;
 	const char *name;
 	const void *p;
@@ -153,9 +390,16 @@ static int encode(struct lyb_buf *b, avro_value_t *v, int depth)
 		return lyb_buf_addstr(b, e ? "true" : "false");
 	case AVRO_INT32:
 		avro_value_get_int(v, &i32);
+		if ((lt == LYB_LOGICAL_DATE || lt == LYB_LOGICAL_TIME_MS) &&
+		    (rc = json_time(b, lt, i32)) <= 0)
+			return rc;
 		return lyb_buf_printf(b, "%d", (int)i32);
 	case AVRO_INT64:
 		avro_value_get_long(v, &i64);
+		if (lt >= LYB_LOGICAL_TIME_US &&
+		    lt <= LYB_LOGICAL_LOCAL_TS_US &&
+		    (rc = json_time(b, lt, i64)) <= 0)
+			return rc;
 		return lyb_buf_printf(b, "%lld", (long long)i64);
 	case AVRO_FLOAT:
 		avro_value_get_float(v, &f);
@@ -167,11 +411,16 @@ static int encode(struct lyb_buf *b, avro_value_t *v, int depth)
 		avro_value_get_string(v, (const char **)&p, &size);
 		return json_string(b, p, size ? size - 1 : 0, 0);
 	case AVRO_BYTES:
-		avro_value_get_bytes(v, &p, &size);
-		return json_string(b, p, size, 1);
 	case AVRO_FIXED:
-		avro_value_get_fixed(v, &p, &size);
-		return json_string(b, p, size, 1);
+		if (avro_value_get_type(v) == AVRO_BYTES)
+			avro_value_get_bytes(v, &p, &size);
+		else
+			avro_value_get_fixed(v, &p, &size);
+		if (lt == LYB_LOGICAL_DECIMAL &&
+		    (rc = json_decimal(b, p, size, node->scale)) <= 0)
+			return rc;
+		return plain ? json_base64(b, p, size)
+			     : json_string(b, p, size, 1);
 	case AVRO_ENUM:
 		avro_value_get_enum(v, &e);
 		name = avro_schema_enum_get(avro_value_get_schema(v), e);
@@ -195,20 +444,31 @@ static int encode(struct lyb_buf *b, avro_value_t *v, int depth)
 					rc = lyb_buf_addstr(b, ":");
 			}
 			if (rc == 0)
-				rc = encode(b, &child, depth + 1);
+				rc = encode(b, &child,
+					    plan_sub(node,
+						     avro_value_get_type(v) ==
+								     AVRO_RECORD
+							     ? i
+							     : 0),
+					    plain, depth + 1);
 		}
 		if (rc)
 			return rc;
 		return lyb_buf_addstr(
 			b, avro_value_get_type(v) == AVRO_ARRAY ? "]" : "}");
 	case AVRO_UNION:
-		if (avro_value_get_current_branch(v, &child))
+		if (avro_value_get_discriminant(v, &e) ||
+		    avro_value_get_current_branch(v, &child))
 			return -EBADMSG;
 		if (avro_value_get_type(&child) == AVRO_NULL)
 			return lyb_buf_addstr(b, "null");
+		if (plain && !union_tagged(avro_value_get_schema(v), node))
+			return encode(b, &child, plan_sub(node, (size_t)e),
+				      plain, depth + 1);
 		if ((rc = lyb_buf_addstr(b, "{")) ||
 		    (rc = branch_name(b, avro_value_get_schema(&child))) ||
-		    (rc = encode(b, &child, depth + 1)))
+		    (rc = encode(b, &child, plan_sub(node, (size_t)e), plain,
+				 depth + 1)))
 			return rc;
 		return lyb_buf_addstr(b, "}");
 	default:
@@ -230,6 +490,8 @@ struct class_entry {
 	char *schema; /* the writer schema text, the key */
 	size_t len;
 	avro_value_iface_t *iface;
+	struct lyb_plan *plan; /* its logical types, for plain JSON */
+	const struct lyb_plan_node *root;
 };
 
 static pthread_mutex_t class_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -238,6 +500,9 @@ static size_t nclasses;				/* under class_lock */
 
 struct lyb_avro_decoder {
 	avro_value_iface_t *iface;
+	struct lyb_plan *own_plan; /* when not in classes[] */
+	const struct lyb_plan_node *root;
+	int plain; /* LYB_JSON_PLAIN */
 	avro_value_t value;
 	struct lyb_buf line;
 };
@@ -272,7 +537,7 @@ static int class_make(const char *schema, size_t len,
 	return rc;
 }
 
-int lyb_avro_decoder_new(const char *schema, size_t len,
+int lyb_avro_decoder_new(const char *schema, size_t len, enum lyb_json_enc enc,
 			 struct lyb_avro_decoder **out, char *err,
 			 size_t errlen)
 {
@@ -282,6 +547,7 @@ int lyb_avro_decoder_new(const char *schema, size_t len,
 
 	if (!d)
 		return -ENOMEM;
+	d->plain = enc == LYB_JSON_PLAIN;
 	pthread_mutex_lock(&class_lock);
 	for (i = 0; i < nclasses; i++)
 		if (classes[i].len == len &&
@@ -289,26 +555,37 @@ int lyb_avro_decoder_new(const char *schema, size_t len,
 			break;
 	if (i < nclasses) {
 		d->iface = avro_value_iface_incref(classes[i].iface);
+		d->root = classes[i].root;
 	} else {
 		rc = class_make(schema, len, &d->iface, err, errlen);
-		if (d->iface && nclasses < CLASSES_MAX) {
+		/* avro-c parsed it, so it is JSON: only memory may fail */
+		if (rc == 0 &&
+		    lyb_schema_plan(schema, len, &d->own_plan, &d->root) != 0)
+			rc = -ENOMEM;
+		if (rc == 0 && nclasses < CLASSES_MAX) {
 			classes[nclasses].schema = malloc(len + 1);
 			if (classes[nclasses].schema) {
 				memcpy(classes[nclasses].schema, schema, len);
 				classes[nclasses].len = len;
 				classes[nclasses].iface =
 					avro_value_iface_incref(d->iface);
+				classes[nclasses].plan = d->own_plan;
+				classes[nclasses].root = d->root;
+				d->own_plan = NULL; /* the table's now */
 				nclasses++;
 			}
 		}
 	}
 	pthread_mutex_unlock(&class_lock);
 	if (rc) {
+		if (d->iface)
+			avro_value_iface_decref(d->iface);
 		free(d);
 		return rc;
 	}
 	if (avro_generic_value_new(d->iface, &d->value)) {
 		avro_value_iface_decref(d->iface);
+		lyb_schema_plan_free(d->own_plan);
 		free(d);
 		return failf(err, errlen, "writer schema: %s", avro_strerror());
 	}
@@ -323,6 +600,7 @@ void lyb_avro_decoder_free(struct lyb_avro_decoder *d)
 		return;
 	avro_value_decref(&d->value);
 	avro_value_iface_decref(d->iface);
+	lyb_schema_plan_free(d->own_plan);
 	lyb_buf_free(&d->line);
 	free(d);
 }
@@ -597,7 +875,7 @@ int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 			break;
 		}
 		lyb_buf_reset(&d->line);
-		rc = encode(&d->line, &d->value, 0);
+		rc = encode(&d->line, &d->value, d->root, d->plain, 0);
 		if (rc == 0)
 			rc = lyb_buf_add(&d->line, "\n", 1);
 		if (rc) {
@@ -637,8 +915,9 @@ int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 	return rc;
 }
 
-int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size, lyb_line_cb cb,
-		    void *cbarg, char *err, size_t errlen)
+int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size,
+		    enum lyb_json_enc enc, lyb_line_cb cb, void *cbarg,
+		    char *err, size_t errlen)
 {
 	struct lyb_avro_decoder *dec = NULL;
 	struct lyb_avro_file f;
@@ -650,7 +929,7 @@ int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size, lyb_line_cb cb,
 	rc = lyb_avro_open(read, arg, size, &f, err, errlen);
 	if (rc)
 		return rc;
-	rc = lyb_avro_decoder_new(f.h.schema, f.h.schema_len, &dec, err,
+	rc = lyb_avro_decoder_new(f.h.schema, f.h.schema_len, enc, &dec, err,
 				  errlen);
 	/* each block is decoded from the header's bytes followed by it */
 	while (rc == 0 && (rc = lyb_avro_next(&f, &b, err, errlen)) == 0) {

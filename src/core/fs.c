@@ -335,12 +335,16 @@ int lyb_fs_resolve(const struct lyb_snap *snap, const char *path,
 
 	if (strcmp(c, ".lyb") == 0)
 		return resolve_meta(snap, p, e);
-	if (strcmp(c, "data.jsonl") == 0) {
+	if (strcmp(c, "data.jsonl") == 0 || strcmp(c, "data.avro.json") == 0) {
 		if (*p)
 			return -ENOENT;
 		e->kind = LYB_FS_VIEW;
 		e->mode = FILE_MODE;
-		return lyb_view_size(e->ds, e->v, &e->size);
+		e->view_avro = c[5] == 'a';
+		return lyb_view_size(e->ds, e->v,
+				     e->view_avro ? LYB_JSON_AVRO
+						  : LYB_JSON_PLAIN,
+				     &e->size);
 	}
 	if (lyb_loc_kind_parse(c, &kind) != 0)
 		return -ENOENT;
@@ -531,6 +535,8 @@ int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
 		rc = cb(arg, ".lyb", DIR_MODE);
 		if (rc == 0)
 			rc = cb(arg, "data.jsonl", FILE_MODE);
+		if (rc == 0 && lyb_version_location(dir->v, LYB_LOC_GS))
+			rc = cb(arg, "data.avro.json", FILE_MODE);
 		for (i = 0; i < dir->v->nlocations && rc == 0; i++)
 			rc = cb(arg,
 				lyb_loc_kind_name(dir->v->locations[i].kind),

@@ -194,7 +194,8 @@ static int index_view(struct lyb_location *loc, char *warn, size_t warnlen)
 	char why[1024] = "";
 	int rc;
 
-	rc = lyb_view_index(loc, &loc->jsonl,
+	/* the Avro JSON encoding's: see view.h */
+	rc = lyb_view_index(loc, LYB_JSON_AVRO, &loc->jsonl,
 			    loc->kind == LYB_LOC_GS ? &loc->schema : NULL, why,
 			    sizeof(why));
 	if (rc == -EOVERFLOW) {

@@ -336,3 +336,362 @@ int lyb_schema_describe(const char *schema, int indent, struct lyb_buf *out)
 	json_decref(s);
 	return 0;
 }
+
+/* --- the plan of logical types (schema.h) --- */
+
+#define PLAN_DEPTH_MAX (4 * LYB_SCHEMA_DEPTH_MAX)
+/*
+ * Name comparisons one plan may make resolving references (a reference
+ * is compared with every name registered before it): a hostile schema of
+ * 16 MiB could otherwise make millions of references to thousands of
+ * names. Past it, references resolve to no logical types. Real schemas
+ * make a few thousand.
+ */
+#define PLAN_LOOKUPS_MAX (1u << 26)
+
+struct plan_name {
+	char *name; /* full name */
+	struct lyb_plan_node *node;
+};
+
+struct lyb_plan {
+	struct lyb_plan_node **nodes; /* every node, for freeing */
+	size_t n, cap;
+	struct plan_name *names;
+	size_t nnames, namecap;
+	struct lyb_plan_node *none; /* shared by every plain leaf */
+	struct lyb_plan_node *root;
+	size_t compares; /* against PLAN_LOOKUPS_MAX */
+	int rc;
+};
+
+static struct lyb_plan_node *plan_alloc(struct lyb_plan *p, size_t nsub)
+{
+	struct lyb_plan_node *node, **grown;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+
+		grown = realloc(p->nodes, cap * sizeof(*grown));
+		if (!grown)
+			goto out_nomem;
+		p->nodes = grown;
+		p->cap = cap;
+	}
+	node = calloc(1, sizeof(*node));
+	if (!node)
+		goto out_nomem;
+	if (nsub) {
+		node->sub = calloc(nsub, sizeof(*node->sub));
+		if (!node->sub) {
+			free(node);
+			goto out_nomem;
+		}
+	}
+	node->n = nsub;
+	p->nodes[p->n++] = node;
+	return node;
+out_nomem:
+	p->rc = -ENOMEM;
+	return NULL;
+}
+
+/* "<ns>.<name>", or @name when it has a dot or there is no namespace. */
+static char *full_name(const char *name, const char *ns)
+{
+	size_t n;
+	char *out;
+
+	if (strchr(name, '.') || !ns || !*ns)
+		return strdup(name);
+	n = strlen(ns) + strlen(name) + 2;
+	out = malloc(n);
+	if (out)
+		snprintf(out, n, "%s.%s", ns, name);
+	return out;
+}
+
+static void plan_register(struct lyb_plan *p, const char *name,
+			  struct lyb_plan_node *node)
+{
+	struct plan_name *grown;
+
+	if (p->nnames == p->namecap) {
+		size_t cap = p->namecap ? p->namecap * 2 : 8;
+
+		grown = realloc(p->names, cap * sizeof(*grown));
+		if (!grown) {
+			p->rc = -ENOMEM;
+			return;
+		}
+		p->names = grown;
+		p->namecap = cap;
+	}
+	p->names[p->nnames].name = strdup(name);
+	if (!p->names[p->nnames].name) {
+		p->rc = -ENOMEM;
+		return;
+	}
+	p->names[p->nnames++].node = node;
+}
+
+/* A reference by name: the node of a record or decimal fixed, or none. */
+static struct lyb_plan_node *plan_lookup(struct lyb_plan *p, const char *name,
+					 const char *ns)
+{
+	char *full = full_name(name, ns);
+	size_t i;
+
+	if (!full) {
+		p->rc = -ENOMEM;
+		return p->none;
+	}
+	for (i = 0; i < p->nnames && p->compares < PLAN_LOOKUPS_MAX; i++) {
+		p->compares++;
+		if (strcmp(p->names[i].name, full) == 0 ||
+		    strcmp(p->names[i].name, name) == 0)
+			break;
+	}
+	free(full);
+	return i < p->nnames && p->compares < PLAN_LOOKUPS_MAX
+		       ? p->names[i].node
+		       : p->none;
+}
+
+/*
+ * A node without logical types below it is written like a plain one: it
+ * is dropped (it was the last allocated, its children after it are gone
+ * already) and the shared none node stands for it, so that a plan holds
+ * only the paths to logical types and costs little for schemas that
+ * have none.
+ */
+static struct lyb_plan_node *plan_prune(struct lyb_plan *p,
+					struct lyb_plan_node *node)
+{
+	size_t i;
+
+	if (node->logical != LYB_LOGICAL_NONE)
+		return node;
+	for (i = 0; i < node->n; i++)
+		if (node->sub[i] && node->sub[i] != p->none)
+			return node;
+	if (p->n && p->nodes[p->n - 1] == node) {
+		p->n--;
+		free(node->sub);
+		free(node);
+	}
+	return p->none;
+}
+
+static int json_int(json_t *o, const char *key, json_int_t dflt,
+		    json_int_t *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v) {
+		*out = dflt;
+		return 0;
+	}
+	if (!json_is_integer(v))
+		return -1;
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* The logical type of {"type": @type, "logicalType": ...}, when valid. */
+static enum lyb_logical plan_logical(json_t *t, const char *type, int *scale)
+{
+	static const struct {
+		const char *name, *type;
+		enum lyb_logical logical;
+	} known[] = {
+		{"date", "int", LYB_LOGICAL_DATE},
+		{"time-millis", "int", LYB_LOGICAL_TIME_MS},
+		{"time-micros", "long", LYB_LOGICAL_TIME_US},
+		{"timestamp-millis", "long", LYB_LOGICAL_TS_MS},
+		{"timestamp-micros", "long", LYB_LOGICAL_TS_US},
+		{"local-timestamp-millis", "long", LYB_LOGICAL_LOCAL_TS_MS},
+		{"local-timestamp-micros", "long", LYB_LOGICAL_LOCAL_TS_US},
+	};
+	const char *lt = json_str(t, "logicalType");
+	json_int_t precision, sc;
+	size_t i;
+
+	if (!lt)
+		return LYB_LOGICAL_NONE;
+	if (strcmp(lt, "decimal") == 0) {
+		if (strcmp(type, "bytes") && strcmp(type, "fixed"))
+			return LYB_LOGICAL_NONE;
+		if (json_int(t, "precision", -1, &precision) ||
+		    json_int(t, "scale", 0, &sc) || precision < 1 ||
+		    precision > LYB_SCHEMA_DECIMAL_PRECISION_MAX || sc < 0 ||
+		    sc > precision)
+			return LYB_LOGICAL_NONE;
+		*scale = (int)sc;
+		return LYB_LOGICAL_DECIMAL;
+	}
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(lt, known[i].name) == 0 &&
+		    strcmp(type, known[i].type) == 0)
+			return known[i].logical;
+	return LYB_LOGICAL_NONE;
+}
+
+static struct lyb_plan_node *plan_walk(struct lyb_plan *p, json_t *t,
+				       const char *ns, int depth);
+
+/* A record, enum or fixed: its namespace for what it contains. */
+static char *named_ns(json_t *t, const char *ns)
+{
+	const char *name = json_str(t, "name"), *own = json_str(t, "namespace");
+	const char *dot = name ? strrchr(name, '.') : NULL;
+
+	if (dot)
+		return strndup(name, (size_t)(dot - name));
+	return strdup(own ? own : ns ? ns : "");
+}
+
+static struct lyb_plan_node *plan_object(struct lyb_plan *p, json_t *t,
+					 const char *ns, int depth)
+{
+	json_t *type = json_object_get(t, "type"), *fields, *f;
+	const char *name = json_str(t, "name");
+	struct lyb_plan_node *node;
+	char *inner = NULL, *full;
+	const char *ty;
+	size_t i;
+	int scale = 0;
+	enum lyb_logical logical;
+
+	if (!json_is_string(type))
+		return type ? plan_walk(p, type, ns, depth + 1) : p->none;
+	ty = json_string_value(type);
+	if (strcmp(ty, "record") == 0 || strcmp(ty, "error") == 0) {
+		fields = json_object_get(t, "fields");
+		node = plan_alloc(p, json_array_size(fields));
+		inner = named_ns(t, ns);
+		if (!node || !inner) {
+			p->rc = -ENOMEM;
+			free(inner);
+			return p->none;
+		}
+		json_array_foreach(fields, i, f)
+		{
+			node->sub[i] = plan_walk(p, json_object_get(f, "type"),
+						 inner, depth + 1);
+		}
+		/* after its fields: a record never contains itself (the
+		 * schema passed lyb_schema_bound()), and a pruned one needs
+		 * no name (an unknown name is none) */
+		node = plan_prune(p, node);
+		if (node != p->none && name &&
+		    (full = full_name(name, inner))) {
+			plan_register(p, full, node);
+			free(full);
+		}
+		free(inner);
+		return node;
+	}
+	if (strcmp(ty, "array") == 0 || strcmp(ty, "map") == 0) {
+		node = plan_alloc(p, 1);
+		if (!node)
+			return p->none;
+		node->sub[0] = plan_walk(
+			p,
+			json_object_get(t, ty[0] == 'a' ? "items" : "values"),
+			ns, depth + 1);
+		return plan_prune(p, node);
+	}
+	logical = plan_logical(t, ty, &scale);
+	if (logical == LYB_LOGICAL_NONE)
+		return strcmp(ty, "fixed") && strcmp(ty, "enum")
+			       ? plan_lookup(p, ty, ns) /* or a primitive */
+			       : p->none;
+	node = plan_alloc(p, 0);
+	if (!node)
+		return p->none;
+	node->logical = logical;
+	node->scale = scale;
+	if (strcmp(ty, "fixed") == 0 && name) {
+		inner = named_ns(t, ns);
+		full = inner ? full_name(name, inner) : NULL;
+		if (full)
+			plan_register(p, full, node);
+		else
+			p->rc = -ENOMEM;
+		free(full);
+		free(inner);
+	}
+	return node;
+}
+
+static struct lyb_plan_node *plan_walk(struct lyb_plan *p, json_t *t,
+				       const char *ns, int depth)
+{
+	struct lyb_plan_node *node;
+	json_t *b;
+	size_t i;
+
+	if (depth > PLAN_DEPTH_MAX || p->rc)
+		return p->none;
+	if (json_is_string(t))
+		return plan_lookup(p, json_string_value(t), ns);
+	if (json_is_object(t))
+		return plan_object(p, t, ns, depth);
+	if (!json_is_array(t))
+		return p->none;
+	node = plan_alloc(p, json_array_size(t));
+	if (!node)
+		return p->none;
+	json_array_foreach(t, i, b)
+	{
+		node->sub[i] = plan_walk(p, b, ns, depth + 1);
+	}
+	return plan_prune(p, node);
+}
+
+int lyb_schema_plan(const char *text, size_t len, struct lyb_plan **out,
+		    const struct lyb_plan_node **root)
+{
+	struct lyb_plan *p = calloc(1, sizeof(*p));
+	json_t *json;
+	int rc;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	json = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+	if (!json) {
+		free(p);
+		return -EBADMSG;
+	}
+	p->none = plan_alloc(p, 0);
+	if (p->none)
+		p->root = plan_walk(p, json, "", 1);
+	json_decref(json);
+	rc = p->rc;
+	if (rc) {
+		lyb_schema_plan_free(p);
+		return rc;
+	}
+	*out = p;
+	*root = p->root;
+	return 0;
+}
+
+void lyb_schema_plan_free(struct lyb_plan *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n; i++) {
+		free(p->nodes[i]->sub);
+		free(p->nodes[i]);
+	}
+	for (i = 0; i < p->nnames; i++)
+		free(p->names[i].name);
+	free(p->nodes);
+	free(p->names);
+	free(p);
+}

@@ -54,10 +54,16 @@ static enum lyb_export_format export_format(const struct lyb_location *loc)
 							      : LYB_EXPORT_JSON;
 }
 
+static const char *view_name(enum lyb_json_enc enc)
+{
+	return enc == LYB_JSON_AVRO ? "data.avro.json" : "data.jsonl";
+}
+
 /* --- building the index --- */
 
 struct builder {
 	const struct lyb_location *loc;
+	enum lyb_json_enc enc;
 	struct lyb_jsonl *jl;
 	size_t cap;
 	uint64_t spacing;
@@ -112,8 +118,8 @@ static int index_avro(struct builder *bd, size_t i, struct lyb_reader *r,
 			goto out_close;
 		}
 	}
-	rc = lyb_avro_decoder_new(f.h.schema, f.h.schema_len, &dec, bd->why,
-				  sizeof(bd->why));
+	rc = lyb_avro_decoder_new(f.h.schema, f.h.schema_len, bd->enc, &dec,
+				  bd->why, sizeof(bd->why));
 	while (rc == 0 &&
 	       (rc = lyb_avro_next(&f, &b, bd->why, sizeof(bd->why))) == 0) {
 		if (!in_run || b.off - run_off >= bd->spacing ||
@@ -184,10 +190,11 @@ static int index_export(struct builder *bd, size_t i, struct lyb_reader *r)
 	return rc;
 }
 
-int lyb_view_index(const struct lyb_location *loc, struct lyb_jsonl *out,
-		   char **schema, char *err, size_t errlen)
+int lyb_view_index(const struct lyb_location *loc, enum lyb_json_enc enc,
+		   struct lyb_jsonl *out, char **schema, char *err,
+		   size_t errlen)
 {
-	struct builder bd = {.loc = loc, .jl = out};
+	struct builder bd = {.loc = loc, .enc = enc, .jl = out};
 	uint64_t total = 0;
 	size_t i;
 	int rc = 0;
@@ -228,7 +235,7 @@ int lyb_view_index(const struct lyb_location *loc, struct lyb_jsonl *out,
 
 struct cache_entry {
 	struct cache_entry *next;
-	char *key; /* "<dataset>/<version id>" */
+	char *key; /* "<dataset>/<version id>/<encoding>" */
 	int state; /* BUILDING, 0 ready, or -EIO: the data does not decode */
 	struct lyb_jsonl jl;
 	char *schema;
@@ -302,14 +309,14 @@ static int entry_copy(const struct cache_entry *e, struct lyb_jsonl *jl,
  * builds it without holding the lock, concurrent callers wait for it.
  */
 static int cached_index(const struct lyb_dataset *ds,
-			const struct lyb_version *v, struct lyb_jsonl *jl,
-			uint64_t *bytes, char **schema)
+			const struct lyb_version *v, enum lyb_json_enc enc,
+			struct lyb_jsonl *jl, uint64_t *bytes, char **schema)
 {
 	const struct lyb_location *src = lyb_view_source(v);
 	struct lyb_jsonl built;
 	struct cache_entry *e, **pp;
 	char *key, *sc = NULL, err[1024] = "";
-	size_t n = strlen(ds->name) + strlen(v->id) + 2;
+	size_t n = strlen(ds->name) + strlen(v->id) + 4;
 	int rc;
 
 	if (!src)
@@ -317,7 +324,7 @@ static int cached_index(const struct lyb_dataset *ds,
 	key = malloc(n);
 	if (!key)
 		return -ENOMEM;
-	snprintf(key, n, "%s/%s", ds->name, v->id);
+	snprintf(key, n, "%s/%s/%d", ds->name, v->id, (int)enc);
 	pthread_mutex_lock(&cache_lock);
 	for (;;) {
 		for (e = cache; e && strcmp(e->key, key); e = e->next)
@@ -345,14 +352,12 @@ static int cached_index(const struct lyb_dataset *ds,
 	ncache++;
 	pthread_mutex_unlock(&cache_lock);
 
-	lyb_log(LYB_LOG_INFO,
-		"data.jsonl of %s/%s/%s: indexing (not in the "
-		"catalog)",
-		ds->name, v->date, v->id);
-	rc = lyb_view_index(src, &built, &sc, err, sizeof(err));
+	lyb_log(LYB_LOG_INFO, "%s of %s/%s/%s: indexing (not in the catalog)",
+		view_name(enc), ds->name, v->date, v->id);
+	rc = lyb_view_index(src, enc, &built, &sc, err, sizeof(err));
 	if (rc)
-		lyb_log(LYB_LOG_ERR, "data.jsonl of %s/%s/%s: %s", ds->name,
-			v->date, v->id, err[0] ? err : strerror(-rc));
+		lyb_log(LYB_LOG_ERR, "%s of %s/%s/%s: %s", view_name(enc),
+			ds->name, v->date, v->id, err[0] ? err : strerror(-rc));
 
 	pthread_mutex_lock(&cache_lock);
 	if (rc == 0) {
@@ -385,18 +390,37 @@ static int eio(int rc)
 	return rc == 0 || rc == -ENOMEM || rc == -EACCES ? rc : -EIO;
 }
 
-int lyb_view_size(const struct lyb_dataset *ds, const struct lyb_version *v,
-		  uint64_t *size)
+/*
+ * The catalog's index (recorded at publish) describes the Avro JSON
+ * encoding of a gs copy, and an export's lines, which are the same in
+ * both encodings; a gs copy's plain JSON is indexed on first need.
+ */
+static int recorded(const struct lyb_location *src, enum lyb_json_enc enc)
 {
-	const struct lyb_location *src = lyb_view_source(v);
+	return src->jsonl.recorded &&
+	       (src->kind != LYB_LOC_GS || enc == LYB_JSON_AVRO);
+}
+
+/* data.avro.json exists only for a gs copy. */
+static const struct lyb_location *view_source(const struct lyb_version *v,
+					      enum lyb_json_enc enc)
+{
+	return enc == LYB_JSON_AVRO ? lyb_version_location(v, LYB_LOC_GS)
+				    : lyb_view_source(v);
+}
+
+int lyb_view_size(const struct lyb_dataset *ds, const struct lyb_version *v,
+		  enum lyb_json_enc enc, uint64_t *size)
+{
+	const struct lyb_location *src = view_source(v, enc);
 
 	if (!src)
 		return -ENOENT;
-	if (src->jsonl.recorded) {
+	if (recorded(src, enc)) {
 		*size = src->jsonl.bytes;
 		return 0;
 	}
-	return eio(cached_index(ds, v, NULL, size, NULL));
+	return eio(cached_index(ds, v, enc, NULL, size, NULL));
 }
 
 int lyb_view_schema(const struct lyb_dataset *ds, const struct lyb_version *v,
@@ -411,7 +435,7 @@ int lyb_view_schema(const struct lyb_dataset *ds, const struct lyb_version *v,
 		*schema = strdup(gs->schema);
 		return *schema ? 0 : -ENOMEM;
 	}
-	rc = cached_index(ds, v, NULL, NULL, schema);
+	rc = cached_index(ds, v, LYB_JSON_PLAIN, NULL, NULL, schema);
 	return rc == -ENOENT ? rc : eio(rc);
 }
 
@@ -421,6 +445,7 @@ struct lyb_view_file {
 	struct lyb_dataset *ds; /* a reference: keeps v and loc valid */
 	const struct lyb_version *v;
 	const struct lyb_location *loc;
+	enum lyb_json_enc enc;
 	struct lyb_jsonl jl; /* our own copy of the index */
 	pthread_mutex_t lock;
 	/* under lock: the object being read */
@@ -438,9 +463,9 @@ struct lyb_view_file {
 };
 
 int lyb_view_open(struct lyb_dataset *ds, const struct lyb_version *v,
-		  struct lyb_view_file **out)
+		  enum lyb_json_enc enc, struct lyb_view_file **out)
 {
-	const struct lyb_location *src = lyb_view_source(v);
+	const struct lyb_location *src = view_source(v, enc);
 	struct lyb_view_file *f;
 	int rc;
 
@@ -449,10 +474,10 @@ int lyb_view_open(struct lyb_dataset *ds, const struct lyb_version *v,
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	if (src->jsonl.recorded)
+	if (recorded(src, enc))
 		rc = jsonl_copy(&src->jsonl, &f->jl);
 	else
-		rc = eio(cached_index(ds, v, &f->jl, NULL, NULL));
+		rc = eio(cached_index(ds, v, enc, &f->jl, NULL, NULL));
 	if (rc) {
 		free(f);
 		return rc;
@@ -460,6 +485,7 @@ int lyb_view_open(struct lyb_dataset *ds, const struct lyb_version *v,
 	f->ds = lyb_dataset_ref(ds);
 	f->v = v;
 	f->loc = src;
+	f->enc = enc;
 	pthread_mutex_init(&f->lock, NULL);
 	lyb_buf_init(&f->cache, RUN_DECODED_MAX);
 	*out = f;
@@ -501,8 +527,8 @@ static int object_open(struct lyb_view_file *f, size_t i, char *why,
 				   why, whylen);
 		if (rc == 0) {
 			rc = lyb_avro_decoder_new(f->af.h.schema,
-						  f->af.h.schema_len, &f->dec,
-						  why, whylen);
+						  f->af.h.schema_len, f->enc,
+						  &f->dec, why, whylen);
 			if (rc)
 				lyb_avro_close(&f->af);
 		}
@@ -637,8 +663,8 @@ out_check:
 	}
 out_log:
 	lyb_buf_reset(&f->cache);
-	lyb_log(LYB_LOG_ERR, "data.jsonl of %s/%s/%s: %s/%s: %s", f->ds->name,
-		f->v->date, f->v->id, f->loc->url, o->name,
+	lyb_log(LYB_LOG_ERR, "%s of %s/%s/%s: %s/%s: %s", view_name(f->enc),
+		f->ds->name, f->v->date, f->v->id, f->loc->url, o->name,
 		why[0] ? why : strerror(-rc));
 	return eio(rc);
 }
@@ -665,9 +691,10 @@ int lyb_view_read(struct lyb_view_file *f, void *buf, size_t len, uint64_t off,
 				break;
 			if (pos < f->base || pos >= f->base + f->cache.len) {
 				lyb_log(LYB_LOG_ERR,
-					"data.jsonl of %s/%s/%s: offset %llu "
+					"%s of %s/%s/%s: offset %llu "
 					"is not where the index says",
-					f->ds->name, f->v->date, f->v->id,
+					view_name(f->enc), f->ds->name,
+					f->v->date, f->v->id,
 					(unsigned long long)pos);
 				rc = -EIO;
 				break;

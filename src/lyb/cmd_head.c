@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * cmd_head.c - `lyb head [-n N] DATASET [DATE [gs|snow]]`: the first N
- * records (default 10) of the latest version of DATE (default: the latest
- * date), as JSON lines, from the chosen copy (default: gs when there is
- * one). Only the blocks and bytes needed are read.
+ * cmd_head.c - `lyb head [-n N] [--avro-json] DATASET [DATE [gs|snow]]`:
+ * the first N records (default 10) of the latest version of DATE
+ * (default: the latest date), as JSON lines (plain JSON, or the Avro
+ * JSON encoding: decode.h), from the chosen copy (default: gs when there
+ * is one). Only the blocks and bytes needed are read.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +18,7 @@
 
 struct head {
 	long left;
+	enum lyb_json_enc enc;
 };
 
 static int print_line(void *arg, const char *line, size_t len)
@@ -48,7 +50,8 @@ static int head_location(const struct lyb_location *loc, struct head *h)
 		}
 		if (loc->kind == LYB_LOC_GS)
 			rc = lyb_decode_avro(lyb_reader_read_fn, r, o->size,
-					     print_line, h, err, sizeof(err));
+					     h->enc, print_line, h, err,
+					     sizeof(err));
 		else
 			rc = lyb_decode_export(lyb_reader_read_fn, r, o->size,
 					       strcmp(loc->format, "csv")
@@ -67,6 +70,7 @@ int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		LYB_CLI_LONGOPTS,
 		{"lines", required_argument, NULL, 'n'},
+		{"avro-json", no_argument, NULL, 'J'},
 		{NULL, 0, NULL, 0},
 	};
 	struct lyb_catalog *cat = NULL;
@@ -74,7 +78,7 @@ int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv)
 	const struct lyb_location *loc = NULL;
 	const struct lyb_date *d;
 	struct lyb_dataset *ds = NULL;
-	struct head h = {10};
+	struct head h = {10, LYB_JSON_PLAIN};
 	const char *name;
 	enum lyb_loc_kind kind;
 	int c, done = 0, rc;
@@ -82,6 +86,10 @@ int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS "n:", opts,
 				NULL)) != -1) {
+		if (c == 'J') {
+			h.enc = LYB_JSON_AVRO;
+			continue;
+		}
 		if (c == 'n') {
 			errno = 0;
 			h.left = strtol(optarg, &end, 10);
@@ -103,8 +111,8 @@ int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv)
 		return -EINVAL;
 	}
 	if (argc - optind < 1 || argc - optind > 3) {
-		lyb_cli_fail("head", "usage: lyb head [-n N] DATASET [DATE "
-				     "[gs|snow]]");
+		lyb_cli_fail("head", "usage: lyb head [-n N] [--avro-json] "
+				     "DATASET [DATE [gs|snow]]");
 		return -EINVAL;
 	}
 	name = lyb_cli_dataset_arg(argv[optind]);

@@ -457,12 +457,15 @@ static const struct {
 	 "`audit = PATH` of the configuration file, else " LYB_AUDIT_DEFAULT_PATH
 	 ".\n"},
 	{"head",
-	 "usage: lyb [OPTIONS] head [-n N] DATASET [DATE [gs|snow]]\n"
+	 "usage: lyb [OPTIONS] head [-n N] [--avro-json] DATASET [DATE "
+	 "[gs|snow]]\n"
 	 "\n"
 	 "Prints the first N records (default 10) of a DataSet's latest\n"
 	 "version of DATE (default: the latest date) as JSON lines, from\n"
 	 "the gs copy (Avro) or the snow copy (a Snowflake export);\n"
-	 "without gs|snow, whichever the version has, gs first.\n"},
+	 "without gs|snow, whichever the version has, gs first. Avro is\n"
+	 "plain JSON, as in data.jsonl; --avro-json prints the Avro JSON\n"
+	 "encoding, as in data.avro.json (docs/json.md).\n"},
 	{"serve",
 	 "usage: lyb [OPTIONS] serve [--listen ADDR:PORT] [--trust-proxy ADDR]...\n"
 	 "           [--user-header NAME] [--static DIR] [--mount PATH]\n"
@@ -505,7 +508,7 @@ void lyb_cli_usage(const char *cmd, int to_stderr)
 	      "  ls [--late] [DATASET]  list DataSets (--late: only late ones),\n"
 	      "                       or the versions of one\n"
 	      "  info DATASET         show a DataSet's card\n"
-	      "  head [-n N] DATASET [DATE [gs|snow]]\n"
+	      "  head [-n N] [--avro-json] DATASET [DATE [gs|snow]]\n"
 	      "                       the first records, as JSON lines\n"
 	      "  status [MOUNTPOINT]  a mount's health and figures\n"
 	      "  access request|list|grant|revoke DATASET [PRINCIPAL]\n"
@@ -514,7 +517,7 @@ void lyb_cli_usage(const char *cmd, int to_stderr)
 	      "  dataset create ...   create a DataSet\n"
 	      "  serve [--listen ADDR:PORT] ...\n"
 	      "                       serve the portal (pages and JSON API)\n"
-	      "  publish DATASET DATE --gs URL [--snow TABLE=URL] ...\n"
+	      "  publish DATASET DATE [--gs URL] [--snow TABLE=URL] ...\n"
 	      "                       register a new version\n"
 	      "  catalog format|init|upgrade|checkpoint\n"
 	      "                       the catalog's format, its upgrade to 2\n"

@@ -1006,7 +1006,9 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		if (rc && rc != -EACCES && rc != -ENOMEM)
 			rc = -EIO;
 	} else if (e.kind == LYB_FS_VIEW) {
-		rc = lyb_view_open(e.ds, e.v, &fh->view);
+		rc = lyb_view_open(e.ds, e.v,
+				   e.view_avro ? LYB_JSON_AVRO : LYB_JSON_PLAIN,
+				   &fh->view);
 		fh->size = rc ? 0 : lyb_view_file_size(fh->view);
 	} else if (e.kind == LYB_FS_FILE) {
 		rc = lyb_fs_content(snap, &e, &fh->data, &len);

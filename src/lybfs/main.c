@@ -14,7 +14,9 @@
  * CATALOG_URL (mount.fuse3 runs us as "lybfs SOURCE MOUNTPOINT -o ..."),
  * then the -o options.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -58,8 +60,9 @@ static int stopping; /* under stop_lock */
 /*
  * -o config=PATH is lybfs's own; every other -o KEY=VALUE whose KEY is a
  * configuration key (lyb_config_is_opt) is kept, in order, for
- * config_read(); anything else is libfuse's (allow_other alone, fsname=,
- * max_threads=, ...), and libfuse rejects what it does not know.
+ * config_read(); the libfuse and kernel options below go on to libfuse;
+ * anything else is refused here, in lybfs's words, with the nearest
+ * known name (libfuse's own message would name neither).
  */
 enum { KEY_CONFIG_FILE = 1 };
 static const struct fuse_opt lybfs_opts[] = {
@@ -67,11 +70,129 @@ static const struct fuse_opt lybfs_opts[] = {
 	FUSE_OPT_END,
 };
 
+/* libfuse's and the kernel's options that lybfs passes on: flags... */
+static const char *const fuse_flags[] = {
+	"-h",
+	"--help",
+	"-V",
+	"--version",
+	"-d",
+	"--debug",
+	"-f",
+	"-s",
+	"debug",
+	"allow_other",
+	"allow_root",
+	"auto_unmount",
+	"clone_fd",
+	"ro",
+	"suid",
+	"nosuid",
+	"dev",
+	"nodev",
+	"exec",
+	"noexec",
+	"async",
+	"sync",
+	"dirsync",
+	"atime",
+	"noatime",
+	"diratime",
+	"nodiratime",
+	"relatime",
+	"norelatime",
+	"strictatime",
+	"nostrictatime",
+	"lazytime",
+	"nolazytime",
+	NULL,
+};
+/* ...and NAME=VALUE options */
+static const char *const fuse_values[] = {
+	"fsname",      "subtype",	   "max_read", "blksize",
+	"max_threads", "max_idle_threads", "context",  "fscontext",
+	"defcontext",  "rootcontext",	   NULL,
+};
+/* Options lybfs refuses, and why. */
+static const struct {
+	const char *name, *why;
+} refused[] = {
+	{"default_permissions",
+	 "the kernel would then answer permission checks (access(2), "
+	 "test -r) from file modes, which say every file is readable, "
+	 "instead of asking lybfs, whose ACLs decide"},
+	{"rw", "lybfs is read-only (every write answers EROFS); give ro or "
+	       "nothing (mount(8) adds rw unless the fstab line says ro)"},
+};
+
+static int in_list(const char *const *list, const char *name, size_t n)
+{
+	for (; *list; list++)
+		if (strlen(*list) == n && strncmp(*list, name, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * 0 when -o @arg (or a bare "-x" option) is one lybfs passes to libfuse;
+ * else -1, with lybfs's reason logged.
+ */
+static int fuse_opt_check(const char *arg)
+{
+	static const char
+		*names[sizeof(fuse_flags) / sizeof(fuse_flags[0]) +
+		       sizeof(fuse_values) / sizeof(fuse_values[0]) + 2];
+	const char *eq = strchr(arg, '='), *near;
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg), i, k = 0;
+	char word[65];
+
+	if (eq ? in_list(fuse_values, arg, n) : in_list(fuse_flags, arg, n))
+		return 0;
+	for (i = 0; !eq && lyb_config_key_name(i); i++)
+		if (strcmp(lyb_config_key_name(i), arg) == 0 ||
+		    strcmp(arg, "config") == 0) {
+			lyb_log(LYB_LOG_ERR,
+				"-o %s: needs a value (-o %s=VALUE; see lybfs "
+				"--help)",
+				arg, arg);
+			return -1;
+		}
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (strlen(refused[i].name) == n &&
+		    strncmp(refused[i].name, arg, n) == 0) {
+			lyb_log(LYB_LOG_ERR, "-o %s: refused: %s",
+				refused[i].name, refused[i].why);
+			return -1;
+		}
+	for (i = 0; fuse_flags[i]; i++)
+		if (fuse_flags[i][0] != '-')
+			names[k++] = fuse_flags[i];
+	for (i = 0; fuse_values[i]; i++)
+		names[k++] = fuse_values[i];
+	names[k++] = "config";
+	names[k] = NULL;
+	snprintf(word, sizeof(word), "%.*s", (int)(n < 64 ? n : 64), arg);
+	near = arg[0] == '-' ? NULL : lyb_config_nearest(word, names);
+	if (arg[0] == '-')
+		lyb_log(LYB_LOG_ERR,
+			"%.200s: unknown option (see lybfs --help)", arg);
+	else if (near)
+		lyb_log(LYB_LOG_ERR,
+			"-o %.200s: unknown option; did you mean %s? (see "
+			"lybfs --help)",
+			arg, near);
+	else
+		lyb_log(LYB_LOG_ERR,
+			"-o %.200s: unknown option (see lybfs --help)", arg);
+	return -1;
+}
+
 static char *positional[2];
 static int npositional;
 static char *settings[SETTINGS_MAX]; /* "KEY=VALUE" from -o */
 static int nsettings;
-static char *config_file; /* from -o config= */
+static char *config_file;     /* from -o config= */
+static int catalog_defaulted; /* no catalog given: the default is used */
 
 static int opt_proc(void *data, const char *arg, int key,
 		    struct fuse_args *outargs)
@@ -83,7 +204,7 @@ static int opt_proc(void *data, const char *arg, int key,
 	}
 	if (key == FUSE_OPT_KEY_OPT) {
 		if (!lyb_config_is_opt(arg))
-			return 1;
+			return fuse_opt_check(arg) == 0 ? 1 : -1;
 		if (nsettings == SETTINGS_MAX) {
 			fprintf(stderr, "lybfs: too many -o options\n");
 			return -1;
@@ -194,9 +315,11 @@ static int config_read(struct lyb_config *conf)
 		if (rc)
 			goto out_fail;
 	}
-	if (!conf->catalog)
+	if (!conf->catalog) {
+		catalog_defaulted = 1;
 		rc = lyb_config_set(conf, "catalog", LYB_CONFIG_DEFAULT_CATALOG,
 				    &err);
+	}
 	if (rc)
 		goto out_fail;
 	return 0;
@@ -339,15 +462,102 @@ static void set_fd_limits(unsigned per_uid, int max_threads)
 		(unsigned long long)rl.rlim_cur, (size_t)per_uid, total);
 }
 
+/* Undoes mountinfo's octal escapes (\040 for a space) in place. */
+static void mountinfo_unescape(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
+					(s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/*
+ * Whether something is mounted on @mnt (a canonical path), per
+ * /proc/self/mountinfo: 1 with its type and source, 0, or -errno.
+ * Lines longer than the buffer (mount options can be long) are skipped
+ * in pieces; only the mount point field is compared.
+ */
+static int mounted_at(const char *mnt, char *type, size_t typelen, char *source,
+		      size_t sourcelen)
+{
+	char line[8192], *f[5], *p, *sep;
+	FILE *in = fopen("/proc/self/mountinfo", "re");
+	int found = 0, i;
+
+	if (!in)
+		return -errno;
+	while (!found && fgets(line, sizeof(line), in)) {
+		p = line;
+		for (i = 0; i < 5; i++) { /* id parent dev root mountpoint */
+			f[i] = strsep(&p, " ");
+			if (!f[i] || !p)
+				break;
+		}
+		if (i < 5)
+			continue;
+		mountinfo_unescape(f[4]);
+		if (strcmp(f[4], mnt) != 0)
+			continue;
+		found = 1;
+		snprintf(type, typelen, "?");
+		snprintf(source, sourcelen, "?");
+		sep = strstr(p, " - ");
+		if (sep) {
+			sep += 3;
+			p = strsep(&sep, " ");
+			snprintf(type, typelen, "%s", p);
+			p = sep ? strsep(&sep, " ") : NULL;
+			if (p) {
+				mountinfo_unescape(p);
+				snprintf(source, sourcelen, "%s", p);
+			}
+		}
+	}
+	fclose(in);
+	return found;
+}
+
+/* How many entries @mnt has besides . and .. (0 when unreadable). */
+static size_t dir_entries(const char *mnt)
+{
+	DIR *d = opendir(mnt);
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
 /*
  * A mountpoint must be a directory, and not a dead FUSE mount left by a
  * killed daemon. stat() can still succeed there from the kernel's
  * attribute cache; statfs() always asks the daemon, so it sees ENOTCONN.
+ * Nothing may be mounted there already: a second lybfs would stack on the
+ * first (the kernel allows it) and hide it, and a mount of anything else
+ * is hidden the same way. A directory with files in it mounts, with a
+ * warning: they are hidden while lybfs is mounted.
  */
 static int check_mountpoint(const char *mnt)
 {
+	char canon[PATH_MAX], type[64], source[PATH_MAX];
 	struct statfs sf;
 	struct stat st;
+	size_t n;
+	int rc;
 
 	if (statfs(mnt, &sf) != 0 || stat(mnt, &st) != 0) {
 		int err = errno;
@@ -366,7 +576,70 @@ static int check_mountpoint(const char *mnt)
 		lyb_log(LYB_LOG_ERR, "mountpoint %s: not a directory", mnt);
 		return -ENOTDIR;
 	}
+	if (!realpath(mnt, canon)) {
+		rc = -errno;
+		lyb_log(LYB_LOG_ERR, "mountpoint %s: %s", mnt, strerror(-rc));
+		return rc;
+	}
+	rc = mounted_at(canon, type, sizeof(type), source, sizeof(source));
+	if (rc < 0)
+		lyb_log(LYB_LOG_WARN,
+			"/proc/self/mountinfo: %s (not checking whether %s "
+			"is mounted already)",
+			strerror(-rc), mnt);
+	if (rc > 0 && strcmp(type, "fuse.lybfs") == 0) {
+		lyb_log(LYB_LOG_ERR,
+			"mountpoint %s: lybfs is already mounted there (%s); "
+			"unmount it first (fusermount3 -u %s)",
+			mnt, source, mnt);
+		return -EBUSY;
+	}
+	if (rc > 0) {
+		lyb_log(LYB_LOG_ERR,
+			"mountpoint %s: %s (%s) is mounted there; lybfs mounts "
+			"on a directory of its own, not over another mount",
+			mnt, type, source);
+		return -EBUSY;
+	}
+	n = dir_entries(mnt);
+	if (n)
+		lyb_log(LYB_LOG_WARN,
+			"mountpoint %s is not empty: its %zu entr%s hidden "
+			"while lybfs is mounted",
+			mnt, n, n == 1 ? "y is" : "ies are");
 	return 0;
+}
+
+/*
+ * `lybfs CATALOG` alone: the one argument is taken as the mount point.
+ * When it is a catalog (a URL, or a directory with lybrary.json or
+ * datasets/ in it), say
+ * what is missing rather than mount on it.
+ */
+static int looks_like_catalog(const char *arg)
+{
+	char sub[PATH_MAX];
+	struct stat st;
+
+	if (strstr(arg, "://"))
+		return 1;
+	snprintf(sub, sizeof(sub), "%s/lybrary.json", arg);
+	if (stat(sub, &st) == 0)
+		return 1;
+	snprintf(sub, sizeof(sub), "%s/datasets", arg);
+	return stat(sub, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* After a catalog failure: when none was given, say so. */
+static void catalog_hint(void)
+{
+	if (catalog_defaulted)
+		lyb_log(LYB_LOG_ERR,
+			"no catalog was given, so the default %s was tried: "
+			"give one as -o catalog=URL, as CATALOG_URL before the "
+			"mount point, in $LYB_CATALOG, or as catalog = URL in "
+			"the configuration file",
+			LYB_CONFIG_DEFAULT_CATALOG);
 }
 
 int main(int argc, char *argv[])
@@ -387,6 +660,15 @@ int main(int argc, char *argv[])
 		rc = 2;
 		goto out_args;
 	}
+	if (npositional == 1 && looks_like_catalog(positional[0])) {
+		fprintf(stderr,
+			"lybfs: %s is a catalog, and no mount point is given: "
+			"lybfs [options] [CATALOG_URL] MOUNTPOINT (or -o "
+			"catalog=URL MOUNTPOINT)\n",
+			positional[0]);
+		rc = 2;
+		goto out_args;
+	}
 	if (npositional)
 		fuse_opt_add_arg(&args, positional[npositional - 1]);
 	if (fuse_parse_cmdline(&args, &opts) != 0) {
@@ -402,7 +684,15 @@ int main(int argc, char *argv[])
 	if (opts.show_help) {
 		usage(argv[0]);
 		fuse_cmdline_help();
-		fuse_lowlevel_help();
+		/* not fuse_lowlevel_help(): its allow_other is above already */
+		printf("    -o allow_root          allow access by root (and the "
+		       "daemon's user)\n"
+		       "    -o auto_unmount        unmount when the daemon "
+		       "dies\n"
+		       "    -o ro, fsname=, subtype=, max_read=, noatime, "
+		       "nodev, ... are passed on;\n"
+		       "    -o rw and default_permissions are refused "
+		       "(lybfs(8))\n");
 		rc = 0;
 		goto out_args;
 	}
@@ -462,14 +752,17 @@ int main(int argc, char *argv[])
 		goto out_args;
 
 	/* read the catalog before mounting: a bad URL fails here, loudly */
-	if (lyb_catalog_open(fs->cfg.catalog, 0, &fs->cat) != 0)
+	if (lyb_catalog_open(fs->cfg.catalog, 0, &fs->cat) != 0) {
+		catalog_hint();
 		goto out_args;
+	}
 	lyb_catalog_set_mem(fs->cat, fs->cfg.catalog_mem
 					     ? (size_t)fs->cfg.catalog_mem
 					     : (size_t)64 << 20);
 	if (lyb_catalog_refresh(fs->cat, NULL) != 0) {
 		lyb_log(LYB_LOG_ERR, "catalog %s: could not be read",
 			fs->cfg.catalog);
+		catalog_hint();
 		goto out_catalog;
 	}
 	lyb_metrics_refresh(0, NULL); /* the ACLs' age counts from here */

@@ -69,6 +69,7 @@ for u in lybalice lybcarol lybdave; do
 	as $u cat "$D/latest/gs/part-00000.avro" | cmp - "$SRC_GS" || fail "$u: through latest"
 	as $u ls "$D/2020-09-03/$VA/gs" >/dev/null || fail "$u: listing"
 	as $u head -n 1 "$D/2020-09-03/$VA/data.jsonl" | jq -e . >/dev/null || fail "$u: data.jsonl"
+	as $u head -n 1 "$D/2020-09-03/$VA/data.avro.json" | jq -e . >/dev/null || fail "$u: data.avro.json"
 done
 audited lybalice allow "gs/part-00000.avro"
 audited lybcarol allow "gs/part-00000.avro"
@@ -89,7 +90,8 @@ denies lybbob ls "$D/2020-09-03"
 denies lybbob ls "$D/2020-09-03/$VA/gs"
 denies lybbob head -n 1 "$D/2020-09-03/$VA/data.jsonl"
 denies lybbob jq . "$D/latest/data.jsonl"
-for p in "$VA/gs/part-00000.avro" "$VA/snow/data_0_0_0.json.gz" "$VA/gs/sub/part-00001.avro" "t.Acl/2020-09-03" "$VA/data.jsonl"; do
+denies lybbob head -n 1 "$D/2020-09-03/$VA/data.avro.json"
+for p in "$VA/gs/part-00000.avro" "$VA/snow/data_0_0_0.json.gz" "$VA/gs/sub/part-00001.avro" "t.Acl/2020-09-03" "$VA/data.jsonl" "$VA/data.avro.json"; do
 	audited lybbob deny "$p"
 done
 

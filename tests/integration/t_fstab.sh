@@ -11,7 +11,7 @@ command -v mount.fuse3 >/dev/null || command -v /sbin/mount.fuse3 >/dev/null ||
 fixture
 
 step "mount -t fuse with fstab options"
-mount -t fuse "$LYBFS_BIN#$CAT" "$MNT" -o _netdev,allow_other,refresh=1,audit=$AUDIT,admin=user:root@thecompany.com ||
+mount -t fuse "$LYBFS_BIN#$CAT" "$MNT" -o ro,_netdev,allow_other,refresh=1,audit=$AUDIT,admin=user:root@thecompany.com ||
 	fail "mount -t fuse failed"
 mountpoint -q "$MNT" || fail "not mounted"
 grep -q " $MNT fuse.lybfs " /proc/self/mounts || fail "not listed as fuse.lybfs: $(grep "$MNT" /proc/self/mounts)"

@@ -33,9 +33,13 @@ for spec in "null 300 7" "deflate 300 7" "snappy 300 7" "null 20000 100000" "def
 	make_avro "$d/part-0.avro" --rows "$2" --codec "$1" --block-records "$3" --seed "$spec"
 	date=2020-10-$(printf %02d $day)
 	publish_one "$date" "$d"
-	$PY "$LYB_SRC/tests/integration/avro_to_json.py" "$d/part-0.avro" >"$W/want"
+	# plain JSON by default, as data.jsonl; --avro-json as data.avro.json
+	$PY "$LYB_SRC/tests/integration/avro_to_json.py" --plain "$d/part-0.avro" >"$W/want"
 	lyb head -n 100000 t.H "$date" gs >"$W/got" || fail "lyb head failed"
 	same_records "$W/want" "$W/got" || fail "records differ for $spec"
+	$PY "$LYB_SRC/tests/integration/avro_to_json.py" "$d/part-0.avro" >"$W/want"
+	lyb head --avro-json -n 100000 t.H "$date" gs >"$W/got" || fail "lyb head --avro-json failed"
+	same_records "$W/want" "$W/got" || fail "Avro JSON records differ for $spec"
 	day=$((day + 1))
 done
 
@@ -44,7 +48,7 @@ mkdir -p "$W/multi"
 make_avro "$W/multi/a.avro" --rows 3 --seed a
 make_avro "$W/multi/b.avro" --rows 4 --seed b
 publish_one 2020-11-01 "$W/multi"
-for f in a b; do $PY "$LYB_SRC/tests/integration/avro_to_json.py" "$W/multi/$f.avro"; done >"$W/all"
+for f in a b; do $PY "$LYB_SRC/tests/integration/avro_to_json.py" --plain "$W/multi/$f.avro"; done >"$W/all"
 head -n 5 "$W/all" >"$W/want"
 lyb head -n 5 t.H 2020-11-01 >"$W/got"
 same_records "$W/want" "$W/got" || fail "records across files"

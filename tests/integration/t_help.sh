@@ -27,6 +27,9 @@ out=$("$LYB_BUILD/lyb" --version) || fail "lyb --version exited $?"
 # src/core/config.c's table) and config=
 help=$("$LYB_BUILD/lybfs" --help) || fail "lybfs --help exited $?"
 [ "$("$LYB_BUILD/lybfs" -h)" = "$help" ] || fail "lybfs -h differs from --help"
+# each option is listed once (libfuse's own help repeated allow_other)
+dups=$(sed -n 's/^    -o \([a-z_]*\).*/\1/p' <<<"$help" | sort | uniq -d)
+[ -z "$dups" ] || fail "lybfs --help lists these options twice: $dups"
 opts=$(sed -n '/^lybfs options/,/^$/s/^    -o \([a-z_]*\)=.*/\1/p' <<<"$help")
 keys=$(grep -vx config <<<"$opts")
 [ "$(wc -w <<<"$keys")" -ge 6 ] || fail "found only these config keys: $keys"

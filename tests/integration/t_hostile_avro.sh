@@ -184,11 +184,17 @@ as "$U" stat "$(J 2021-01-02)" >/dev/null 2>&1 || true
 hwm_ok "after the stats"
 
 step "forged indexes: three readers ask 10 bytes at once: EIO, a log line"
+# the catalog's index is data.avro.json's (view.h); data.jsonl's is
+# computed from the data, which the limits refuse: EIO at lookup
+JA() { echo "$D/$1/latest/data.avro.json"; }
 for d in 2021-02-0{1,2,3}; do
-	[ "$(stat -c %s "$(J $d)")" -gt 0 ] || fail "$d: the forged size is not served"
+	expect_errno "Input/output error" stat "$(J $d)"
+done
+for d in 2021-02-0{1,2,3}; do
+	[ "$(stat -c %s "$(JA $d)")" -gt 0 ] || fail "$d: the forged size is not served"
 	pids=
 	for i in 1 2 3; do
-		(dd if="$(J $d)" bs=10 count=1 status=none >"$W/r$i.out" 2>"$W/r$i.err" &&
+		(dd if="$(JA $d)" bs=10 count=1 status=none >"$W/r$i.out" 2>"$W/r$i.err" &&
 			echo ok >"$W/r$i.rc" || echo failed >"$W/r$i.rc") &
 		pids="$pids $!"
 	done
@@ -200,14 +206,14 @@ for d in 2021-02-0{1,2,3}; do
 	done
 	alive "reads of $d"
 done
-grep -q "data.jsonl of t.Hostile/2021-02-01/.*src/rec-2021-02-01/p.avro: writer schema refused: record L contains itself" \
+grep -q "data.avro.json of t.Hostile/2021-02-01/.*src/rec-2021-02-01/p.avro: writer schema refused: record L contains itself" \
 	"$W/lybfs.log" || fail "no read log line for the recursive schema"
-grep -q "data.jsonl of t.Hostile/2021-02-02/.*src/amp-2021-02-02/p.avro: block 0: claims 400000000 records in 0 bytes" \
+grep -q "data.avro.json of t.Hostile/2021-02-02/.*src/amp-2021-02-02/p.avro: block 0: claims 400000000 records in 0 bytes" \
 	"$W/lybfs.log" || fail "no read log line for the amplified block: $(grep 2021-02-02 "$W/lybfs.log" | tail -n 3)"
-grep -q "data.jsonl of t.Hostile/2021-02-03/.*src/bz-lzma-2021-02-03/p.avro: block 0: its [0-9]* bytes of lzma data decompress to more than 64 MiB" \
+grep -q "data.avro.json of t.Hostile/2021-02-03/.*src/bz-lzma-2021-02-03/p.avro: block 0: its [0-9]* bytes of lzma data decompress to more than 64 MiB" \
 	"$W/lybfs.log" || fail "no read log line for the lzma bomb"
 # a non-reader is denied at open, before anything is decoded
-expect_errno "Permission denied" as "$U" head -c 10 "$(J 2021-02-02)"
+expect_errno "Permission denied" as "$U" head -c 10 "$(JA 2021-02-02)"
 hwm_ok "after the forged reads"
 
 step "the raw bytes still read, byte-exact"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# data.jsonl and schema.avsc in the mount: records compared one by one with
+# data.jsonl (plain JSON), data.avro.json (the Avro JSON encoding) and
+# schema.avsc in the mount: records compared one by one with
 # what python3-avro decodes from the same files (codecs null, deflate,
 # snappy; many small blocks, one large block, empty files, several files),
 # read by unmodified programs (cat, tail, wc, grep, jq, python, dd at random
@@ -81,28 +82,32 @@ mount_lybfs
 day=1
 for spec in "${specs[@]}" multi; do
 	set -- $spec
-	if [ "$spec" = multi ]; then
-		date=2020-10-20
-		for f in a b c; do $PY "$TO_JSON" "$W/s/multi/$f.avro"; done >"$W/want"
-	else
-		date=2020-10-$(printf %02d $day)
-		$PY "$TO_JSON" "$W/s/$day/part-0.avro" >"$W/want"
-		day=$((day + 1))
-	fi
-	step "$date ($spec): data.jsonl against python3-avro"
-	J=$MNT/t.J/$date/latest/data.jsonl
-	cat "$J" >"$W/full"
-	same_records "$W/want" "$W/full" || fail "records differ for $spec"
-	size=$(stat -c %s "$J")
-	[ "$size" -eq "$(wc -c <"$W/full")" ] || fail "st_size $size, read $(wc -c <"$W/full")"
-	[ "$(wc -l <"$J")" -eq "$(wc -l <"$W/want")" ] || fail "wc -l"
-	tail -n 3 "$J" >"$W/got_tail"
-	tail -n 3 "$W/want" >"$W/want_tail"
-	same_records "$W/want_tail" "$W/got_tail" >/dev/null || fail "tail -n 3"
-	gold=$($PY -c 'import json,sys; print(sum(json.loads(l)["tier"] == "GOLD" for l in open(sys.argv[1])))' "$W/want")
-	[ "$(grep -c '"tier":"GOLD"' "$J" || true)" -eq "$gold" ] || fail "grep -c"
-	[ "$(jq -c . "$J" | wc -l)" -eq "$(wc -l <"$W/want")" ] || fail "jq"
-	random_reads "$J" "$W/full" || fail "random reads for $spec"
+	for view in data.jsonl data.avro.json; do
+		mode=
+		[ $view = data.jsonl ] && mode=--plain
+		if [ "$spec" = multi ]; then
+			date=2020-10-20
+			for f in a b c; do $PY "$TO_JSON" $mode "$W/s/multi/$f.avro"; done >"$W/want"
+		else
+			date=2020-10-$(printf %02d $day)
+			$PY "$TO_JSON" $mode "$W/s/$day/part-0.avro" >"$W/want"
+		fi
+		step "$date ($spec): $view against python3-avro"
+		J=$MNT/t.J/$date/latest/$view
+		cat "$J" >"$W/full"
+		same_records "$W/want" "$W/full" || fail "records differ for $spec"
+		size=$(stat -c %s "$J")
+		[ "$size" -eq "$(wc -c <"$W/full")" ] || fail "st_size $size, read $(wc -c <"$W/full")"
+		[ "$(wc -l <"$J")" -eq "$(wc -l <"$W/want")" ] || fail "wc -l"
+		tail -n 3 "$J" >"$W/got_tail"
+		tail -n 3 "$W/want" >"$W/want_tail"
+		same_records "$W/want_tail" "$W/got_tail" >/dev/null || fail "tail -n 3"
+		gold=$($PY -c 'import json,sys; print(sum(json.loads(l)["tier"] == "GOLD" for l in open(sys.argv[1])))' "$W/want")
+		[ "$(grep -c '"tier":"GOLD"' "$J" || true)" -eq "$gold" ] || fail "grep -c"
+		[ "$(jq -c . "$J" | wc -l)" -eq "$(wc -l <"$W/want")" ] || fail "jq"
+		random_reads "$J" "$W/full" || fail "random reads for $spec"
+	done
+	[ "$spec" = multi ] || day=$((day + 1))
 done
 
 step "dd at an offset matches the same slice of a full read"
@@ -113,10 +118,10 @@ echo 3 >/proc/sys/vm/drop_caches
 dd if="$J" of="$W/dd" bs=65536 iflag=skip_bytes,count_bytes skip=1234567 count=200000 status=none
 cmp "$W/dd" <(tail -c +1234568 "$W/full" | head -c 200000) || fail "dd slice"
 
-step "the index is in the catalog: jsonl bytes equal st_size"
+step "the index in the catalog is data.avro.json's: jsonl bytes equal its st_size"
 rec=$W/catalog/datasets/t.J.json
 want=$(jq --arg d 2020-10-04 '.versions[] | select(.date == $d) | .locations.gs.jsonl.bytes' "$rec")
-[ "$want" -eq "$(stat -c %s "$J")" ] || fail "recorded $want"
+[ "$want" -eq "$(stat -c %s "${J%/*}/data.avro.json")" ] || fail "recorded $want"
 [ "$(jq '.versions[] | select(.date == "2020-10-04") | .locations.gs.jsonl.index | length' "$rec")" -ge 1 ] ||
 	fail "no index recorded"
 
@@ -136,11 +141,13 @@ ls "$MNT/t.J/2020-10-01/latest/.lyb" | grep -qx schema.avsc || fail "schema.avsc
 [ "$(stat -c %s "$MNT/t.J/.lyb/schema.avsc")" -eq "$(wc -c <"$MNT/t.J/.lyb/schema.avsc")" ] || fail "schema size"
 
 step "head -n 2 of a large many-block file fetches only its first block"
+# data.avro.json, whose index the catalog records: data.jsonl's is
+# computed on first need (view.h), which reads the whole version once
 mkdir -p "$W/big"
 make_avro "$W/big/p.avro" --rows 60000 --block-records 100 --codec deflate --seed big
 publish 2020-11-01 "$W/big" >/dev/null
 wait_for test -d "$MNT/t.J/2020-11-01" || fail "the new version did not appear"
-B=$MNT/t.J/2020-11-01/latest/data.jsonl
+B=$MNT/t.J/2020-11-01/latest/data.avro.json
 stat "$B" >/dev/null
 store_bytes() { awk '$1 == "lyb_store_bytes_total" {print $2}' "$MNT/.lyb/metrics"; }
 b1=$(store_bytes)
@@ -159,10 +166,27 @@ b1=$(store_bytes)
 tail -n 1 "$B" >/dev/null
 fetched=$(($(store_bytes) - b1))
 [ "$fetched" -lt 1000000 ] || fail "tail -n 1 fetched $fetched bytes"
+# data.jsonl: indexed on its first lookup, then as lazy
+P=$MNT/t.J/2020-11-01/latest/data.jsonl
+stat "$P" >/dev/null
+b1=$(store_bytes)
+head -n 2 "$P" >"$W/head2"
+tail -n 1 "$P" >/dev/null
+fetched=$(($(store_bytes) - b1))
+echo "  data.jsonl $(stat -c %s "$P") bytes; head -n 2 and tail -n 1 fetched $fetched bytes after its indexing"
+[ "$fetched" -lt 2000000 ] || fail "data.jsonl: head and tail fetched $fetched bytes"
+$PY "$TO_JSON" --plain "$W/big/p.avro" >"$W/want_all"
+head -n 2 "$W/want_all" >"$W/want"
+same_records "$W/want" "$W/head2" || fail "head -n 2 of data.jsonl"
 
 step "a version published without an index: computed on first need, cached"
-want_size=$(stat -c %s "$MNT/t.J/2020-10-02/latest/data.jsonl")
-cat "$MNT/t.J/2020-10-02/latest/data.jsonl" >"$W/before"
+want_size=$(stat -c %s "$MNT/t.J/2020-10-02/latest/data.avro.json")
+cat "$MNT/t.J/2020-10-02/latest/data.avro.json" >"$W/before"
+plain_size=$(stat -c %s "$MNT/t.J/2020-10-02/latest/data.jsonl")
+cat "$MNT/t.J/2020-10-02/latest/data.jsonl" >"$W/before_plain"
+indexed() { grep -c "$1 of t.J/2020-10-02/.*indexing" "$W/lybfs.log" || true; }
+n_plain=$(indexed data.jsonl)
+[ "$(indexed data.avro.json)" -eq 0 ] || fail "data.avro.json was indexed with the catalog's index"
 $PY - "$rec" <<'PYEOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
@@ -180,13 +204,16 @@ has_index false || fail "the index is still there"
 # a fresh mount (the kernel caches a version's attributes for an hour)
 unmount_lybfs
 mount_lybfs
-got_size=$(stat -c %s "$MNT/t.J/2020-10-02/latest/data.jsonl")
+got_size=$(stat -c %s "$MNT/t.J/2020-10-02/latest/data.avro.json")
 [ "$got_size" -eq "$want_size" ] || fail "computed size $got_size, recorded $want_size"
-cmp "$W/before" "$MNT/t.J/2020-10-02/latest/data.jsonl" || fail "computed content differs"
+cmp "$W/before" "$MNT/t.J/2020-10-02/latest/data.avro.json" || fail "computed content differs"
+[ "$(stat -c %s "$MNT/t.J/2020-10-02/latest/data.jsonl")" -eq "$plain_size" ] || fail "plain size"
+cmp "$W/before_plain" "$MNT/t.J/2020-10-02/latest/data.jsonl" || fail "plain content differs"
 jq -e '.name == "DominantGenres"' "$MNT/t.J/2020-10-02/latest/.lyb/schema.avsc" >/dev/null || fail "lazy schema"
-stat "$MNT/t.J/2020-10-02/latest/data.jsonl" >/dev/null
-[ "$(grep -c 'data.jsonl of t.J/2020-10-02/.*indexing' "$W/lybfs.log")" -eq 1 ] ||
-	fail "indexed $(grep -c 'indexing' "$W/lybfs.log") times, want once"
+stat "$MNT/t.J/2020-10-02/latest/data.jsonl" "$MNT/t.J/2020-10-02/latest/data.avro.json" >/dev/null
+[ "$(indexed data.avro.json)" -eq 1 ] || fail "data.avro.json indexed $(indexed data.avro.json) times, want once"
+[ "$(indexed data.jsonl)" -eq $((n_plain + 1)) ] ||
+	fail "data.jsonl indexed $(($(indexed data.jsonl) - n_plain)) times in the new mount, want once"
 
 step "Snowflake exports: gzip JSON lines in several files, gzip CSV with a header"
 mkdir -p "$W/sj" "$W/sc"
@@ -225,6 +252,8 @@ for x in "2020-12-01 want_j" "2020-12-02 want_c"; do
 	random_reads "$J" "$W/full" || fail "export random reads $1"
 done
 [ -e "$MNT/t.J/2020-12-01/latest/.lyb/schema.avsc" ] && fail "an export-only version has no writer schema"
+[ -e "$MNT/t.J/2020-12-01/latest/data.avro.json" ] && fail "an export-only version has no data.avro.json"
+ls "$MNT/t.J/2020-12-01/latest" | grep -qx data.avro.json && fail "data.avro.json listed for an export"
 
 step "an unsupported codec (bzip2, which avro-c lacks): EIO and a log line"
 mkdir -p "$W/bz"
@@ -232,9 +261,11 @@ make_avro "$W/bz/p.avro" --rows 30 --codec bzip2 --seed bz
 lyb publish t.J 2021-01-01 --gs "file://$W/bz" >/dev/null 2>"$W/pub.err"
 grep -q "no data.jsonl index" "$W/pub.err" || fail "publish did not warn: $(cat "$W/pub.err")"
 wait_for test -d "$MNT/t.J/2021-01-01" || fail "the bzip2 version did not appear"
-expect_errno "Input/output error" cat "$MNT/t.J/2021-01-01/latest/data.jsonl"
-grep -q "data.jsonl of t.J/2021-01-01/.*p.avro: block 0:" "$W/lybfs.log" ||
-	fail "no log line naming the file and block: $(tail -n 3 "$W/lybfs.log")"
+for view in data.jsonl data.avro.json; do
+	expect_errno "Input/output error" cat "$MNT/t.J/2021-01-01/latest/$view"
+	grep -q "$view of t.J/2021-01-01/.*p.avro: block 0:" "$W/lybfs.log" ||
+		fail "no log line naming the file and block: $(tail -n 3 "$W/lybfs.log")"
+done
 jq -e .name "$MNT/t.J/2021-01-01/latest/.lyb/schema.avsc" >/dev/null || fail "the header still reads"
 
 step "corrupt blocks after publishing (same size and mtime): EIO, never garbage"
@@ -258,6 +289,7 @@ os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns)) # the store sees no change
 PYEOF
 	J=$MNT/t.J/$1/latest/data.jsonl
 	expect_errno "Input/output error" cat "$J"
+	expect_errno "Input/output error" cat "${J%/*}/data.avro.json"
 	# the block cache checks each 1 MiB block against the catalog's
 	# block_crc32c before the decoder sees it, and names it
 	grep -qE "bad-$2/p.avro: block [0-9]+ \(bytes [0-9]+\.\.\) does not match the catalog's block_crc32c" "$W/lybfs.log" ||
@@ -284,9 +316,10 @@ with open(p, "r+b") as f: # same length; each byte now needs a \u0001
     f.write(b"\x01" * len(aid))
 os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
 PYEOF
+expect_errno "Input/output error" cat "$MNT/t.J/2021-02-03/latest/data.avro.json"
 expect_errno "Input/output error" cat "$MNT/t.J/2021-02-03/latest/data.jsonl"
 # the block's CRC32C catches it before the decoder's size check can
-grep -qE "data.jsonl of t.J/2021-02-03/.*p.avro: block [0-9]* \(offset [0-9]*\): decodes to .* bytes, the index says|bad-size/p.avro: block [0-9]+ \(bytes [0-9]+\.\.\) does not match the catalog's block_crc32c" "$W/lybfs.log" ||
+grep -qE "data.avro.json of t.J/2021-02-03/.*p.avro: block [0-9]* \(offset [0-9]*\): decodes to .* bytes, the index says|bad-size/p.avro: block [0-9]+ \(bytes [0-9]+\.\.\) does not match the catalog's block_crc32c" "$W/lybfs.log" ||
 	fail "no log line for the size mismatch: $(tail -n 3 "$W/lybfs.log")"
 
 step "the mount stays healthy"

@@ -23,8 +23,8 @@ want=$(printf '%s\n' "$V1" "$V2" latest | sort | tr '\n' ' ')
 [ "$(readlink "$D/2020-09-01/latest")" = "$V0" ] || fail "2020-09-01 latest is wrong"
 [ "$(cd "$D/latest" && pwd -P)" = "$D/2020-09-03/$V2" ] || fail "latest does not lead to $V2"
 
-step "a version lists .lyb, data.jsonl, gs and snow; subdirectories come from object names"
-[ "$(ls -A "$D/2020-09-03/$V1" | tr '\n' ' ')" = ".lyb data.jsonl gs snow " ] || fail "version lists: $(ls -A "$D/2020-09-03/$V1")"
+step "a version lists .lyb, data.jsonl, data.avro.json, gs and snow; subdirectories come from object names"
+[ "$(ls -A "$D/2020-09-03/$V1" | tr '\n' ' ')" = ".lyb data.avro.json data.jsonl gs snow " ] || fail "version lists: $(ls -A "$D/2020-09-03/$V1")"
 [ "$(ls "$D/2020-09-03/$V1/gs" | tr '\n' ' ')" = "part-00000.avro sub " ] || fail "gs lists: $(ls "$D/2020-09-03/$V1/gs")"
 [ -d "$D/2020-09-03/$V1/gs/sub" ] || fail "gs/sub is not a directory"
 

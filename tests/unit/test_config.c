@@ -4,7 +4,8 @@
  * comments and blanks; each kind of error names FILE:LINE and the key;
  * the size caps; -o style lyb_config_set() over a loaded file; every key
  * of the table, with a good and a bad value, through lyb_config_set_opt(),
- * the path lybfs's -o KEY=VALUE takes.
+ * the path lybfs's -o KEY=VALUE takes; inline comments; the nearest key
+ * for "did you mean".
  */
 #include <errno.h>
 #include <stddef.h>
@@ -376,6 +377,69 @@ static void test_every_key(void)
 	CHECK(!cfg.catalog && !cfg.file_roots && cfg.nadmins == 0);
 }
 
+/* An inline "# comment" after a blank ends the value; a '#' inside stays. */
+static void test_inline_comments(void)
+{
+	struct lyb_config cfg;
+	struct lyb_config_err err;
+
+	lyb_config_init(&cfg);
+	CHECK_RC(load("catalog = gs://b/p   # the bucket\n"
+		      "refresh = 5 # seconds\n"
+		      "log_level = debug\t# chatty\n"
+		      "domain = thecompany.com#notacomment\n"
+		      "admin = user:a@thecompany.com #\n"
+		      "audit = /var/log/lyb#1/audit.log\n",
+		      &cfg, &err),
+		 0);
+	CHECK_STR(cfg.catalog, "gs://b/p");
+	CHECK(cfg.refresh == 5);
+	CHECK(cfg.log_level == LYB_LOG_DEBUG);
+	CHECK_STR(cfg.domain, "thecompany.com#notacomment");
+	CHECK_STR(cfg.audit, "/var/log/lyb#1/audit.log");
+	lyb_config_free(&cfg);
+	/* a comment where the value would be: no value */
+	expect_error("refresh = # none\n", 1, "refresh");
+	/* a comment where the key would be: the line needs '=' still */
+	expect_error("catalog = gs://b/p\nrefresh # = 5\n", 2,
+		     "expected KEY = VALUE");
+}
+
+static void test_nearest(void)
+{
+	static const char *const extra[] = {"fsname", "noatime", NULL};
+	struct lyb_config cfg;
+	struct lyb_config_err err;
+
+	CHECK_STR(lyb_config_nearest("refersh", NULL), "refresh");
+	CHECK_STR(lyb_config_nearest("refrsh", NULL), "refresh");
+	CHECK_STR(lyb_config_nearest("REFRESH", NULL), "refresh");
+	CHECK_STR(lyb_config_nearest("catalgo", NULL), "catalog");
+	CHECK_STR(lyb_config_nearest("alow_other", NULL), "allow_other");
+	CHECK_STR(lyb_config_nearest("cache-mem", NULL), "cache_mem");
+	CHECK_STR(lyb_config_nearest("cache_szie", NULL), "cache_size");
+	CHECK_STR(lyb_config_nearest("tll", NULL), "ttl");
+	CHECK_STR(lyb_config_nearest("fsnme", extra), "fsname");
+	CHECK_STR(lyb_config_nearest("noatim", extra), "noatime");
+	CHECK(lyb_config_nearest("fsnme", NULL) == NULL);
+	CHECK(lyb_config_nearest("xyzzy", NULL) == NULL);
+	CHECK(lyb_config_nearest("", NULL) == NULL);
+	CHECK(lyb_config_nearest("abc", NULL) == NULL);
+	CHECK(lyb_config_nearest(
+		      "refreshrefreshrefreshrefreshrefreshrefreshrefreshrefresh"
+		      "refreshrefresh",
+		      NULL) == NULL);
+	/* the file's and -o's unknown-key errors say it too */
+	lyb_config_init(&cfg);
+	CHECK_RC(lyb_config_set(&cfg, "refersh", "5", &err), -ENOENT);
+	CHECK(strstr(err.why, "unknown key 'refersh'; did you mean refresh?") !=
+	      NULL);
+	CHECK_RC(lyb_config_set(&cfg, "frobnicate", "5", &err), -ENOENT);
+	CHECK(strstr(err.why, "did you mean") == NULL);
+	lyb_config_free(&cfg);
+	expect_error("refersh = 5\n", 1, "did you mean refresh?");
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -387,6 +451,8 @@ int main(void)
 	test_errors();
 	test_path_and_help();
 	test_every_key();
+	test_inline_comments();
+	test_nearest();
 	unlink(path);
 	rmdir(dir);
 	return check_failures ? 1 : 0;

@@ -56,7 +56,8 @@ static int check(const char *schema, char *err, size_t errlen)
 static int decoder(const char *schema, char *err, size_t errlen)
 {
 	struct lyb_avro_decoder *d = NULL;
-	int rc = lyb_avro_decoder_new(schema, strlen(schema), &d, err, errlen);
+	int rc = lyb_avro_decoder_new(schema, strlen(schema), LYB_JSON_AVRO, &d,
+				      err, errlen);
 
 	lyb_avro_decoder_free(d);
 	return rc;
@@ -171,8 +172,8 @@ static void test_block_limits(void)
 		 -EBADMSG);
 	CHECK(strstr(err, "block 0 at offset "));
 	CHECK(strstr(err, "claims 400000000 records in 0 bytes"));
-	CHECK_RC(lyb_decode_avro(avro_file_read, f, f->len, count_lines, &lines,
-				 err, sizeof(err)),
+	CHECK_RC(lyb_decode_avro(avro_file_read, f, f->len, LYB_JSON_AVRO,
+				 count_lines, &lines, err, sizeof(err)),
 		 -EBADMSG);
 	CHECK(lines == 0);
 
@@ -181,8 +182,8 @@ static void test_block_limits(void)
 		    NULL);
 	avro_block(f, LYB_AVRO_RECORDS_FREE, "", 0);
 	lines = 0;
-	CHECK_RC(lyb_decode_avro(avro_file_read, f, f->len, count_lines, &lines,
-				 err, sizeof(err)),
+	CHECK_RC(lyb_decode_avro(avro_file_read, f, f->len, LYB_JSON_AVRO,
+				 count_lines, &lines, err, sizeof(err)),
 		 0);
 	CHECK(lines == LYB_AVRO_RECORDS_FREE);
 
@@ -198,8 +199,8 @@ static void test_block_limits(void)
 	avro_header(f, schema, NULL);
 	avro_block(f, LYB_AVRO_RECORDS_FREE, "", 0);
 	lines = 0;
-	CHECK_RC(lyb_decode_avro(avro_file_read, f, f->len, count_lines, &lines,
-				 err, sizeof(err)),
+	CHECK_RC(lyb_decode_avro(avro_file_read, f, f->len, LYB_JSON_AVRO,
+				 count_lines, &lines, err, sizeof(err)),
 		 -EOVERFLOW);
 	CHECK(strstr(err, "block 0 (offset "));
 	CHECK(strstr(err, "bytes of JSON from 0 bytes"));
@@ -212,8 +213,8 @@ static void test_block_limits(void)
 		    NULL);
 	avro_block(f, 1, "\x02\x02\x00", 3);
 	lines = 0;
-	CHECK_RC(lyb_decode_avro(avro_file_read, f, f->len, count_lines, &lines,
-				 err, sizeof(err)),
+	CHECK_RC(lyb_decode_avro(avro_file_read, f, f->len, LYB_JSON_AVRO,
+				 count_lines, &lines, err, sizeof(err)),
 		 -EOVERFLOW);
 	CHECK(strstr(err, "contains itself"));
 	free(f);

@@ -122,7 +122,9 @@ static void test_index(void)
 	char err[512] = "", *schema = NULL;
 
 	CHECK(lyb_view_source(&ds->versions[0]) == loc);
-	CHECK_RC(lyb_view_index(loc, &jl, &schema, err, sizeof(err)), 0);
+	CHECK_RC(lyb_view_index(loc, LYB_JSON_AVRO, &jl, &schema, err,
+				sizeof(err)),
+		 0);
 	CHECK_STR(schema, AVRO_LONGS);
 	CHECK_RC(jl.recorded, 1);
 	CHECK_RC(jl.bytes, expect_len);
@@ -165,16 +167,21 @@ static int read_at(struct lyb_view_file *f, uint64_t off, size_t len)
 	return 0;
 }
 
-/* Every offset and length, in an order that jumps between runs. */
-static void read_everything(struct lyb_dataset *ds)
+/*
+ * Every offset and length, in an order that jumps between runs, of
+ * data.avro.json (@enc LYB_JSON_AVRO: the catalog's index, when there is
+ * one) or data.jsonl (its own index, computed: records of longs are the
+ * same in both encodings).
+ */
+static void read_everything_enc(struct lyb_dataset *ds, enum lyb_json_enc enc)
 {
 	struct lyb_view_file *f = NULL;
 	size_t off, len;
 	uint64_t size = 0;
 
-	CHECK_RC(lyb_view_size(ds, &ds->versions[0], &size), 0);
+	CHECK_RC(lyb_view_size(ds, &ds->versions[0], enc, &size), 0);
 	CHECK_RC(size, expect_len);
-	CHECK_RC(lyb_view_open(ds, &ds->versions[0], &f), 0);
+	CHECK_RC(lyb_view_open(ds, &ds->versions[0], enc, &f), 0);
 	if (!f)
 		return;
 	CHECK_RC(lyb_view_file_size(f), expect_len);
@@ -190,6 +197,12 @@ static void read_everything(struct lyb_dataset *ds)
 	CHECK_RC(read_at(f, a_json - 3, 6), 0);
 	CHECK_RC(read_at(f, 1000, 10), 0);
 	lyb_view_close(f);
+}
+
+static void read_everything(struct lyb_dataset *ds)
+{
+	read_everything_enc(ds, LYB_JSON_AVRO);
+	read_everything_enc(ds, LYB_JSON_PLAIN);
 }
 
 static void test_reads(void)
@@ -281,8 +294,11 @@ static void test_lies(void)
 	for (i = 0; i < n; i++) {
 		ds = dataset(lies[i].jsonl);
 		f = NULL;
-		CHECK_RC(lyb_view_size(ds, &ds->versions[0], &size), 0);
-		CHECK_RC(lyb_view_open(ds, &ds->versions[0], &f), 0);
+		CHECK_RC(lyb_view_size(ds, &ds->versions[0], LYB_JSON_AVRO,
+				       &size),
+			 0);
+		CHECK_RC(lyb_view_open(ds, &ds->versions[0], LYB_JSON_AVRO, &f),
+			 0);
 		if (f) {
 			got = 77;
 			memset(buf, 0, sizeof(buf));
@@ -322,14 +338,14 @@ static void test_empty_block(void)
 	ds = dataset("");
 	CHECK_RC(lyb_view_index(
 			 lyb_version_location(&ds->versions[0], LYB_LOC_GS),
-			 &jl, NULL, err, sizeof(err)),
+			 LYB_JSON_AVRO, &jl, NULL, err, sizeof(err)),
 		 0);
 	CHECK_RC(jl.bytes, expect_len);
 	CHECK_RC(jl.nmarks, 2);
 	if (jl.nmarks == 2) /* the empty block starts d's run */
 		CHECK_RC(jl.marks[1].off, fd.data_start);
 	lyb_view_jsonl_clear(&jl);
-	CHECK_RC(lyb_view_open(ds, &ds->versions[0], &f), 0);
+	CHECK_RC(lyb_view_open(ds, &ds->versions[0], LYB_JSON_AVRO, &f), 0);
 	if (f) {
 		rc = lyb_view_read(f, buf, sizeof(buf), 0, &got);
 		CHECK((rc == 0 && got == expect_len &&
