@@ -99,7 +99,10 @@ struct lyb_location {
 	char *compression; /* "gzip" or "none" for exports; NULL for avro */
 	size_t nobjects;
 	struct lyb_object *objects; /* sorted by name, names unique */
-	struct lyb_jsonl jsonl;	    /* the data.jsonl index, when recorded */
+	struct lyb_jsonl jsonl; /* the Avro JSON lines' index (data.avro.json;
+				 * an export's lines, data.jsonl), when
+				 * recorded */
+	struct lyb_jsonl jsonl_plain; /* gs: data.jsonl's (plain JSON) */
 	char *schema; /* gs: the first object's writer schema (JSON), or NULL */
 };
 

@@ -143,6 +143,7 @@ void lyb_location_clear(struct lyb_location *loc)
 	}
 	free(loc->objects);
 	free(loc->jsonl.marks);
+	free(loc->jsonl_plain.marks);
 	free(loc->schema);
 	free(loc->url);
 	free(loc->table);

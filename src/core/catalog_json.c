@@ -358,10 +358,11 @@ static int cmp_objects(const void *a, const void *b)
 }
 
 /* The recorded data.jsonl index of a location (docs/catalog.md). */
-static int parse_jsonl(json_t *o, struct lyb_location *loc, const char *path,
-		       struct perr *e)
+/* The index under @key ("jsonl" or "jsonl_plain") into @jl. */
+static int parse_jsonl(json_t *o, const char *key, struct lyb_location *loc,
+		       struct lyb_jsonl *jl, const char *path, struct perr *e)
 {
-	json_t *j = json_object_get(o, "jsonl"), *idx, *m, *x;
+	json_t *j = json_object_get(o, key), *idx, *m, *x;
 	struct lyb_jsonl_mark *mk, *prev = NULL;
 	int64_t bytes, val[4];
 	char sub[200];
@@ -370,19 +371,18 @@ static int parse_jsonl(json_t *o, struct lyb_location *loc, const char *path,
 
 	if (!j || json_is_null(j))
 		return 0;
-	snprintf(sub, sizeof(sub), "%s.jsonl", path);
+	snprintf(sub, sizeof(sub), "%s.%s", path, key);
 	if (!json_is_object(j))
 		return fail(e, sub, "expected an object");
 	if ((rc = get_int(j, "bytes", 1, 0, COUNT_MAX, &bytes, sub, e)) ||
 	    (rc = get_array(j, "index", 1, &idx, sub, e)))
 		return rc;
-	loc->jsonl.marks =
-		calloc(json_array_size(idx) + 1, sizeof(*loc->jsonl.marks));
-	if (!loc->jsonl.marks)
+	jl->marks = calloc(json_array_size(idx) + 1, sizeof(*jl->marks));
+	if (!jl->marks)
 		return -ENOMEM;
 	json_array_foreach(idx, i, m)
 	{
-		snprintf(sub, sizeof(sub), "%s.jsonl.index[%zu]", path, i);
+		snprintf(sub, sizeof(sub), "%s.%s.index[%zu]", path, key, i);
 		if (!json_is_array(m) || json_array_size(m) != 4)
 			return fail(e, sub,
 				    "expected [object, block, offset, at]");
@@ -393,7 +393,7 @@ static int parse_jsonl(json_t *o, struct lyb_location *loc, const char *path,
 				return fail(e, sub, "expected integers >= 0");
 			val[k] = json_integer_value(x);
 		}
-		mk = &loc->jsonl.marks[i];
+		mk = &jl->marks[i];
 		mk->object = (uint64_t)val[0];
 		mk->block = (uint64_t)val[1];
 		mk->off = (uint64_t)val[2];
@@ -402,7 +402,7 @@ static int parse_jsonl(json_t *o, struct lyb_location *loc, const char *path,
 		    mk->off >= loc->objects[mk->object].size)
 			return fail(e, sub, "outside the objects");
 		if (mk->at >= (uint64_t)bytes)
-			return fail(e, sub, "at or past jsonl.bytes");
+			return fail(e, sub, "at or past %s.bytes", key);
 		if (prev ? mk->at <= prev->at || mk->object < prev->object ||
 				    (mk->object == prev->object &&
 				     (mk->off <= prev->off ||
@@ -410,12 +410,12 @@ static int parse_jsonl(json_t *o, struct lyb_location *loc, const char *path,
 			 : mk->at != 0)
 			return fail(e, sub, "out of order");
 		prev = mk;
-		loc->jsonl.nmarks = i + 1;
+		jl->nmarks = i + 1;
 	}
-	if (loc->jsonl.nmarks == 0 && bytes != 0)
-		return fail(e, path, "\"jsonl\": bytes without an index");
-	loc->jsonl.bytes = (uint64_t)bytes;
-	loc->jsonl.recorded = 1;
+	if (jl->nmarks == 0 && bytes != 0)
+		return fail(e, path, "\"%s\": bytes without an index", key);
+	jl->bytes = (uint64_t)bytes;
+	jl->recorded = 1;
 	return 0;
 }
 
@@ -513,7 +513,11 @@ static int parse_location(json_t *o, enum lyb_loc_kind kind,
 		if (!loc->schema)
 			return -ENOMEM;
 	}
-	return parse_jsonl(o, loc, path, e);
+	rc = parse_jsonl(o, "jsonl", loc, &loc->jsonl, path, e);
+	if (rc == 0 && kind == LYB_LOC_GS)
+		rc = parse_jsonl(o, "jsonl_plain", loc, &loc->jsonl_plain, path,
+				 e);
+	return rc;
 }
 
 static int parse_version(json_t *o, struct lyb_version *v, const char *path,
@@ -975,7 +979,8 @@ static int set_strings(json_t *o, const char *key, char **v, size_t n)
 }
 
 /* The data.jsonl index; @full: with its marks (the document form). */
-static int jsonl_json(json_t *o, const struct lyb_jsonl *jl, int full)
+static int jsonl_json(json_t *o, const char *key, const struct lyb_jsonl *jl,
+		      int full)
 {
 	json_t *j, *idx;
 	size_t i;
@@ -984,7 +989,7 @@ static int jsonl_json(json_t *o, const struct lyb_jsonl *jl, int full)
 		return 0;
 	j = json_object();
 	idx = json_array();
-	if (!j || !idx || json_object_set_new(o, "jsonl", j)) {
+	if (!j || !idx || json_object_set_new(o, key, j)) {
 		json_decref(j);
 		json_decref(idx);
 		return -ENOMEM;
@@ -1062,7 +1067,8 @@ static json_t *location_json(const struct lyb_location *loc, int full,
 		if (!sc || json_object_set_new(o, "schema", sc))
 			goto out_fail_o;
 	}
-	if (jsonl_json(o, &loc->jsonl, full))
+	if (jsonl_json(o, "jsonl", &loc->jsonl, full) ||
+	    jsonl_json(o, "jsonl_plain", &loc->jsonl_plain, full))
 		goto out_fail_o;
 	return o;
 out_fail:

@@ -205,10 +205,25 @@ static int index_view(struct lyb_location *loc, char *warn, size_t warnlen)
 	}
 	if (rc == -ENOMEM)
 		return rc;
-	if (rc)
+	if (rc) {
 		snprintf(warn, warnlen,
 			 "no data.jsonl index, its reads will fail: %s",
 			 why[0] ? why : strerror(-rc));
+		return 0;
+	}
+	/* and the plain JSON's (data.jsonl of a gs copy): a second pass,
+	 * so that its exact size is known before the first read too */
+	if (loc->kind == LYB_LOC_GS) {
+		rc = lyb_view_index(loc, LYB_JSON_PLAIN, &loc->jsonl_plain,
+				    NULL, why, sizeof(why));
+		if (rc == -ENOMEM || rc == -EOVERFLOW)
+			return rc;
+		if (rc)
+			snprintf(warn, warnlen,
+				 "no data.jsonl index, its reads will fail: "
+				 "%s",
+				 why[0] ? why : strerror(-rc));
+	}
 	return 0;
 }
 

@@ -391,14 +391,21 @@ static int eio(int rc)
 }
 
 /*
- * The catalog's index (recorded at publish) describes the Avro JSON
- * encoding of a gs copy, and an export's lines, which are the same in
- * both encodings; a gs copy's plain JSON is indexed on first need.
+ * The index recorded at publish for @enc: a gs copy has one per encoding
+ * (jsonl: Avro JSON, jsonl_plain: plain JSON; versions published before
+ * the plain one have only the first, and their data.jsonl is indexed on
+ * first need); an export's lines are the same in both (jsonl). NULL when
+ * none is recorded.
  */
-static int recorded(const struct lyb_location *src, enum lyb_json_enc enc)
+static const struct lyb_jsonl *recorded(const struct lyb_location *src,
+					enum lyb_json_enc enc)
 {
-	return src->jsonl.recorded &&
-	       (src->kind != LYB_LOC_GS || enc == LYB_JSON_AVRO);
+	const struct lyb_jsonl *jl =
+		src->kind == LYB_LOC_GS && enc == LYB_JSON_PLAIN
+			? &src->jsonl_plain
+			: &src->jsonl;
+
+	return jl->recorded ? jl : NULL;
 }
 
 /* data.avro.json exists only for a gs copy. */
@@ -417,7 +424,7 @@ int lyb_view_size(const struct lyb_dataset *ds, const struct lyb_version *v,
 	if (!src)
 		return -ENOENT;
 	if (recorded(src, enc)) {
-		*size = src->jsonl.bytes;
+		*size = recorded(src, enc)->bytes;
 		return 0;
 	}
 	return eio(cached_index(ds, v, enc, NULL, size, NULL));
@@ -475,7 +482,7 @@ int lyb_view_open(struct lyb_dataset *ds, const struct lyb_version *v,
 	if (!f)
 		return -ENOMEM;
 	if (recorded(src, enc))
-		rc = jsonl_copy(&src->jsonl, &f->jl);
+		rc = jsonl_copy(recorded(src, enc), &f->jl);
 	else
 		rc = eio(cached_index(ds, v, enc, &f->jl, NULL, NULL));
 	if (rc) {
