@@ -1708,7 +1708,11 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 			rc = 0;
 			continue;
 		}
-		ds->nhistory = 0; /* mounts keep cards, not history */
+		/* mounts keep cards, not history */
+		while (ds->nhistory)
+			lyb_access_change_clear(&ds->history[--ds->nhistory]);
+		free(ds->history);
+		ds->history = NULL;
 		if (cur) {
 			size_t k;
 

@@ -33,6 +33,7 @@ F=$MNT/t.Data/2020-09-03/$V2/gs/part-00000.avro
 	done
 ) &
 RPID=$!
+trap 'kill $RPID 2>/dev/null; cleanup' EXIT # a failure must not leave it looping
 sleep 0.5
 lyb catalog upgrade || fail "the upgrade failed"
 [ "$(lyb catalog format)" = 2 ] || fail "not format 2 after the upgrade"
@@ -40,6 +41,7 @@ wait_for grep -q "now format 2" "$W/lybfs.log" || fail "the mount did not switch
 sleep 1
 touch "$W/reader.stop"
 wait "$RPID"
+trap cleanup EXIT
 [ ! -s "$W/reader.fail" ] || fail "the reader failed during the upgrade: $(head "$W/reader.fail")"
 [ "$(listing)" = "$before" ] || fail "the tree changed: $(diff <(echo "$before") <(listing))"
 [ "$(cat "$MNT/t.Data/.lyb/info.json" "$MNT/t.Other/.lyb/info.json")" = "$cards" ] ||
@@ -121,5 +123,9 @@ for d in $(ls "$D" | grep '^[0-9]' | head -n 3); do
 done
 rss=$(awk '/^VmHWM/ { print int($2 / 1024) }' "/proc/$LYBFS_PID/status")
 echo "peak RSS $rss MiB"
-[ "$rss" -lt 300 ] || fail "peak RSS $rss MiB"
+if ldd "$LYBFS_BIN" | grep -q libasan; then
+	echo "  (an AddressSanitizer build: its shadow memory, not lybfs's, dominates RSS; not checked)"
+else
+	[ "$rss" -lt 300 ] || fail "peak RSS $rss MiB"
+fi
 echo "PASS"
