@@ -87,4 +87,23 @@ function meta(r) {
 	return answer(r, 200, doc);
 }
 
-export default {meta};
+// The media path with a network's first-byte latency (bench/bench-net.sh):
+// each request waits $lyb_delay_ms, then is served by nginx's static file
+// module at /media/BUCKET/OBJECT (internal, rate-limited per connection).
+// On nginx, not in a proxy, so the bytes never cross a user-space copy
+// that would compete with what is measured for the two CPUs.
+function media(r) {
+	const m = r.uri.match(/^\/download\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/);
+	if (!m)
+		return notFound(r, r.uri);
+	const to = '/media/' + m[1] + '/' + m[2];
+	setTimeout(() => r.internalRedirect(to), Number(r.variables.lyb_delay_ms));
+}
+
+// The same for the S3 proxy in front of s3rver: /s3/URI after the delay.
+function s3(r) {
+	const to = '/s3' + r.uri + (r.variables.args ? '?' + r.variables.args : '');
+	setTimeout(() => r.internalRedirect(to), Number(r.variables.lyb_delay_ms));
+}
+
+export default {meta, media, s3};
