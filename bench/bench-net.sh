@@ -4,9 +4,13 @@
 # bench-read.sh (nginx on loopback serving the GCS JSON API media path,
 # njs metadata, s3rver behind nginx for s3fs), with every media request
 # delayed by a first-byte latency and every connection capped in
-# bandwidth (nginx limit_rate). The delay is nginx's own (njs setTimeout,
-# then the static file module with sendfile): a user-space proxy copying
-# every byte would compete for the machine's CPUs with what is measured.
+# bandwidth (nginx limit_rate). The shaping is nginx's own (njs
+# setTimeout, then the static file module with sendfile): a user-space
+# proxy copying every byte would compete for the machine's CPUs with what
+# is measured. limit_rate lets a request's first second of bytes through
+# at once, so the wait also charges a short range its bytes' time
+# (bench/gcs-meta.js); a range longer than a second's worth comes out
+# about a second faster than on a real link (one curl of 1 GiB included).
 # Beside lybfs: one raw curl (the floor), `curl --parallel` over N range
 # slices and `gcloud storage cp` (Google's sliced download) as the
 # ceilings, and the peer mounts rclone (gcs backend) and s3fs. Every
@@ -19,7 +23,8 @@
 #      NET_LATENCY_MS  first-byte latency of each request (30; 0: none)
 #      BENCH_SIZE_MB   the big object (1024)       BENCH_SMALL_MB  each of 8 small ones (128)
 #      BENCH_RUNS      runs per figure (3)         BENCH_RANDOM    random 4 KiB reads (200)
-#      BENCH_SLICES    ranges of curl --parallel (16)
+#      BENCH_SLICES    connections of curl --parallel (16)
+#      BENCH_SLICE_MB  the size of each of its ranges (8)
 #      BENCH_PEERS     "gcloud rclone-gcs s3fs" (or a subset, or "")
 #      BENCH_QUICK=1   64 MiB / 16 MiB, no docs    BENCH_DOCS=0|1  write docs/benchmarks.md
 #      LYBFS_OPTS      extra lybfs -o options
@@ -36,7 +41,7 @@ done
 BUILD=$(cd "${1:-$SRC/build}" && pwd)
 CMDLINE="$(printf '%q ' "$0" "${ARGS[@]}")"
 CMDLINE=${CMDLINE% }
-for v in LYBFS_OPTS BENCH_PEERS BENCH_SLICES BENCH_RANDOM BENCH_RUNS BENCH_SMALL_MB BENCH_SIZE_MB BENCH_QUICK NET_LATENCY_MS NET_RATE; do
+for v in LYBFS_OPTS BENCH_PEERS BENCH_SLICE_MB BENCH_SLICES BENCH_RANDOM BENCH_RUNS BENCH_SMALL_MB BENCH_SIZE_MB BENCH_QUICK NET_LATENCY_MS NET_RATE; do
 	[ -n "${!v+x}" ] && CMDLINE="$v=$(printf '%q' "${!v}") $CMDLINE"
 done
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
@@ -49,6 +54,7 @@ SMALL_MB=${BENCH_SMALL_MB:-128}
 RUNS=${BENCH_RUNS:-3}
 NRANDOM=${BENCH_RANDOM:-200}
 SLICES=${BENCH_SLICES:-16}
+SLICE_MB=${BENCH_SLICE_MB:-8}
 DOCS=${BENCH_DOCS:-1}
 PEERS=${BENCH_PEERS-gcloud rclone-gcs s3fs}
 LYBFS_OPTS=${LYBFS_OPTS:-}
@@ -173,6 +179,12 @@ PYEOF
 # ---- nginx: delayed, rate-limited media; njs metadata; the s3 proxy ----
 SHAPE="limit_rate $RATE;"
 [ "$RATE" = 0 ] && SHAPE=""
+case $RATE in # in bytes per second, for gcs-meta.js's wait
+*[kK]) RATE_BPS=$((${RATE%?} << 10)) ;;
+*[mM]) RATE_BPS=$((${RATE%?} << 20)) ;;
+*[gG]) RATE_BPS=$((${RATE%?} << 30)) ;;
+*) RATE_BPS=$RATE ;;
+esac
 cat >"$W/nginx/nginx.conf" <<EOF
 load_module /usr/lib/nginx/modules/ngx_http_js_module.so;
 worker_processes auto;
@@ -196,6 +208,8 @@ http {
 		listen 127.0.0.1:$PORT;
 		access_log $W/nginx/gcs.log bytes;
 		set \$lyb_delay_ms $LAT;
+		set \$lyb_rate_bps $RATE_BPS;
+		set \$lyb_root $W/bucket;
 		location ~ ^/download/storage/v1/b/ {
 			js_content gcs.media;
 		}
@@ -213,6 +227,8 @@ http {
 		listen 127.0.0.1:$S3PORT;
 		access_log $W/nginx/s3.log bytes;
 		set \$lyb_delay_ms $LAT;
+		set \$lyb_rate_bps $RATE_BPS;
+		set \$lyb_root $W/bucket;
 		location / {
 			js_content gcs.s3;
 		}
@@ -338,15 +354,15 @@ read_all() { # read_all NAME OBJECT
 	local u i n lo hi
 	case $1 in
 	curl | curl-s3) curl -sf -o /dev/null "$(path_of "$1" "$2")" ;;
-	curl-par) # SLICES ranges of the object in parallel, one connection each
+	curl-par) # SLICE_MB ranges of the object, SLICES at once
 		u=$(path_of "$1" "$2")
-		n=$(((BIG_BYTES + SLICES - 1) / SLICES))
+		n=$((SLICE_MB << 20))
 		: >"$W/slices.cfg"
-		for ((i = 0; i < SLICES; i++)); do
+		for ((i = 0; i * n < BIG_BYTES; i++)); do
 			lo=$((i * n)) hi=$(((i + 1) * n - 1))
 			[ "$hi" -ge "$BIG_BYTES" ] && hi=$((BIG_BYTES - 1))
+			[ "$i" -gt 0 ] && echo next >>"$W/slices.cfg"
 			printf 'url = "%s"\nrange = "%d-%d"\noutput = "/dev/null"\n' "$u" "$lo" "$hi" >>"$W/slices.cfg"
-			[ "$i" -lt $((SLICES - 1)) ] && echo next >>"$W/slices.cfg"
 		done
 		curl -sf -Z --parallel-max "$SLICES" -K "$W/slices.cfg" 2>/dev/null ;;
 	gcloud) gcloud storage cp -q "$(path_of "$1" "$2")" "$W/gcloud.out" >>"$W/gcloud.log" 2>&1 ;;
@@ -476,7 +492,7 @@ TABLE=$W/table.md
 {
 	printf '| measure |'
 	for s in $SYSTEMS; do
-		case $s in curl) printf ' raw curl, 1 connection |' ;; curl-par) printf ' curl --parallel, %s ranges |' "$SLICES" ;;
+		case $s in curl) printf ' raw curl, 1 connection |' ;; curl-par) printf ' curl --parallel, %s x %s MiB ranges |' "$SLICES" "$SLICE_MB" ;;
 		curl-s3) printf ' raw curl (s3rver) |' ;; gcloud) printf ' gcloud storage cp |' ;; *) printf ' %s |' "$s" ;; esac
 	done
 	printf '\n|---|'
