@@ -16,7 +16,8 @@
  * time the reader has consumed a whole window, up to readahead_max and a
  * share of the memory cap, with at most 32 fetches of one stream queued
  * or running. A free worker takes the queued fetch of the stream with
- * the fewest running, so streams share the workers. A reader whose block
+ * the fewest running, never one of a stream already running its fair
+ * share of the workers, so streams share them. A reader whose block
  * was being fetched ahead and failed fetches it again itself, once,
  * before answering the error. The first block a reader asks for is
  * fetched by the reader, never queued behind read-ahead.

@@ -50,6 +50,7 @@
 #define MAX_VCRCS (4u << 20) /* block CRCs they keep: 16 MiB, 4 TiB of data */
 #define MAX_RETRIES 3	     /* a record evicted under a reader: start again */
 #define DEFAULT_WORKERS 48   /* read-ahead fetches in flight, all streams */
+#define BUSY_SECONDS 0.2     /* a stream that read since shares the workers */
 #define STREAM_INFLIGHT 32   /* of one stream: the other workers are others' */
 
 enum vstate { V_NONE, V_CHECKING, V_GOOD, V_BAD };
@@ -922,26 +923,46 @@ static struct stream *job_stream(const struct job *j)
 
 /*
  * Takes the queued job whose stream has the fewest fetches running, the
- * oldest of those: a stream with a long queue never holds every worker
- * while another waits. The queue is bounded by the blocks the memory cap
- * allows, so the scan is too. Under lock, with c.jobs not empty.
+ * oldest of those, or NULL when every queued job's stream already runs
+ * its fair share of the workers (the workers over the streams with
+ * read-ahead queued or running, or that read in the last BUSY_SECONDS: a
+ * reader between two reads still counts): a stream with a long queue of slow
+ * ranges never holds every worker, so another's next fetch starts as soon as it
+ * is queued. @any (stopping): whatever is queued. The queue is bounded by the
+ * blocks the memory cap allows, so the scan is too. Under lock.
  */
-static struct job *job_take(void)
+static struct job *job_take(int any)
 {
-	struct job **p, **best = &c.jobs, *j;
+	struct job **p, **best = NULL, *j;
 	struct stream *s;
-	unsigned run, best_run = UINT32_MAX;
+	unsigned run, best_run = UINT32_MAX, fair, busy = 0, i;
+	struct timespec ts;
+	double now;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	for (i = 0; i < NSTREAMS; i++) {
+		s = &c.streams[i];
+		busy += s->live && (s->inflight ||
+				    (s->window && now - s->at < BUSY_SECONDS));
+	}
+	fair = c.nworkers / (busy ? busy : 1);
+	if (fair == 0)
+		fair = 1; /* more streams than workers: one each */
+	if (any)
+		fair = UINT32_MAX;
 	for (p = &c.jobs; *p; p = &(*p)->next) {
 		s = job_stream(*p);
 		run = s ? s->running : 0;
-		if (run < best_run) {
+		if (run < best_run && run < fair) {
 			best = p;
 			best_run = run;
 			if (run == 0)
 				break;
 		}
 	}
+	if (!best)
+		return NULL;
 	j = *best;
 	*best = j->next;
 	if (!j->next)
@@ -958,11 +979,13 @@ static void *worker(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&c.lock);
 	for (;;) {
-		while (!c.jobs && !c.stop)
-			pthread_cond_wait(&c.work, &c.lock);
-		if (!c.jobs)
+		j = c.jobs ? job_take(c.stop) : NULL;
+		if (!j && c.stop)
 			break;
-		j = job_take();
+		if (!j) {
+			pthread_cond_wait(&c.work, &c.lock);
+			continue;
+		}
 		if (job_stream(j))
 			j->s->running++;
 		pthread_mutex_unlock(&c.lock);
@@ -977,6 +1000,7 @@ static void *worker(void *arg)
 		if (job_stream(j)) {
 			j->s->running--;
 			j->s->inflight--;
+			pthread_cond_signal(&c.work); /* its share has room */
 		}
 		if (j->b->state == BLK_FETCHING) { /* stopping: never fetched */
 			j->b->state = BLK_READY;

@@ -626,7 +626,8 @@ static void test_inflight_slow(void)
 /*
  * Fair sharing: stream A has a full window of slow fetches (every
  * worker busy with A). A stream B that starts then is served by the
- * next free worker, not after A's whole queue.
+ * next free worker, not after A's whole queue, and keeps its share of
+ * the workers from then on (A never takes them all back).
  */
 static void test_inflight_fair(void)
 {
