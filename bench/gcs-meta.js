@@ -87,4 +87,59 @@ function meta(r) {
 	return answer(r, 200, doc);
 }
 
-export default {meta};
+// The media path with a network's shape (bench/bench-net.sh): each request
+// waits, then is served by nginx's static file module at /media/BUCKET/OBJECT
+// (internal, limit_rate per connection), on nginx rather than through a
+// proxy, so the bytes never cross a user-space copy that would compete for
+// the two CPUs with what is measured. The wait is the first-byte latency
+// ($lyb_delay_ms) plus what nginx's limit_rate does not charge: it lets the
+// first second's worth of bytes of a request through at once, so a range
+// of up to $lyb_rate_bps bytes would cost nothing. Waiting for those bytes'
+// time here makes a short range cost latency + bytes / rate, as on a link
+// of that rate; a longer one is then paced by limit_rate (about a second
+// short of a real link in all).
+function delayMs(r, path) {
+	const lat = Number(r.variables.lyb_delay_ms);
+	const rate = Number(r.variables.lyb_rate_bps);
+	if (!rate)
+		return lat;
+	let size;
+	try {
+		size = fs.statSync(path).size;
+	} catch (e) {
+		return lat;
+	}
+	let n = size;
+	const m = /^bytes=(\d*)-(\d*)$/.exec(r.headersIn.Range || '');
+	if (m) {
+		let a, b;
+		if (m[1] === '') {
+			a = Math.max(0, size - Number(m[2]));
+			b = size - 1;
+		} else {
+			a = Number(m[1]);
+			b = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+		}
+		n = Math.max(0, b - a + 1);
+	}
+	return lat + 1000 * Math.min(n, rate) / rate;
+}
+
+function media(r) {
+	const m = r.uri.match(/^\/download\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/);
+	if (!m)
+		return notFound(r, r.uri);
+	const to = '/media/' + m[1] + '/' + m[2];
+	const ms = delayMs(r, r.variables.lyb_root + '/' + m[1] + '/' + m[2]);
+	setTimeout(() => r.internalRedirect(to), ms);
+}
+
+// The same for the S3 proxy in front of s3rver: /s3/URI after the wait.
+function s3(r) {
+	const to = '/s3' + r.uri + (r.variables.args ? '?' + r.variables.args : '');
+	const ms = r.method === 'GET' ? delayMs(r, r.variables.lyb_root + r.uri)
+				      : Number(r.variables.lyb_delay_ms);
+	setTimeout(() => r.internalRedirect(to), ms);
+}
+
+export default {meta, media, s3};

@@ -10,8 +10,17 @@
  * Reads are classified per object: a read that continues one of the
  * object's recent read streams (several readers of one file interleaved
  * still count, each is its own stream) is sequential. Sequential reads go
- * through whole blocks and grow a read-ahead window (doubling up to
- * readahead_max) fetched by worker threads, several blocks in parallel.
+ * through whole blocks and, once a stream has read one block in order,
+ * keep a read-ahead window of blocks fetched by worker threads, several
+ * at once: like TCP's slow start it starts at 2 blocks and doubles each
+ * time the reader has consumed a whole window, up to readahead_max and a
+ * share of the memory cap, with at most 32 fetches of one stream queued
+ * or running. A free worker takes the queued fetch of the stream with
+ * the fewest running, never one of a stream already running its fair
+ * share of the workers, so streams share them. A reader whose block
+ * was being fetched ahead and failed fetches it again itself, once,
+ * before answering the error. The first block a reader asks for is
+ * fetched by the reader, never queued behind read-ahead.
  * Other reads of an object without a checksum fetch exactly the bytes
  * asked, unless they are cached already; with one, they fetch (and
  * check) the whole blocks they touch.
@@ -56,7 +65,7 @@ struct lyb_cache_config {
 	uint64_t mem_bytes;	/* memory tier cap; 0: 256 MiB */
 	size_t block_size;	/* 0: 1 MiB (a power of two, 64 KiB..16 MiB) */
 	uint64_t readahead_max; /* largest window; 0: 64 MiB */
-	unsigned workers;	/* parallel fetches; 0: 8 */
+	unsigned workers;	/* parallel read-ahead fetches; 0: 48 */
 	const char *dir;	/* disk tier directory (see lyb_cache_init) */
 	uint64_t disk_bytes;	/* disk tier quota; 0: 10 GiB */
 };

@@ -49,6 +49,9 @@
 #define MAX_VRECS 4096	     /* objects with a verification record */
 #define MAX_VCRCS (4u << 20) /* block CRCs they keep: 16 MiB, 4 TiB of data */
 #define MAX_RETRIES 3	     /* a record evicted under a reader: start again */
+#define DEFAULT_WORKERS 48   /* read-ahead fetches in flight, all streams */
+#define BUSY_SECONDS 0.2     /* a stream that read since shares the workers */
+#define STREAM_INFLIGHT 32   /* of one stream: the other workers are others' */
 
 enum vstate { V_NONE, V_CHECKING, V_GOOD, V_BAD };
 
@@ -68,19 +71,31 @@ struct blk {
 	int in_table;
 };
 
+/*
+ * A read stream. Its window grows like TCP's slow start: 2 blocks once it
+ * has read one in order, doubled each time the reader has consumed a
+ * whole window since it last grew. @inflight and @running count its
+ * queued and running read-ahead jobs; @epoch changes when the slot is
+ * given to another stream, so jobs of the old one no longer count.
+ */
 struct stream {
 	unsigned char id[LYB_CACHE_ID_LEN];
-	uint64_t seq;	 /* bytes read in order so far */
-	uint64_t next;	 /* where the next sequential read starts */
-	uint64_t window; /* read-ahead bytes */
-	uint64_t used;	 /* stamp, for replacing the oldest */
-	double at;	 /* monotonic seconds of its last read */
+	uint64_t seq;	   /* bytes read in order so far */
+	uint64_t next;	   /* where the next sequential read starts */
+	uint64_t window;   /* read-ahead bytes */
+	uint64_t grown_at; /* @next when @window last grew */
+	uint64_t used;	   /* stamp, for replacing the oldest */
+	uint64_t epoch;
+	unsigned inflight, running;
+	double at; /* monotonic seconds of its last read */
 	int live;
 };
 
 struct job {
 	struct lyb_cache_src src; /* holds src.arg */
 	struct blk *b;		  /* holds a reference */
+	struct stream *s;	  /* whose read-ahead, while @epoch matches */
+	uint64_t epoch;
 	struct job *next;
 };
 
@@ -116,7 +131,7 @@ static struct {
 	struct blk *table[NBUCKETS];
 	struct blk lru; /* sentinel: lru.lru_next is the oldest */
 	struct stream streams[NSTREAMS];
-	uint64_t clock;
+	uint64_t clock, epochs;
 	struct job *jobs, **jobs_tail;
 	unsigned nworkers, started; /* started: threads running */
 	pthread_t *workers;
@@ -900,6 +915,62 @@ out_done:
 	pthread_mutex_unlock(&c.lock);
 }
 
+/* The stream @j reads ahead for, if its slot still holds it. Under lock. */
+static struct stream *job_stream(const struct job *j)
+{
+	return j->s && j->s->epoch == j->epoch ? j->s : NULL;
+}
+
+/*
+ * Takes the queued job whose stream has the fewest fetches running, the
+ * oldest of those, or NULL when every queued job's stream already runs
+ * its fair share of the workers (the workers over the streams with
+ * read-ahead queued or running, or that read in the last BUSY_SECONDS: a
+ * reader between two reads still counts): a stream with a long queue of slow
+ * ranges never holds every worker, so another's next fetch starts as soon as it
+ * is queued. @any (stopping): whatever is queued. The queue is bounded by the
+ * blocks the memory cap allows, so the scan is too. Under lock.
+ */
+static struct job *job_take(int any)
+{
+	struct job **p, **best = NULL, *j;
+	struct stream *s;
+	unsigned run, best_run = UINT32_MAX, fair, busy = 0, i;
+	struct timespec ts;
+	double now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	for (i = 0; i < NSTREAMS; i++) {
+		s = &c.streams[i];
+		busy += s->live && (s->inflight ||
+				    (s->window && now - s->at < BUSY_SECONDS));
+	}
+	fair = c.nworkers / (busy ? busy : 1);
+	if (fair == 0)
+		fair = 1; /* more streams than workers: one each */
+	if (any)
+		fair = UINT32_MAX;
+	for (p = &c.jobs; *p; p = &(*p)->next) {
+		s = job_stream(*p);
+		run = s ? s->running : 0;
+		if (run < best_run && run < fair) {
+			best = p;
+			best_run = run;
+			if (run == 0)
+				break;
+		}
+	}
+	if (!best)
+		return NULL;
+	j = *best;
+	*best = j->next;
+	if (!j->next)
+		c.jobs_tail = best;
+	j->next = NULL;
+	return j;
+}
+
 static void *worker(void *arg)
 {
 	struct job *j;
@@ -908,14 +979,15 @@ static void *worker(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&c.lock);
 	for (;;) {
-		while (!c.jobs && !c.stop)
-			pthread_cond_wait(&c.work, &c.lock);
-		if (!c.jobs)
+		j = c.jobs ? job_take(c.stop) : NULL;
+		if (!j && c.stop)
 			break;
-		j = c.jobs;
-		c.jobs = j->next;
-		if (!c.jobs)
-			c.jobs_tail = &c.jobs;
+		if (!j) {
+			pthread_cond_wait(&c.work, &c.lock);
+			continue;
+		}
+		if (job_stream(j))
+			j->s->running++;
 		pthread_mutex_unlock(&c.lock);
 		report = 0;
 		if (!c.stop)
@@ -925,6 +997,11 @@ static void *worker(void *arg)
 		if (j->src.release)
 			j->src.release(j->src.arg);
 		pthread_mutex_lock(&c.lock);
+		if (job_stream(j)) {
+			j->s->running--;
+			j->s->inflight--;
+			pthread_cond_signal(&c.work); /* its share has room */
+		}
 		if (j->b->state == BLK_FETCHING) { /* stopping: never fetched */
 			j->b->state = BLK_READY;
 			j->b->err = -ECANCELED;
@@ -956,9 +1033,13 @@ static int start_workers(void)
 	return c.started ? 0 : -EAGAIN;
 }
 
-/* Queues read-ahead of blocks [first, last]. Under lock. */
-static void prefetch(const struct lyb_cache_src *src, uint64_t first,
-		     uint64_t last)
+/*
+ * Queues read-ahead of blocks [first, last] for stream @s, at most
+ * STREAM_INFLIGHT of its fetches queued or running at once (the next
+ * read queues the rest). Under lock.
+ */
+static void prefetch(const struct lyb_cache_src *src, struct stream *s,
+		     uint64_t first, uint64_t last)
 {
 	uint64_t i, nblocks = (src->size + c.bs - 1) / c.bs;
 	struct blk *b;
@@ -969,6 +1050,8 @@ static void prefetch(const struct lyb_cache_src *src, uint64_t first,
 	if (last >= nblocks)
 		last = nblocks ? nblocks - 1 : 0;
 	for (i = first; i <= last && i < nblocks; i++) {
+		if (s->inflight >= STREAM_INFLIGHT)
+			return;
 		if (table_find(src->id, i))
 			continue;
 		b = blk_new(src->id, i, 1);
@@ -982,6 +1065,9 @@ static void prefetch(const struct lyb_cache_src *src, uint64_t first,
 		}
 		j->src = *src;
 		j->b = b;
+		j->s = s;
+		j->epoch = s->epoch;
+		s->inflight++;
 		if (src->hold)
 			src->hold(src->arg);
 		*c.jobs_tail = j;
@@ -1001,7 +1087,7 @@ static void prefetch(const struct lyb_cache_src *src, uint64_t first,
  * only their own few bytes to it. Under lock.
  */
 static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
-		    uint64_t *window)
+		    uint64_t *window, struct stream **sp)
 {
 	struct stream *s, *hit = NULL, *oldest = NULL;
 	struct timespec ts;
@@ -1028,6 +1114,7 @@ static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
 			hit = s;
 	}
 	*window = 0;
+	*sp = NULL;
 	if (hit) {
 		s = hit;
 		if (off + len > s->next)
@@ -1035,7 +1122,7 @@ static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
 		s->used = ++c.clock;
 		s->at = now;
 		s->seq += len;
-		if (s->seq < 2 * c.bs)
+		if (s->seq < c.bs)
 			return 0; /* too young to read ahead */
 		/* streams reading ahead share the cache: each gets at most
 		 * half its fair part, so they never crowd each other out */
@@ -1043,18 +1130,27 @@ static int classify(const struct lyb_cache_src *src, uint64_t off, size_t len,
 		share = c.cap / (2 * (active ? active : 1));
 		if (share < 2 * c.bs)
 			share = 2 * c.bs;
-		s->window = s->window ? s->window * 2 : 2 * c.bs;
+		if (!s->window) {
+			s->window = 2 * c.bs;
+			s->grown_at = s->next;
+		} else if (s->next >= s->grown_at + s->window) {
+			s->window *= 2; /* a whole window consumed */
+			s->grown_at = s->next;
+		}
 		if (s->window > c.ra_max)
 			s->window = c.ra_max;
 		if (s->window > share)
 			s->window = share;
 		*window = s->window;
+		*sp = s;
 		return 1;
 	}
 	memcpy(oldest->id, src->id, LYB_CACHE_ID_LEN);
 	oldest->seq = len;
 	oldest->next = off + len;
 	oldest->window = 0;
+	oldest->epoch = ++c.epochs; /* its jobs no longer count */
+	oldest->inflight = oldest->running = 0;
 	oldest->used = ++c.clock;
 	oldest->at = now;
 	oldest->live = 1;
@@ -1073,13 +1169,14 @@ int lyb_cache_init(const struct lyb_cache_config *cfg)
 	c.bs = cfg->block_size ? cfg->block_size : 1 << 20;
 	c.cap = cfg->mem_bytes ? cfg->mem_bytes : 256ull << 20;
 	c.ra_max = cfg->readahead_max ? cfg->readahead_max : 64ull << 20;
-	c.nworkers = cfg->workers ? cfg->workers : 8;
+	c.nworkers = cfg->workers ? cfg->workers : DEFAULT_WORKERS;
 	if ((c.bs & (c.bs - 1)) || c.bs < 65536 || c.bs > (16u << 20) ||
 	    c.cap < 4 * c.bs || c.nworkers > 64)
 		return -EINVAL;
 	if (c.ra_max > c.cap / 2)
 		c.ra_max = c.cap / 2; /* read-ahead never fills the cache */
 	c.lru.lru_next = c.lru.lru_prev = &c.lru;
+	memset(c.streams, 0, sizeof(c.streams));
 	c.jobs = NULL;
 	c.jobs_tail = &c.jobs;
 	c.stop = 0;
@@ -1225,9 +1322,10 @@ static int cached_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 			uint64_t off, size_t *got, int *report)
 {
 	uint64_t end = off + len, window, i, pos;
+	struct stream *s;
 	struct blk *b;
 	size_t n, done = 0;
-	int rc = 0, fetch, check;
+	int rc = 0, fetch, check, retried, retried_once = 0;
 
 	pthread_mutex_lock(&c.lock);
 	if (corrupt(src)) {
@@ -1246,18 +1344,19 @@ static int cached_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 			return rc == -EIO || rc == -ENOMEM ? rc : -EIO;
 		}
 	}
-	if (!classify(src, off, len, &window) && !check &&
+	if (!classify(src, off, len, &window, &s) && !check &&
 	    !all_cached(src, off, end)) {
 		pthread_mutex_unlock(&c.lock);
 		return direct(src, buf, len, off, got);
 	}
 	if (window)
-		prefetch(src, end / c.bs, (end + window - 1) / c.bs);
-	for (i = off / c.bs; i * c.bs < end; i++) {
+		prefetch(src, s, end / c.bs, (end + window - 1) / c.bs);
+	for (i = off / c.bs; i * c.bs < end; i += !retried) {
 		pos = off + done;
 		n = (size_t)((i + 1) * c.bs < end ? (i + 1) * c.bs - pos
 						  : end - pos);
 		fetch = 0;
+		retried = 0;
 		b = table_find(src->id, i);
 		if (b) {
 			b->refs++;
@@ -1288,6 +1387,16 @@ static int cached_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 		while (b->state == BLK_FETCHING)
 			pthread_cond_wait(&c.done, &c.lock);
 		rc = b->err;
+		if (rc && !fetch && rc != -ESTALE && rc != -ECANCELED &&
+		    !retried_once) {
+			/* another's fetch failed (read-ahead, often): the
+			 * failed block left the table, so fetch it again for
+			 * this reader, once, rather than answer its error */
+			blk_put(b);
+			retried_once = 1;
+			retried = 1;
+			continue;
+		}
 		if (rc == 0) {
 			b->prefetched = 0;
 			n = (size_t)(pos - i * c.bs);

@@ -1210,9 +1210,21 @@ static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *want,
 	free(x.buf);
 }
 
+/*
+ * Every attribute lybfs has is in the user namespace: a SELinux label,
+ * POSIX ACL, capability or trusted attribute is not supported here, and
+ * is answered EOPNOTSUPP before any lookup. Tools cache that answer per
+ * file system (`ls -l` asks security.selinux and system.posix_acl_* once
+ * a listing, not once an entry, as it does on ENODATA); ENOSYS would
+ * make the kernel stop asking for user.lyb.* too.
+ */
 static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
+	if (strncmp(name, "user.", 5) != 0) {
+		fail(req, LYB_FOP_XATTR, lyb_metrics_clock(), EOPNOTSUPP);
+		return;
+	}
 	reply_xattr(req, ino, name, size);
 }
 

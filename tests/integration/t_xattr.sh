@@ -50,4 +50,29 @@ n=$(getfattr -d -m user.lyb "$f" | grep -c '^user.lyb')
 step "an unknown attribute is ENODATA; setting one is EROFS"
 expect_errno "No such attribute" getfattr -n user.lyb.nope "$f"
 expect_errno "Read-only file system" setfattr -n user.x -v 1 "$f"
+step "ls -l: no per-entry xattr round trip that answers nothing"
+# issue #17: ls -l asked security.selinux and system.posix_acl_* of every
+# entry, each answered ENODATA. Outside user.* the answer is EOPNOTSUPP,
+# which ls caches for the file system: the count no longer grows with N.
+mkdir -p "$W/many"
+for i in $(seq -w 1 40); do cp "$SRC/2020-09-03-1/gs/part-00000.avro" "$W/many/part-000$i.avro"; done
+lyb dataset create t.Many --owner group:data-team >/dev/null
+lyb publish t.Many 2020-09-03 --gs "file://$W/many" >/dev/null
+M=$MNT/t.Many/latest/gs
+wait_for ls "$M/part-00040.avro" || fail "t.Many did not appear"
+xattr_requests() {
+	awk '/^lyb_fuse_requests_total\{op="xattr"/ {s += $2} END {print s + 0}' "$MNT/.lyb/metrics"
+}
+ls -l "$M" >/dev/null # the entries are looked up; what follows is xattrs only
+before=$(xattr_requests)
+n=$(ls -l "$M" | grep -c 'part-000')
+after=$(xattr_requests)
+[ "$n" -eq 40 ] || fail "ls -l listed $n entries, want 40"
+echo "ls -l of 40 entries: $((after - before)) xattr requests"
+[ $((after - before)) -le 4 ] || fail "ls -l of 40 entries made $((after - before)) xattr requests (want <= 4)"
+expect_errno "Operation not supported" getfattr -n security.selinux "$f"
+expect_errno "Operation not supported" getfattr -n system.posix_acl_access "$f"
+expect_errno "Operation not supported" getfattr -n trusted.x "$f"
+expect_errno "No such attribute" getfattr -n user.lyb.nope "$f"
+check uri "$f" "lyb://t.Data/2020-09-03/$V1/gs/sub/part-00001.avro"
 echo "PASS"

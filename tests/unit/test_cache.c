@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -395,6 +396,266 @@ static void test_dir(void)
 	rmdir(base);
 }
 
+/* ---- many fetches in flight (issue #17) ---- */
+
+#define NBLK 64
+#define NSIZE (NBLK * BS + 77)
+
+/*
+ * A source with a network's manners: every fetch waits (a jitter that
+ * reorders completions, or a long wait for one block or from one block
+ * on), and one read-ahead fetch of a chosen block can fail once.
+ */
+struct net_obj {
+	int jitter_us;		 /* each fetch waits 0..jitter_us */
+	int slow_block, slow_ms; /* that block waits slow_ms (-1: none) */
+	int slow_from;		 /* blocks from here wait slow_ms (-1) */
+	atomic_int fail_once;	 /* a worker's fetch of it fails, once (-1) */
+	pthread_t reader;	 /* the reader's thread (fail_once spares it) */
+	atomic_int running, peak; /* fetches at once, and the most seen */
+	atomic_int done_after;	  /* fetches of blocks > slow_block done */
+	atomic_int after_at_slow; /* done_after when slow_block returned */
+	atomic_int slow_started;  /* fetches from slow_from that started */
+	atomic_uint seed;
+};
+
+static int net_fetch(void *arg, void *buf, size_t len, uint64_t off,
+		     size_t *got)
+{
+	struct net_obj *o = arg;
+	int blk = (int)(off / BS), now, peak, rc = 0;
+	unsigned r;
+	size_t i;
+
+	now = atomic_fetch_add(&o->running, 1) + 1;
+	peak = atomic_load(&o->peak);
+	while (now > peak &&
+	       !atomic_compare_exchange_weak(&o->peak, &peak, now))
+		;
+	r = atomic_fetch_add(&o->seed, 2654435761u) * 2246822519u;
+	if (o->jitter_us)
+		usleep((useconds_t)((r >> 8) % (unsigned)o->jitter_us));
+	if (blk == o->slow_block ||
+	    (o->slow_from >= 0 && blk >= o->slow_from)) {
+		if (o->slow_from >= 0 && blk >= o->slow_from)
+			atomic_fetch_add(&o->slow_started, 1);
+		usleep((useconds_t)o->slow_ms * 1000);
+	}
+	if (blk == atomic_load(&o->fail_once) &&
+	    !pthread_equal(pthread_self(), o->reader)) {
+		atomic_store(&o->fail_once, -1);
+		rc = -EIO; /* a transient error of one read-ahead range */
+	}
+	if (rc == 0) {
+		for (i = 0; i < len; i++)
+			((unsigned char *)buf)[i] = byte_at(off + i);
+		*got = len;
+	}
+	if (o->slow_block >= 0 && blk > o->slow_block)
+		atomic_fetch_add(&o->done_after, 1);
+	if (blk == o->slow_block)
+		atomic_store(&o->after_at_slow, atomic_load(&o->done_after));
+	atomic_fetch_sub(&o->running, 1);
+	return rc;
+}
+
+static const uint32_t *net_crcs(void)
+{
+	static uint32_t crcs[(NSIZE + BS - 1) / BS];
+	static unsigned char blk[BS];
+	uint64_t i, j, n;
+
+	for (i = 0; i < sizeof(crcs) / sizeof(crcs[0]); i++) {
+		n = NSIZE - i * BS < BS ? NSIZE - i * BS : BS;
+		for (j = 0; j < n; j++)
+			blk[j] = byte_at(i * BS + j);
+		crcs[i] = lyb_crc32c_update(0, blk, n);
+	}
+	return crcs;
+}
+
+static void net_init(struct net_obj *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->slow_block = o->slow_from = -1;
+	atomic_store(&o->fail_once, -1);
+	o->reader = pthread_self();
+}
+
+static struct lyb_cache_src net_src(int n, struct net_obj *o)
+{
+	struct lyb_cache_src s = {.size = NSIZE,
+				  .fetch = net_fetch,
+				  .arg = o,
+				  .block_crc32c = net_crcs(),
+				  .block_crc_size = BS};
+
+	memset(s.id, n, sizeof(s.id));
+	return s;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Reads the whole object in order, @chunk bytes a call; 1 if exact. */
+static int net_read_all(struct lyb_cache_src *s, struct net_obj *o,
+			size_t chunk)
+{
+	static _Thread_local unsigned char buf[3 * BS];
+	uint64_t off;
+	size_t got;
+	int rc;
+
+	o->reader = pthread_self();
+	for (off = 0; off < NSIZE; off += got) {
+		rc = lyb_cache_pread(s, buf, chunk, off, &got);
+		if (rc != 0) {
+			fprintf(stderr, "read at %llu: %d\n",
+				(unsigned long long)off, rc);
+			return 0;
+		}
+		if (got == 0 || !exact(buf, off, got))
+			return 0;
+	}
+	return off == NSIZE;
+}
+
+struct net_reader {
+	struct lyb_cache_src s;
+	struct net_obj *o;
+	size_t chunk;
+	int ok;
+	double took;
+};
+
+static void *net_reader_main(void *p)
+{
+	struct net_reader *r = p;
+	double t0 = mono();
+
+	r->ok = net_read_all(&r->s, r->o, r->chunk);
+	r->took = mono() - t0;
+	return NULL;
+}
+
+/*
+ * Byte-exact under reordered completion: three streams read at once,
+ * every fetch delayed at random (completions arrive out of order), every
+ * block checked against its CRC32C. Several fetches of one stream run at
+ * once, never more than the workers (8) plus the reader's own.
+ */
+static void test_inflight_reordered(void)
+{
+	static struct net_obj o[3];
+	struct net_reader r[3];
+	pthread_t t[3];
+	size_t chunks[3] = {BS / 4, BS, 3 * BS};
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		net_init(&o[i]);
+		o[i].jitter_us = 8000;
+		r[i] = (struct net_reader){.s = net_src(100 + i, &o[i]),
+					   .o = &o[i],
+					   .chunk = chunks[i]};
+		CHECK(pthread_create(&t[i], NULL, net_reader_main, &r[i]) == 0);
+	}
+	for (i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(r[i].ok);
+		CHECK(atomic_load(&o[i].peak) >= 3);
+		CHECK(atomic_load(&o[i].peak) <= 9);
+	}
+	/* and again from the cache, still exact */
+	for (i = 0; i < 3; i++)
+		CHECK(net_read_all(&r[i].s, &o[i], BS));
+}
+
+/*
+ * One read-ahead range among many fails once, while the reader waits for
+ * it: the reader fetches that block again itself instead of answering
+ * the read-ahead's EIO.
+ */
+static void test_inflight_retry(void)
+{
+	static struct net_obj o;
+	struct lyb_cache_src s;
+
+	net_init(&o);
+	o.jitter_us = 2000;
+	o.slow_block = 20; /* the reader is waiting on it when it fails */
+	o.slow_ms = 200;
+	atomic_store(&o.fail_once, 20);
+	s = net_src(110, &o);
+	CHECK(net_read_all(&s, &o, BS / 2));
+	CHECK(atomic_load(&o.fail_once) == -1); /* it did fail once */
+}
+
+/*
+ * A slow range (block 24 takes 600 ms) does not stall the ones after
+ * it: they are fetched while the reader waits, so the whole read takes
+ * little more than the slow one.
+ */
+static void test_inflight_slow(void)
+{
+	static struct net_obj o;
+	struct lyb_cache_src s;
+	double t0, took;
+
+	net_init(&o);
+	o.jitter_us = 3000;
+	o.slow_block = 24;
+	o.slow_ms = 600;
+	s = net_src(111, &o);
+	t0 = mono();
+	CHECK(net_read_all(&s, &o, BS));
+	took = mono() - t0;
+	fprintf(stderr,
+		"slow block: read in %.0f ms, %d later blocks fetched "
+		"meanwhile\n",
+		took * 1000, atomic_load(&o.after_at_slow));
+	CHECK(atomic_load(&o.after_at_slow) >= 8);
+	CHECK(took < 0.6 + 0.4);
+}
+
+/*
+ * Fair sharing: stream A has a full window of slow fetches (every
+ * worker busy with A). A stream B that starts then is served by the
+ * next free worker, not after A's whole queue, and keeps its share of
+ * the workers from then on (A never takes them all back).
+ */
+static void test_inflight_fair(void)
+{
+	static struct net_obj a, b;
+	struct net_reader ra, rb;
+	pthread_t ta;
+	double t0;
+
+	net_init(&a);
+	a.slow_from = 24;
+	a.slow_ms = 300;
+	net_init(&b);
+	b.jitter_us = 1000;
+	ra = (struct net_reader){.s = net_src(120, &a), .o = &a, .chunk = BS};
+	rb = (struct net_reader){.s = net_src(121, &b), .o = &b, .chunk = BS};
+	CHECK(pthread_create(&ta, NULL, net_reader_main, &ra) == 0);
+	t0 = mono();
+	while (atomic_load(&a.slow_started) < 8 && mono() - t0 < 5)
+		usleep(1000); /* every worker is on A's slow blocks */
+	net_reader_main(&rb);
+	fprintf(stderr, "fair: B read in %.0f ms while A was slow\n",
+		rb.took * 1000);
+	CHECK(rb.ok);
+	CHECK(rb.took < 0.65);
+	pthread_join(ta, NULL);
+	CHECK(ra.ok);
+}
+
 int main(void)
 {
 	struct lyb_cache_config cfg = {.mem_bytes = 16 * BS,
@@ -417,6 +678,16 @@ int main(void)
 	CHECK_RC(lyb_cache_init(&cfg), 0);
 	test_integrity();
 	test_blocks();
+	lyb_cache_shutdown();
+	/* a network's shape: many fetches in flight, 8 workers */
+	cfg.mem_bytes = 256 * BS;
+	cfg.readahead_max = 64 * BS;
+	cfg.workers = 8;
+	CHECK_RC(lyb_cache_init(&cfg), 0);
+	test_inflight_reordered();
+	test_inflight_retry();
+	test_inflight_slow();
+	test_inflight_fair();
 	lyb_cache_shutdown();
 	test_dir();
 	if (check_failures)
