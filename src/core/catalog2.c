@@ -54,6 +54,7 @@
 #define CKPT_PAGES_MAX 100000	/* 25.6 million DataSets */
 #define WRITE_ATTEMPTS 64
 #define RETRY_MAX 1024 /* commits whose read failed, read again */
+#define HOLES_MAX 16   /* journal holes polled after a jump */
 #define CACHE_DEFAULT (64u << 20)
 
 #define HASH_LEN LYB_SHA256_HEX_LEN
@@ -271,6 +272,18 @@ struct change {
 	uint64_t seq;
 };
 
+/*
+ * A hole in the journal the reader jumped over: entries next + 1 .. end - 1
+ * were absent while the journal went on past them. Honest writers never
+ * make one (each writes entry N + 1 after seeing N); a hostile one that
+ * plants an entry past the tail does, and writers that probe from the
+ * checkpoint then append after it. Polled at every refresh, for a writer
+ * that appends at the old tail.
+ */
+struct hole {
+	uint64_t next, end;
+};
+
 /* A DataSet's head in format 2 (immutable, owned by its card). */
 struct lyb_f2 {
 	struct lyb_store *store;
@@ -295,6 +308,8 @@ struct lyb_cat2 {
 	unsigned idle;	   /* idle refreshes since the marker was looked at */
 	struct change *retry; /* commits whose read failed: read again */
 	size_t nretry;
+	struct hole holes[HOLES_MAX]; /* journal holes jumped over */
+	size_t nholes;
 };
 
 /*
@@ -1359,6 +1374,46 @@ static uint64_t last_checkpoint(struct lyb_cat2 *c)
 }
 
 /*
+ * The journal's tail seen from entry @lo (which should exist; 0 when
+ * none): probing forward exponentially and bisecting.
+ */
+static int journal_tail(struct lyb_cat2 *c, uint64_t lo, uint64_t *tail)
+{
+	uint64_t hi, step = 1;
+	int rc;
+
+	if (lo && (rc = journal_exists(c, lo)) <= 0) {
+		if (rc < 0)
+			return rc;
+		lo = 0;
+	}
+	for (;;) {
+		rc = journal_exists(c, lo + step);
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			break;
+		lo += step;
+		if (step < (1ull << 30))
+			step *= 2;
+	}
+	hi = lo + step;
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		rc = journal_exists(c, mid);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*tail = lo;
+	return 0;
+}
+
+/*
  * Appends an announcement of commit @seq of @name: at the journal's tail,
  * found from the newest checkpoint by exponential probing and bisection;
  * on a lost race, the next free entry.
@@ -1366,41 +1421,16 @@ static uint64_t last_checkpoint(struct lyb_cat2 *c)
 static int announce(struct lyb_cat2 *c, const char *name, uint64_t seq,
 		    char *err, size_t errlen)
 {
-	uint64_t lo = c->journal > c->tail ? c->journal : c->tail, step = 1, hi;
+	uint64_t lo = c->journal > c->tail ? c->journal : c->tail;
 	char text[ANNOUNCE_MAX], *key;
 	int rc, attempt;
 
 	if (lo == 0)
 		lo = last_checkpoint(c);
 	for (attempt = 0; attempt < 1000; attempt++) {
-		if (lo && (rc = journal_exists(c, lo)) <= 0) {
-			if (rc < 0)
-				return rc;
-			lo = 0;
-		}
-		step = 1;
-		for (;;) {
-			rc = journal_exists(c, lo + step);
-			if (rc < 0)
-				return rc;
-			if (!rc)
-				break;
-			lo += step;
-			if (step < (1ull << 30))
-				step *= 2;
-		}
-		hi = lo + step;
-		while (hi - lo > 1) {
-			uint64_t mid = lo + (hi - lo) / 2;
-
-			rc = journal_exists(c, mid);
-			if (rc < 0)
-				return rc;
-			if (rc)
-				lo = mid;
-			else
-				hi = mid;
-		}
+		rc = journal_tail(c, lo, &lo);
+		if (rc)
+			return rc;
 		snprintf(text, sizeof(text),
 			 "{\"lybrary\":2,\"kind\":\"announce\",\"seq\":%llu,"
 			 "\"dataset\":\"%s\",\"commit\":%llu}\n",
@@ -1711,6 +1741,95 @@ static void retry_clear(struct lyb_cat2 *c, const char *name)
 }
 
 /*
+ * Reads the journal after entry *@g (up to @end, exclusive, when not 0)
+ * until an entry is absent, appending announcements to @ch; *@g is the
+ * last entry read. At most JOURNAL_BATCH entries per refresh, counting
+ * the ones that are not announcements (garbage costs a read too).
+ */
+static int journal_run(struct lyb_cat2 *c, uint64_t *g, uint64_t end,
+		       struct change *ch, size_t *nch, size_t *reads)
+{
+	int rc = 0;
+
+	while (*reads < JOURNAL_BATCH && (!end || *g + 1 < end)) {
+		char *key = journal_key(c, *g + 1), *text = NULL;
+		size_t len;
+
+		if (!key)
+			return -ENOMEM;
+		c->requests++;
+		(*reads)++;
+		rc = lyb_store_get(c->store, key, ANNOUNCE_MAX, &text, &len,
+				   NULL);
+		if (rc == -ENOENT) {
+			free(key);
+			return 0;
+		}
+		if (rc == 0 && announce_parse(text, len, *g + 1, ch[*nch].name,
+					      &ch[*nch].seq) == 0)
+			(*nch)++;
+		else if (rc == 0 || rc == -EFBIG)
+			lyb_log(LYB_LOG_WARN,
+				"catalog: %s: not an announcement: ignored",
+				key);
+		free(text);
+		free(key);
+		if (rc && rc != -EFBIG)
+			return rc; /* keep g: retried at the next refresh */
+		rc = 0;
+		(*g)++;
+	}
+	return rc;
+}
+
+/*
+ * The journal's tail as a writer finds it (journal_tail(), from the newest
+ * checkpoint). When it is past *@g while entry *@g + 1 is absent, there is
+ * a hole a writer could never fill by appending at the tail (announce()):
+ * the reader remembers the hole, and jumps to the start of the run of
+ * entries that ends at the tail (at most JOURNAL_BATCH back), so one
+ * planted entry does not stop every mount from seeing new commits.
+ */
+static int journal_hole(struct lyb_cat2 *c, uint64_t *g)
+{
+	uint64_t tail, start;
+	int rc;
+
+	rc = journal_tail(c, last_checkpoint(c), &tail);
+	if (rc || tail <= *g + 1)
+		return rc;
+	if ((rc = journal_exists(c, *g + 1)) != 0)
+		return rc < 0 ? rc : 0; /* no hole: the run goes on */
+	for (start = tail; start > *g + 1 && tail - start < JOURNAL_BATCH;
+	     start--) {
+		rc = journal_exists(c, start - 1);
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			break;
+	}
+	lyb_log(LYB_LOG_ERR,
+		"catalog: journal entries %llu to %llu are missing while the "
+		"journal goes on to %llu (one was planted past the tail?): "
+		"reading on from %llu",
+		(unsigned long long)(*g + 1), (unsigned long long)(start - 1),
+		(unsigned long long)tail, (unsigned long long)start);
+	if (c->nholes == HOLES_MAX) {
+		lyb_log(LYB_LOG_ERR,
+			"catalog: more than %d journal holes: no longer "
+			"polling the oldest",
+			HOLES_MAX);
+		memmove(c->holes, c->holes + 1,
+			(HOLES_MAX - 1) * sizeof(*c->holes));
+		c->nholes--;
+	}
+	c->holes[c->nholes].next = *g;
+	c->holes[c->nholes++].end = start;
+	*g = start - 1;
+	return 0;
+}
+
+/*
  * The commit of DataSet @name to read, given its announced commits @cand
  * (@m of them, newest first) and the one the mount has (@have): the
  * newest announced one that exists, by bisection over them (O(log m)
@@ -1756,7 +1875,7 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 	struct badset bs = {0};
 	struct change *ch = NULL;
 	struct lyb_snap *snap;
-	size_t nch = 0, i, j;
+	size_t nch = 0, reads = 0, i, j;
 	uint64_t g = c->journal;
 	int rc = 0, any;
 
@@ -1765,6 +1884,7 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 		c->loaded = 0;
 	if (!c->loaded) {
 		c->nretry = 0;
+		c->nholes = 0;
 		g = last_checkpoint(c);
 		if (g > 0 && (rc = checkpoint_read(c, g, &s)) != 0)
 			goto out;
@@ -1791,37 +1911,22 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 	/* commits whose read failed before: read again */
 	for (i = 0; i < c->nretry; i++)
 		ch[nch++] = c->retry[i];
-	while (nch < JOURNAL_BATCH + c->nretry) {
-		char *key = journal_key(c, g + 1), *text = NULL;
-		size_t len;
-
-		if (!key) {
-			rc = -ENOMEM;
+	rc = journal_run(c, &g, 0, ch, &nch, &reads);
+	if (rc)
+		goto out;
+	/* then the holes left behind, for writers that fill them */
+	for (i = 0; i < c->nholes && reads < JOURNAL_BATCH; i++) {
+		rc = journal_run(c, &c->holes[i].next, c->holes[i].end, ch,
+				 &nch, &reads);
+		if (rc)
 			goto out;
-		}
-		c->requests++;
-		rc = lyb_store_get(c->store, key, ANNOUNCE_MAX, &text, &len,
-				   NULL);
-		if (rc == -ENOENT) {
-			free(key);
-			rc = 0;
-			break;
-		}
-		if (rc == 0 && announce_parse(text, len, g + 1, ch[nch].name,
-					      &ch[nch].seq) == 0)
-			nch++;
-		else if (rc == 0 || rc == -EFBIG)
-			lyb_log(LYB_LOG_WARN,
-				"catalog: %s: not an announcement: ignored",
-				key);
-		free(text);
-		free(key);
-		if (rc && rc != -EFBIG)
-			goto out; /* keep g: retried at the next refresh */
-		rc = 0;
-		g++;
 	}
-	if (nch == 0 && c->loaded && ++c->idle >= MARKER_EVERY) {
+	for (i = 0; i < c->nholes;) /* a hole filled up to its end: done */
+		if (c->holes[i].next + 1 >= c->holes[i].end)
+			c->holes[i] = c->holes[--c->nholes];
+		else
+			i++;
+	if (nch == c->nretry && c->loaded && ++c->idle >= MARKER_EVERY) {
 		struct lyb_object_info info;
 
 		c->requests++;
@@ -1829,6 +1934,11 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 		if (rc == 0) {
 			free(info.key);
 			c->idle = 0;
+			rc = journal_hole(c, &g);
+			if (rc == 0 && g != c->journal)
+				rc = journal_run(c, &g, 0, ch, &nch, &reads);
+			if (rc)
+				goto out;
 		} else {
 			rc = rc == -ENOENT ? -EIO : rc; /* the root is gone */
 			goto out;

@@ -288,6 +288,56 @@ static void test_bad_commit(struct lyb_catalog *cat)
 	CHECK(!is_bad(cat, "ns.A", NULL));
 }
 
+/*
+ * An entry planted far past the journal's tail, where a writer probing
+ * from the checkpoint lands: writers append after it, leaving a hole no
+ * writer fills. Readers must not stop at the hole (every mount would
+ * stop seeing changes, revocations included), and must still see a
+ * writer that appends at the old tail.
+ */
+static void test_journal_hole(struct lyb_catalog *cat)
+{
+	char err[512], id[LYB_ID_MAX + 1];
+	unsigned long long t = journal_tail(), p = 1;
+	struct lyb_catalog *stale, *fresh;
+	struct lyb_version v;
+	int existed, i, before_b = count_versions(cat, "ns.B", NULL),
+			before_a = count_versions(cat, "ns.A", NULL);
+
+	CHECK_RC(lyb_catalog_open(url, 0, &stale), 0);
+	CHECK_RC(lyb_catalog_refresh(stale, NULL), 0); /* at the tail */
+	while (p - 1 <= t + 1) /* a writer probes 1, 3, 7, ..., 2^k - 1 */
+		p *= 2;
+	announce(p - 1, "ns.Ghost", 1);
+	/* a writer that starts from the checkpoint appends after it */
+	CHECK_RC(lyb_catalog_open(url, 0, &fresh), 0);
+	make_version(&v, "2020-02-01", 20);
+	CHECK_RC(lyb_catalog_publish(fresh, "ns.B", &v, id, &existed, err,
+				     sizeof(err)),
+		 0);
+	lyb_catalog_close(fresh);
+	CHECK(journal_tail() == t); /* the hole */
+	for (i = 0; i < 32; i++)
+		CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+	CHECK(count_versions(cat, "ns.B", NULL) == before_b + 1);
+	/* a writer that appends at the old tail fills the hole: seen too */
+	make_version(&v, "2020-02-02", 21);
+	CHECK_RC(lyb_catalog_publish(stale, "ns.A", &v, id, &existed, err,
+				     sizeof(err)),
+		 0);
+	CHECK(journal_tail() == t + 1);
+	CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+	CHECK(count_versions(cat, "ns.A", NULL) == before_a + 1);
+	lyb_catalog_close(stale);
+	/* a new mount (no checkpoint) gets past the hole too */
+	CHECK_RC(lyb_catalog_open(url, 0, &fresh), 0);
+	for (i = 0; i < 40; i++)
+		CHECK_RC(lyb_catalog_refresh(fresh, NULL), 0);
+	CHECK(count_versions(fresh, "ns.B", NULL) == before_b + 1);
+	CHECK(count_versions(fresh, "ns.A", NULL) == before_a + 1);
+	lyb_catalog_close(fresh);
+}
+
 int main(void)
 {
 	struct lyb_dataset spec = {0};
@@ -318,6 +368,7 @@ int main(void)
 
 	test_journal(cat);
 	test_bad_commit(cat);
+	test_journal_hole(cat);
 	(void)add_reader;
 	(void)drop_reader;
 	(void)has_reader;
