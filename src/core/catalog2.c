@@ -310,6 +310,7 @@ struct lyb_cat2 {
 	size_t nretry;
 	struct hole holes[HOLES_MAX]; /* journal holes jumped over */
 	size_t nholes;
+	int caught_up; /* read the journal to its end once */
 };
 
 /*
@@ -1885,6 +1886,7 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 	if (!c->loaded) {
 		c->nretry = 0;
 		c->nholes = 0;
+		c->caught_up = 0;
 		g = last_checkpoint(c);
 		if (g > 0 && (rc = checkpoint_read(c, g, &s)) != 0)
 			goto out;
@@ -1928,14 +1930,16 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 			i++;
 	if (nch == c->nretry && c->loaded && ++c->idle >= MARKER_EVERY) {
 		struct lyb_object_info info;
+		uint64_t at = g;
 
 		c->requests++;
 		rc = lyb_store_stat(c->store, c->marker, &info);
 		if (rc == 0) {
 			free(info.key);
 			c->idle = 0;
+
 			rc = journal_hole(c, &g);
-			if (rc == 0 && g != c->journal)
+			if (rc == 0 && g != at)
 				rc = journal_run(c, &g, 0, ch, &nch, &reads);
 			if (rc)
 				goto out;
@@ -1943,6 +1947,17 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 			rc = rc == -ENOENT ? -EIO : rc; /* the root is gone */
 			goto out;
 		}
+	}
+	/* a new mount looks for a hole once it has caught up */
+	if (!c->caught_up && reads < JOURNAL_BATCH) {
+		uint64_t at = g;
+
+		rc = journal_hole(c, &g);
+		if (rc == 0 && g != at)
+			rc = journal_run(c, &g, 0, ch, &nch, &reads);
+		if (rc)
+			goto out;
+		c->caught_up = 1;
 	}
 	any = !c->loaded;
 	/* the newest announced commit of each DataSet, read once */
