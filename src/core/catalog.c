@@ -993,15 +993,36 @@ static int reread_marker(struct lyb_catalog *cat)
 	return 0;
 }
 
+/* Journal batches (4,096 entries each) one refresh reads at most. */
+#define LYB_CAT2_CATCHUP 256
+
 static int refresh2(struct lyb_catalog *cat, int *changed)
 {
 	struct lyb_snap *old, *snap = NULL;
-	int rc;
+	int rc, n;
 
 	pthread_mutex_lock(&cat->refresh_lock);
 	old = lyb_catalog_snap(cat);
 	/* a mount that was reading format 1 starts format 2 from scratch */
 	rc = lyb_cat2_refresh(cat->c2, old->format == 2 ? old : NULL, &snap);
+	/* behind by more than a batch (a new mount, a burst): read on before
+	 * installing, so no caller works from a partly read journal (a CLI
+	 * would miss DataSets, a mount would serve ACLs a later entry
+	 * changed), up to LYB_CAT2_CATCHUP batches a refresh */
+	for (n = 1; rc == 0 && lyb_cat2_more(cat->c2) && n < LYB_CAT2_CATCHUP;
+	     n++) {
+		struct lyb_snap *next = NULL;
+
+		rc = lyb_cat2_refresh(cat->c2,
+				      snap		 ? snap
+				      : old->format == 2 ? old
+							 : NULL,
+				      &next);
+		if (next) {
+			lyb_snap_unref(snap);
+			snap = next;
+		}
+	}
 	if (rc)
 		lyb_log(LYB_LOG_DEBUG, "catalog %s: refresh failed: %s",
 			cat->url, strerror(-rc));

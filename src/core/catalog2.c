@@ -311,6 +311,7 @@ struct lyb_cat2 {
 	struct hole holes[HOLES_MAX]; /* journal holes jumped over */
 	size_t nholes;
 	int caught_up; /* read the journal to its end once */
+	int more;      /* the last refresh stopped at JOURNAL_BATCH */
 };
 
 /*
@@ -1502,6 +1503,11 @@ void lyb_cat2_set_mem(struct lyb_cat2 *c, size_t bytes)
 	pthread_mutex_unlock(&c->cache->mu);
 }
 
+int lyb_cat2_more(const struct lyb_cat2 *c)
+{
+	return c->more;
+}
+
 uint64_t lyb_cat2_requests(const struct lyb_cat2 *c)
 {
 	return c->requests;
@@ -1959,6 +1965,7 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 			goto out;
 		c->caught_up = 1;
 	}
+	c->more = reads >= JOURNAL_BATCH;
 	any = !c->loaded;
 	/* the newest announced commit of each DataSet, read once */
 	if (nch > 1)
