@@ -2161,6 +2161,16 @@ static int part_cb(void *arg, json_t *e)
 	if (lyb_version_from_json(json_object_get(e, "v"), v, a->err,
 				  sizeof(a->err)))
 		return -EBADMSG;
+	/* its key says where it is: a version filed under another date
+	 * would be served under a path that is not its own */
+	if (strncmp(ekey(e), v->date, LYB_DATE_LEN) != 0 ||
+	    ekey(e)[LYB_DATE_LEN] != '/') {
+		snprintf(a->err, sizeof(a->err),
+			 "the version of %s is filed under key %.40s", v->date,
+			 ekey(e));
+		lyb_version_clear(v);
+		return -EBADMSG;
+	}
 	a->p->nversions++;
 	return 0;
 }

@@ -434,6 +434,116 @@ static void test_splits(struct lyb_catalog *cat, int n)
 	CHECK(npages > 3); /* it did split */
 }
 
+static void create(struct lyb_catalog *cat, const char *name);
+
+/* Runs bash @script in ns/P's prefix ($R: the v2 root); 0 on success. */
+static int in_p(const char *script)
+{
+	char cmd[4096];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s/v2/datasets/ns/P && export R=%s/v2 && bash -euc '%s'",
+		 root, root, script);
+	return system(cmd);
+}
+
+/*
+ * Pages that lie, in commits that parse: a version filed under another
+ * date's key, a chain of inner pages deeper than the cap, a page whose
+ * bytes do not match its name. Every path below them fails (-EBADMSG),
+ * none serves another date's version, nothing crashes.
+ */
+static void test_pages(struct lyb_catalog *cat)
+{
+	struct lyb_dataset *ds, *p;
+	struct lyb_snap *snap;
+	struct lyb_version v;
+	char err[512], id[LYB_ID_MAX + 1];
+	int existed, i;
+	/* new commit N + 1 of ns.P with versions root $h, announced */
+	const char *commit =
+		"c=$(ls 0*.json | sort | tail -1); n=$((10#${c%.json} + 1)); "
+		"jq -c --arg h $h --argjson n $n "
+		"\".trees.versions.root = \\$h | .seq = \\$n\" $c "
+		"> $(printf %012d $n).json; "
+		"g=1; while [ -e $R/journal/$(printf %020d $g).json ]; do "
+		"g=$((g + 1)); done; "
+		"printf \"{\\\"lybrary\\\":2,\\\"seq\\\":$g,"
+		"\\\"dataset\\\":\\\"ns.P\\\",\\\"commit\\\":$n}\" "
+		"> $R/journal/$(printf %020d $g).json";
+	char script[3072];
+
+	create(cat, "ns.P");
+	make_version(&v, "2020-03-01", 77);
+	CHECK_RC(lyb_catalog_publish(cat, "ns.P", &v, id, &existed, err,
+				     sizeof(err)),
+		 0);
+	/* misfiled: the leaf's entry for 2020-03-01 holds a 2020-03-05 one */
+	snprintf(script, sizeof(script),
+		 "c=$(ls 0*.json | sort | tail -1); "
+		 "r=$(jq -r .trees.versions.root $c); "
+		 "jq -c \".entries[0].v.date = \\\"2020-03-05\\\"\" "
+		 "p/${r:0:2}/$r.json > ../x; "
+		 "h=$(sha256sum ../x | cut -c1-64); mkdir -p p/${h:0:2}; "
+		 "mv ../x p/${h:0:2}/$h.json; %s",
+		 commit);
+	CHECK(in_p(script) == 0);
+	for (i = 0; i < 3; i++)
+		CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+	snap = lyb_catalog_snap(cat);
+	ds = lyb_snap_find(snap, "ns.P");
+	CHECK(ds && ds->f2 != NULL);
+	p = NULL;
+	CHECK(ds && lyb_dataset_part(ds, "2020-03-01", &p) < 0);
+	lyb_dataset_unref(p);
+	p = NULL;
+	CHECK(ds && (lyb_dataset_part(ds, "2020-03-05", &p) < 0 ||
+		     p->nversions == 0));
+	lyb_dataset_unref(p);
+	lyb_snap_unref(snap);
+
+	/* 9 inner pages, each the only child of the one above */
+	snprintf(script, sizeof(script),
+		 "c=$(ls 0*.json | sort | tail -1); "
+		 "h=$(jq -r .trees.versions.root $c); "
+		 "k=$(jq -r \".entries[0].k\" p/${h:0:2}/$h.json); "
+		 "for i in 1 2 3 4 5 6 7 8 9; do "
+		 "printf \"{\\\"lybrary\\\":2,\\\"kind\\\":"
+		 "\\\"versions\\\",\\\"level\\\":1,"
+		 "\\\"entries\\\":[{\\\"k\\\":\\\"$k\\\","
+		 "\\\"n\\\":1,\\\"p\\\":\\\"$h\\\"}]}\" "
+		 "> ../x; h=$(sha256sum ../x | cut -c1-64); "
+		 "mkdir -p p/${h:0:2}; mv ../x p/${h:0:2}/$h.json; done; %s",
+		 commit);
+	CHECK(in_p(script) == 0);
+	for (i = 0; i < 3; i++)
+		CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
+	snap = lyb_catalog_snap(cat);
+	ds = lyb_snap_find(snap, "ns.P");
+	p = NULL;
+	CHECK(ds && lyb_dataset_part(ds, "2020-03-01", &p) == -EBADMSG);
+	lyb_dataset_unref(p);
+	lyb_snap_unref(snap);
+
+	/* a page whose bytes are not its name: a fresh view refuses it */
+	CHECK(in_p("c=$(ls 0*.json | sort | tail -1); "
+		   "h=$(jq -r .trees.versions.root $c); "
+		   "printf x >> p/${h:0:2}/$h.json") == 0);
+	{
+		struct lyb_catalog *c;
+
+		CHECK_RC(lyb_catalog_open(url, 0, &c), 0);
+		CHECK_RC(lyb_catalog_refresh(c, NULL), 0);
+		snap = lyb_catalog_snap(c);
+		ds = lyb_snap_find(snap, "ns.P");
+		p = NULL;
+		CHECK(ds && lyb_dataset_part(ds, "2020-03-01", &p) == -EBADMSG);
+		lyb_dataset_unref(p);
+		lyb_snap_unref(snap);
+		lyb_catalog_close(c);
+	}
+}
+
 static void create(struct lyb_catalog *cat, const char *name)
 {
 	struct lyb_dataset spec = {0};
@@ -592,6 +702,7 @@ int main(void)
 	test_bad_commit(cat);
 	test_journal_hole(cat);
 	test_writers(cat);
+	test_pages(cat);
 	test_splits(cat,
 		    getenv("LYB_TEST_SPLITS")
 			    ? (int)strtol(getenv("LYB_TEST_SPLITS"), NULL, 10)
