@@ -197,10 +197,12 @@ static void test_journal(struct lyb_catalog *cat)
 		CHECK(put_file(rel, big, sizeof(big)) == 0); /* huge */
 		/* the same entry twice, and one of another seq */
 		snprintf(rel, sizeof(rel), "v2/journal/%020llu.json", ++g);
-		CHECK(put_file(rel,
-			       "{\"lybrary\":2,\"seq\":1,\"dataset\":\"ns.A\","
-			       "\"commit\":1}",
-			       52) == 0);
+		{
+			const char *dup = "{\"lybrary\":2,\"seq\":1,"
+					  "\"dataset\":\"ns.A\",\"commit\":1}";
+
+			CHECK(put_file(rel, dup, strlen(dup)) == 0);
+		}
 	}
 	CHECK_RC(lyb_catalog_refresh(cat, NULL), 0);
 	CHECK(count_versions(cat, "ns.A", NULL) == 1);
