@@ -1972,6 +1972,7 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 		qsort(ch, nch, sizeof(*ch), cmp_change);
 	for (i = 0; i < nch; i = j) {
 		struct lyb_dataset *cur, *ds;
+		size_t k;
 		char err[512];
 		uint64_t seq = 0;
 
@@ -2024,10 +2025,14 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 		}
 		retry_clear(c, ch[i].name);
 		bad_remove(&bs, ch[i].name);
-		ds->nhistory = 0; /* mounts keep cards, not history */
+		/* mounts keep cards, not history: freed, not just forgotten
+		 * (every announcement of a DataSet with history leaked it) */
+		for (k = 0; k < ds->nhistory; k++)
+			lyb_access_change_clear(&ds->history[k]);
+		free(ds->history);
+		ds->history = NULL;
+		ds->nhistory = 0;
 		if (cur) {
-			size_t k;
-
 			for (k = 0; s.ds[k] != cur; k++)
 				;
 			lyb_dataset_unref(cur);
