@@ -147,7 +147,8 @@ for kind in bytes fifo symlink dir; do
 	symlink) ln -s "$(ls "$V2D"/datasets/t/Other/p/*/*.json | head -1)" "$page" ;;
 	dir) mkdir "$page" ;;
 	esac
-	for _ in $(seq 50); do as ls "$MNT/$name" >/dev/null 2>&1 && break; sleep 0.1; done
+	for _ in 1 2 3; do wait_for as ls "$MNT/$name" && break; done
+	as ls "$MNT/$name" >/dev/null || fail "$name is not seen"
 	if out=$(timeout 10 runuser -u "$U" -- ls "$MNT/$name/2020-09-03" 2>&1); then
 		fail "$kind page: listed: $out"
 	fi
