@@ -985,37 +985,42 @@ static int reread_marker(struct lyb_catalog *cat)
 	return 0;
 }
 
-/* journal batches (of 4,096 entries) one refresh reads at most */
-#define REFRESH_BATCHES 16
+/* Journal batches (4,096 entries each) one refresh reads at most. */
+#define LYB_CAT2_CATCHUP 256
 
 static int refresh2(struct lyb_catalog *cat, int *changed)
 {
 	struct lyb_snap *old, *snap = NULL;
-	int rc, batches;
+	int rc, n;
 
 	pthread_mutex_lock(&cat->refresh_lock);
 	old = lyb_catalog_snap(cat);
 	/* a mount that was reading format 1 starts format 2 from scratch */
 	rc = lyb_cat2_refresh(cat->c2, old->format == 2 ? old : NULL, &snap);
-	/* behind by more than a batch: catch up now, up to BATCHES of them
-	 * (a journal flooded past that is read over the next refreshes) */
-	for (batches = 1;
-	     rc == 0 && batches < REFRESH_BATCHES && lyb_cat2_more(cat->c2);
-	     batches++) {
+	/* behind by more than a batch (a new mount, a burst): read on before
+	 * installing, so no caller works from a partly read journal (a CLI
+	 * would miss DataSets, a mount would serve ACLs a later entry
+	 * changed), up to LYB_CAT2_CATCHUP batches a refresh */
+	for (n = 1; rc == 0 && lyb_cat2_more(cat->c2) && n < LYB_CAT2_CATCHUP;
+	     n++) {
 		struct lyb_snap *next = NULL;
 
-		rc = lyb_cat2_refresh(cat->c2, snap ? snap : old, &next);
+		rc = lyb_cat2_refresh(cat->c2,
+				      snap		 ? snap
+				      : old->format == 2 ? old
+							 : NULL,
+				      &next);
 		if (next) {
 			lyb_snap_unref(snap);
 			snap = next;
 		}
 	}
-	if (batches > 1)
+	if (n > 1)
 		lyb_log(LYB_LOG_WARN,
 			"catalog %s: read %d batches of the journal in one "
 			"refresh%s; a recent checkpoint (lyb catalog "
 			"checkpoint) makes that one",
-			cat->url, batches,
+			cat->url, n,
 			lyb_cat2_more(cat->c2) ? ", and more remain" : "");
 	if (rc)
 		lyb_log(LYB_LOG_DEBUG, "catalog %s: refresh failed: %s",

@@ -53,6 +53,8 @@
 #define CKPT_PAGE 256		/* cards per checkpoint page */
 #define CKPT_PAGES_MAX 100000	/* 25.6 million DataSets */
 #define WRITE_ATTEMPTS 64
+#define RETRY_MAX 1024 /* commits whose read failed, read again */
+#define HOLES_MAX 16   /* journal holes polled after a jump */
 #define CACHE_DEFAULT (64u << 20)
 
 #define HASH_LEN LYB_SHA256_HEX_LEN
@@ -266,6 +268,24 @@ enum { T_DATES, T_VERSIONS, T_DIGESTS, T_COUNT };
 static const char *const tree_name[T_COUNT] = {"dates", "versions", "digests"};
 static const size_t tree_fanout[T_COUNT] = {1024, 1024, 4096};
 
+/* An announced change: DataSet @name has commit @seq (the newest seen). */
+struct change {
+	char name[LYB_NAME_MAX + 1];
+	uint64_t seq;
+};
+
+/*
+ * A hole in the journal the reader jumped over: entries next + 1 .. end - 1
+ * were absent while the journal went on past them. Honest writers never
+ * make one (each writes entry N + 1 after seeing N); a hostile one that
+ * plants an entry past the tail does, and writers that probe from the
+ * checkpoint then append after it. Polled at every refresh, for a writer
+ * that appends at the old tail.
+ */
+struct hole {
+	uint64_t next, end;
+};
+
 /* A DataSet's head in format 2 (immutable, owned by its card). */
 struct lyb_f2 {
 	struct lyb_store *store;
@@ -288,7 +308,12 @@ struct lyb_cat2 {
 	uint64_t requests; /* store requests made, for the benchmark */
 	char *marker;	   /* ROOT/lybrary.json */
 	unsigned idle;	   /* idle refreshes since the marker was looked at */
-	int more; /* the last refresh stopped at JOURNAL_BATCH entries */
+	struct change *retry; /* commits whose read failed: read again */
+	size_t nretry;
+	struct hole holes[HOLES_MAX]; /* journal holes jumped over */
+	size_t nholes;
+	int caught_up; /* read the journal to its end once */
+	int more;      /* the last refresh stopped at JOURNAL_BATCH */
 };
 
 /*
@@ -1229,13 +1254,50 @@ static int commit_exists(struct lyb_cat2 *c, const char *prefix, uint64_t seq)
 }
 
 /*
+ * The newest commit at or after @lo (which exists, or is 0) under
+ * @prefix: probing forward exponentially and bisecting, O(log distance)
+ * stats (commits are dense: a writer makes N + 1 after reading N).
+ */
+static int commit_last(struct lyb_cat2 *c, const char *prefix, uint64_t lo,
+		       uint64_t *seq)
+{
+	uint64_t hi, step = 1;
+	int rc;
+
+	for (;;) { /* lo exists (or is 0); find a hi that does not */
+		rc = commit_exists(c, prefix, lo + step);
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			break;
+		lo += step;
+		if (step < (1ull << 30))
+			step *= 2;
+	}
+	hi = lo + step;
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		rc = commit_exists(c, prefix, mid);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*seq = lo;
+	return 0;
+}
+
+/*
  * The newest commit of DataSet @name (0: none): from the head hint, then
  * probing forward exponentially and bisecting, O(log distance) stats.
  */
 static int head_find(struct lyb_cat2 *c, const char *name, uint64_t *seq)
 {
 	char *prefix = ds_prefix(c, name), *key, *text = NULL;
-	uint64_t lo = 0, hi, step = 1;
+	uint64_t lo = 0;
 	size_t len;
 	json_t *o;
 	int rc;
@@ -1257,30 +1319,7 @@ static int head_find(struct lyb_cat2 *c, const char *name, uint64_t *seq)
 			goto out;
 		lo = 0; /* a hint ahead of the commits: start over */
 	}
-	for (;;) { /* lo exists (or is 0); find a hi that does not */
-		rc = commit_exists(c, prefix, lo + step);
-		if (rc < 0)
-			goto out;
-		if (!rc)
-			break;
-		lo += step;
-		if (step < (1ull << 30))
-			step *= 2;
-	}
-	hi = lo + step;
-	while (hi - lo > 1) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		rc = commit_exists(c, prefix, mid);
-		if (rc < 0)
-			goto out;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	*seq = lo;
-	rc = 0;
+	rc = commit_last(c, prefix, lo, seq);
 out:
 	free(prefix);
 	return rc;
@@ -1346,6 +1385,46 @@ static uint64_t last_checkpoint(struct lyb_cat2 *c)
 }
 
 /*
+ * The journal's tail seen from entry @lo (which should exist; 0 when
+ * none): probing forward exponentially and bisecting.
+ */
+static int journal_tail(struct lyb_cat2 *c, uint64_t lo, uint64_t *tail)
+{
+	uint64_t hi, step = 1;
+	int rc;
+
+	if (lo && (rc = journal_exists(c, lo)) <= 0) {
+		if (rc < 0)
+			return rc;
+		lo = 0;
+	}
+	for (;;) {
+		rc = journal_exists(c, lo + step);
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			break;
+		lo += step;
+		if (step < (1ull << 30))
+			step *= 2;
+	}
+	hi = lo + step;
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		rc = journal_exists(c, mid);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*tail = lo;
+	return 0;
+}
+
+/*
  * Appends an announcement of commit @seq of @name: at the journal's tail,
  * found from the newest checkpoint by exponential probing and bisection;
  * on a lost race, the next free entry.
@@ -1353,41 +1432,16 @@ static uint64_t last_checkpoint(struct lyb_cat2 *c)
 static int announce(struct lyb_cat2 *c, const char *name, uint64_t seq,
 		    char *err, size_t errlen)
 {
-	uint64_t lo = c->journal > c->tail ? c->journal : c->tail, step = 1, hi;
+	uint64_t lo = c->journal > c->tail ? c->journal : c->tail;
 	char text[ANNOUNCE_MAX], *key;
 	int rc, attempt;
 
 	if (lo == 0)
 		lo = last_checkpoint(c);
 	for (attempt = 0; attempt < 1000; attempt++) {
-		if (lo && (rc = journal_exists(c, lo)) <= 0) {
-			if (rc < 0)
-				return rc;
-			lo = 0;
-		}
-		step = 1;
-		for (;;) {
-			rc = journal_exists(c, lo + step);
-			if (rc < 0)
-				return rc;
-			if (!rc)
-				break;
-			lo += step;
-			if (step < (1ull << 30))
-				step *= 2;
-		}
-		hi = lo + step;
-		while (hi - lo > 1) {
-			uint64_t mid = lo + (hi - lo) / 2;
-
-			rc = journal_exists(c, mid);
-			if (rc < 0)
-				return rc;
-			if (rc)
-				lo = mid;
-			else
-				hi = mid;
-		}
+		rc = journal_tail(c, lo, &lo);
+		if (rc)
+			return rc;
 		snprintf(text, sizeof(text),
 			 "{\"lybrary\":2,\"kind\":\"announce\",\"seq\":%llu,"
 			 "\"dataset\":\"%s\",\"commit\":%llu}\n",
@@ -1445,6 +1499,7 @@ void lyb_cat2_close(struct lyb_cat2 *c)
 	free(c->root);
 	free(c->url);
 	free(c->marker);
+	free(c->retry);
 	free(c);
 }
 
@@ -1457,14 +1512,14 @@ void lyb_cat2_set_mem(struct lyb_cat2 *c, size_t bytes)
 	pthread_mutex_unlock(&c->cache->mu);
 }
 
-uint64_t lyb_cat2_requests(const struct lyb_cat2 *c)
-{
-	return c->requests;
-}
-
 int lyb_cat2_more(const struct lyb_cat2 *c)
 {
 	return c->more;
+}
+
+uint64_t lyb_cat2_requests(const struct lyb_cat2 *c)
+{
+	return c->requests;
 }
 
 /* A growing, sorted set of cards (the snapshot being built). */
@@ -1594,12 +1649,6 @@ static struct lyb_dataset *cards_find(const struct cards *s, const char *name)
 	return NULL;
 }
 
-/* An announced change: DataSet @name has commit @seq (the newest seen). */
-struct change {
-	char name[LYB_NAME_MAX + 1];
-	uint64_t seq;
-};
-
 static int cmp_change(const void *a, const void *b)
 {
 	const struct change *x = a, *y = b;
@@ -1608,13 +1657,241 @@ static int cmp_change(const void *a, const void *b)
 	return k ? k : x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
 }
 
+/*
+ * The DataSets whose newest announced commit does not load (the
+ * snapshot's bad list, sorted by name at the end): the mount fails their
+ * data closed, as it does for format 1's bad documents (lybfs/access.c),
+ * since the commit it cannot read may be a revocation.
+ */
+struct badset {
+	struct lyb_bad_doc *b;
+	size_t n, cap;
+	int changed;
+};
+
+static struct lyb_bad_doc *bad_find(struct badset *bs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < bs->n; i++)
+		if (strcmp(bs->b[i].name, name) == 0)
+			return &bs->b[i];
+	return NULL;
+}
+
+static int bad_add(struct badset *bs, const struct lyb_snap *old,
+		   const char *name, const char *why, int definite)
+{
+	const struct lyb_bad_doc *prev =
+		old ? lyb_snap_find_bad(old, name) : NULL;
+	struct lyb_bad_doc *b = bad_find(bs, name);
+
+	if (!b) {
+		if (bs->n == bs->cap) {
+			size_t cap = bs->cap ? bs->cap * 2 : 8;
+			struct lyb_bad_doc *nb =
+				realloc(bs->b, cap * sizeof(*nb));
+
+			if (!nb)
+				return -ENOMEM;
+			bs->b = nb;
+			bs->cap = cap;
+		}
+		b = &bs->b[bs->n++];
+		memset(b, 0, sizeof(*b));
+		snprintf(b->name, sizeof(b->name), "%s", name);
+		b->since = prev ? prev->since : (int64_t)time(NULL);
+	}
+	if (b->definite != definite || strncmp(b->reason, why, 255) != 0)
+		bs->changed = 1;
+	snprintf(b->reason, sizeof(b->reason), "%s", why);
+	b->definite = definite;
+	return 0;
+}
+
+static void bad_remove(struct badset *bs, const char *name)
+{
+	struct lyb_bad_doc *b = bad_find(bs, name);
+
+	if (!b)
+		return;
+	*b = bs->b[--bs->n];
+	bs->changed = 1;
+}
+
+static int cmp_bad2(const void *a, const void *b)
+{
+	return strcmp(((const struct lyb_bad_doc *)a)->name,
+		      ((const struct lyb_bad_doc *)b)->name);
+}
+
+/* Remembers commit @seq of @name to read again (a read failed). */
+static void retry_set(struct lyb_cat2 *c, const char *name, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < c->nretry; i++)
+		if (strcmp(c->retry[i].name, name) == 0) {
+			if (c->retry[i].seq < seq)
+				c->retry[i].seq = seq;
+			return;
+		}
+	if (c->nretry == RETRY_MAX)
+		return; /* still bad: fails closed after acl_max_stale */
+	if (!c->retry && !(c->retry = calloc(RETRY_MAX, sizeof(*c->retry))))
+		return;
+	snprintf(c->retry[c->nretry].name, sizeof(c->retry[0].name), "%s",
+		 name);
+	c->retry[c->nretry++].seq = seq;
+}
+
+static void retry_clear(struct lyb_cat2 *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nretry; i++)
+		if (strcmp(c->retry[i].name, name) == 0) {
+			c->retry[i] = c->retry[--c->nretry];
+			return;
+		}
+}
+
+/*
+ * Reads the journal after entry *@g (up to @end, exclusive, when not 0)
+ * until an entry is absent, appending announcements to @ch; *@g is the
+ * last entry read. At most JOURNAL_BATCH entries per refresh, counting
+ * the ones that are not announcements (garbage costs a read too).
+ */
+static int journal_run(struct lyb_cat2 *c, uint64_t *g, uint64_t end,
+		       struct change *ch, size_t *nch, size_t *reads)
+{
+	int rc = 0;
+
+	while (*reads < JOURNAL_BATCH && (!end || *g + 1 < end)) {
+		char *key = journal_key(c, *g + 1), *text = NULL;
+		size_t len;
+
+		if (!key)
+			return -ENOMEM;
+		c->requests++;
+		(*reads)++;
+		rc = lyb_store_get(c->store, key, ANNOUNCE_MAX, &text, &len,
+				   NULL);
+		if (rc == -ENOENT) {
+			free(key);
+			return 0;
+		}
+		if (rc == 0 && announce_parse(text, len, *g + 1, ch[*nch].name,
+					      &ch[*nch].seq) == 0)
+			(*nch)++;
+		else if (rc == 0 || rc == -EFBIG)
+			lyb_log(LYB_LOG_WARN,
+				"catalog: %s: not an announcement: ignored",
+				key);
+		free(text);
+		free(key);
+		if (rc && rc != -EFBIG)
+			return rc; /* keep g: retried at the next refresh */
+		rc = 0;
+		(*g)++;
+	}
+	return rc;
+}
+
+/*
+ * The journal's tail as a writer finds it (journal_tail(), from the newest
+ * checkpoint). When it is past *@g while entry *@g + 1 is absent, there is
+ * a hole a writer could never fill by appending at the tail (announce()):
+ * the reader remembers the hole, and jumps to the start of the run of
+ * entries that ends at the tail (at most JOURNAL_BATCH back), so one
+ * planted entry does not stop every mount from seeing new commits.
+ */
+static int journal_hole(struct lyb_cat2 *c, uint64_t *g)
+{
+	uint64_t tail, start;
+	int rc;
+
+	rc = journal_tail(c, last_checkpoint(c), &tail);
+	if (rc || tail <= *g + 1)
+		return rc;
+	if ((rc = journal_exists(c, *g + 1)) != 0)
+		return rc < 0 ? rc : 0; /* no hole: the run goes on */
+	for (start = tail; start > *g + 1 && tail - start < JOURNAL_BATCH;
+	     start--) {
+		rc = journal_exists(c, start - 1);
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			break;
+	}
+	lyb_log(LYB_LOG_ERR,
+		"catalog: journal entries %llu to %llu are missing while the "
+		"journal goes on to %llu (one was planted past the tail?): "
+		"reading on from %llu",
+		(unsigned long long)(*g + 1), (unsigned long long)(start - 1),
+		(unsigned long long)tail, (unsigned long long)start);
+	if (c->nholes == HOLES_MAX) {
+		lyb_log(LYB_LOG_ERR,
+			"catalog: more than %d journal holes: no longer "
+			"polling the oldest",
+			HOLES_MAX);
+		memmove(c->holes, c->holes + 1,
+			(HOLES_MAX - 1) * sizeof(*c->holes));
+		c->nholes--;
+	}
+	c->holes[c->nholes].next = *g;
+	c->holes[c->nholes++].end = start;
+	*g = start - 1;
+	return 0;
+}
+
+/*
+ * The commit of DataSet @name to read, given its announced commits @cand
+ * (@m of them, newest first) and the one the mount has (@have): the
+ * newest announced one that exists, by bisection over them (O(log m)
+ * stats: a forged announcement of a commit far ahead hides nothing), and
+ * then the newest after it (one stat when it is the head: a commit whose
+ * writer died before announcing it is found at the DataSet's next
+ * announcement). 0 when none exists.
+ */
+static int newest_commit(struct lyb_cat2 *c, const char *name,
+			 const struct change *cand, size_t m, uint64_t have,
+			 uint64_t *seq)
+{
+	char *prefix = ds_prefix(c, name);
+	size_t lo = 0, hi = m;
+	int rc = 0;
+
+	*seq = 0;
+	if (!prefix)
+		return -ENOMEM;
+	while (lo < hi) { /* the first (newest) that exists */
+		size_t mid = lo + (hi - lo) / 2;
+
+		rc = commit_exists(c, prefix, cand[mid].seq);
+		if (rc < 0)
+			goto out;
+		if (rc)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	rc = 0;
+	if (lo < m && cand[lo].seq > have)
+		rc = commit_last(c, prefix, cand[lo].seq, seq);
+out:
+	free(prefix);
+	return rc;
+}
+
 int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 		     struct lyb_snap **out)
 {
 	struct cards s = {0};
+	struct badset bs = {0};
 	struct change *ch = NULL;
 	struct lyb_snap *snap;
-	size_t nch = 0, i, j;
+	size_t nch = 0, reads = 0, i, j;
 	uint64_t g = c->journal;
 	int rc = 0, any;
 
@@ -1622,6 +1899,9 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 	if (!old)
 		c->loaded = 0;
 	if (!c->loaded) {
+		c->nretry = 0;
+		c->nholes = 0;
+		c->caught_up = 0;
 		g = last_checkpoint(c);
 		if (g > 0 && (rc = checkpoint_read(c, g, &s)) != 0)
 			goto out;
@@ -1631,65 +1911,79 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 			if ((rc = cards_add(&s,
 					    lyb_dataset_ref(old->datasets[i]))))
 				goto out;
+		/* still bad until a newer commit of theirs loads */
+		for (i = 0; i < old->nbad; i++)
+			if ((rc = bad_add(&bs, old, old->bad[i].name,
+					  old->bad[i].reason,
+					  old->bad[i].definite)))
+				goto out;
+		bs.changed = 0;
 	}
 	/* the journal after what we have: one GET that 404s when idle */
-	ch = calloc(JOURNAL_BATCH, sizeof(*ch));
+	ch = calloc(JOURNAL_BATCH + RETRY_MAX, sizeof(*ch));
 	if (!ch) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	c->more = 1;
-	while (nch < JOURNAL_BATCH) {
-		char *key = journal_key(c, g + 1), *text = NULL;
-		size_t len;
-
-		if (!key) {
-			rc = -ENOMEM;
+	/* commits whose read failed before: read again */
+	for (i = 0; i < c->nretry; i++)
+		ch[nch++] = c->retry[i];
+	rc = journal_run(c, &g, 0, ch, &nch, &reads);
+	if (rc)
+		goto out;
+	/* then the holes left behind, for writers that fill them */
+	for (i = 0; i < c->nholes && reads < JOURNAL_BATCH; i++) {
+		rc = journal_run(c, &c->holes[i].next, c->holes[i].end, ch,
+				 &nch, &reads);
+		if (rc)
 			goto out;
-		}
-		c->requests++;
-		rc = lyb_store_get(c->store, key, ANNOUNCE_MAX, &text, &len,
-				   NULL);
-		if (rc == -ENOENT) {
-			free(key);
-			rc = 0;
-			c->more = 0;
-			break;
-		}
-		if (rc == 0 && announce_parse(text, len, g + 1, ch[nch].name,
-					      &ch[nch].seq) == 0)
-			nch++;
-		else if (rc == 0 || rc == -EFBIG)
-			lyb_log(LYB_LOG_WARN,
-				"catalog: %s: not an announcement: ignored",
-				key);
-		free(text);
-		free(key);
-		if (rc && rc != -EFBIG)
-			goto out; /* keep g: retried at the next refresh */
-		rc = 0;
-		g++;
 	}
-	if (nch == 0 && c->loaded && ++c->idle >= MARKER_EVERY) {
+	for (i = 0; i < c->nholes;) /* a hole filled up to its end: done */
+		if (c->holes[i].next + 1 >= c->holes[i].end)
+			c->holes[i] = c->holes[--c->nholes];
+		else
+			i++;
+	if (nch == c->nretry && c->loaded && ++c->idle >= MARKER_EVERY) {
 		struct lyb_object_info info;
+		uint64_t at = g;
 
 		c->requests++;
 		rc = lyb_store_stat(c->store, c->marker, &info);
 		if (rc == 0) {
 			free(info.key);
 			c->idle = 0;
+
+			rc = journal_hole(c, &g);
+			if (rc == 0 && g != at)
+				rc = journal_run(c, &g, 0, ch, &nch, &reads);
+			if (rc)
+				goto out;
 		} else {
 			rc = rc == -ENOENT ? -EIO : rc; /* the root is gone */
 			goto out;
 		}
 	}
+	/* a new mount looks for a hole once it has caught up */
+	if (!c->caught_up && reads < JOURNAL_BATCH) {
+		uint64_t at = g;
+
+		rc = journal_hole(c, &g);
+		if (rc == 0 && g != at)
+			rc = journal_run(c, &g, 0, ch, &nch, &reads);
+		if (rc)
+			goto out;
+		c->caught_up = 1;
+	}
+	c->more = reads >= JOURNAL_BATCH;
 	any = !c->loaded;
 	/* the newest announced commit of each DataSet, read once */
 	if (nch > 1)
 		qsort(ch, nch, sizeof(*ch), cmp_change);
 	for (i = 0; i < nch; i = j) {
 		struct lyb_dataset *cur, *ds;
+		size_t k;
 		char err[512];
+		uint64_t seq = 0;
 
 		for (j = i + 1; j < nch && strcmp(ch[j].name, ch[i].name) == 0;
 		     j++)
@@ -1697,25 +1991,57 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 		cur = cards_find(&s, ch[i].name);
 		if (cur && cur->f2 && cur->f2->seq >= ch[i].seq)
 			continue; /* nothing newer than what we have */
-		rc = commit_read(c, ch[i].name, ch[i].seq, &ds, err,
-				 sizeof(err));
+		rc = newest_commit(c, ch[i].name, ch + i, j - i,
+				   cur && cur->f2 ? cur->f2->seq : 0, &seq);
+		if (rc == 0 && seq == 0)
+			rc = -ENOENT;
+		if (rc)
+			snprintf(err, sizeof(err),
+				 "%s: no announced commit (the newest: %llu) "
+				 "is there: %s",
+				 ch[i].name, (unsigned long long)ch[i].seq,
+				 strerror(-rc));
+		else
+			rc = commit_read(c, ch[i].name, seq, &ds, err,
+					 sizeof(err));
 		if (rc == -ENOMEM)
 			goto out;
-		if (rc) {
-			/* a forged or garbled announcement, or a commit the
-			 * reader cannot parse: logged; the card stays */
-			lyb_log(LYB_LOG_ERR, "catalog: %s", err);
+		if (rc == -ENOENT) {
+			/* announcements carry no authority: one of a commit
+			 * that is not there is forged (or garbled), ignored */
+			lyb_log(LYB_LOG_WARN,
+				"catalog: announced but absent: %s", err);
+			retry_clear(c, ch[i].name);
 			rc = 0;
 			continue;
 		}
-		/* mounts keep cards, not history */
-		while (ds->nhistory)
-			lyb_access_change_clear(&ds->history[--ds->nhistory]);
+		if (rc) {
+			/* the DataSet's own newest commit does not load: it
+			 * may revoke, so its data fails closed (at once when
+			 * it is definitely bad, after acl_max_stale when the
+			 * read failed, read again at every refresh) */
+			int definite = rc == -EBADMSG;
+
+			lyb_log(LYB_LOG_ERR, "catalog: %s", err);
+			if (definite)
+				retry_clear(c, ch[i].name);
+			else
+				retry_set(c, ch[i].name, seq ? seq : ch[i].seq);
+			rc = bad_add(&bs, old, ch[i].name, err, definite);
+			if (rc)
+				goto out;
+			continue;
+		}
+		retry_clear(c, ch[i].name);
+		bad_remove(&bs, ch[i].name);
+		/* mounts keep cards, not history: freed, not just forgotten
+		 * (every announcement of a DataSet with history leaked it) */
+		for (k = 0; k < ds->nhistory; k++)
+			lyb_access_change_clear(&ds->history[k]);
 		free(ds->history);
 		ds->history = NULL;
+		ds->nhistory = 0;
 		if (cur) {
-			size_t k;
-
 			for (k = 0; s.ds[k] != cur; k++)
 				;
 			lyb_dataset_unref(cur);
@@ -1729,7 +2055,7 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 	}
 	c->journal = g;
 	c->loaded = 1;
-	if (!any)
+	if (!any && !bs.changed)
 		goto out;
 	snap = calloc(1, sizeof(*snap));
 	if (!snap) {
@@ -1742,11 +2068,17 @@ int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
 	snap->ndatasets = s.n;
 	s.ds = NULL;
 	s.n = 0;
+	if (bs.n > 1)
+		qsort(bs.b, bs.n, sizeof(*bs.b), cmp_bad2);
+	snap->bad = bs.b;
+	snap->nbad = bs.n;
+	bs.b = NULL;
 	*out = snap;
 out:
 	for (i = 0; i < s.n; i++)
 		lyb_dataset_unref(s.ds[i]);
 	free(s.ds);
+	free(bs.b);
 	free(ch);
 	return rc;
 }
@@ -1843,6 +2175,16 @@ static int part_cb(void *arg, json_t *e)
 	if (lyb_version_from_json(json_object_get(e, "v"), v, a->err,
 				  sizeof(a->err)))
 		return -EBADMSG;
+	/* its key says where it is: a version filed under another date
+	 * would be served under a path that is not its own */
+	if (strncmp(ekey(e), v->date, LYB_DATE_LEN) != 0 ||
+	    ekey(e)[LYB_DATE_LEN] != '/') {
+		snprintf(a->err, sizeof(a->err),
+			 "the version of %s is filed under key %.40s", v->date,
+			 ekey(e));
+		lyb_version_clear(v);
+		return -EBADMSG;
+	}
 	a->p->nversions++;
 	return 0;
 }
@@ -2482,6 +2824,16 @@ int lyb_cat2_checkpoint(struct lyb_cat2 *c, const struct lyb_snap *snap,
 	size_t i, len = 0;
 	int rc = 0;
 
+	/* a checkpoint of the last good card of a DataSet whose newest
+	 * commit does not load would hide that commit from new mounts */
+	if (snap->nbad) {
+		snprintf(err, errlen,
+			 "not writing a checkpoint: the newest commit of %s "
+			 "does not load (%s)",
+			 snap->bad[0].name, snap->bad[0].reason);
+		json_decref(list);
+		return -EBADMSG;
+	}
 	pages.store = c->store;
 	pages.cache = c->cache;
 	pages.prefix = lyb_store_key_join(c->root, "checkpoints");

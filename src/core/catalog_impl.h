@@ -36,7 +36,7 @@ int lyb_cat2_open(struct lyb_store *store, const char *prefix, const char *url,
 void lyb_cat2_close(struct lyb_cat2 *c);
 void lyb_cat2_set_mem(struct lyb_cat2 *c, size_t bytes);
 uint64_t lyb_cat2_requests(const struct lyb_cat2 *c);
-/* 1 when the last refresh stopped with more of the journal to read. */
+/* 1 when the last refresh stopped at its batch, the journal going on. */
 int lyb_cat2_more(const struct lyb_cat2 *c);
 /* The next snapshot after @old, or *@out NULL when nothing changed. */
 int lyb_cat2_refresh(struct lyb_cat2 *c, const struct lyb_snap *old,
