@@ -21,10 +21,15 @@ scripts/gcs-emulator.sh install ||
 # test: installed here too, out of the test's timeout
 scripts/playwright.sh install ||
 	echo "test.sh: no playwright-core: t_portal_browser will be skipped" >&2
+# @duckdb/node-api (npm) reads data.jsonl in t_json_tools: also up front
+scripts/duckdb.sh install >/dev/null ||
+	echo "test.sh: no DuckDB: t_json_tools will be skipped" >&2
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DLYB_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
-ctest --test-dir "$build" --output-on-failure --timeout 900 "$@"
+# two at a time: most tests wait on mounts, refreshes and servers, and
+# each has its own directories, users and ports
+ctest --test-dir "$build" --output-on-failure --timeout 900 -j"$(nproc)" "$@"
 
 if [ "${LYB_TEST_SANITIZE:-1}" != 0 ]; then
 	echo "test.sh: again with -fsanitize=address,undefined"
@@ -34,5 +39,5 @@ if [ "${LYB_TEST_SANITIZE:-1}" != 0 ]; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		ctest --test-dir "$build-asan" --output-on-failure --timeout 900 -E '^style$' "$@"
+		ctest --test-dir "$build-asan" --output-on-failure --timeout 900 -j"$(nproc)" -E '^style$' "$@"
 fi
