@@ -91,19 +91,20 @@ unmount() {
 	MPID=''
 }
 
-# mount_cat URL [opts]: mounts, prints seconds from start to ready
+# mount_cat URL [opts]: mounts; MT gets the seconds from start to ready
+# (not run in $(...): the daemon would hold the substitution's pipe)
 mount_cat() {
 	local t0
 	drop_caches
 	t0=$(now)
-	"$LYBFS" -f -o "catalog=$1,refresh=2,allow_other,admin=user:root@thecompany.com,audit=$W/audit.log${2:+,$2}" "$MNT" 2>>"$W/lybfs.log" &
+	"$LYBFS" -f -o "catalog=$1,refresh=2,allow_other,admin=user:root@thecompany.com,audit=$W/audit.log${2:+,$2}" "$MNT" >/dev/null 2>>"$W/lybfs.log" &
 	MPID=$!
 	for _ in $(seq 30000); do
 		mountpoint -q "$MNT" && break
 		kill -0 "$MPID" 2>/dev/null || { log "lybfs exited: $(tail -n 5 "$W/lybfs.log")"; exit 1; }
 		sleep 0.005
 	done
-	since "$t0"
+	MT=$(since "$t0")
 }
 
 rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$MPID/status"; }
@@ -130,7 +131,8 @@ ROWS=()
 shape_row() {
 	local label=$1 url=$2 one=$3 mt=() rss=() lsr=() lsd=() i ds pub
 	for i in $(seq "$RUNS"); do
-		mt+=("$(mount_cat "$url")")
+		mount_cat "$url"
+		mt+=("$MT")
 		local t0=$(now)
 		ls "$MNT" >/dev/null
 		lsr+=("$(since "$t0")")
@@ -144,7 +146,9 @@ shape_row() {
 	done
 	pub=$(publish_time "$url" "$one")
 	local ndates
-	ndates=$(mount_cat "$url" >/dev/null; ls "$MNT/$one" | grep -vc '^\(\.lyb\|latest\)$'; unmount)
+	mount_cat "$url"
+	ndates=$(ls "$MNT/$one" | grep -vc '^\(\.lyb\|latest\)$')
+	unmount
 	ROWS+=("| $label | $(printf '%s\n' "${mt[@]}" | median | xargs printf '%.2f s') | $(printf '%s\n' "${rss[@]}" | median) MiB | $(printf '%s\n' "${lsr[@]}" | median | xargs printf '%.3f s') | $(printf '%s\n' "${lsd[@]}" | median | xargs printf '%.3f s') ($ndates dates) | $(printf '%.3f s' "$pub") |")
 }
 
@@ -189,21 +193,26 @@ if port=$("$SRC/scripts/gcs-emulator.sh" start "$W/emu" 2>/dev/null); then
 	for fmt in 1 2; do
 		url=gs://cat/f$fmt
 		log "gs:// format $fmt: generating $gn x $gv in the emulator"
-		"$GEN" --format "$fmt" --jobs 4 "$url" "$gn" "$gv" "$gp" >&2
-		mt=$(mount_cat "$url")
+		"$GEN" --format "$fmt" --jobs 1 "$url" "$gn" "$gv" "$gp" >&2 # the emulator garbles concurrent uploads
+		mount_cat "$url"
+		mt=$MT
 		r0=$(requests)
+		f0=$(awk '/^lyb_catalog_refreshes_total\{result="ok"\}/ { print $2 }' "$MNT/.lyb/metrics")
 		sleep "$IDLE"
 		r1=$(requests)
-		idle=$(echo "($r1 - $r0) / ($IDLE / 2)" | bc -l)
-		# one publish, then the requests until the mount shows it
+		f1=$(awk '/^lyb_catalog_refreshes_total\{result="ok"\}/ { print $2 }' "$MNT/.lyb/metrics")
+		idle=$(echo "($r1 - $r0) / ($f1 - $f0)" | bc -l)
+		# one publish, then the requests until the mount shows it: seen
+		# on the card (.lyb/info.json is in memory: no store request),
+		# minus the idle polls of the refreshes in that window
+		refreshes() { awk '/^lyb_catalog_refreshes_total\{result="ok"\}/ { print $2 }' "$MNT/.lyb/metrics"; }
 		r0=$(requests)
+		f0=$(refreshes)
 		id=$("$LYB" --catalog "$url" publish team000.Set00000 2099-02-01 --gs "file://$W/src/a")
-		for _ in $(seq 100); do [ -d "$MNT/team000.Set00000/2099-02-01/$id" ] && break; sleep 0.1; done
-		sleep 2.2 # the refresh that found it, and no more
+		for _ in $(seq 100); do grep -q "\"$id\"" "$MNT/team000.Set00000/.lyb/info.json" && break; sleep 0.1; done
 		r1=$(requests)
-		seen=$(( r1 - r0 ))
-		# minus the idle polls in that time (about two refreshes)
-		vis=$(echo "$seen - 2 * $idle" | bc -l)
+		f1=$(refreshes)
+		vis=$(echo "$r1 - $r0 - ($f1 - $f0) * $idle" | bc -l)
 		perday=$(echo "$idle * 43200 * 1000" | bc -l)
 		GSROWS+=("| format $fmt, $gn DataSets x $gv versions | $(printf '%.2f s' "$mt") | $(printf '%.2f' "$idle") | $(printf '%.0f' "$vis") | $(printf '%.3g' "$perday") |")
 		unmount

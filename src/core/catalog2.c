@@ -1865,6 +1865,10 @@ static int newest_commit(struct lyb_cat2 *c, const char *name,
 	*seq = 0;
 	if (!prefix)
 		return -ENOMEM;
+	/* one candidate (the usual case): no stat of it; commit_last()
+	 * probes past it, and a read that finds nothing ignores it */
+	if (m == 1)
+		hi = 0;
 	while (lo < hi) { /* the first (newest) that exists */
 		size_t mid = lo + (hi - lo) / 2;
 
