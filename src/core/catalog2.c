@@ -477,9 +477,13 @@ static int page_check(json_t *p, const char *kind, char *err, size_t errlen)
 	return 0;
 }
 
-/* Reads page @hash of the DataSet at @f (verified by its name). */
-static int page_get(const struct lyb_f2 *f, const char *kind, const char *hash,
-		    json_t **out)
+/*
+ * Reads page @hash of the DataSet at @f (verified by its name), kept in
+ * the page cache with @keep (not for pages read once into something that
+ * is cached itself: a checkpoint's cards, a DataSet's dates list).
+ */
+static int page_load(const struct lyb_f2 *f, const char *kind, const char *hash,
+		     int keep, json_t **out)
 {
 	char ckey[HASH_LEN + 16], err[256], h[HASH_LEN + 1], *key, *text = NULL;
 	size_t len;
@@ -518,13 +522,21 @@ static int page_get(const struct lyb_f2 *f, const char *kind, const char *hash,
 		rc = -EBADMSG;
 		goto out;
 	}
-	cache_put(f->cache, ckey, p, len * 6, json_ref_fn, json_release_fn);
+	if (keep)
+		cache_put(f->cache, ckey, p, len * 6, json_ref_fn,
+			  json_release_fn);
 	*out = p;
 	rc = 0;
 out:
 	free(text);
 	free(key);
 	return rc;
+}
+
+static int page_get(const struct lyb_f2 *f, const char *kind, const char *hash,
+		    json_t **out)
+{
+	return page_load(f, kind, hash, 1, out);
 }
 
 /* Serialises @obj as stored: compact, in insertion order. */
@@ -648,7 +660,7 @@ static int tree_range_at(const struct lyb_f2 *f, int t, const char *hash,
 
 	if (depth >= TREE_DEPTH)
 		return -EBADMSG;
-	rc = page_get(f, tree_name[t], hash, &p);
+	rc = page_load(f, tree_name[t], hash, t != T_DATES, &p);
 	if (rc)
 		return rc;
 	entries = json_object_get(p, "entries");
@@ -1598,7 +1610,7 @@ static int checkpoint_read(struct lyb_cat2 *c, uint64_t g, struct cards *s)
 			rc = -EBADMSG;
 			break;
 		}
-		rc = page_get(&pages, "cards", json_string_value(h), &p);
+		rc = page_load(&pages, "cards", json_string_value(h), 0, &p);
 		json_array_foreach(json_object_get(p, "entries"), j, e)
 		{
 			struct lyb_dataset *ds;
