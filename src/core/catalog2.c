@@ -1247,10 +1247,29 @@ out:
 	return rc;
 }
 
-static int commit_exists(struct lyb_cat2 *c, const char *prefix, uint64_t seq)
+/*
+ * Numbered objects: a DataSet's commits under its prefix, the journal's
+ * entries under the root. Both are dense (N + 1 is made only after N is
+ * seen), so one probe finds the last of a run for either.
+ */
+typedef char *(*numbered_key_fn)(const void *base, uint64_t n);
+
+static char *commit_key_of(const void *prefix, uint64_t n)
+{
+	return seq_key(prefix, n);
+}
+
+static char *journal_key_of(const void *c, uint64_t n)
+{
+	return journal_key(c, n);
+}
+
+/* 1 if numbered object @n exists, 0 if not, or -errno (one stat). */
+static int numbered_exists(struct lyb_cat2 *c, numbered_key_fn key_of,
+			   const void *base, uint64_t n)
 {
 	struct lyb_object_info info;
-	char *key = seq_key(prefix, seq);
+	char *key = key_of(base, n);
 	int rc;
 
 	if (!key)
@@ -1266,18 +1285,17 @@ static int commit_exists(struct lyb_cat2 *c, const char *prefix, uint64_t seq)
 }
 
 /*
- * The newest commit at or after @lo (which exists, or is 0) under
- * @prefix: probing forward exponentially and bisecting, O(log distance)
- * stats (commits are dense: a writer makes N + 1 after reading N).
+ * The last of the run of numbered objects from @lo (which exists, or is
+ * 0): probing forward exponentially and bisecting, O(log distance) stats.
  */
-static int commit_last(struct lyb_cat2 *c, const char *prefix, uint64_t lo,
-		       uint64_t *seq)
+static int numbered_last(struct lyb_cat2 *c, numbered_key_fn key_of,
+			 const void *base, uint64_t lo, uint64_t *last)
 {
 	uint64_t hi, step = 1;
 	int rc;
 
 	for (;;) { /* lo exists (or is 0); find a hi that does not */
-		rc = commit_exists(c, prefix, lo + step);
+		rc = numbered_exists(c, key_of, base, lo + step);
 		if (rc < 0)
 			return rc;
 		if (!rc)
@@ -1290,7 +1308,7 @@ static int commit_last(struct lyb_cat2 *c, const char *prefix, uint64_t lo,
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
 
-		rc = commit_exists(c, prefix, mid);
+		rc = numbered_exists(c, key_of, base, mid);
 		if (rc < 0)
 			return rc;
 		if (rc)
@@ -1298,8 +1316,20 @@ static int commit_last(struct lyb_cat2 *c, const char *prefix, uint64_t lo,
 		else
 			hi = mid;
 	}
-	*seq = lo;
+	*last = lo;
 	return 0;
+}
+
+static int commit_exists(struct lyb_cat2 *c, const char *prefix, uint64_t seq)
+{
+	return numbered_exists(c, commit_key_of, prefix, seq);
+}
+
+/* The newest commit at or after @lo (which exists, or is 0). */
+static int commit_last(struct lyb_cat2 *c, const char *prefix, uint64_t lo,
+		       uint64_t *seq)
+{
+	return numbered_last(c, commit_key_of, prefix, lo, seq);
 }
 
 /*
@@ -1359,20 +1389,7 @@ static int announce_parse(const char *text, size_t len, uint64_t g,
 
 static int journal_exists(struct lyb_cat2 *c, uint64_t g)
 {
-	struct lyb_object_info info;
-	char *key = journal_key(c, g);
-	int rc;
-
-	if (!key)
-		return -ENOMEM;
-	c->requests++;
-	rc = lyb_store_stat(c->store, key, &info);
-	free(key);
-	if (rc == 0) {
-		free(info.key);
-		return 1;
-	}
-	return rc == -ENOENT ? 0 : rc;
+	return numbered_exists(c, journal_key_of, c, g);
 }
 
 /* Reads the checkpoint hint: the newest checkpoint's G, 0 when none. */
@@ -1402,7 +1419,6 @@ static uint64_t last_checkpoint(struct lyb_cat2 *c)
  */
 static int journal_tail(struct lyb_cat2 *c, uint64_t lo, uint64_t *tail)
 {
-	uint64_t hi, step = 1;
 	int rc;
 
 	if (lo && (rc = journal_exists(c, lo)) <= 0) {
@@ -1410,30 +1426,7 @@ static int journal_tail(struct lyb_cat2 *c, uint64_t lo, uint64_t *tail)
 			return rc;
 		lo = 0;
 	}
-	for (;;) {
-		rc = journal_exists(c, lo + step);
-		if (rc < 0)
-			return rc;
-		if (!rc)
-			break;
-		lo += step;
-		if (step < (1ull << 30))
-			step *= 2;
-	}
-	hi = lo + step;
-	while (hi - lo > 1) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		rc = journal_exists(c, mid);
-		if (rc < 0)
-			return rc;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	*tail = lo;
-	return 0;
+	return numbered_last(c, journal_key_of, c, lo, tail);
 }
 
 /*
