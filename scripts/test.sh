@@ -27,8 +27,9 @@ scripts/duckdb.sh install >/dev/null ||
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DLYB_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
-# two at a time: most tests wait on mounts, refreshes and servers, and
-# each has its own directories, users and ports
+# two at a time: most tests wait on mounts, refreshes and servers; each
+# has its own directories and ports, and tests that share a Unix account
+# hold a lock on it (tests/CMakeLists.txt), so they never overlap
 ctest --test-dir "$build" --output-on-failure --timeout 900 -j"$(nproc)" "$@"
 
 if [ "${LYB_TEST_SANITIZE:-1}" != 0 ]; then
