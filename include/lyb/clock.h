@@ -14,7 +14,11 @@
 
 /* Seconds since the epoch, or $LYB_NOW. */
 int64_t lyb_now(void);
-/* RFC 3339 UTC "YYYY-MM-DDTHH:MM:SSZ" <-> seconds since the epoch. */
+/*
+ * RFC 3339 UTC "YYYY-MM-DDTHH:MM:SSZ" <-> seconds since the epoch. The
+ * parser takes exactly that shape (a real date, 00-23:00-59:00-60, no
+ * signs, spaces or fractions) or answers -EINVAL.
+ */
 void lyb_time_format(int64_t t, char out[21]);
 int lyb_time_parse(const char *s, int64_t *out);
 /* 1 if @date is a real calendar date written YYYY-MM-DD, else 0. */

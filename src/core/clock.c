@@ -46,19 +46,25 @@ void lyb_time_format(int64_t t, char out[21])
 
 int lyb_time_parse(const char *s, int64_t *out)
 {
+	/* the exact shape, digit by digit: sscanf alone takes "+8" or "-1" */
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
 	struct tm tm = {0};
 	char date[11];
-	int n = 0;
+	int i;
 
-	if (strlen(s) != 20 || s[10] != 'T' || s[19] != 'Z')
+	if (strlen(s) != 20)
 		return -EINVAL;
+	for (i = 0; i < 20; i++)
+		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9'
+				    : s[i] != shape[i])
+			return -EINVAL;
 	memcpy(date, s, 10);
 	date[10] = '\0';
 	if (!lyb_date_valid(date))
 		return -EINVAL;
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-	    n != 20 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon,
+		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
 		return -EINVAL;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
