@@ -17,6 +17,7 @@
 
 #include "catalog_impl.h"
 #include "check.h"
+#include "version_fixture.h"
 #include "lyb/acl.h"
 #include "lyb/buf.h"
 #include "lyb/catalog.h"
@@ -200,33 +201,6 @@ static void test_invalid_documents(const char *dir)
 	closedir(d);
 	CHECK(cases >= 30);
 	printf("invalid documents rejected: %d\n", cases);
-}
-
-/* A version of one gs object whose checksum makes its content unique. */
-static void make_version(struct lyb_version *v, const char *date, int n)
-{
-	static struct lyb_object obj;
-	static struct lyb_location loc;
-	static char name[32];
-
-	memset(v, 0, sizeof(*v));
-	snprintf(v->date, sizeof(v->date), "%s", date);
-	snprintf(name, sizeof(name), "part-%d.avro", n);
-	memset(&obj, 0, sizeof(obj));
-	obj.name = name;
-	obj.size = (uint64_t)n;
-	obj.rows = n;
-	snprintf(obj.crc32c, sizeof(obj.crc32c), "AAAAAA==");
-	loc.kind = LYB_LOC_GS;
-	loc.url = "file:///nonexistent/data";
-	loc.format = "avro";
-	loc.nobjects = 1;
-	loc.objects = &obj;
-	v->nlocations = 1;
-	v->locations = &loc;
-	v->rows = n;
-	v->bytes = (uint64_t)n;
-	v->producer = "user:test@example.com";
 }
 
 static int set_long_reader(void *arg, struct lyb_dataset *ds, char *err,

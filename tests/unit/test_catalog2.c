@@ -21,37 +21,11 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "version_fixture.h"
 #include "lyb/catalog.h"
 
 static char root[] = "/tmp/lyb-test-catalog2-XXXXXX";
 static char url[512];
-
-static void make_version(struct lyb_version *v, const char *date, int n)
-{
-	static struct lyb_object obj;
-	static struct lyb_location loc;
-	static char name[32];
-
-	memset(v, 0, sizeof(*v));
-	snprintf(v->date, sizeof(v->date), "%s", date);
-	snprintf(name, sizeof(name), "part-%d.avro", n);
-	memset(&obj, 0, sizeof(obj));
-	obj.name = name;
-	obj.size = (uint64_t)n;
-	obj.rows = n;
-	snprintf(obj.crc32c, sizeof(obj.crc32c), "AAAAAA==");
-	loc.kind = LYB_LOC_GS;
-	loc.url = "file:///nonexistent/data";
-	loc.format = "avro";
-	loc.nobjects = 1;
-	loc.objects = &obj;
-	v->nlocations = 1;
-	v->locations = &loc;
-	v->rows = n;
-	v->bytes = (uint64_t)n;
-	v->published = 1600000000 + n;
-	v->producer = "user:test@example.com";
-}
 
 static int put_file(const char *rel, const char *text, size_t len)
 {
