@@ -37,6 +37,13 @@ check_header 'zlib\.h' '^src/core/(export|decode)\.c$'
 check_header 'lzma\.h' '^src/core/decode\.c$'
 check_header 'fuse' '^src/lybfs/'
 check_header 'microhttpd\.h' '^src/lyb/cmd_serve\.c$'
+# tests make Unix accounts only through lib.sh's accounts, which ctest
+# locks by name (tests/CMakeLists.txt): a direct useradd is not locked
+if grep -nE '^[^#]*\b(useradd|groupadd)\b' tests/integration/*.sh |
+	grep -v '^tests/integration/lib\.sh:'; then
+	echo "style: a test makes accounts above: use accounts (tests/integration/lib.sh)"
+	rc=1
+fi
 # the core's layers point one way (scripts/check-layers.sh)
 bash scripts/check-layers.sh || rc=1
 exit $rc

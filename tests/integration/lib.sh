@@ -59,9 +59,42 @@ unmount_lybfs() {
 	pkill -9 -f -- "-o catalog=$CAT" 2>/dev/null || true # any started by hand
 }
 
+# accounts [GROUP:]USER...: the test's Unix accounts, each in the group
+# users (and in GROUP, made first), deleted before (left by an interrupted
+# run) and again by cleanup. Skips without the tools. The names must be
+# the script's own: tests/CMakeLists.txt gives each name a RESOURCE_LOCK
+# (it reads them from this call), so no two tests use one at once.
+ACCOUNTS=
+ACCOUNT_GROUPS=
+drop_accounts() {
+	local n
+	for n in $ACCOUNTS; do userdel "$n" 2>/dev/null || true; done
+	for n in $ACCOUNT_GROUPS; do groupdel "$n" 2>/dev/null || true; done
+}
+accounts() {
+	local a c g
+	for c in useradd userdel groupadd groupdel runuser; do
+		command -v $c >/dev/null || skip "$c is not installed"
+	done
+	for a; do
+		ACCOUNTS="$ACCOUNTS ${a##*:}"
+		[ "$a" = "${a##*:}" ] || ACCOUNT_GROUPS="$ACCOUNT_GROUPS ${a%%:*}"
+	done
+	drop_accounts
+	for g in $(printf '%s\n' $ACCOUNT_GROUPS | sort -u); do groupadd "$g"; done
+	for a; do
+		if [ "$a" = "${a##*:}" ]; then
+			useradd -M -N -g users "$a"
+		else
+			useradd -M -N -g users -G "${a%%:*}" "${a##*:}"
+		fi
+	done
+}
+
 cleanup() {
 	local rc=$?
 	unmount_lybfs
+	drop_accounts
 	if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -s "$W/lybfs.log" ]; then
 		echo "--- lybfs log:" >&2
 		tail -n 40 "$W/lybfs.log" >&2

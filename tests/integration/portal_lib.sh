@@ -10,16 +10,11 @@ PORTAL_PID=
 portal_cleanup() {
 	local rc=$?
 	[ -n "$PORTAL_PID" ] && kill "$PORTAL_PID" 2>/dev/null && wait "$PORTAL_PID" 2>/dev/null
-	for u in $ALICE $BOB $CAROL; do userdel "$u" 2>/dev/null || true; done
-	groupdel $OWN 2>/dev/null || true
 	(exit $rc) # cleanup exits with the test's status
 	cleanup
 }
 trap portal_cleanup EXIT
-groupadd $OWN 2>/dev/null || true
-useradd -M -N -g users $ALICE 2>/dev/null || true
-useradd -M -N -g users -G $OWN $BOB 2>/dev/null || true
-useradd -M -N -g users $CAROL 2>/dev/null || true
+accounts $ALICE $OWN:$BOB $CAROL
 
 fixture
 cat >"$W/schema.avsc" <<'EOF'

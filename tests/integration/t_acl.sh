@@ -10,25 +10,11 @@
 # a daemon restart.
 # formats: 1 2
 . "$(dirname "$0")/lib.sh"
-for c in useradd userdel groupadd groupdel runuser jq; do
+for c in jq; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
 
-USERS="lybalice lybbob lybcarol lybdave"
-GROUPS_="lybowners lybgranted"
-drop_users() {
-	local u g
-	for u in $USERS; do userdel "$u" 2>/dev/null || true; done
-	for g in $GROUPS_; do groupdel "$g" 2>/dev/null || true; done
-}
-trap 'rc=$?; set +e; drop_users; (exit $rc); cleanup' EXIT
-drop_users # left by an interrupted run
-groupadd lybowners
-groupadd lybgranted
-useradd -M -N -g users lybalice
-useradd -M -N -g users lybbob
-useradd -M -N -g users -G lybowners lybcarol
-useradd -M -N -g users -G lybgranted lybdave
+accounts lybalice lybbob lybowners:lybcarol lybgranted:lybdave
 
 fixture
 chmod 755 "$W" # the users walk to the mount, the config and the sources

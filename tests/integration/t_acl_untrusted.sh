@@ -12,24 +12,14 @@
 # file requests.
 LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
-for c in useradd userdel groupadd groupdel runuser setpriv jq; do
+for c in setpriv jq; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
 NOPW=54321
 getent passwd $NOPW >/dev/null && skip "uid $NOPW has a passwd entry here"
 getent group $NOPW >/dev/null && skip "gid $NOPW has a group entry here"
 
-USERS="lybcreq lybcown"
-drop_users() {
-	local u
-	for u in $USERS; do userdel "$u" 2>/dev/null || true; done
-	groupdel lybcowners 2>/dev/null || true
-}
-trap 'rc=$?; set +e; drop_users; (exit $rc); cleanup' EXIT
-drop_users
-groupadd lybcowners
-useradd -M -N -g users lybcreq
-useradd -M -N -g users -G lybcowners lybcown
+accounts lybcreq lybcowners:lybcown
 
 CTL=$W/control.sock
 echo "control = $CTL" >>"$LYB_CONFIG"

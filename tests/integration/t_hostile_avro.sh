@@ -23,16 +23,14 @@
 # daemon's peak RSS (VmHWM) stays under 300 MiB throughout.
 LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
-for c in useradd userdel runuser jq; do
+for c in jq; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
 export LC_ALL=C
 HOSTILE=$LYB_SRC/tests/integration/make_hostile_avro.py
 HWM_MAX_KB=$((300 * 1024))
 U=lybd1
-trap 'rc=$?; set +e; userdel "$U" 2>/dev/null; (exit $rc); cleanup' EXIT
-userdel "$U" 2>/dev/null || true # left by an interrupted run
-useradd -M -N -g users "$U"
+accounts "$U"
 chmod 755 "$W"
 
 echo '{"type": "record", "name": "E", "fields": []}' >"$W/schema.avsc"

@@ -13,15 +13,9 @@
 # legitimate one are never served.
 LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
-for c in useradd userdel runuser; do
-	command -v $c >/dev/null || skip "$c is not installed"
-done
 
 U=lybbhostile
-drop_user() { userdel "$U" 2>/dev/null || true; }
-trap 'rc=$?; set +e; drop_user; (exit $rc); cleanup' EXIT
-drop_user # left by an interrupted run
-useradd -M -N -g users "$U"
+accounts "$U"
 
 SRC=$W/src
 mkdir -p "$SRC/gs" "$W/orig"

@@ -11,15 +11,12 @@
 # access.history_dropped) and the reader is denied in the mount.
 LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
-for c in useradd userdel runuser jq; do
+for c in jq; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
 
 U=lybkreader
-drop_users() { userdel "$U" 2>/dev/null || true; }
-trap 'rc=$?; set +e; drop_users; (exit $rc); cleanup' EXIT
-drop_users # left by an interrupted run
-useradd -M -N -g users "$U"
+accounts "$U"
 
 fixture
 chmod 755 "$W" # the account walks to the mount

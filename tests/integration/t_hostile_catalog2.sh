@@ -12,15 +12,12 @@
 # revoke racing publishes wins. The daemon stays up throughout.
 LYB_TEST_FORMAT=2
 . "$(dirname "$0")/lib.sh"
-for c in useradd userdel runuser jq timeout mkfifo; do
+for c in jq timeout mkfifo; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
 
 U=lybrtreader
-drop_users() { userdel "$U" 2>/dev/null || true; }
-trap 'rc=$?; set +e; drop_users; (exit $rc); cleanup' EXIT
-drop_users # left by an interrupted run
-useradd -M -N -g users "$U"
+accounts "$U"
 
 fixture
 chmod 755 "$W"

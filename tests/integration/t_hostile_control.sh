@@ -12,16 +12,10 @@
 # a socket that is not the one it bound.
 # formats: 1 2
 . "$(dirname "$0")/lib.sh"
-for c in useradd userdel groupadd groupdel runuser jq; do
+for c in jq; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
 
-USERS="lybcmal lybcown lybcreq"
-drop_users() {
-	local u
-	for u in $USERS; do userdel "$u" 2>/dev/null || true; done
-	groupdel lybcowners 2>/dev/null || true
-}
 MNT2=$W/mnt2
 PID2=
 stop_second() {
@@ -32,12 +26,8 @@ stop_second() {
 		PID2=
 	fi
 }
-trap 'rc=$?; set +e; stop_second; drop_users; (exit $rc); cleanup' EXIT
-drop_users # left by an interrupted run
-groupadd lybcowners
-useradd -M -N -g users lybcmal
-useradd -M -N -g users -G lybcowners lybcown
-useradd -M -N -g users lybcreq
+trap 'rc=$?; set +e; stop_second; (exit $rc); cleanup' EXIT
+accounts lybcmal lybcowners:lybcown lybcreq
 
 HC=$LYB_SRC/tests/integration/hostile_control.py
 CTL=$W/control.sock

@@ -18,17 +18,10 @@
 # through. The daemon stays up and serves byte-exact.
 LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
-for c in useradd userdel groupadd groupdel runuser jq; do
+for c in jq; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
 
-USERS="lybqspam lybqown lybqreq"
-drop_users() {
-	local u
-	for u in $USERS; do userdel "$u" 2>/dev/null || true; done
-	groupdel lybqowners 2>/dev/null || true
-	groupdel lybqspamown 2>/dev/null || true
-}
 SPAM=
 stop_spam() {
 	if [ -n "$SPAM" ]; then
@@ -37,13 +30,8 @@ stop_spam() {
 		SPAM=
 	fi
 }
-trap 'rc=$?; set +e; stop_spam; drop_users; (exit $rc); cleanup' EXIT
-drop_users # left by an interrupted run
-groupadd lybqowners
-groupadd lybqspamown
-useradd -M -N -g users -G lybqspamown lybqspam
-useradd -M -N -g users -G lybqowners lybqown
-useradd -M -N -g users lybqreq
+trap 'rc=$?; set +e; stop_spam; (exit $rc); cleanup' EXIT
+accounts lybqspamown:lybqspam lybqowners:lybqown lybqreq
 
 CTL=$W/control.sock
 mkdir -p "$W/src/gs"

@@ -15,19 +15,13 @@
 # descriptors), opens get ENFILE and the catalog refresh still works.
 # formats: 1 2
 . "$(dirname "$0")/lib.sh"
-for c in useradd userdel runuser jq mount umount; do
+for c in jq mount umount; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
 
-USERS="lyblhog lyblread lyblflood"
 FULL=$W/full
-drop_users() {
-	local u
-	for u in $USERS; do userdel "$u" 2>/dev/null || true; done
-}
-trap 'rc=$?; set +e; touch "$W/tmp/hog.done" "$W/tmp/hog2.done" 2>/dev/null; unmount_lybfs; umount "$FULL" 2>/dev/null; drop_users; (exit $rc); cleanup' EXIT
-drop_users # left by an interrupted run
-for u in $USERS; do useradd -M -N -g users "$u"; done
+trap 'rc=$?; set +e; touch "$W/tmp/hog.done" "$W/tmp/hog2.done" 2>/dev/null; unmount_lybfs; umount "$FULL" 2>/dev/null; (exit $rc); cleanup' EXIT
+accounts lyblhog lyblread lyblflood
 uid_of() { id -u "$1"; }
 
 fixture

@@ -10,19 +10,8 @@
 # are new applies within seconds, the listing is quick, the mount lives.
 LYB_TEST_FORMAT=1 # it writes format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
-for c in useradd userdel runuser; do
-	command -v $c >/dev/null || skip "$c is not installed"
-done
 
-USERS="lybrlread lybrlmal"
-drop_users() {
-	local u
-	for u in $USERS; do userdel "$u" 2>/dev/null || true; done
-}
-trap 'rc=$?; set +e; drop_users; (exit $rc); cleanup' EXIT
-drop_users
-useradd -M -N -g users lybrlread
-useradd -M -N -g users lybrlmal
+accounts lybrlread lybrlmal
 
 SRC=$W/src
 mkdir -p "$SRC/gs"

@@ -17,18 +17,14 @@
 # reader still gets them.
 LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
-for c in useradd userdel runuser getfattr jq mkfifo timeout; do
+for c in getfattr jq mkfifo timeout; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
 [ -r /etc/shadow ] || skip "no /etc/shadow to aim at"
 
 NR=lybfnr # not a reader
 RD=lybfrd # a reader
-drop_users() { userdel $NR 2>/dev/null || true; userdel $RD 2>/dev/null || true; }
-trap 'rc=$?; set +e; drop_users; (exit $rc); cleanup' EXIT
-drop_users
-useradd -M -N -g users $NR
-useradd -M -N -g users $RD
+accounts $NR $RD
 chmod 755 "$W" # the users walk to the mount
 
 # the only root is $W/data; $W/secret is outside it, readable by root only

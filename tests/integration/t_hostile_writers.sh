@@ -12,7 +12,7 @@
 # data and say so in health, while other DataSets read on.
 LYB_TEST_FORMAT=1 # it edits format 1 documents directly (format 2: t_catalog2.sh)
 . "$(dirname "$0")/lib.sh"
-for c in useradd userdel runuser flock jq timeout; do
+for c in flock jq timeout; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
 
@@ -25,10 +25,8 @@ drop_holders() {
 	for p in "${HOLDERS[@]}"; do wait "$p" 2>/dev/null || true; done
 	HOLDERS=()
 }
-drop_users() { userdel "$U" 2>/dev/null || true; }
-trap 'rc=$?; set +e; drop_holders; drop_users; (exit $rc); cleanup' EXIT
-drop_users # left by an interrupted run
-useradd -M -N -g users "$U"
+trap 'rc=$?; set +e; drop_holders; (exit $rc); cleanup' EXIT
+accounts "$U"
 
 fixture
 chmod 755 "$W" # the account walks to the catalog and the mount
