@@ -15,33 +15,10 @@ VERSION=1.5.6-r.1
 CACHE=${LYB_CACHE:-$HOME/.cache/lybfs}/duckdb
 PKG=$CACHE/node_modules/@duckdb/node-api
 
+. "$(dirname "$0")/npm-cache.sh"
 die() { echo "duckdb: $*" >&2; exit "${2:-1}"; }
 
-install() {
-	[ -f "$PKG/package.json" ] && return 0
-	command -v node >/dev/null && command -v npm >/dev/null ||
-		die "node and npm are needed (apt-get install nodejs npm)" 3
-	mkdir -p "$(dirname "$CACHE")"
-	# one installer at a time; the others wait and reuse its result
-	exec 9>"$CACHE.lock"
-	flock 9
-	if [ ! -f "$PKG/package.json" ]; then
-		local tmp=$CACHE.tmp.$$
-		rm -rf "$tmp"
-		mkdir -p "$tmp"
-		echo '{"name":"lyb-json-tools-test","private":true}' >"$tmp/package.json"
-		echo "duckdb: installing @duckdb/node-api@$VERSION into $CACHE" >&2
-		if ! (cd "$tmp" && timeout 300 npm install --no-audit --no-fund \
-			--loglevel=error "@duckdb/node-api@$VERSION" >"$tmp/npm.log" 2>&1); then
-			tail -n 20 "$tmp/npm.log" >&2
-			rm -rf "$tmp"
-			die "npm install @duckdb/node-api@$VERSION failed" 3
-		fi
-		rm -rf "$CACHE"
-		mv "$tmp" "$CACHE"
-	fi
-	flock -u 9
-}
+install() { npm_cache_install duckdb "$CACHE" node_modules/@duckdb/node-api/package.json "@duckdb/node-api@$VERSION"; }
 
 case ${1:-} in
 install) install ;;

@@ -20,33 +20,10 @@ CACHE=${LYB_CACHE:-$HOME/.cache/lybfs}/firebase-tools
 PKG=$CACHE/node_modules/firebase-tools
 JS=$(cd "$(dirname "$0")" && pwd)/gcs-emulator.js
 
+. "$(dirname "$0")/npm-cache.sh"
 die() { echo "gcs-emulator: $*" >&2; exit "${2:-1}"; }
 
-install() {
-	[ -f "$PKG/lib/emulator/storage/index.js" ] && return 0
-	command -v node >/dev/null && command -v npm >/dev/null ||
-		die "node and npm are needed (apt-get install nodejs npm)" 3
-	mkdir -p "$(dirname "$CACHE")"
-	# one installer at a time; the others wait and reuse its result
-	exec 9>"$CACHE.lock"
-	flock 9
-	if [ ! -f "$PKG/lib/emulator/storage/index.js" ]; then
-		local tmp=$CACHE.tmp.$$
-		rm -rf "$tmp"
-		mkdir -p "$tmp"
-		echo '{"name":"lyb-gcs-emulator","private":true}' >"$tmp/package.json"
-		echo "gcs-emulator: installing firebase-tools@$VERSION into $CACHE (a few minutes)" >&2
-		if ! (cd "$tmp" && npm install --no-audit --no-fund --loglevel=error \
-			"firebase-tools@$VERSION" >"$tmp/npm.log" 2>&1); then
-			tail -n 20 "$tmp/npm.log" >&2
-			rm -rf "$tmp"
-			die "npm install firebase-tools@$VERSION failed" 3
-		fi
-		rm -rf "$CACHE"
-		mv "$tmp" "$CACHE"
-	fi
-	flock -u 9
-}
+install() { npm_cache_install gcs-emulator "$CACHE" node_modules/firebase-tools/lib/emulator/storage/index.js "firebase-tools@$VERSION"; }
 
 start() {
 	local dir=$1 port

@@ -15,34 +15,10 @@ VERSION=1.49.1
 CACHE=${LYB_CACHE:-$HOME/.cache/lybfs}/playwright
 PKG=$CACHE/node_modules/playwright-core
 
+. "$(dirname "$0")/npm-cache.sh"
 die() { echo "playwright: $*" >&2; exit "${2:-1}"; }
 
-install() {
-	[ -f "$PKG/package.json" ] && return 0
-	command -v node >/dev/null && command -v npm >/dev/null ||
-		die "node and npm are needed (apt-get install nodejs npm)" 3
-	mkdir -p "$(dirname "$CACHE")"
-	# one installer at a time; the others wait and reuse its result
-	exec 9>"$CACHE.lock"
-	flock 9
-	if [ ! -f "$PKG/package.json" ]; then
-		local tmp=$CACHE.tmp.$$
-		rm -rf "$tmp"
-		mkdir -p "$tmp"
-		echo '{"name":"lyb-portal-browser-test","private":true}' >"$tmp/package.json"
-		echo "playwright: installing playwright-core@$VERSION into $CACHE" >&2
-		if ! (cd "$tmp" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install \
-			--no-audit --no-fund --loglevel=error \
-			"playwright-core@$VERSION" >"$tmp/npm.log" 2>&1); then
-			tail -n 20 "$tmp/npm.log" >&2
-			rm -rf "$tmp"
-			die "npm install playwright-core@$VERSION failed" 3
-		fi
-		rm -rf "$CACHE"
-		mv "$tmp" "$CACHE"
-	fi
-	flock -u 9
-}
+install() { npm_cache_install playwright "$CACHE" node_modules/playwright-core/package.json "playwright-core@$VERSION" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1; }
 
 case ${1:-} in
 install) install ;;
