@@ -27,13 +27,17 @@
  * Ownership: pointers in a struct lyb_fs_entry point into @snap, into what
  * the entry holds (hold_*: format 2 loads) and into @path for @sub, and are
  * valid while the caller keeps @snap and @path and until
- * lyb_fs_entry_release(). Reentrant.
+ * lyb_fs_entry_release(). Reentrant. An open file (lyb_fs_open()) owns
+ * what it reads and outlives the snapshot it was opened in.
+ *
+ * Errors: 0 or -errno, as each function lists.
  */
 #ifndef LYB_FS_H
 #define LYB_FS_H
 
 #include <stdint.h>
 #include <sys/types.h>
+#include "lyb/cache.h"
 #include "lyb/catalog.h"
 
 #define LYB_FS_PATH_MAX 8192
@@ -74,7 +78,8 @@ struct lyb_fs_entry {
 	mode_t mode;	       /* S_IFDIR|0555, S_IFREG|0444 or S_IFLNK|0777 */
 	uint64_t size;
 	int64_t mtime;
-	int immutable; /* in a version's tree: never changes while it exists */
+	int immutable; /* in a version's tree: never changes while it exists,
+			* so nothing the kernel cached of it needs dropping */
 	struct lyb_dataset *ds;
 	const struct lyb_date *date;
 	const struct lyb_version *v;
@@ -127,6 +132,66 @@ int lyb_fs_readdir(const struct lyb_snap *snap, const struct lyb_fs_entry *dir,
  */
 int lyb_fs_content(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
 		   char **data, size_t *len);
+
+/*
+ * Open files. lyb_fs_open() opens any file of the tree, and the caller
+ * reads it without knowing what it is: an object's reader (store.h), a
+ * data.jsonl or data.avro.json view (view.h), or a generated file's bytes,
+ * generated once, at open. A file holds no reference to @snap: it stays
+ * readable after the snapshot is gone. lyb_fs_read() may be called from
+ * several threads at once on one file; lyb_fs_file_close() once, when no
+ * read runs.
+ */
+struct lyb_fs_open_file;
+
+/*
+ * 0 if @e opens as a file, -EISDIR for a directory, -EINVAL for a link.
+ * Cheap and without I/O: ask it before reserving anything for an open.
+ */
+int lyb_fs_openable(const struct lyb_fs_entry *e);
+
+/*
+ * Renders a file that depends on who opens it (LYB_FILE_ACCESS), which
+ * only the caller knows, into *@data (the caller of lyb_fs_open() frees
+ * it through lyb_fs_file_close()). 0 or -errno.
+ */
+typedef int (*lyb_fs_render_cb)(void *arg, const struct lyb_fs_entry *e,
+				char **data, size_t *len);
+
+/*
+ * Opens @e (resolved in @snap) for reading into *@f; @render and @arg
+ * render the per-caller files (NULL: they answer -EINVAL). Errors: those
+ * of lyb_fs_openable(); -ENOMEM; for an object, -EACCES when its store
+ * denies it and -EIO for any other failure of the store (the reason is
+ * logged, the reader gets EIO); a view's errors (view.h); a generated
+ * file's (lyb_fs_content(), @render).
+ */
+int lyb_fs_open(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
+		lyb_fs_render_cb render, void *arg,
+		struct lyb_fs_open_file **f);
+
+/*
+ * Reads up to @len bytes at @off into @buf, *@got of them: fewer only at
+ * the end of the file (none at or past it). A file that ends before the
+ * size it was opened with (the catalog promised more bytes than the store
+ * has) answers -EIO, logged, never a short file. Errors: -EACCES when the
+ * store denies the read, -EIO for anything else.
+ */
+int lyb_fs_read(struct lyb_fs_open_file *f, void *buf, size_t len, uint64_t off,
+		size_t *got);
+
+/* The size @f was opened with: what reads stop at. */
+uint64_t lyb_fs_file_size(const struct lyb_fs_open_file *f);
+
+/*
+ * The block cache's identity of an object file's bytes (cache.h), for
+ * dropping what the kernel cached when the cache finds them corrupt.
+ * -ENOENT for a file that is not an object or whose reads bypass the cache.
+ */
+int lyb_fs_file_cache_id(const struct lyb_fs_open_file *f,
+			 unsigned char id[LYB_CACHE_ID_LEN]);
+
+void lyb_fs_file_close(struct lyb_fs_open_file *f); /* accepts NULL */
 
 /*
  * Whether @e is data, or a listing of data, of a DataSet: what its ACL

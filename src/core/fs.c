@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * fs.c - the lybfs tree over a catalog snapshot (see fs.h): path
- * resolution, directory listings, generated files and extended
- * attributes. Knows nothing about FUSE; src/lybfs/ll.c maps it to the
- * kernel.
+ * resolution, directory listings, generated files, open files (whatever
+ * their kind: the object reader, view or bytes behind them, and what a
+ * failure of each means to the reader) and extended attributes. Knows
+ * nothing about FUSE; src/lybfs/ll.c maps it to the kernel.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,7 +16,9 @@
 #include "catalog_impl.h"
 #include "lyb/freshness.h"
 #include "lyb/fs.h"
+#include "lyb/log.h"
 #include "lyb/metrics.h"
+#include "lyb/store.h"
 #include "lyb/view.h"
 
 #define DIR_MODE (S_IFDIR | 0555)
@@ -642,6 +645,143 @@ int lyb_fs_content(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
 	}
 	*data = lyb_buf_steal(&b, len);
 	return *data ? 0 : -ENOMEM;
+}
+
+/* An open file: exactly one of reader, view and data is behind it. */
+struct lyb_fs_open_file {
+	struct lyb_reader *reader;  /* an object */
+	struct lyb_view_file *view; /* data.jsonl, data.avro.json */
+	char *data;		    /* a generated file's bytes */
+	uint64_t size;
+	char *name; /* reader, view: the lyb:// URI, for messages */
+};
+
+static void entry_uri(const struct lyb_fs_entry *e, char *buf, size_t len);
+
+int lyb_fs_openable(const struct lyb_fs_entry *e)
+{
+	if (S_ISDIR(e->mode))
+		return -EISDIR;
+	switch (e->kind) {
+	case LYB_FS_OBJECT:
+	case LYB_FS_VIEW:
+	case LYB_FS_FILE:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Names @f for the messages of its reads: @e's URI and, for a view, file. */
+static int file_name(struct lyb_fs_open_file *f, const struct lyb_fs_entry *e)
+{
+	char uri[LYB_FS_PATH_MAX + 512], name[sizeof(uri) + 32];
+
+	entry_uri(e, uri, sizeof(uri));
+	snprintf(name, sizeof(name), "%s%s", uri,
+		 e->kind != LYB_FS_VIEW ? ""
+		 : e->view_avro		? "/data.avro.json"
+					: "/data.jsonl");
+	f->name = strdup(name);
+	return f->name ? 0 : -ENOMEM;
+}
+
+int lyb_fs_open(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
+		lyb_fs_render_cb render, void *arg,
+		struct lyb_fs_open_file **out)
+{
+	struct lyb_fs_open_file *f;
+	size_t len = 0;
+	int rc = lyb_fs_openable(e);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	if (e->kind == LYB_FS_OBJECT) {
+		f->size = e->size;
+		rc = lyb_object_open(e->loc, e->obj, &f->reader);
+		/* the store's reason is logged; the reader gets EIO, except
+		 * for a denial, which is the store's to say */
+		if (rc && rc != -EACCES && rc != -ENOMEM)
+			rc = -EIO;
+	} else if (e->kind == LYB_FS_VIEW) {
+		rc = lyb_view_open(e->ds, e->v,
+				   e->view_avro ? LYB_JSON_AVRO
+						: LYB_JSON_PLAIN,
+				   &f->view);
+		if (rc == 0)
+			f->size = lyb_view_file_size(f->view);
+	} else if (e->file == LYB_FILE_ACCESS) {
+		rc = render ? render(arg, e, &f->data, &len) : -EINVAL;
+		f->size = len;
+	} else {
+		rc = lyb_fs_content(snap, e, &f->data, &len);
+		f->size = len;
+	}
+	if (rc == 0 && (f->reader || f->view))
+		rc = file_name(f, e);
+	if (rc) {
+		lyb_fs_file_close(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+int lyb_fs_read(struct lyb_fs_open_file *f, void *buf, size_t len, uint64_t off,
+		size_t *got)
+{
+	int rc;
+
+	*got = 0;
+	if (off >= f->size)
+		return 0;
+	if (len > f->size - off)
+		len = (size_t)(f->size - off);
+	if (!f->reader && !f->view) {
+		memcpy(buf, f->data + off, len);
+		*got = len;
+		return 0;
+	}
+	rc = f->view ? lyb_view_read(f->view, buf, len, off, got)
+		     : lyb_reader_pread(f->reader, buf, len, off, got);
+	if (rc == 0 && *got != len) {
+		lyb_log(LYB_LOG_ERR,
+			"read of %s: short read at %llu (%zu of %zu bytes): "
+			"the catalog promised more bytes than the store has",
+			f->name, (unsigned long long)off, *got, len);
+		rc = -EIO;
+	}
+	if (rc) {
+		*got = 0;
+		return rc == -EACCES ? -EACCES : -EIO;
+	}
+	return 0;
+}
+
+uint64_t lyb_fs_file_size(const struct lyb_fs_open_file *f)
+{
+	return f->size;
+}
+
+int lyb_fs_file_cache_id(const struct lyb_fs_open_file *f,
+			 unsigned char id[LYB_CACHE_ID_LEN])
+{
+	return f->reader ? lyb_reader_cache_id(f->reader, id) : -ENOENT;
+}
+
+void lyb_fs_file_close(struct lyb_fs_open_file *f)
+{
+	if (!f)
+		return;
+	lyb_reader_close(f->reader);
+	lyb_view_close(f->view);
+	free(f->data);
+	free(f->name);
+	free(f);
 }
 
 int lyb_fs_gated(const struct lyb_fs_entry *e)

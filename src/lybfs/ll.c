@@ -1,20 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * ll.c - the FUSE low-level operations: maps kernel requests onto the
- * tree of fs.h over the current catalog snapshot.
- *
- * Inodes: one node per path the kernel has looked up, found by inode
- * number or by path. A node's nlookup equals the kernel's lookup count
- * (lookup ++, forget -= n) and the node is freed when it reaches zero, as
- * in libfuse's passthrough_ll; inode numbers are never reused. Nodes hold
- * only their path, never pointers into a snapshot: every request resolves
- * the path against the snapshot current at that moment.
- *
- * Locking: node_lock protects both hash tables and every nlookup. It is
- * never held across catalog or store I/O, nor while talking to the
- * kernel. A node's path is immutable and the node lives at least as long
- * as a request on it (the kernel holds the inode meanwhile), so requests
- * read it unlocked.
+ * tree of fs.h over the current catalog snapshot, and fs.h's answers onto
+ * replies. What an entry is, how it opens and reads and what may change
+ * are fs.c's to say; the inodes (nodes.c) and handles (handles.c) are
+ * tables in struct lybfs. Errors are -errno throughout and become the
+ * kernel's positive errno in one place, reply_err().
  *
  * Access control: opendir and open of a DataSet's data ask access.c,
  * which decides for the calling uid and audits; names, attributes and
@@ -24,15 +15,12 @@
  *
  * Everything that would write answers EROFS.
  *
- * Corruption: when the block cache finds an object's bytes do not match
- * the catalog (cache.h), it calls corrupt_hook(), which queues the inodes
- * opened on that object; the invalidator thread then tells the kernel to
- * drop their cached pages. Never from the request's own thread: the
- * kernel waits there for pages the request itself holds locked.
+ * Corruption: an open of an object records its block cache identity in
+ * its node, so that when the cache finds the object's bytes do not match
+ * the catalog (cache.h), nodes.c can have the kernel drop their pages.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,26 +34,9 @@
 #include "lyb/log.h"
 #include "lyb/metrics.h"
 #include "lyb/store.h"
-#include "lyb/view.h"
 #include "lybfs.h"
 
-#define NBUCKETS 65536u
 #define UNKNOWN_INO 0xffffffffu /* d_ino when readdir does not know it */
-
-struct node {
-	uint64_t ino;
-	uint64_t nlookup; /* under node_lock */
-	int has_cache_id; /* under node_lock: an object opened once */
-	unsigned char cache_id[LYB_CACHE_ID_LEN]; /* its cache identity */
-	struct node *next_ino;			  /* under node_lock */
-	struct node *next_path;			  /* under node_lock */
-	char path[];				  /* immutable */
-};
-
-static pthread_mutex_t node_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct node **by_ino, **by_path;	     /* under node_lock */
-static uint64_t next_ino = FUSE_ROOT_ID + 1; /* under node_lock */
-static struct node *root;
 
 /* An open directory: its listing, taken at opendir. */
 struct dir_handle {
@@ -75,472 +46,14 @@ struct dir_handle {
 	mode_t *modes;
 };
 
-/* An open file: a store reader, data.jsonl, or a generated file's bytes. */
-struct open_file {
-	struct lyb_reader *reader;
-	struct lyb_view_file *view;
-	uint64_t size;
-	char *data;
-};
-
-/*
- * Open file and directory handles. fi->fh is a slot number and generation,
- * never a pointer: a RELEASE can reach us while another thread still
- * serves a READ of the same file (the kernel sends it once the reader is
- * gone, e.g. killed mid-read), so the object lives until both are done.
- * handle_lock guards the table, every slot's refs and closed flag and the
- * per-uid counts; it is a leaf and never held across I/O.
- *
- * Limits: a uid holds at most max_per_uid handles (EMFILE beyond), and
- * all uids together at most max_total (ENFILE beyond), which main.c sets
- * below the descriptor limit: an open file:// object holds a descriptor
- * for as long as it is open, so that what is left (the reserve) always
- * serves the daemon's own work (catalog refresh, audit log, disk cache,
- * control socket, NSS). A slot is taken before the open does any work
- * (handle_reserve) and given its object after (handle_attach).
- */
-struct handle {
-	void *obj; /* NULL: free, or reserved and not attached yet */
-	void (*free_fn)(void *obj);
-	uint32_t gen; /* bumped on reuse: a stale fh never matches */
-	int refs;     /* requests using obj */
-	int closed;   /* released: free at refs == 0 */
-	int used;     /* reserved or attached */
-	uid_t uid;    /* who opened it, charged in uid_opens */
-	size_t next_free;
-};
-
-/* How many handles one uid holds. */
-struct uid_open {
-	uid_t uid;
-	size_t n;
-	struct uid_open *next;
-};
-
-#define UID_SLOTS 256
-
-static pthread_mutex_t handle_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct handle *handles;		      /* under handle_lock */
-static size_t nhandles, free_head = SIZE_MAX; /* under handle_lock */
-static size_t nused;			      /* under handle_lock */
-static struct uid_open *uid_opens[UID_SLOTS]; /* under handle_lock */
-static size_t max_per_uid = SIZE_MAX, max_total = SIZE_MAX; /* set once */
-
-void lybfs_handles_limit(size_t per_uid, size_t total)
-{
-	max_per_uid = per_uid ? per_uid : SIZE_MAX;
-	max_total = total ? total : SIZE_MAX;
-}
-
-static struct uid_open **uid_open_find(uid_t uid)
-{
-	struct uid_open **pp = &uid_opens[uid % UID_SLOTS];
-
-	while (*pp && (*pp)->uid != uid)
-		pp = &(*pp)->next;
-	return pp;
-}
-
-static void handle_free_slot(size_t i)
-{
-	struct uid_open **pp = uid_open_find(handles[i].uid), *u = *pp;
-
-	if (handles[i].obj)
-		handles[i].free_fn(handles[i].obj);
-	handles[i].obj = NULL;
-	handles[i].used = 0;
-	handles[i].gen++;
-	handles[i].next_free = free_head;
-	free_head = i;
-	nused--;
-	if (u && --u->n == 0) {
-		*pp = u->next;
-		free(u);
-	}
-}
-
-/*
- * Takes a slot for an open by @uid; its fh goes to *@fh and the number of
- * handles @uid then holds to *@held. -EMFILE when @uid holds max_per_uid,
- * -ENFILE when all do max_total, -ENOMEM.
- */
-static int handle_reserve(uid_t uid, uint64_t *fh, size_t *held)
-{
-	struct uid_open **pp, *u;
-	struct handle *t;
-	size_t i, n;
-	int rc = 0;
-
-	pthread_mutex_lock(&handle_lock);
-	pp = uid_open_find(uid);
-	u = *pp;
-	*held = u ? u->n : 0;
-	if (*held >= max_per_uid) {
-		rc = -EMFILE;
-		goto out_unlock;
-	}
-	if (nused >= max_total) {
-		rc = -ENFILE;
-		goto out_unlock;
-	}
-	if (!u) {
-		u = calloc(1, sizeof(*u));
-		if (!u) {
-			rc = -ENOMEM;
-			goto out_unlock;
-		}
-		u->uid = uid;
-		*pp = u;
-	}
-	if (free_head == SIZE_MAX) {
-		n = nhandles ? nhandles * 2 : 64;
-		t = n <= UINT32_MAX ? realloc(handles, n * sizeof(*t)) : NULL;
-		if (!t) {
-			rc = -ENOMEM;
-			if (u->n == 0) {
-				*pp = u->next;
-				free(u);
-			}
-			goto out_unlock;
-		}
-		handles = t;
-		for (i = n; i-- > nhandles;) {
-			memset(&handles[i], 0, sizeof(handles[i]));
-			handles[i].next_free = free_head;
-			free_head = i;
-		}
-		nhandles = n;
-	}
-	i = free_head;
-	free_head = handles[i].next_free;
-	handles[i].obj = NULL;
-	handles[i].refs = 0;
-	handles[i].closed = 0;
-	handles[i].used = 1;
-	handles[i].uid = uid;
-	u->n++;
-	nused++;
-	*held = u->n;
-	*fh = (uint64_t)handles[i].gen << 32 | i;
-out_unlock:
-	pthread_mutex_unlock(&handle_lock);
-	return rc;
-}
-
-/* Gives the reserved slot @fh its object, for handle_get from now on. */
-static void handle_attach(uint64_t fh, void *obj, void (*free_fn)(void *))
-{
-	size_t i = (size_t)(fh & UINT32_MAX);
-
-	pthread_mutex_lock(&handle_lock);
-	handles[i].free_fn = free_fn;
-	handles[i].obj = obj;
-	pthread_mutex_unlock(&handle_lock);
-}
-
-/* Gives back a slot reserved for an open that failed. */
-static void handle_cancel(uint64_t fh)
-{
-	size_t i = (size_t)(fh & UINT32_MAX);
-
-	pthread_mutex_lock(&handle_lock);
-	handle_free_slot(i);
-	pthread_mutex_unlock(&handle_lock);
-}
-
-/* The object of @fh with a reference, or NULL if it is gone. */
-static void *handle_get(uint64_t fh)
-{
-	size_t i = (size_t)(fh & UINT32_MAX);
-	void *obj = NULL;
-
-	pthread_mutex_lock(&handle_lock);
-	if (i < nhandles && handles[i].obj && !handles[i].closed &&
-	    handles[i].gen == (uint32_t)(fh >> 32)) {
-		handles[i].refs++;
-		obj = handles[i].obj;
-	}
-	pthread_mutex_unlock(&handle_lock);
-	return obj;
-}
-
-static void handle_put(uint64_t fh)
-{
-	size_t i = (size_t)(fh & UINT32_MAX);
-
-	pthread_mutex_lock(&handle_lock);
-	if (--handles[i].refs == 0 && handles[i].closed)
-		handle_free_slot(i);
-	pthread_mutex_unlock(&handle_lock);
-}
-
-/* The kernel is done with @fh: its object goes once no request uses it. */
-static void handle_close(uint64_t fh)
-{
-	size_t i = (size_t)(fh & UINT32_MAX);
-
-	pthread_mutex_lock(&handle_lock);
-	if (i < nhandles && handles[i].obj && !handles[i].closed &&
-	    handles[i].gen == (uint32_t)(fh >> 32)) {
-		handles[i].closed = 1;
-		if (handles[i].refs == 0)
-			handle_free_slot(i);
-	}
-	pthread_mutex_unlock(&handle_lock);
-}
-
 static struct lybfs *fs_of(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
-int lybfs_nodes_init(void)
-{
-	by_ino = calloc(NBUCKETS, sizeof(*by_ino));
-	by_path = calloc(NBUCKETS, sizeof(*by_path));
-	root = calloc(1, sizeof(*root) + 1);
-	if (!by_ino || !by_path || !root)
-		return -ENOMEM;
-	root->ino = FUSE_ROOT_ID;
-	root->nlookup = 1; /* the root is never forgotten */
-	by_ino[root->ino % NBUCKETS] = root;
-	by_path[hash_str("") % NBUCKETS] = root;
-	return 0;
-}
-
-void lybfs_nodes_destroy(void)
-{
-	size_t i;
-
-	for (i = 0; by_ino && i < NBUCKETS; i++) {
-		struct node *n = by_ino[i], *next;
-
-		for (; n; n = next) {
-			next = n->next_ino;
-			free(n);
-		}
-	}
-	free(by_ino);
-	free(by_path);
-	by_ino = by_path = NULL;
-	root = NULL;
-}
-
-static struct node *node_get(fuse_ino_t ino)
-{
-	struct node *n;
-
-	pthread_mutex_lock(&node_lock);
-	for (n = by_ino[ino % NBUCKETS]; n && n->ino != ino; n = n->next_ino)
-		;
-	pthread_mutex_unlock(&node_lock);
-	return n;
-}
-
-/* Finds or creates the node for @path and counts one lookup. */
-static struct node *node_lookup(const char *path)
-{
-	uint64_t h = hash_str(path) % NBUCKETS;
-	size_t len = strlen(path);
-	struct node *n;
-
-	pthread_mutex_lock(&node_lock);
-	for (n = by_path[h]; n && strcmp(n->path, path); n = n->next_path)
-		;
-	if (!n) {
-		n = malloc(sizeof(*n) + len + 1);
-		if (!n)
-			goto out_unlock;
-		memcpy(n->path, path, len + 1);
-		n->ino = next_ino++;
-		n->nlookup = 0;
-		n->has_cache_id = 0;
-		n->next_path = by_path[h];
-		by_path[h] = n;
-		n->next_ino = by_ino[n->ino % NBUCKETS];
-		by_ino[n->ino % NBUCKETS] = n;
-	}
-	n->nlookup++;
-out_unlock:
-	pthread_mutex_unlock(&node_lock);
-	return n;
-}
-
-static void node_forget(fuse_ino_t ino, uint64_t count)
-{
-	struct node **pp, *n;
-
-	pthread_mutex_lock(&node_lock);
-	for (pp = &by_ino[ino % NBUCKETS]; *pp && (*pp)->ino != ino;
-	     pp = &(*pp)->next_ino)
-		;
-	n = *pp;
-	if (!n || n == root)
-		goto out_unlock;
-	if (n->nlookup > count) {
-		n->nlookup -= count;
-		goto out_unlock;
-	}
-	*pp = n->next_ino;
-	for (pp = &by_path[hash_str(n->path) % NBUCKETS]; *pp != n;
-	     pp = &(*pp)->next_path)
-		;
-	*pp = n->next_path;
-	free(n);
-out_unlock:
-	pthread_mutex_unlock(&node_lock);
-}
-
-void lybfs_nodes_invalidate(struct fuse_session *se)
-{
-	uint64_t *inos = NULL;
-	size_t n = 0, cap = 0, i;
-	struct node *nd;
-
-	pthread_mutex_lock(&node_lock);
-	for (i = 0; i < NBUCKETS; i++) {
-		for (nd = by_ino[i]; nd; nd = nd->next_ino) {
-			/* depth < 3 (root, DataSet, date, their latest and
-			 * .lyb) is what changes; version trees never do */
-			const char *p = nd->path;
-			int depth = *p ? 1 : 0;
-
-			for (; *p; p++)
-				depth += *p == '/';
-			if (depth > 3)
-				continue;
-			if (n == cap) {
-				uint64_t *x;
-
-				cap = cap ? cap * 2 : 256;
-				x = realloc(inos, cap * sizeof(*x));
-				if (!x)
-					break;
-				inos = x;
-			}
-			inos[n++] = nd->ino;
-		}
-	}
-	pthread_mutex_unlock(&node_lock);
-	for (i = 0; i < n; i++)
-		fuse_lowlevel_notify_inval_inode(se, inos[i], 0, 0);
-	free(inos);
-}
-
-/* --- dropping the kernel's pages of corrupt objects --- */
-
-#define INVAL_MAX 1024 /* inodes queued; more are dropped (and logged) */
-
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct fuse_session *se;
-	uint64_t inos[INVAL_MAX];
-	unsigned n, stop, started;
-	pthread_t thread;
-} inval = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-
-/* Remembers which object @n's opens read, for corrupt_hook(). */
-static void node_set_cache_id(struct node *n, const struct lyb_reader *r)
-{
-	unsigned char id[LYB_CACHE_ID_LEN];
-
-	if (lyb_reader_cache_id(r, id) != 0)
-		return;
-	pthread_mutex_lock(&node_lock);
-	memcpy(n->cache_id, id, sizeof(id));
-	n->has_cache_id = 1;
-	pthread_mutex_unlock(&node_lock);
-}
-
-/* lyb_cache_on_corrupt(): queues every inode opened on object @id. */
-static void corrupt_hook(void *arg, const unsigned char *id)
-{
-	unsigned i, lost = 0;
-	struct node *nd;
-
-	(void)arg;
-	pthread_mutex_lock(&node_lock);
-	pthread_mutex_lock(&inval.lock);
-	for (i = 0; by_ino && i < NBUCKETS; i++)
-		for (nd = by_ino[i]; nd; nd = nd->next_ino) {
-			if (!nd->has_cache_id ||
-			    memcmp(nd->cache_id, id, LYB_CACHE_ID_LEN) != 0)
-				continue;
-			if (inval.n < INVAL_MAX)
-				inval.inos[inval.n++] = nd->ino;
-			else
-				lost++;
-		}
-	pthread_cond_signal(&inval.cond);
-	pthread_mutex_unlock(&inval.lock);
-	pthread_mutex_unlock(&node_lock);
-	if (lost)
-		lyb_log(LYB_LOG_WARN,
-			"%u inodes of a corrupt object keep their page cache",
-			lost);
-}
-
-static void *inval_main(void *arg)
-{
-	uint64_t ino;
-
-	(void)arg;
-	pthread_mutex_lock(&inval.lock);
-	for (;;) {
-		while (!inval.n && !inval.stop)
-			pthread_cond_wait(&inval.cond, &inval.lock);
-		if (inval.stop)
-			break;
-		ino = inval.inos[--inval.n];
-		pthread_mutex_unlock(&inval.lock);
-		fuse_lowlevel_notify_inval_inode(inval.se, ino, 0, 0);
-		lyb_log(LYB_LOG_INFO,
-			"inode %llu: dropped the kernel's cached pages of a "
-			"corrupt object",
-			(unsigned long long)ino);
-		pthread_mutex_lock(&inval.lock);
-	}
-	pthread_mutex_unlock(&inval.lock);
-	return NULL;
-}
-
-int lybfs_invalidator_start(struct fuse_session *se)
-{
-	inval.se = se;
-	inval.stop = 0;
-	if (pthread_create(&inval.thread, NULL, inval_main, NULL) != 0)
-		return -EAGAIN;
-	inval.started = 1;
-	lyb_cache_on_corrupt(corrupt_hook, NULL);
-	return 0;
-}
-
-void lybfs_invalidator_stop(void)
-{
-	lyb_cache_on_corrupt(NULL, NULL);
-	if (!inval.started)
-		return;
-	pthread_mutex_lock(&inval.lock);
-	inval.stop = 1;
-	pthread_cond_signal(&inval.cond);
-	pthread_mutex_unlock(&inval.lock);
-	pthread_join(inval.thread, NULL);
-	inval.started = 0;
-}
-
 /* --- helpers --- */
 
-static char *child_path(const struct node *parent, const char *name)
+static char *child_path(const struct lybfs_node *parent, const char *name)
 {
 	return lyb_store_key_join(parent->path, name);
 }
@@ -592,7 +105,7 @@ static void done(struct lyb_snap *snap, struct lyb_fs_entry *e)
 }
 
 /* Resolves the node of a request's inode; -ESTALE when it is forgotten. */
-static int resolve_node(struct lybfs *fs, const struct node *n,
+static int resolve_node(struct lybfs *fs, const struct lybfs_node *n,
 			struct lyb_snap **snap, struct lyb_fs_entry *e)
 {
 	return n ? resolve(fs, n->path, snap, e) : -ESTALE;
@@ -600,11 +113,28 @@ static int resolve_node(struct lybfs *fs, const struct node *n,
 
 /* --- requests --- */
 
-/* Answers an error, counting it against @op. */
-static void fail(fuse_req_t req, enum lyb_fuse_op op, double t0, int err)
+/*
+ * Answers @neg_errno, 0 or -errno, to @req: the one place the sign flips
+ * (the kernel takes errno positive). A positive value is a bug of ours,
+ * logged and answered EIO rather than as an errno nobody meant.
+ */
+static void reply_err(fuse_req_t req, int neg_errno)
 {
-	lyb_metrics_fuse(op, err, lyb_metrics_clock() - t0);
-	fuse_reply_err(req, err);
+	if (neg_errno > 0) {
+		lyb_log(LYB_LOG_ERR,
+			"bug: error %d replied with its sign "
+			"flipped: answering EIO",
+			neg_errno);
+		neg_errno = -EIO;
+	}
+	fuse_reply_err(req, -neg_errno);
+}
+
+/* Answers @neg_errno (-errno), counting it against @op. */
+static void fail(fuse_req_t req, enum lyb_fuse_op op, double t0, int neg_errno)
+{
+	lyb_metrics_fuse(op, neg_errno, lyb_metrics_clock() - t0);
+	reply_err(req, neg_errno);
 }
 
 /* Counts a success of @op; the caller replies. */
@@ -627,7 +157,7 @@ static int reserve_for(fuse_req_t req, struct lybfs *fs, const char *op,
 	char why[160];
 	long long now = (long long)time(NULL), then;
 	size_t held;
-	int rc = handle_reserve(ctx->uid, fh, &held);
+	int rc = lybfs_handle_reserve(&fs->handles, ctx->uid, fh, &held);
 
 	if (rc != -EMFILE && rc != -ENFILE)
 		return rc;
@@ -636,12 +166,12 @@ static int reserve_for(fuse_req_t req, struct lybfs *fs, const char *op,
 		snprintf(why, sizeof(why),
 			 "too many open files: uid %u holds %zu through the "
 			 "mount (max_open_per_uid %zu)",
-			 (unsigned)ctx->uid, held, max_per_uid);
+			 (unsigned)ctx->uid, held, fs->handles.max_per_uid);
 	else
 		snprintf(why, sizeof(why),
 			 "too many open files: the mount holds %zu (the "
 			 "daemon's descriptor limit less its reserve)",
-			 max_total);
+			 fs->handles.max_total);
 	then = atomic_load(&last_warned);
 	if (now - then >= 10 &&
 	    atomic_compare_exchange_strong(&last_warned, &then, now))
@@ -655,29 +185,29 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	double t0 = lyb_metrics_clock();
 	struct lybfs *fs = fs_of(req);
 	struct fuse_entry_param ep = {0};
-	struct node *p = node_get(parent), *n;
+	struct lybfs_node *p = lybfs_node_get(&fs->nodes, parent), *n;
 	struct lyb_fs_entry e;
 	struct lyb_snap *snap;
 	char *path;
 	int rc;
 
 	if (!p) {
-		fail(req, LYB_FOP_LOOKUP, t0, ESTALE);
+		fail(req, LYB_FOP_LOOKUP, t0, -ESTALE);
 		return;
 	}
 	path = child_path(p, name);
 	if (!path) {
-		fail(req, LYB_FOP_LOOKUP, t0, ENOMEM);
+		fail(req, LYB_FOP_LOOKUP, t0, -ENOMEM);
 		return;
 	}
 	rc = resolve(fs, path, &snap, &e);
 	if (rc) {
-		fail(req, LYB_FOP_LOOKUP, t0, -rc);
+		fail(req, LYB_FOP_LOOKUP, t0, rc);
 		goto out_path;
 	}
-	n = node_lookup(path);
+	n = lybfs_node_lookup(&fs->nodes, path, !e.immutable);
 	if (!n) {
-		fail(req, LYB_FOP_LOOKUP, t0, ENOMEM);
+		fail(req, LYB_FOP_LOOKUP, t0, -ENOMEM);
 		goto out_snap;
 	}
 	ep.ino = n->ino;
@@ -685,7 +215,8 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fill_stat(fs, &e, n->ino, &ep.attr);
 	ok(LYB_FOP_LOOKUP, t0);
 	if (fuse_reply_entry(req, &ep) != 0)
-		node_forget(n->ino, 1); /* the kernel never got it */
+		lybfs_node_forget(&fs->nodes, n->ino,
+				  1); /* the kernel never got it */
 out_snap:
 	done(snap, &e);
 out_path:
@@ -694,17 +225,21 @@ out_path:
 
 static void ll_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	node_forget(ino, nlookup);
+	struct lybfs *fs = fs_of(req);
+
+	lybfs_node_forget(&fs->nodes, ino, nlookup);
 	fuse_reply_none(req);
 }
 
 static void ll_forget_multi(fuse_req_t req, size_t count,
 			    struct fuse_forget_data *forgets)
 {
+	struct lybfs *fs = fs_of(req);
 	size_t i;
 
 	for (i = 0; i < count; i++)
-		node_forget(forgets[i].ino, forgets[i].nlookup);
+		lybfs_node_forget(&fs->nodes, forgets[i].ino,
+				  forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
@@ -713,7 +248,7 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
 {
 	double t0 = lyb_metrics_clock();
 	struct lybfs *fs = fs_of(req);
-	struct node *n = node_get(ino);
+	struct lybfs_node *n = lybfs_node_get(&fs->nodes, ino);
 	struct lyb_fs_entry e;
 	struct lyb_snap *snap;
 	struct stat st;
@@ -721,7 +256,7 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
 
 	rc = resolve_node(fs, n, &snap, &e);
 	if (rc) {
-		fail(req, LYB_FOP_GETATTR, t0, -rc);
+		fail(req, LYB_FOP_GETATTR, t0, rc);
 		return;
 	}
 	fill_stat(fs, &e, ino, &st);
@@ -733,20 +268,20 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
 static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct lybfs *fs = fs_of(req);
-	struct node *n = node_get(ino);
+	struct lybfs_node *n = lybfs_node_get(&fs->nodes, ino);
 	struct lyb_fs_entry e;
 	struct lyb_snap *snap;
 	int rc;
 
 	rc = resolve_node(fs, n, &snap, &e);
 	if (rc) {
-		fuse_reply_err(req, -rc);
+		reply_err(req, rc);
 		return;
 	}
 	if (e.kind == LYB_FS_LINK)
 		fuse_reply_readlink(req, e.link);
 	else
-		fuse_reply_err(req, EINVAL);
+		reply_err(req, -EINVAL);
 	done(snap, &e);
 }
 
@@ -796,7 +331,7 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 {
 	double t0 = lyb_metrics_clock();
 	struct lybfs *fs = fs_of(req);
-	struct node *n = node_get(ino);
+	struct lybfs_node *n = lybfs_node_get(&fs->nodes, ino);
 	struct dir_handle *d;
 	struct lyb_fs_entry e;
 	struct lyb_snap *snap;
@@ -804,7 +339,7 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 
 	rc = resolve_node(fs, n, &snap, &e);
 	if (rc) {
-		fail(req, LYB_FOP_READDIR, t0, -rc);
+		fail(req, LYB_FOP_READDIR, t0, rc);
 		return;
 	}
 	rc = !S_ISDIR(e.mode)
@@ -812,7 +347,7 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 		     : reserve_for(req, fs, "opendir", n->path, &e, &fi->fh);
 	if (rc) {
 		done(snap, &e);
-		fail(req, LYB_FOP_READDIR, t0, -rc);
+		fail(req, LYB_FOP_READDIR, t0, rc);
 		return;
 	}
 	d = calloc(1, sizeof(*d));
@@ -829,17 +364,17 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 		rc = lyb_fs_readdir(snap, &e, dir_add, d);
 	done(snap, &e);
 	if (rc) {
-		handle_cancel(fi->fh);
+		lybfs_handle_cancel(&fs->handles, fi->fh);
 		dir_handle_free(d);
-		fail(req, LYB_FOP_READDIR, t0, -rc);
+		fail(req, LYB_FOP_READDIR, t0, rc);
 		return;
 	}
-	handle_attach(fi->fh, d, dir_handle_free);
+	lybfs_handle_attach(&fs->handles, fi->fh, d, dir_handle_free);
 	ok(LYB_FOP_READDIR, t0);
 	fi->cache_readdir = e.immutable;
 	fi->keep_cache = e.immutable;
 	if (fuse_reply_open(req, fi) != 0)
-		handle_close(fi->fh);
+		lybfs_handle_close(&fs->handles, fi->fh);
 }
 
 /*
@@ -852,22 +387,22 @@ static void reply_dir(fuse_req_t req, size_t size, off_t off,
 		      struct fuse_file_info *fi, int plus)
 {
 	struct lybfs *fs = fs_of(req);
-	struct dir_handle *d = handle_get(fi->fh);
+	struct dir_handle *d = lybfs_handle_get(&fs->handles, fi->fh);
 	struct fuse_entry_param ep;
 	struct lyb_fs_entry e;
 	struct lyb_snap *snap;
-	struct node *n;
+	struct lybfs_node *n;
 	size_t used = 0, i, len;
 	char *buf, *path;
 
 	if (!d) {
-		fuse_reply_err(req, EBADF);
+		reply_err(req, -EBADF);
 		return;
 	}
 	buf = malloc(size);
 	if (!buf) {
-		handle_put(fi->fh);
-		fuse_reply_err(req, ENOMEM);
+		lybfs_handle_put(&fs->handles, fi->fh);
+		reply_err(req, -ENOMEM);
 		return;
 	}
 	for (i = (size_t)off; i < d->n; i++) {
@@ -881,7 +416,7 @@ static void reply_dir(fuse_req_t req, size_t size, off_t off,
 				free(path);
 				continue; /* gone since opendir */
 			}
-			n = node_lookup(path);
+			n = lybfs_node_lookup(&fs->nodes, path, !e.immutable);
 			free(path);
 			if (n) {
 				ep.ino = n->ino;
@@ -901,14 +436,14 @@ static void reply_dir(fuse_req_t req, size_t size, off_t off,
 					       (off_t)(i + 1));
 		if (len > size - used) {
 			if (n)
-				node_forget(n->ino, 1);
+				lybfs_node_forget(&fs->nodes, n->ino, 1);
 			break;
 		}
 		used += len;
 	}
 	fuse_reply_buf(req, buf, used);
 	free(buf);
-	handle_put(fi->fh);
+	lybfs_handle_put(&fs->handles, fi->fh);
 }
 
 static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -926,15 +461,21 @@ static void ll_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 static void ll_releasedir(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {
-	handle_close(fi->fh);
-	fuse_reply_err(req, 0);
+	struct lybfs *fs = fs_of(req);
+
+	lybfs_handle_close(&fs->handles, fi->fh);
+	reply_err(req, 0);
 }
 
-/* MNT/<ds>/.lyb/access: the caller's own state, rendered for them. */
-static int access_content(fuse_req_t req, struct lybfs *fs,
-			  const struct lyb_fs_entry *e, char **data,
+/*
+ * MNT/<ds>/.lyb/access: the caller's own state, rendered for them
+ * (lyb_fs_render_cb; @arg is the request).
+ */
+static int access_content(void *arg, const struct lyb_fs_entry *e, char **data,
 			  size_t *len)
 {
+	fuse_req_t req = arg;
+	struct lybfs *fs = fs_of(req);
 	struct lyb_ident *id;
 	int rc = lybfs_caller(req, fs, &id);
 
@@ -947,12 +488,7 @@ static int access_content(fuse_req_t req, struct lybfs *fs,
 
 static void open_file_free(void *obj)
 {
-	struct open_file *fh = obj;
-
-	lyb_reader_close(fh->reader);
-	lyb_view_close(fh->view);
-	free(fh->data);
-	free(fh);
+	lyb_fs_file_close(obj);
 	lyb_metrics_open_files(-1);
 }
 
@@ -960,136 +496,91 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	double t0 = lyb_metrics_clock();
 	struct lybfs *fs = fs_of(req);
-	struct node *n = node_get(ino);
-	struct open_file *fh;
+	struct lybfs_node *n = lybfs_node_get(&fs->nodes, ino);
+	unsigned char id[LYB_CACHE_ID_LEN];
+	struct lyb_fs_open_file *f = NULL;
 	struct lyb_fs_entry e;
 	struct lyb_snap *snap;
-	size_t len;
 	int rc;
 
 	if (!n) {
-		fail(req, LYB_FOP_OPEN, t0, ESTALE);
+		fail(req, LYB_FOP_OPEN, t0, -ESTALE);
 		return;
 	}
 	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
-		fail(req, LYB_FOP_OPEN, t0, EROFS);
+		fail(req, LYB_FOP_OPEN, t0, -EROFS);
 		return;
 	}
 	rc = resolve(fs, n->path, &snap, &e);
 	if (rc) {
-		fail(req, LYB_FOP_OPEN, t0, -rc);
+		fail(req, LYB_FOP_OPEN, t0, rc);
 		return;
 	}
 	/* before any work, and before the store opens a descriptor */
-	rc = S_ISDIR(e.mode)
-		     ? -EISDIR
-		     : reserve_for(req, fs, "open", n->path, &e, &fi->fh);
+	rc = lyb_fs_openable(&e);
+	if (rc == 0)
+		rc = reserve_for(req, fs, "open", n->path, &e, &fi->fh);
 	if (rc) {
 		done(snap, &e);
-		fail(req, LYB_FOP_OPEN, t0, -rc);
+		fail(req, LYB_FOP_OPEN, t0, rc);
 		return;
 	}
-	fh = calloc(1, sizeof(*fh));
-	rc = fh ? lybfs_access_check(req, fs, "open", n->path, &e) : -ENOMEM;
-	if (rc) {
-		/* denied (audited), or out of memory */
-	} else if (e.kind == LYB_FS_FILE && e.file == LYB_FILE_ACCESS) {
-		rc = access_content(req, fs, &e, &fh->data, &len);
-		fh->size = len;
-	} else if (e.kind == LYB_FS_OBJECT) {
-		fh->size = e.size;
-		rc = lyb_object_open(e.loc, e.obj, &fh->reader);
-		if (rc == 0)
-			node_set_cache_id(n, fh->reader);
-		/* the store's reason is logged; the reader gets EIO, except
-		 * for a denial, which is the store's to say */
-		if (rc && rc != -EACCES && rc != -ENOMEM)
-			rc = -EIO;
-	} else if (e.kind == LYB_FS_VIEW) {
-		rc = lyb_view_open(e.ds, e.v,
-				   e.view_avro ? LYB_JSON_AVRO : LYB_JSON_PLAIN,
-				   &fh->view);
-		fh->size = rc ? 0 : lyb_view_file_size(fh->view);
-	} else if (e.kind == LYB_FS_FILE) {
-		rc = lyb_fs_content(snap, &e, &fh->data, &len);
-		fh->size = len;
-	} else {
-		rc = S_ISDIR(e.mode) ? -EISDIR : -EINVAL;
-	}
+	rc = lybfs_access_check(req, fs, "open", n->path, &e); /* audited */
+	if (rc == 0)
+		rc = lyb_fs_open(snap, &e, access_content, req, &f);
 	done(snap, &e);
 	if (rc) {
-		handle_cancel(fi->fh);
-		free(fh);
-		fail(req, LYB_FOP_OPEN, t0, -rc);
+		lybfs_handle_cancel(&fs->handles, fi->fh);
+		fail(req, LYB_FOP_OPEN, t0, rc);
 		return;
 	}
+	if (lyb_fs_file_cache_id(f, id) == 0)
+		lybfs_node_set_cache_id(&fs->nodes, n, id);
 	lyb_metrics_open_files(1);
-	handle_attach(fi->fh, fh, open_file_free);
+	lybfs_handle_attach(&fs->handles, fi->fh, f, open_file_free);
 	ok(LYB_FOP_OPEN, t0);
 	fi->keep_cache = e.immutable && !e.volatile_content;
 	/* a generated file may change size: never cut it at a stale st_size */
 	fi->direct_io = !fi->keep_cache;
 	if (fuse_reply_open(req, fi) != 0)
-		handle_close(fi->fh);
+		lybfs_handle_close(&fs->handles, fi->fh);
 }
 
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	double t0 = lyb_metrics_clock();
-	struct open_file *fh = handle_get(fi->fh);
-	size_t got = 0;
+	struct lybfs *fs = fs_of(req);
+	struct lyb_fs_open_file *f = lybfs_handle_get(&fs->handles, fi->fh);
+	size_t got;
 	char *buf;
 	int rc;
 
-	if (!fh) {
-		fail(req, LYB_FOP_READ, t0, EBADF);
+	if (!f) {
+		fail(req, LYB_FOP_READ, t0, -EBADF);
 		return;
 	}
-	if (off < 0 || (uint64_t)off >= fh->size) {
-		ok(LYB_FOP_READ, t0);
-		fuse_reply_buf(req, NULL, 0);
-		goto out_put;
-	}
-	if (size > fh->size - (uint64_t)off)
-		size = (size_t)(fh->size - (uint64_t)off);
-	if (fh->data) {
-		ok(LYB_FOP_READ, t0);
-		lyb_metrics_served(size);
-		fuse_reply_buf(req, fh->data + off, size);
-		goto out_put;
-	}
-	buf = malloc(size);
-	if (!buf) {
-		fail(req, LYB_FOP_READ, t0, ENOMEM);
-		goto out_put;
-	}
-	rc = fh->view ? lyb_view_read(fh->view, buf, size, (uint64_t)off, &got)
-		      : lyb_reader_pread(fh->reader, buf, size, (uint64_t)off,
-					 &got);
-	if (rc == 0 && got != size) {
-		/* the catalog promised more bytes than the store has */
-		lyb_log(LYB_LOG_ERR, "read of inode %llu: short read at %lld",
-			(unsigned long long)ino, (long long)off);
-		rc = -EIO;
-	}
-	if (rc)
-		fail(req, LYB_FOP_READ, t0, rc == -EACCES ? EACCES : EIO);
-	else {
+	buf = malloc(size ? size : 1);
+	/* a negative @off is past any end: no bytes */
+	rc = buf ? lyb_fs_read(f, buf, size, (uint64_t)off, &got) : -ENOMEM;
+	if (rc) {
+		fail(req, LYB_FOP_READ, t0, rc);
+	} else {
 		ok(LYB_FOP_READ, t0);
 		lyb_metrics_served(got);
 		fuse_reply_buf(req, buf, got);
 	}
 	free(buf);
-out_put:
-	handle_put(fi->fh);
+	lybfs_handle_put(&fs->handles, fi->fh);
 }
 
 static void ll_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	handle_close(fi->fh);
-	fuse_reply_err(req, 0);
+	struct lybfs *fs = fs_of(req);
+
+	lybfs_handle_close(&fs->handles, fi->fh);
+	reply_err(req, 0);
 }
 
 static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -1111,22 +602,22 @@ static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
 static void ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
 	struct lybfs *fs = fs_of(req);
-	struct node *n = node_get(ino);
+	struct lybfs_node *n = lybfs_node_get(&fs->nodes, ino);
 	struct lyb_fs_entry e;
 	struct lyb_snap *snap;
 	int rc;
 
 	if (mask & W_OK) {
-		fuse_reply_err(req, EROFS);
+		reply_err(req, -EROFS);
 		return;
 	}
 	if (!(mask & (R_OK | X_OK))) {
-		fuse_reply_err(req, 0);
+		reply_err(req, 0);
 		return;
 	}
 	rc = resolve_node(fs, n, &snap, &e);
 	if (rc) {
-		fuse_reply_err(req, -rc);
+		reply_err(req, rc);
 		return;
 	}
 	if ((mask & X_OK) && !S_ISDIR(e.mode))
@@ -1134,7 +625,7 @@ static void ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	else if (mask & R_OK)
 		rc = lybfs_access_check(req, fs, NULL, n->path, &e);
 	done(snap, &e);
-	fuse_reply_err(req, -rc);
+	reply_err(req, rc);
 }
 
 struct xattr_ctx {
@@ -1172,7 +663,7 @@ static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *want,
 {
 	double t0 = lyb_metrics_clock();
 	struct lybfs *fs = fs_of(req);
-	struct node *n = node_get(ino);
+	struct lybfs_node *n = lybfs_node_get(&fs->nodes, ino);
 	struct xattr_ctx x = {.want = want};
 	struct lyb_fs_entry e;
 	struct lyb_snap *snap;
@@ -1180,7 +671,7 @@ static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *want,
 
 	rc = resolve_node(fs, n, &snap, &e);
 	if (rc) {
-		fail(req, LYB_FOP_XATTR, t0, -rc);
+		fail(req, LYB_FOP_XATTR, t0, rc);
 		return;
 	}
 	/*
@@ -1195,11 +686,11 @@ static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *want,
 	rc = lyb_fs_xattrs(&e, digests, xattr_collect, &x);
 	done(snap, &e);
 	if (rc < 0) {
-		fail(req, LYB_FOP_XATTR, t0, -rc);
+		fail(req, LYB_FOP_XATTR, t0, rc);
 	} else if (want && !x.found) {
-		fail(req, LYB_FOP_XATTR, t0, ENODATA);
+		fail(req, LYB_FOP_XATTR, t0, -ENODATA);
 	} else if (size && x.len > size) {
-		fail(req, LYB_FOP_XATTR, t0, ERANGE);
+		fail(req, LYB_FOP_XATTR, t0, -ERANGE);
 	} else {
 		ok(LYB_FOP_XATTR, t0);
 		if (size == 0)
@@ -1222,7 +713,7 @@ static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
 	if (strncmp(name, "user.", 5) != 0) {
-		fail(req, LYB_FOP_XATTR, lyb_metrics_clock(), EOPNOTSUPP);
+		fail(req, LYB_FOP_XATTR, lyb_metrics_clock(), -EOPNOTSUPP);
 		return;
 	}
 	reply_xattr(req, ino, name, size);
@@ -1237,7 +728,7 @@ static void ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 
 static void erofs(fuse_req_t req)
 {
-	fuse_reply_err(req, EROFS);
+	reply_err(req, -EROFS);
 }
 
 static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,

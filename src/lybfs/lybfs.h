@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * lybfs.h - what the daemon's main.c and ll.c share. Only src/lybfs/
- * includes fuse_lowlevel.h.
+ * lybfs.h - what the daemon's files share: struct lybfs, the daemon's
+ * state, and the functions of access.c and control.c; the inode and
+ * handle tables have their own headers (nodes.h, handles.h). Only
+ * src/lybfs/ includes fuse_lowlevel.h.
  */
 #ifndef LYBFS_H
 #define LYBFS_H
@@ -15,6 +17,8 @@
 #include "lyb/catalog.h"
 #include "lyb/config.h"
 #include "lyb/fs.h"
+#include "handles.h"
+#include "nodes.h"
 
 struct lybfs {
 	struct lyb_config cfg; /* the settings (main.c fills and frees it) */
@@ -26,7 +30,9 @@ struct lybfs {
 	struct lyb_acl *acl;	 /* who may read what (access.c) */
 	struct lyb_audit *audit; /* every decision, one line each */
 	const char *mountpoint;
-	atomic_int inited; /* the kernel's INIT was answered (ll_init) */
+	atomic_int inited;	  /* the kernel's INIT was answered (ll_init) */
+	struct lybfs_nodes nodes; /* the inodes the kernel knows */
+	struct lybfs_handles handles; /* open files and directories */
 };
 
 extern const struct fuse_lowlevel_ops lybfs_ll_ops;
@@ -68,29 +74,5 @@ int lybfs_access_check(fuse_req_t req, struct lybfs *fs, const char *op,
 void lybfs_access_refused(fuse_req_t req, struct lybfs *fs, const char *op,
 			  const char *path, const struct lyb_fs_entry *e,
 			  const char *why);
-
-/*
- * The handle limits (ll.c): at most @per_uid open files and directories
- * per uid (EMFILE beyond) and @total for all (ENFILE beyond); 0: none.
- * Call once, before mounting.
- */
-void lybfs_handles_limit(size_t per_uid, size_t total);
-
-/* The inode table. */
-int lybfs_nodes_init(void);
-void lybfs_nodes_destroy(void);
-/*
- * Tells the kernel to drop what it cached for every inode that can change
- * (the root, DataSets, dates, `latest` and DataSet metadata). Called by
- * the refresh thread after the catalog changed; never from a request.
- */
-void lybfs_nodes_invalidate(struct fuse_session *se);
-
-/*
- * Starts (after daemonizing) and stops the thread that drops the kernel's
- * cached pages of files whose object the cache found corrupt (ll.c).
- */
-int lybfs_invalidator_start(struct fuse_session *se);
-void lybfs_invalidator_stop(void);
 
 #endif

@@ -410,7 +410,7 @@ static void *refresh_main(void *arg)
 			lyb_log(LYB_LOG_INFO, "catalog reachable again");
 		failing = rc != 0;
 		if (changed) {
-			lybfs_nodes_invalidate(fs->se);
+			lybfs_nodes_invalidate(&fs->nodes, fs->se);
 			malloc_trim(0); /* parsing peaks; the snapshot stays */
 		}
 		pthread_mutex_lock(&stop_lock);
@@ -420,13 +420,14 @@ static void *refresh_main(void *arg)
 }
 
 /*
- * Raises the descriptor limit to its hard limit and sets the handle limits
- * of ll.c: max_open_per_uid per uid, and for all together the limit less
- * a reserve, so no number of opens can take the descriptors the daemon's
- * own work needs (an open file:// object holds one for as long as it is
- * open; a directory or a gs:// object none, but they count the same).
+ * Raises the descriptor limit to its hard limit and sets the limits of the
+ * handle table @h (handles.h): max_open_per_uid per uid, and for all together
+ * the limit less a reserve, so no number of opens can take the descriptors the
+ * daemon's own work needs (an open file:// object holds one for as long as it
+ * is open; a directory or a gs:// object none, but they count the same).
  */
-static void set_fd_limits(unsigned per_uid, int max_threads)
+static void set_fd_limits(struct lybfs_handles *h, unsigned per_uid,
+			  int max_threads)
 {
 	size_t reserve = FD_RESERVE, total;
 	struct rlimit rl;
@@ -455,7 +456,7 @@ static void set_fd_limits(unsigned per_uid, int max_threads)
 	total = (size_t)rl.rlim_cur > 2 * reserve
 			? (size_t)rl.rlim_cur - reserve
 			: (size_t)rl.rlim_cur / 2;
-	lybfs_handles_limit(per_uid, total);
+	lybfs_handles_limit(h, per_uid, total);
 	lyb_log(LYB_LOG_DEBUG,
 		"descriptors: limit %llu; open handles at most %zu per uid, "
 		"%zu in all",
@@ -655,6 +656,7 @@ int main(int argc, char *argv[])
 	lyb_log_set_prefix("lybfs");
 	fuse_set_log_func(log_from_fuse);
 	lyb_config_init(conf);
+	lybfs_handles_init(&fs->handles);
 	fs->ttl_immutable = 3600;
 	if (fuse_opt_parse(&args, NULL, lybfs_opts, opt_proc) != 0) {
 		rc = 2;
@@ -747,7 +749,7 @@ int main(int argc, char *argv[])
 	}
 	fs->uid = getuid();
 	fs->gid = getgid();
-	set_fd_limits(fs->cfg.max_open_per_uid, opts.max_threads);
+	set_fd_limits(&fs->handles, fs->cfg.max_open_per_uid, opts.max_threads);
 	if (check_mountpoint(opts.mountpoint) != 0)
 		goto out_args;
 
@@ -768,7 +770,7 @@ int main(int argc, char *argv[])
 	lyb_metrics_refresh(0, NULL); /* the ACLs' age counts from here */
 	/* give back what parsing the documents took beyond the snapshot */
 	malloc_trim(0);
-	if (lybfs_nodes_init() != 0)
+	if (lybfs_nodes_init(&fs->nodes) != 0)
 		goto out_nodes;
 
 	fuse_opt_add_arg(&args, "-oro,fsname=lybfs,subtype=lybfs");
@@ -796,7 +798,7 @@ int main(int argc, char *argv[])
 	/* threads start after daemonizing: fork keeps only the caller */
 	if (pthread_create(&refresher, NULL, refresh_main, fs) == 0)
 		started = 1;
-	if (lybfs_invalidator_start(fs->se) != 0)
+	if (lybfs_invalidator_start(&fs->nodes, fs->se) != 0)
 		lyb_log(LYB_LOG_WARN, "no thread to drop the page cache of "
 				      "corrupt files: they answer EIO only "
 				      "where not cached");
@@ -833,7 +835,7 @@ int main(int argc, char *argv[])
 		pthread_mutex_unlock(&stop_lock);
 		pthread_join(refresher, NULL);
 	}
-	lybfs_invalidator_stop();
+	lybfs_invalidator_stop(&fs->nodes);
 	lyb_log(LYB_LOG_INFO, "unmounting %s", opts.mountpoint);
 out_unmount:
 	fuse_session_unmount(fs->se);
@@ -843,7 +845,8 @@ out_signals:
 out_session:
 	fuse_session_destroy(fs->se);
 out_nodes:
-	lybfs_nodes_destroy();
+	lybfs_handles_destroy(&fs->handles);
+	lybfs_nodes_destroy(&fs->nodes);
 out_catalog:
 	lyb_catalog_close(fs->cat);
 out_args:

@@ -33,6 +33,22 @@ step "a new DataSet appears at the root"
 lyb dataset create t.Other --owner group:x >/dev/null
 wait_for test -d "$MNT/t.Other" || fail "t.Other did not appear"
 
+step "a catalog change keeps what the kernel cached of a version's tree"
+# after a change the mount drops the kernel's cache of what can change,
+# and fs.h's immutable says what cannot: a version's directories keep
+# their attributes for the hour they are valid, so a stat of them sends
+# no GETATTR (the mount counts those it sees).
+getattrs() { sed -n 's/^lyb_fuse_requests_total{op="getattr",result="ok"} //p' "$MNT/.lyb/metrics"; }
+stat "$D/2020-09-03/$V2" "$D/2020-09-03/$V2/gs" >/dev/null
+lyb dataset create t.Third --owner group:x >/dev/null
+wait_for test -d "$MNT/t.Third" || fail "t.Third did not appear"
+sleep 1.5 # the refresh that saw it has invalidated
+a=$(getattrs) && b=$(getattrs) && noise=$((b - a)) # reading them asks too
+stat "$D/2020-09-03/$V2" "$D/2020-09-03/$V2/gs" >/dev/null
+c=$(getattrs)
+[ $((c - b)) -eq "$noise" ] ||
+	fail "the version's tree was asked again after a catalog change: $((c - b - noise)) GETATTRs"
+
 step "the file held open still reads the old bytes"
 cmp "$SRC/2020-09-03-2/gs/part-00000.avro" /dev/fd/3 || fail "open file changed"
 exec 3<&-

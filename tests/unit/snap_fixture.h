@@ -59,7 +59,22 @@ static int fixture_cmp_ds(const void *a, const void *b)
 		      (*(struct lyb_dataset *const *)b)->name);
 }
 
-/* The snapshot, built once, sorted by name as lyb_snap_find() expects. */
+/*
+ * Fills @snap with the @n DataSets of @ds (parsed, owned by the caller),
+ * sorted by name as lyb_snap_find() expects.
+ */
+static void fixture_snap_of(struct lyb_snap *snap, struct lyb_dataset **ds,
+			    size_t n)
+{
+	qsort(ds, n, sizeof(ds[0]), fixture_cmp_ds);
+	memset(snap, 0, sizeof(*snap));
+	atomic_init(&snap->refs, 1);
+	snap->serial = 1;
+	snap->ndatasets = n;
+	snap->datasets = ds;
+}
+
+/* The snapshot of fixture_docs, built once. */
 static struct lyb_snap *fixture_snapshot(void)
 {
 	static struct lyb_snap snap;
@@ -78,11 +93,7 @@ static struct lyb_snap *fixture_snapshot(void)
 			abort();
 		}
 	}
-	qsort(ds, i, sizeof(ds[0]), fixture_cmp_ds);
-	atomic_init(&snap.refs, 1);
-	snap.serial = 1;
-	snap.ndatasets = i;
-	snap.datasets = ds;
+	fixture_snap_of(&snap, ds, i);
 	return &snap;
 }
 

@@ -4,21 +4,27 @@
  * snap_fixture.h, without FUSE: what every kind of path resolves to (kind,
  * mode, size, link target, immutability, whether the ACL gates it), the
  * paths that do not exist, what each directory lists, the extended
- * attributes with and without digests, and the generated files' contents.
- * Nothing here reads a store: the fixture's objects live nowhere, so what
- * needs their bytes answers -EIO.
+ * attributes with and without digests, the generated files' contents,
+ * and open files (lyb_fs_open()): what each kind of entry opens as, what
+ * a failure to open or a short read answers. The fixture's objects live
+ * nowhere, so what needs their bytes answers -EIO; the open files' tests
+ * add a second snapshot whose objects are files in a temporary directory.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "avro_file.h"
 #include "catalog_impl.h"
 #include "check.h"
 #include "lyb/catalog.h"
+#include "lyb/digest.h"
 #include "lyb/fs.h"
 #include "lyb/log.h"
+#include "lyb/store.h"
 #include "snap_fixture.h"
 
 #define DG "artist-metadata.DominantGenres"
@@ -33,7 +39,8 @@ struct resolve_case {
 	enum lyb_fs_kind kind;
 	int type;	  /* D, F or L */
 	int gated;	  /* lyb_fs_gated() */
-	int immutable;	  /* in a version's tree */
+	int immutable;	  /* in a version's tree: the mount never has the
+			   * kernel drop what it cached of it */
 	const char *link; /* LYB_FS_LINK: the target */
 	long long size;	  /* -1: not checked here (generated files) */
 };
@@ -477,9 +484,303 @@ static void test_content(const struct lyb_snap *snap)
 	CHECK_RC(lyb_fs_content(snap, &e, &data, &len), -EINVAL);
 }
 
+/* --- open files --- */
+
+/*
+ * The second snapshot: DataSet t.Open, one date, two versions.
+ *   aaaaaa: gs/a.avro (pinned to its generation: the block cache's),
+ *           snow/d.json.gz (not pinned: read straight from the store)
+ *   bbbbbb: gs/missing.avro (no such file), snow/x.gz (outside file_roots)
+ */
+#define TO "t.Open/2020-09-03/aaaaaa"
+#define TB "t.Open/2020-09-03/bbbbbb"
+#define TO_JSON "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n"
+
+static char tmp[64];
+static struct avro_file obj_a;
+static const char obj_d[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+static void put_file(const char *sub, const void *data, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, sub);
+	f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+		abort();
+}
+
+static struct lyb_snap *open_snapshot(void)
+{
+	static struct lyb_snap snap;
+	static struct lyb_dataset *ds[1];
+	char doc[4096], err[512], path[128], ca[9], cd[9];
+	struct stat st;
+
+	snprintf(tmp, sizeof(tmp), "/tmp/test_fs.XXXXXX");
+	if (!mkdtemp(tmp))
+		abort();
+	snprintf(path, sizeof(path), "%s/gs", tmp);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/snow", tmp);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/gs:%s/snow", tmp, tmp);
+	if (lyb_store_file_confine(path, NULL) != 0)
+		abort();
+	avro_header(&obj_a, AVRO_LONGS, NULL);
+	avro_block_longs(&obj_a, 0, 3);
+	put_file("gs/a.avro", obj_a.b, obj_a.len);
+	put_file("snow/d.json.gz", obj_d, sizeof(obj_d) - 1);
+	snprintf(path, sizeof(path), "%s/gs/a.avro", tmp);
+	if (stat(path, &st) != 0)
+		abort();
+	lyb_crc32c_to_b64(lyb_crc32c_update(0, obj_a.b, obj_a.len), ca);
+	lyb_crc32c_to_b64(lyb_crc32c_update(0, obj_d, sizeof(obj_d) - 1), cd);
+	snprintf(
+		doc, sizeof(doc),
+		"{\"lybrary\": 1, \"name\": \"t.Open\", \"owner\": {\"team\":"
+		" \"group:t\"}, \"created\": \"2020-01-01T00:00:00Z\","
+		" \"versions\": [{\"date\": \"2020-09-03\", \"id\": \"aaaaaa\","
+		" \"digest\": \"aaaaaa%058d\", \"published\":"
+		" \"2020-09-03T07:00:00Z\", \"bytes\": %zu, \"locations\":"
+		" {\"gs\": {\"url\": \"file://%s/gs\", \"format\": \"avro\","
+		" \"objects\": [{\"name\": \"a.avro\", \"size\": %zu,"
+		" \"generation\": %lld, \"crc32c\": \"%s\"}]},"
+		" \"snow\": {\"table\": \"snow://a/b/c\", \"url\":"
+		" \"file://%s/snow\", \"format\": \"json\", \"compression\":"
+		" \"gzip\", \"objects\": [{\"name\": \"d.json.gz\", \"size\":"
+		" %zu, \"crc32c\": \"%s\"}]}}},"
+		" {\"date\": \"2020-09-03\", \"id\": \"bbbbbb\", \"digest\":"
+		" \"bbbbbb%058d\", \"published\": \"2020-09-03T06:00:00Z\","
+		" \"bytes\": 10, \"locations\": {\"gs\": {\"url\":"
+		" \"file://%s/gs\", \"format\": \"avro\", \"objects\":"
+		" [{\"name\": \"missing.avro\", \"size\": 10, \"crc32c\":"
+		" \"AAAAAA==\"}]}, \"snow\": {\"table\": \"snow://a/b/d\","
+		" \"url\": \"file://%s/out\", \"format\": \"json\","
+		" \"compression\": \"gzip\", \"objects\": [{\"name\": \"x.gz\","
+		" \"size\": 5, \"crc32c\": \"AAAAAA==\"}]}}}]}",
+		0, obj_a.len, tmp, obj_a.len,
+		(long long)st.st_mtim.tv_sec * 1000000000ll +
+			st.st_mtim.tv_nsec,
+		ca, tmp, sizeof(obj_d) - 1, cd, 0, tmp, tmp);
+	if (lyb_dataset_parse(doc, strlen(doc), &ds[0], err, sizeof(err))) {
+		fprintf(stderr, "open test document: %s\n%s\n", err, doc);
+		abort();
+	}
+	fixture_snap_of(&snap, ds, 1);
+	return &snap;
+}
+
+static int renders; /* calls of render_access() */
+
+/* The mount's part: a file rendered for its caller. */
+static int render_access(void *arg, const struct lyb_fs_entry *e, char **data,
+			 size_t *len)
+{
+	renders++;
+	if (arg)
+		return *(const int *)arg;
+	*data = strdup(e->ds->name);
+	*len = strlen(e->ds->name);
+	return *data ? 0 : -ENOMEM;
+}
+
+/* What an open file's bytes must be. */
+enum { GEN = 1, RENDERED, OBJ_A, OBJ_D, JSON };
+
+struct open_case {
+	int fixture; /* 1: the fixture's snapshot, 0: the open test's */
+	const char *path;
+	int openable; /* lyb_fs_openable() */
+	int rc;	      /* lyb_fs_open() */
+	int bytes;    /* GEN: lyb_fs_content()'s; ... */
+	int cache_id; /* lyb_fs_file_cache_id() */
+	int immutable;
+};
+
+static const struct open_case open_cases[] = {
+	/* directories and links do not open */
+	{1, "", -EISDIR, -EISDIR, 0, 0, 0},
+	{1, DG, -EISDIR, -EISDIR, 0, 0, 0},
+	{1, DG "/2020-09-03", -EISDIR, -EISDIR, 0, 0, 0},
+	{1, V3, -EISDIR, -EISDIR, 0, 0, 1},
+	{1, V3 "/gs/a", -EISDIR, -EISDIR, 0, 0, 1},
+	{1, DG "/latest", -EINVAL, -EINVAL, 0, 0, 0},
+	{1, DG "/2020-09-03/latest", -EINVAL, -EINVAL, 0, 0, 0},
+	{1, DG "/.lyb/upstream/" AR, -EINVAL, -EINVAL, 0, 0, 0},
+	/* generated files: their bytes, generated at open */
+	{1, ".lyb/metrics", 0, 0, GEN, -ENOENT, 0},
+	{1, ".lyb/health", 0, 0, GEN, -ENOENT, 0},
+	{1, DG "/.lyb/status", 0, 0, GEN, -ENOENT, 0},
+	{1, DG "/.lyb/info.json", 0, 0, GEN, -ENOENT, 0},
+	{1, DG "/.lyb/schema.avsc", 0, 0, GEN, -ENOENT, 0},
+	{1, V3 "/.lyb/info.json", 0, 0, GEN, -ENOENT, 1},
+	{1, DG "/.lyb/access", 0, 0, RENDERED, -ENOENT, 0},
+	/* objects the catalog cannot vouch for, or whose store fails: EIO */
+	{1, V3 "/gs/a/b/c.avro", 0, -EIO, 0, 0, 1},
+	{1, V3 "/snow/data_0_0_0.json.gz", 0, -EIO, 0, 0, 1},
+	{0, TB "/gs/missing.avro", 0, -EIO, 0, 0, 1},
+	/* but a denial is the store's to say */
+	{0, TB "/snow/x.gz", 0, -EACCES, 0, 0, 1},
+	/* objects: a reader, pinned (cached) or not */
+	{0, TO "/gs/a.avro", 0, 0, OBJ_A, 0, 1},
+	{0, TO "/snow/d.json.gz", 0, 0, OBJ_D, -ENOENT, 1},
+	/* views */
+	{0, TO "/data.jsonl", 0, 0, JSON, -ENOENT, 1},
+	{0, TO "/data.avro.json", 0, 0, JSON, -ENOENT, 1},
+	{0, TO "/.lyb/info.json", 0, 0, GEN, -ENOENT, 1},
+	{0, "t.Open/.lyb/status", 0, 0, GEN, -ENOENT, 0},
+};
+
+/* Checks @f reads as @want (@len bytes), whole and in pieces. */
+static void check_bytes(const char *path, struct lyb_fs_open_file *f,
+			const char *want, size_t len)
+{
+	size_t got = 12345, off, step;
+	char *buf = malloc(len + 10);
+
+	if (!buf)
+		abort();
+	CHECK_RC(lyb_fs_file_size(f), len);
+	CHECK_RC(lyb_fs_read(f, buf, len + 10, 0, &got), 0);
+	if (got != len || memcmp(buf, want, len) != 0) {
+		fprintf(stderr, "read \"%s\": %zu bytes, want %zu\n", path, got,
+			len);
+		check_failures++;
+	}
+	for (step = 1; step < 9; step += 3)
+		for (off = 0; off < len; off += step) {
+			CHECK_RC(lyb_fs_read(f, buf, step, off, &got), 0);
+			CHECK_RC(got, off + step <= len ? step : len - off);
+			CHECK(memcmp(buf, want + off, got) == 0);
+		}
+	/* at and past the end: nothing, and no error */
+	CHECK_RC(lyb_fs_read(f, buf, 10, len, &got), 0);
+	CHECK_RC(got, 0);
+	CHECK_RC(lyb_fs_read(f, buf, 10, UINT64_MAX, &got), 0);
+	CHECK_RC(got, 0);
+	free(buf);
+}
+
+static void test_open(const struct lyb_snap *fixture,
+		      const struct lyb_snap *snap)
+{
+	unsigned char id[LYB_CACHE_ID_LEN];
+	const struct open_case *c;
+	const struct lyb_snap *s;
+	struct lyb_fs_open_file *f;
+	struct lyb_fs_entry e;
+	char *data = NULL;
+	size_t i, len = 0;
+	int rc, was;
+
+	for (i = 0; i < sizeof(open_cases) / sizeof(*open_cases); i++) {
+		c = &open_cases[i];
+		s = c->fixture ? fixture : snap;
+		if (lyb_fs_resolve(s, c->path, &e) != 0) {
+			fprintf(stderr, "open \"%s\": does not resolve\n",
+				c->path);
+			check_failures++;
+			lyb_fs_entry_release(&e);
+			continue;
+		}
+		CHECK_RC(e.immutable, c->immutable);
+		CHECK_RC(lyb_fs_openable(&e), c->openable);
+		was = renders;
+		f = (void *)&f; /* must be set to NULL on failure */
+		rc = lyb_fs_open(s, &e, render_access, NULL, &f);
+		if (rc != c->rc) {
+			fprintf(stderr, "open \"%s\": %d, want %d\n", c->path,
+				rc, c->rc);
+			check_failures++;
+		}
+		/* only the per-caller file asks the caller */
+		CHECK_RC(renders - was, c->bytes == RENDERED);
+		if (rc) {
+			CHECK(f == NULL);
+			lyb_fs_entry_release(&e);
+			continue;
+		}
+		CHECK_RC(lyb_fs_file_cache_id(f, id), c->cache_id);
+		switch (c->bytes) {
+		case GEN:
+			CHECK_RC(lyb_fs_content(s, &e, &data, &len), 0);
+			check_bytes(c->path, f, data, len);
+			free(data);
+			break;
+		case RENDERED:
+			check_bytes(c->path, f, e.ds->name, strlen(e.ds->name));
+			break;
+		case OBJ_A:
+			check_bytes(c->path, f, (const char *)obj_a.b,
+				    obj_a.len);
+			break;
+		case OBJ_D:
+			check_bytes(c->path, f, obj_d, sizeof(obj_d) - 1);
+			break;
+		case JSON:
+			check_bytes(c->path, f, TO_JSON, strlen(TO_JSON));
+			break;
+		}
+		lyb_fs_file_close(f);
+		lyb_fs_entry_release(&e);
+	}
+	lyb_fs_file_close(NULL);
+
+	/* without a renderer, or when it fails: the per-caller file fails */
+	CHECK_RC(lyb_fs_resolve(fixture, DG "/.lyb/access", &e), 0);
+	CHECK_RC(lyb_fs_open(fixture, &e, NULL, NULL, &f), -EINVAL);
+	rc = -ENFILE;
+	CHECK_RC(lyb_fs_open(fixture, &e, render_access, &rc, &f), -ENFILE);
+	CHECK(f == NULL);
+}
+
+/*
+ * The catalog promised more bytes than the store has (the file shrank
+ * after the open): a read that comes up short is -EIO, never fewer bytes;
+ * what the store still has reads.
+ */
+static void test_short_read(const struct lyb_snap *snap)
+{
+	char path[128], buf[64];
+	struct lyb_fs_open_file *f = NULL;
+	struct lyb_fs_entry e;
+	size_t got = 12345, len = sizeof(obj_d) - 1;
+
+	CHECK_RC(lyb_fs_resolve(snap, TO "/snow/d.json.gz", &e), 0);
+	CHECK_RC(lyb_fs_open(snap, &e, NULL, NULL, &f), 0);
+	lyb_fs_entry_release(&e);
+	if (!f)
+		return;
+	snprintf(path, sizeof(path), "%s/snow/d.json.gz", tmp);
+	CHECK_RC(truncate(path, (off_t)len - 4), 0);
+	CHECK_RC(lyb_fs_read(f, buf, sizeof(buf), 0, &got), -EIO);
+	CHECK_RC(got, 0);
+	CHECK_RC(lyb_fs_read(f, buf, 4, len - 4, &got), -EIO);
+	CHECK_RC(lyb_fs_read(f, buf, len - 4, 0, &got), 0);
+	CHECK_RC(got, len - 4);
+	CHECK(memcmp(buf, obj_d, got) == 0);
+	lyb_fs_file_close(f);
+	put_file("snow/d.json.gz", obj_d, len);
+}
+
+static void cleanup(void)
+{
+	static const char *const files[] = {"gs/a.avro", "snow/d.json.gz", "gs",
+					    "snow", ""};
+	char path[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmp, files[i]);
+		remove(path);
+	}
+}
+
 int main(void)
 {
-	const struct lyb_snap *snap;
+	const struct lyb_snap *snap, *open_snap;
 
 	/* the fixture's objects are nowhere: the -EIO cases log */
 	lyb_log_set_level((enum lyb_log_level)(LYB_LOG_ERR - 1));
@@ -490,5 +791,9 @@ int main(void)
 	test_readdir(snap);
 	test_xattrs(snap);
 	test_content(snap);
+	open_snap = open_snapshot();
+	test_open(snap, open_snap);
+	test_short_read(open_snap);
+	cleanup();
 	return check_failures ? 1 : 0;
 }
