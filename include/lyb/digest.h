@@ -21,6 +21,16 @@
 #define LYB_MD5_B64_LEN 24
 #define LYB_SHA256_HEX_LEN 64
 
+/*
+ * FNV-1a over @len bytes, continuing from @h (LYB_FNV1A_INIT to start):
+ * the one hash of the in-memory tables (inodes, pages, ACL decisions).
+ * Not for anything an attacker must not forge.
+ */
+#define LYB_FNV1A_INIT 14695981039346656037ull
+uint64_t lyb_fnv1a(uint64_t h, const void *data, size_t len);
+/* lyb_fnv1a(LYB_FNV1A_INIT, s, strlen(s)) */
+uint64_t lyb_fnv1a_str(const char *s);
+
 uint32_t lyb_crc32c_update(uint32_t crc, const void *data, size_t len);
 /* crc32c of a whole buffer: lyb_crc32c_update(0, data, len) */
 

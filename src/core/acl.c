@@ -19,6 +19,7 @@
 #include "catalog_impl.h"
 #include "lyb/acl.h"
 #include "lyb/buf.h"
+#include "lyb/digest.h"
 #include "lyb/freshness.h"
 #include "lyb/text.h"
 
@@ -311,12 +312,11 @@ static int cmp_gid(const void *a, const void *b)
 int lyb_acl_ident(struct lyb_acl *acl, uid_t uid, gid_t gid,
 		  const gid_t *groups, size_t ngroups, struct lyb_ident **out)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = LYB_FNV1A_INIT;
 	struct lyb_ident *id, *old = NULL;
 	struct cache_slot *s;
 	gid_t *sorted;
 	double now = mono_now();
-	size_t i;
 	int rc;
 
 	if (ngroups > LYB_ACL_MAX_GROUPS)
@@ -327,10 +327,9 @@ int lyb_acl_ident(struct lyb_acl *acl, uid_t uid, gid_t gid,
 	if (ngroups)
 		memcpy(sorted, groups, ngroups * sizeof(*sorted));
 	qsort(sorted, ngroups, sizeof(*sorted), cmp_gid);
-	h = (h ^ uid) * 1099511628211ull;
-	h = (h ^ gid) * 1099511628211ull;
-	for (i = 0; i < ngroups; i++)
-		h = (h ^ sorted[i]) * 1099511628211ull;
+	h = lyb_fnv1a(h, &uid, sizeof(uid));
+	h = lyb_fnv1a(h, &gid, sizeof(gid));
+	h = lyb_fnv1a(h, sorted, ngroups * sizeof(*sorted));
 	s = &acl->cache[h % CACHE_SLOTS];
 
 	pthread_mutex_lock(&acl->lock);

@@ -81,15 +81,6 @@ struct lyb_f2cache {
 	uint64_t hits, misses;
 };
 
-static size_t hash_str(const char *s)
-{
-	size_t h = 1469598103934665603ull;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
 static struct lyb_f2cache *cache_new(size_t max)
 {
 	struct lyb_f2cache *c = calloc(1, sizeof(*c));
@@ -134,7 +125,7 @@ static void lru_push(struct lyb_f2cache *c, struct citem *it)
 
 static void item_drop(struct lyb_f2cache *c, struct citem *it)
 {
-	struct citem **pp = &c->buckets[hash_str(it->key) % c->nbuckets];
+	struct citem **pp = &c->buckets[lyb_fnv1a_str(it->key) % c->nbuckets];
 
 	while (*pp != it)
 		pp = &(*pp)->hnext;
@@ -153,7 +144,8 @@ static void *cache_get(struct lyb_f2cache *c, const char *key,
 	void *obj = NULL;
 
 	pthread_mutex_lock(&c->mu);
-	for (it = c->buckets[hash_str(key) % c->nbuckets]; it; it = it->hnext)
+	for (it = c->buckets[lyb_fnv1a_str(key) % c->nbuckets]; it;
+	     it = it->hnext)
 		if (strcmp(it->key, key) == 0)
 			break;
 	if (it) {
@@ -187,7 +179,7 @@ static void cache_put(struct lyb_f2cache *c, const char *key, void *obj,
 	snprintf(it->key, sizeof(it->key), "%s", key);
 	it->cost = cost;
 	it->release = release;
-	b = hash_str(key) % c->nbuckets;
+	b = lyb_fnv1a_str(key) % c->nbuckets;
 	pthread_mutex_lock(&c->mu);
 	for (old = c->buckets[b]; old; old = old->hnext)
 		if (strcmp(old->key, key) == 0)

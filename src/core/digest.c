@@ -62,6 +62,24 @@ static void crc_once_init(void)
 #endif
 }
 
+uint64_t lyb_fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len--)
+		h = (h ^ *p++) * 1099511628211ull;
+	return h;
+}
+
+uint64_t lyb_fnv1a_str(const char *s)
+{
+	uint64_t h = LYB_FNV1A_INIT;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
 uint32_t lyb_crc32c_update(uint32_t crc, const void *data, size_t len)
 {
 	const unsigned char *p = data;

@@ -13,19 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lyb/digest.h"
 #include "lyb/log.h"
 #include "lybfs.h"
 
 #define NBUCKETS 65536u
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
 
 int lybfs_nodes_init(struct lybfs_nodes *t)
 {
@@ -49,7 +41,7 @@ int lybfs_nodes_init(struct lybfs_nodes *t)
 	t->root->nlookup = 1; /* the root is never forgotten */
 	t->root->can_change = 1;
 	t->by_ino[t->root->ino % NBUCKETS] = t->root;
-	t->by_path[hash_str("") % NBUCKETS] = t->root;
+	t->by_path[lyb_fnv1a_str("") % NBUCKETS] = t->root;
 	return 0;
 }
 
@@ -85,7 +77,7 @@ struct lybfs_node *lybfs_node_get(struct lybfs_nodes *t, uint64_t ino)
 struct lybfs_node *lybfs_node_lookup(struct lybfs_nodes *t, const char *path,
 				     int can_change)
 {
-	uint64_t h = hash_str(path) % NBUCKETS;
+	uint64_t h = lyb_fnv1a_str(path) % NBUCKETS;
 	size_t len = strlen(path);
 	struct lybfs_node *n;
 
@@ -128,7 +120,7 @@ void lybfs_node_forget(struct lybfs_nodes *t, uint64_t ino, uint64_t count)
 		goto out_unlock;
 	}
 	*pp = n->next_ino;
-	for (pp = &t->by_path[hash_str(n->path) % NBUCKETS]; *pp != n;
+	for (pp = &t->by_path[lyb_fnv1a_str(n->path) % NBUCKETS]; *pp != n;
 	     pp = &(*pp)->next_path)
 		;
 	*pp = n->next_path;

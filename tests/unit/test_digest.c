@@ -2,9 +2,9 @@
 /*
  * test_digest.c - checksums and hashes (digest.c) against published
  * vectors: CRC32C (RFC 3720 B.4), MD5 (RFC 1321), SHA-256 (FIPS 180-2),
- * base64 (RFC 4648 section 10) and base64url, hex, GCS's base64 form of
- * a CRC32C both ways, and lyb_crc32c_combine() against the CRC of the
- * concatenation at every split.
+ * FNV-1a, base64 (RFC 4648 section 10) and base64url, hex, GCS's base64
+ * form of a CRC32C both ways, and lyb_crc32c_combine() against the CRC of
+ * the concatenation at every split.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -263,8 +263,32 @@ static void test_hex(void)
 	CHECK_STR(out, "");
 }
 
+/* FNV-1a 64 (draft-eastlake-fnv, its test vectors) */
+static void test_fnv1a(void)
+{
+	static const struct {
+		const char *s;
+		uint64_t h;
+	} v[] = {
+		{"", 0xcbf29ce484222325ull},
+		{"a", 0xaf63dc4c8601ec8cull},
+		{"foobar", 0x85944171f73967e8ull},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		CHECK(lyb_fnv1a_str(v[i].s) == v[i].h);
+		CHECK(lyb_fnv1a(LYB_FNV1A_INIT, v[i].s, strlen(v[i].s)) ==
+		      v[i].h);
+	}
+	/* continuing is the hash of the concatenation */
+	CHECK(lyb_fnv1a(lyb_fnv1a(LYB_FNV1A_INIT, "foo", 3), "bar", 3) ==
+	      lyb_fnv1a_str("foobar"));
+}
+
 int main(void)
 {
+	test_fnv1a();
 	test_crc32c();
 	test_combine();
 	test_crc32c_b64();
