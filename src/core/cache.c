@@ -5,9 +5,11 @@
  *
  * The cache is split over five files behind cache_impl.h, which says what
  * each holds, which lock guards every field (cache.lock here, and
- * cache_disk.lock for the disk tier) and why. A reader takes cache.lock to
- * find or make a block and pin it, waits on @done while it is FETCHING (a
- * second reader never fetches it again), and copies its bytes.
+ * cache_disk.lock for the disk tier), the lock order, and why a reader may
+ * copy a block's bytes without the lock. A reader takes cache.lock to find
+ * or make a block and pin it, waits on @done while it is FETCHING (a second
+ * reader never fetches it again), and copies its bytes with the lock
+ * released.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -78,8 +80,8 @@ static void blk_free(struct blk *b)
 
 /*
  * Frees the oldest unpinned block; 0 if there was none. The LRU holds
- * only unpinned blocks, so a block being fetched or read is never freed
- * here.
+ * only unpinned blocks, so a block being fetched or copied is never
+ * freed here.
  */
 static int evict_one(int spare_prefetched)
 {
@@ -360,7 +362,13 @@ static int cached_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 			n = b->len > at ? b->len - at : 0;
 			if (n > len - done)
 				n = len - done;
-			memcpy((char *)buf + done, b->data + at, n);
+			if (n) {
+				/* READY and pinned: the bytes stay as they
+				 * are, copied without the lock */
+				pthread_mutex_unlock(&c->lock);
+				memcpy((char *)buf + done, b->data + at, n);
+				pthread_mutex_lock(&c->lock);
+			}
 			done += n;
 			if (n == 0)
 				rc = -EIO; /* a block shorter than promised */

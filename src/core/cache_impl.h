@@ -29,15 +29,17 @@
  * leaf. The two are never held together (no order between them): a
  * corrupt object is dropped from memory under cache.lock, then from disk
  * under cache_disk.lock. Statistics are atomics, under no lock. Neither
- * lock is held across a fetch or a read or write of a block file; what is
- * done under cache_disk.lock is the unlink of an evicted or rejected file
- * and the rename that publishes a written one.
+ * lock is held across a fetch, a read or write of a block file, or a copy
+ * of block bytes; what is done under cache_disk.lock is the unlink of an
+ * evicted or rejected file and the rename that publishes a written one.
  *
  * Pins. A block with @refs > 0 is pinned: it is off the LRU, and eviction
  * takes only blocks on the LRU, so no pinned block is ever freed; a purge
  * (corruption) only unlinks it from the table, and the last lyb_cache_blk_put
  * frees it. A READY block never changes: its fetcher writes @data and @len
- * before it turns READY under cache.lock, and nobody writes them after.
+ * before it turns READY under cache.lock, and nobody writes them after, so
+ * a reader that saw it READY under the lock and holds a pin copies its bytes
+ * with the lock released.
  *
  * Memory. Every block counts one block size in @used from
  * lyb_cache_blk_new() to its free, fetching, pinned or on the LRU; a new
