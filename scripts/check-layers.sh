@@ -19,11 +19,13 @@ declare -A layer=(
 	[config]=7
 	[portal]=7
 )
-# the storage backends: one subsystem, its modules use each other
+# the storage backends: one subsystem, its modules use each other; the
+# files of one module (behind its *_impl.h) are that module
 group() {
 	case $1 in
 	store | store_file | store_gcs | store_impl | gcs | gcs_impl | auth) echo store ;;
 	catalog | catalog_json | catalog2 | catalog_impl) echo catalog ;;
+	cache | cache_impl | cache_stream | cache_worker | cache_verify | cache_disk) echo cache ;;
 	*) echo "$1" ;;
 	esac
 }

@@ -3,14 +3,17 @@
  * test_cache.c - the block cache against a synthetic source: exact bytes
  * on every path, one fetch per block for concurrent readers, failures
  * that return no bytes, the memory cap, read-ahead, per-block
- * verification, and a disk tier directory that is not safe.
+ * verification, a disk tier directory that is not safe, and a block
+ * being copied out while other reads go on and evict.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -656,6 +659,160 @@ static void test_inflight_fair(void)
 	CHECK(ra.ok);
 }
 
+/* ---- a block being copied out (cache_impl.h, Pins) ---- */
+
+#define PIN_OBJS 9 /* X, and 8 objects another reader goes through */
+
+static int pin_nums[PIN_OBJS];
+static uint32_t pin_crcs[PIN_OBJS];
+static struct lyb_cache_src pin_s[PIN_OBJS];
+
+/* One block per object, each object's bytes its own. */
+static unsigned char pin_byte(int n, uint64_t off)
+{
+	return byte_at(off) ^ (unsigned char)(n * 37 + 1);
+}
+
+static int pin_fetch(void *arg, void *buf, size_t len, uint64_t off,
+		     size_t *got)
+{
+	int n = *(const int *)arg;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		((unsigned char *)buf)[i] = pin_byte(n, off + i);
+	*got = len;
+	return 0;
+}
+
+static int pin_exact(int n, const unsigned char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != pin_byte(n, i))
+			return 0;
+	return 1;
+}
+
+static unsigned char *pin_page; /* the part of the buffer that faults */
+static size_t pin_len;
+static atomic_int pin_in_copy, pin_other_done, pin_other_during;
+
+/*
+ * The copy into the reader's buffer faults halfway: this waits there (up
+ * to 5 s) for the other reader to go through its blocks, then lets the
+ * copy go on.
+ */
+static void pin_segv(int sig, siginfo_t *si, void *uc)
+{
+	unsigned char *a = si->si_addr;
+	struct timespec ms = {0, 1000000};
+	int i;
+
+	(void)uc;
+	if (a < pin_page || a >= pin_page + pin_len) {
+		signal(sig, SIG_DFL); /* a real fault: dies on return */
+		return;
+	}
+	atomic_store(&pin_in_copy, 1);
+	for (i = 0; i < 5000 && !atomic_load(&pin_other_done); i++)
+		nanosleep(&ms, NULL);
+	atomic_store(&pin_other_during, atomic_load(&pin_other_done));
+	mprotect(pin_page, pin_len, PROT_READ | PROT_WRITE);
+}
+
+static void *pin_other_main(void *p)
+{
+	static unsigned char buf[BS];
+	struct lyb_cache_stats st;
+	int *ok = p, n;
+	size_t got;
+
+	while (!atomic_load(&pin_in_copy))
+		usleep(1000);
+	*ok = 1;
+	for (n = 1; n < PIN_OBJS; n++) {
+		if (lyb_cache_pread(&pin_s[n], buf, BS, 0, &got) != 0 ||
+		    got != BS || !pin_exact(n, buf, BS))
+			*ok = 0;
+		lyb_cache_stats(&st);
+		if (st.mem_bytes > st.mem_cap)
+			*ok = 0;
+	}
+	atomic_store(&pin_other_done, 1);
+	return NULL;
+}
+
+/*
+ * A cache of 4 blocks. Reader A copies object X's cached block into a
+ * buffer whose second half faults, so A stops in the middle of the copy;
+ * meanwhile reader B reads 8 other objects' blocks, which needs eviction.
+ * B is not held up (the copy runs without the lock), A still gets X's
+ * exact bytes and X's block is still cached after (a pinned block is not
+ * evicted or reused), and memory stays under the cap.
+ */
+static void test_pinned_copy(void)
+{
+	static unsigned char blk[BS];
+	struct lyb_cache_stats st0, st;
+	struct sigaction sa, old;
+	unsigned char *buf;
+	int n, other_ok = 0;
+	pthread_t t;
+	size_t got;
+
+	if ((BS / 2) % (size_t)sysconf(_SC_PAGESIZE) != 0) {
+		fprintf(stderr, "pinned copy: pages larger than BS / 2, "
+				"not run\n");
+		return;
+	}
+	for (n = 0; n < PIN_OBJS; n++) {
+		pin_nums[n] = n;
+		pin_fetch(&pin_nums[n], blk, BS, 0, &got);
+		pin_crcs[n] = lyb_crc32c_update(0, blk, BS);
+		pin_s[n] = (struct lyb_cache_src){.size = BS,
+						  .fetch = pin_fetch,
+						  .arg = &pin_nums[n],
+						  .block_crc32c = &pin_crcs[n],
+						  .block_crc_size = BS};
+		memset(pin_s[n].id, 200 + n, LYB_CACHE_ID_LEN);
+	}
+	buf = mmap(NULL, BS, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(buf != MAP_FAILED);
+	if (buf == MAP_FAILED)
+		return;
+	CHECK_RC(lyb_cache_pread(&pin_s[0], buf, BS, 0, &got), 0);
+	CHECK(got == BS && pin_exact(0, buf, BS)); /* X's block, cached */
+	memset(buf, 0, BS);
+
+	pin_page = buf + BS / 2;
+	pin_len = BS / 2;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = pin_segv;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	CHECK(sigaction(SIGSEGV, &sa, &old) == 0);
+	CHECK(mprotect(pin_page, pin_len, PROT_NONE) == 0);
+	CHECK(pthread_create(&t, NULL, pin_other_main, &other_ok) == 0);
+	CHECK_RC(lyb_cache_pread(&pin_s[0], buf, BS, 0, &got), 0);
+	pthread_join(t, NULL);
+	sigaction(SIGSEGV, &old, NULL);
+	CHECK(atomic_load(&pin_in_copy));      /* A stopped mid-copy */
+	CHECK(atomic_load(&pin_other_during)); /* and B went on meanwhile */
+	CHECK(other_ok);
+	CHECK(got == BS && pin_exact(0, buf, BS));
+
+	lyb_cache_stats(&st0);
+	CHECK_RC(lyb_cache_pread(&pin_s[0], buf, BS, 0, &got), 0);
+	lyb_cache_stats(&st);
+	CHECK(got == BS && pin_exact(0, buf, BS));
+	CHECK(st.hits == st0.hits + 1 && st.misses == st0.misses);
+	CHECK(st.mem_bytes <= st.mem_cap);
+	munmap(buf, BS);
+}
+
 int main(void)
 {
 	struct lyb_cache_config cfg = {.mem_bytes = 16 * BS,
@@ -688,6 +845,13 @@ int main(void)
 	test_inflight_retry();
 	test_inflight_slow();
 	test_inflight_fair();
+	lyb_cache_shutdown();
+	/* the smallest cache: a block being copied out stays */
+	cfg.mem_bytes = 4 * BS;
+	cfg.readahead_max = 2 * BS;
+	cfg.workers = 4;
+	CHECK_RC(lyb_cache_init(&cfg), 0);
+	test_pinned_copy();
 	lyb_cache_shutdown();
 	test_dir();
 	if (check_failures)

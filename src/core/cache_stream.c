@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * cache_stream.c - read streams and read-ahead (cache.h): which reads are
+ * sequential, how far ahead each stream reads (a window that grows like
+ * TCP's slow start), the queue of read-ahead fetches, and which of them a
+ * free worker takes so that streams share the workers.
+ *
+ * Everything here is under cache.lock (cache_impl.h): the stream table,
+ * the job queue, and the blocks read-ahead creates.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache_impl.h"
+
+#define BUSY_SECONDS 0.2   /* a stream that read since shares the workers */
+#define STREAM_INFLIGHT 32 /* of one stream: the other workers are others' */
+
+static struct lyb_cache *const c = &lyb_cache;
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The stream @j reads ahead for, if its slot still holds it. */
+static struct stream *job_stream(const struct job *j)
+{
+	return j->s && j->s->epoch == j->epoch ? j->s : NULL;
+}
+
+/*
+ * Takes the queued job whose stream has the fewest fetches running, the
+ * oldest of those, or NULL when every queued job's stream already runs
+ * its fair share of the workers (the workers over the streams with
+ * read-ahead queued or running, or that read in the last BUSY_SECONDS: a
+ * reader between two reads still counts): a stream with a long queue of slow
+ * ranges never holds every worker, so another's next fetch starts as soon as it
+ * is queued. @any (stopping): whatever is queued. The queue is bounded by the
+ * blocks the memory cap allows, so the scan is too.
+ */
+struct job *lyb_cache_job_take(int any)
+{
+	struct job **p, **best = NULL, *j;
+	struct stream *s;
+	unsigned run, best_run = UINT32_MAX, fair, busy = 0, i;
+	double now;
+
+	if (!c->jobs)
+		return NULL;
+	now = mono_now();
+	for (i = 0; i < LYB_CACHE_NSTREAMS; i++) {
+		s = &c->streams[i];
+		busy += s->live && (s->inflight ||
+				    (s->window && now - s->at < BUSY_SECONDS));
+	}
+	fair = c->nworkers / (busy ? busy : 1);
+	if (fair == 0)
+		fair = 1; /* more streams than workers: one each */
+	if (any)
+		fair = UINT32_MAX;
+	for (p = &c->jobs; *p; p = &(*p)->next) {
+		s = job_stream(*p);
+		run = s ? s->running : 0;
+		if (run < best_run && run < fair) {
+			best = p;
+			best_run = run;
+			if (run == 0)
+				break;
+		}
+	}
+	if (!best)
+		return NULL;
+	j = *best;
+	*best = j->next;
+	if (!j->next)
+		c->jobs_tail = best;
+	j->next = NULL;
+	if (job_stream(j))
+		j->s->running++;
+	return j;
+}
+
+void lyb_cache_job_done(struct job *j)
+{
+	if (!job_stream(j))
+		return;
+	j->s->running--;
+	j->s->inflight--;
+	pthread_cond_signal(&c->work); /* its share has room */
+}
+
+/*
+ * Queues read-ahead of blocks [first, last] for stream @s, at most
+ * STREAM_INFLIGHT of its fetches queued or running at once (the next
+ * read queues the rest).
+ */
+void lyb_cache_prefetch(const struct lyb_cache_src *src, struct stream *s,
+			uint64_t first, uint64_t last)
+{
+	uint64_t i, nblocks = lyb_cache_nblocks(src->size, c->bs);
+	struct blk *b;
+	struct job *j;
+
+	if (lyb_cache_workers_start() != 0)
+		return; /* no read-ahead, reads still work */
+	if (last >= nblocks)
+		last = nblocks ? nblocks - 1 : 0;
+	for (i = first; i <= last && i < nblocks; i++) {
+		if (s->inflight >= STREAM_INFLIGHT)
+			return;
+		if (lyb_cache_blk_find(src->id, i))
+			continue;
+		b = lyb_cache_blk_new(src->id, i, 1);
+		if (!b)
+			return; /* full of unread read-ahead: enough */
+		j = calloc(1, sizeof(*j));
+		if (!j) {
+			lyb_cache_blk_unlist(b);
+			lyb_cache_blk_put(b);
+			return;
+		}
+		j->src = *src;
+		j->b = b;
+		j->s = s;
+		j->epoch = s->epoch;
+		s->inflight++;
+		if (src->hold)
+			src->hold(src->arg);
+		*c->jobs_tail = j;
+		c->jobs_tail = &j->next;
+		atomic_fetch_add(&c->prefetched, 1);
+		pthread_cond_signal(&c->work);
+	}
+}
+
+/*
+ * Finds the stream a read at @off continues (within a block of where it
+ * stands: the kernel's read-ahead reorders a little), or starts one.
+ * Returns 1 for a sequential read of a stream that has read two blocks'
+ * worth in order, with the window to read ahead; else 0. Like the
+ * kernel's, read-ahead waits for evidence: `head` reads a little and
+ * stops, and random reads that happen to land near another stream add
+ * only their own few bytes to it.
+ */
+int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
+		       size_t len, uint64_t *window, struct stream **sp)
+{
+	struct stream *s, *hit = NULL, *oldest = NULL;
+	uint64_t share;
+	unsigned i, active = 0;
+	double now = mono_now();
+
+	for (i = 0; i < LYB_CACHE_NSTREAMS; i++) {
+		s = &c->streams[i];
+		if (!s->live) {
+			if (!oldest || oldest->live)
+				oldest = s;
+			continue;
+		}
+		if (!oldest || (oldest->live && s->used < oldest->used))
+			oldest = s;
+		if (s->window && now - s->at < 1.0)
+			active++; /* reading ahead lately */
+		/* the kernel's read-ahead may reorder a little */
+		if (!hit && memcmp(s->id, src->id, LYB_CACHE_ID_LEN) == 0 &&
+		    off + c->bs >= s->next && off <= s->next + c->bs)
+			hit = s;
+	}
+	*window = 0;
+	*sp = NULL;
+	if (hit) {
+		s = hit;
+		if (off + len > s->next)
+			s->next = off + len;
+		s->used = ++c->clock;
+		s->at = now;
+		s->seq += len;
+		if (s->seq < c->bs)
+			return 0; /* too young to read ahead */
+		/* streams reading ahead share the cache: each gets at most
+		 * half its fair part, so they never crowd each other out */
+		active += s->window ? 0 : 1;
+		share = c->cap / (2 * (active ? active : 1));
+		if (share < 2 * c->bs)
+			share = 2 * c->bs;
+		if (!s->window) {
+			s->window = 2 * c->bs;
+			s->grown_at = s->next;
+		} else if (s->next >= s->grown_at + s->window) {
+			s->window *= 2; /* a whole window consumed */
+			s->grown_at = s->next;
+		}
+		if (s->window > c->ra_max)
+			s->window = c->ra_max;
+		if (s->window > share)
+			s->window = share;
+		*window = s->window;
+		*sp = s;
+		return 1;
+	}
+	memcpy(oldest->id, src->id, LYB_CACHE_ID_LEN);
+	oldest->seq = len;
+	oldest->next = off + len;
+	oldest->window = 0;
+	oldest->epoch = ++c->epochs; /* its jobs no longer count */
+	oldest->inflight = oldest->running = 0;
+	oldest->used = ++c->clock;
+	oldest->at = now;
+	oldest->live = 1;
+	return 0;
+}
