@@ -15,6 +15,11 @@
 /* Seconds since the epoch, or $LYB_NOW. */
 int64_t lyb_now(void);
 /*
+ * Seconds on CLOCK_MONOTONIC: for every timeout, deadline, rate and
+ * duration (never steps, never $LYB_NOW).
+ */
+double lyb_mono(void);
+/*
  * RFC 3339 UTC "YYYY-MM-DDTHH:MM:SSZ" <-> seconds since the epoch. The
  * parser takes exactly that shape (a real date, 00-23:00-59:00-60, no
  * signs, spaces or fractions) or answers -EINVAL.

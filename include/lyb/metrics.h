@@ -34,9 +34,6 @@ enum lyb_fuse_op {
 	LYB_FUSE_OPS
 };
 
-/* Monotonic seconds, for timing what follows. */
-double lyb_metrics_clock(void);
-
 /* A store request finished with @rc after @seconds, moving @bytes. */
 void lyb_metrics_store(enum lyb_store_op op, const char *scheme, int rc,
 		       uint64_t bytes, double seconds);

@@ -19,6 +19,7 @@
 #include "catalog_impl.h"
 #include "lyb/acl.h"
 #include "lyb/buf.h"
+#include "lyb/clock.h"
 #include "lyb/digest.h"
 #include "lyb/freshness.h"
 #include "lyb/text.h"
@@ -44,14 +45,6 @@ struct lyb_acl {
 	pthread_mutex_t lock;		      /* the cache; a leaf */
 	struct cache_slot cache[CACHE_SLOTS]; /* under lock */
 };
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* --- identities --- */
 
@@ -316,7 +309,7 @@ int lyb_acl_ident(struct lyb_acl *acl, uid_t uid, gid_t gid,
 	struct lyb_ident *id, *old = NULL;
 	struct cache_slot *s;
 	gid_t *sorted;
-	double now = mono_now();
+	double now = lyb_mono();
 	int rc;
 
 	if (ngroups > LYB_ACL_MAX_GROUPS)

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "lyb/audit.h"
+#include "lyb/clock.h"
 #include "lyb/log.h"
 #include "lyb/metrics.h"
 #include "lyb/tokens.h"
@@ -54,19 +55,11 @@ struct lyb_audit {
 
 static volatile sig_atomic_t reopen_gen; /* bumped by SIGHUP */
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double (*clock_fn)(void) = mono_now;
+static double (*clock_fn)(void) = lyb_mono;
 
 void lyb_audit_set_clock(double (*now)(void))
 {
-	clock_fn = now ? now : mono_now;
+	clock_fn = now ? now : lyb_mono;
 }
 
 void lyb_audit_request_reopen(void)

@@ -23,6 +23,7 @@
 #include "gcs_impl.h"
 #include "lyb/auth.h"
 #include "lyb/buf.h"
+#include "lyb/clock.h"
 #include "lyb/digest.h"
 #include "lyb/http.h"
 #include "lyb/log.h"
@@ -49,14 +50,6 @@ struct lyb_auth {
 	double expiry, renew_at; /* under lock; monotonic seconds */
 	int refreshing;		 /* under lock */
 };
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static char *dup_field(json_t *j, const char *name, const char *def)
 {
@@ -345,7 +338,7 @@ static int try_metadata(struct lyb_auth *a)
 		return 0; /* named explicitly: trust it, fetch when needed */
 	rc = fetch_token(a, a->token, sizeof(a->token), &ttl, 2000);
 	if (rc == 0) {
-		a->expiry = now_mono() + ttl;
+		a->expiry = lyb_mono() + ttl;
 		a->renew_at = a->expiry - (ttl / 2 < 300 ? ttl / 2 : 300);
 	}
 	return rc;
@@ -455,7 +448,7 @@ int lyb_auth_header(struct lyb_auth *a, char *hdr, size_t cap)
 	}
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
-		now = now_mono();
+		now = lyb_mono();
 		if (a->token[0] && now < a->renew_at) {
 			rc = put_header(a, hdr, cap);
 			goto out_unlock;
@@ -477,7 +470,7 @@ int lyb_auth_header(struct lyb_auth *a, char *hdr, size_t cap)
 	pthread_mutex_lock(&a->lock);
 	a->refreshing = 0;
 	pthread_cond_broadcast(&a->cond);
-	now = now_mono();
+	now = lyb_mono();
 	if (rc == 0) {
 		memcpy(a->token, tok, sizeof(tok));
 		a->expiry = now + ttl;

@@ -15,19 +15,12 @@
 #include <time.h>
 
 #include "cache_impl.h"
+#include "lyb/clock.h"
 
 #define BUSY_SECONDS 0.2   /* a stream that read since shares the workers */
 #define STREAM_INFLIGHT 32 /* of one stream: the other workers are others' */
 
 static struct lyb_cache *const c = &lyb_cache;
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The stream @j reads ahead for, if its slot still holds it. */
 static struct stream *job_stream(const struct job *j)
@@ -54,7 +47,7 @@ struct job *lyb_cache_job_take(int any)
 
 	if (!c->jobs)
 		return NULL;
-	now = mono_now();
+	now = lyb_mono();
 	for (i = 0; i < LYB_CACHE_NSTREAMS; i++) {
 		s = &c->streams[i];
 		busy += s->live && (s->inflight ||
@@ -155,7 +148,7 @@ int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
 	struct stream *s, *hit = NULL, *oldest = NULL;
 	uint64_t share;
 	unsigned i, active = 0;
-	double now = mono_now();
+	double now = lyb_mono();
 
 	for (i = 0; i < LYB_CACHE_NSTREAMS; i++) {
 		s = &c->streams[i];

@@ -88,3 +88,11 @@ int64_t lyb_now(void)
 	}
 	return (int64_t)time(NULL);
 }
+
+double lyb_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

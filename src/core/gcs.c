@@ -21,6 +21,7 @@
 #include "gcs_impl.h"
 #include "lyb/auth.h"
 #include "lyb/buf.h"
+#include "lyb/clock.h"
 #include "lyb/digest.h"
 #include "lyb/gcs.h"
 #include "lyb/http.h"
@@ -58,14 +59,6 @@ static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lyb_gcs *default_gcs;	  /* under default_lock */
 static struct lyb_gcs_config default_cfg; /* under default_lock */
 static char *default_strs[2];		  /* owned copies for default_cfg */
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void sleep_ms(unsigned ms)
 {
@@ -224,7 +217,7 @@ static void call_init(struct call *c, struct lyb_gcs *g, const char *op,
 	c->op = op;
 	c->bucket = bucket;
 	c->name = name;
-	c->deadline = now_mono() + g->deadline_ms / 1000.0;
+	c->deadline = lyb_mono() + g->deadline_ms / 1000.0;
 	c->delay_ms = BACKOFF_FIRST_MS;
 }
 
@@ -234,7 +227,7 @@ static int call_send(struct call *c, struct lyb_http_req *req,
 {
 	const char *hdrs[8];
 	char auth[2200];
-	double left = c->deadline - now_mono();
+	double left = c->deadline - lyb_mono();
 	size_t n = 0;
 	int rc;
 
@@ -302,7 +295,7 @@ static int call_retry(struct call *c, int rc, const struct lyb_http_resp *r,
 	}
 	if (progress)
 		c->delay_ms = BACKOFF_FIRST_MS;
-	left = c->deadline - now_mono();
+	left = c->deadline - lyb_mono();
 	if (left <= 0)
 		return 0;
 	if (!seed)
@@ -317,7 +310,7 @@ static int call_retry(struct call *c, int rc, const struct lyb_http_resp *r,
 	sleep_ms(sleep);
 	c->delay_ms = c->delay_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
 						       : c->delay_ms * 2;
-	return now_mono() < c->deadline;
+	return lyb_mono() < c->deadline;
 }
 
 /* Printable start of an error body, for logs. */

@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "lyb/clock.h"
 #include "lyb/http.h"
 #include "lyb/log.h"
 
@@ -43,14 +44,6 @@ struct xfer {
 	double last_move;      /* monotonic seconds */
 	double stall;	       /* seconds without a byte that end it */
 };
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *p)
 {
@@ -298,7 +291,7 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 		       curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct xfer *x = arg;
-	double now = now_mono();
+	double now = lyb_mono();
 
 	if (dlnow + ulnow != x->last_bytes) {
 		x->last_bytes = dlnow + ulnow;
@@ -361,7 +354,7 @@ static void set_options(CURL *e, const struct lyb_http_req *q,
 			 q->connect_timeout_ms ? (long)q->connect_timeout_ms
 					       : 10000L);
 	x->stall = (q->stall_ms ? q->stall_ms : 20000) / 1000.0;
-	x->last_move = now_mono();
+	x->last_move = lyb_mono();
 	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);

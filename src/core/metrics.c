@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "lyb/cache.h"
+#include "lyb/clock.h"
 #include "lyb/metrics.h"
 
 #define NBUCKETS 12
@@ -56,14 +57,6 @@ static char store_error[256];	      /* under health_lock */
 static int catalog_rc;		      /* under health_lock */
 static int64_t audit_error_at;	      /* under health_lock */
 static char audit_error[128];	      /* under health_lock */
-
-double lyb_metrics_clock(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void observe(struct histogram *h, double seconds)
 {

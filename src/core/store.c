@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lyb/clock.h"
 #include "lyb/digest.h"
 #include "lyb/log.h"
 #include "lyb/metrics.h"
@@ -195,15 +196,14 @@ const char *lyb_store_scheme(const struct lyb_store *s)
 static int measured(struct lyb_store *s, enum lyb_store_op op, double t0,
 		    int rc, uint64_t bytes)
 {
-	lyb_metrics_store(op, s->ops->scheme, rc, bytes,
-			  lyb_metrics_clock() - t0);
+	lyb_metrics_store(op, s->ops->scheme, rc, bytes, lyb_mono() - t0);
 	return rc;
 }
 
 int lyb_store_stat(struct lyb_store *s, const char *key,
 		   struct lyb_object_info *info)
 {
-	double t0 = lyb_metrics_clock();
+	double t0 = lyb_mono();
 
 	if (!lyb_store_key_valid(key))
 		return -EINVAL;
@@ -214,7 +214,7 @@ int lyb_store_stat(struct lyb_store *s, const char *key,
 int lyb_store_list(struct lyb_store *s, const char *prefix,
 		   lyb_store_list_cb cb, void *arg)
 {
-	double t0 = lyb_metrics_clock();
+	double t0 = lyb_mono();
 
 	if (prefix[0] != '\0' && !lyb_store_key_valid(prefix))
 		return -EINVAL;
@@ -225,7 +225,7 @@ int lyb_store_list(struct lyb_store *s, const char *prefix,
 int lyb_store_get(struct lyb_store *s, const char *key, size_t max, char **data,
 		  size_t *len, int64_t *generation)
 {
-	double t0 = lyb_metrics_clock();
+	double t0 = lyb_mono();
 	int64_t gen;
 	int rc;
 
@@ -239,7 +239,7 @@ int lyb_store_get(struct lyb_store *s, const char *key, size_t max, char **data,
 int lyb_store_put(struct lyb_store *s, const char *key, const void *data,
 		  size_t len, int64_t if_generation, int64_t *new_generation)
 {
-	double t0 = lyb_metrics_clock();
+	double t0 = lyb_mono();
 	int64_t gen;
 	int rc;
 
@@ -322,7 +322,7 @@ static void cache_id_mix(struct lyb_reader *r, const char *tag,
 int lyb_reader_open(struct lyb_store *s, const char *key, int64_t generation,
 		    uint64_t size, struct lyb_reader **out)
 {
-	double t0 = lyb_metrics_clock();
+	double t0 = lyb_mono();
 	struct lyb_reader *r;
 	size_t n;
 	int rc;
@@ -350,7 +350,7 @@ static int backend_pread(void *arg, void *buf, size_t len, uint64_t off,
 			 size_t *got)
 {
 	struct lyb_reader *r = arg;
-	double t0 = lyb_metrics_clock();
+	double t0 = lyb_mono();
 	int rc;
 
 	*got = 0;

@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "lyb/buf.h"
+#include "lyb/clock.h"
 #include "lyb/log.h"
 #include "store_impl.h"
 
@@ -430,7 +431,7 @@ static int lock_dir(const char *dir, int *out, char *err, size_t errlen)
 {
 	char lock[4200];
 	struct stat dst, st;
-	struct timespec start, now;
+	double start;
 	unsigned int delay_ms = 1;
 	int fd, rc;
 
@@ -461,7 +462,7 @@ static int lock_dir(const char *dir, int *out, char *err, size_t errlen)
 	}
 	if ((st.st_mode & 0777 & ~lock_mode(&dst)) && st.st_uid == geteuid())
 		(void)!fchmod(fd, st.st_mode & 0777 & lock_mode(&dst));
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = lyb_mono();
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			break;
@@ -469,10 +470,7 @@ static int lock_dir(const char *dir, int *out, char *err, size_t errlen)
 			rc = -errno;
 			goto out_close;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 +
-			    (now.tv_nsec - start.tv_nsec) / 1000000 >=
-		    LOCK_WAIT_MS) {
+		if ((lyb_mono() - start) * 1000 >= LOCK_WAIT_MS) {
 			char who[96];
 
 			snprintf(who, sizeof(who), "another process");

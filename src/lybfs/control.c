@@ -74,6 +74,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lyb/clock.h"
 #include "lyb/log.h"
 #include "lyb/text.h"
 #include "lyb/tokens.h"
@@ -121,14 +122,6 @@ static struct {
 	struct budget budgets[CHANGE_UIDS];
 	struct budget other; /* uids past CHANGE_UIDS share it */
 } ctl = {.listen_fd = -1, .lock_fd = -1, .stop_pipe = {-1, -1}};
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /*
  * Takes PATH.lock: 0, or -EADDRINUSE when a live lybfs holds it, or
@@ -482,7 +475,7 @@ static void serve_line(struct lybfs *fs, struct client *c, char *line)
 		return;
 	}
 	if (!snap_decides(fs, id, verb, name, arg, &rc, err, sizeof(err))) {
-		now = mono_now();
+		now = lyb_mono();
 		bud = budget_of(c->cred.uid, now);
 		if (lyb_tokens_take(&bud->tb, CHANGE_RATE, CHANGE_BURST, now)) {
 			rc = lyb_acl_change(fs->cat, fs->acl, id, verb, name,
@@ -667,7 +660,7 @@ static int accept_some(void)
 		c->fd = fd;
 		c->cred = cred;
 		c->len = 0;
-		c->deadline = mono_now() + CONTROL_DEADLINE_S;
+		c->deadline = lyb_mono() + CONTROL_DEADLINE_S;
 	}
 	return 0;
 }
@@ -692,7 +685,7 @@ static void *server_main(void *arg)
 		nready = 0;
 		next = 0;
 		/* out of descriptors: a readable listener would spin us */
-		if (pause && pause > mono_now()) {
+		if (pause && pause > lyb_mono()) {
 			p[1].fd = -1;
 			next = pause;
 		}
@@ -715,7 +708,7 @@ static void *server_main(void *arg)
 		if (nready) {
 			timeout = 0;
 		} else if (next) {
-			double ms = (next - mono_now()) * 1000.0 + 1.0;
+			double ms = (next - lyb_mono()) * 1000.0 + 1.0;
 
 			timeout = ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms;
 		}
@@ -731,7 +724,7 @@ static void *server_main(void *arg)
 		for (i = 0; i < n; i++)
 			if (p[2 + i].revents && slot[i]->fd >= 0)
 				client_read(fs, slot[i]);
-		now = mono_now();
+		now = lyb_mono();
 		for (i = 0; i < n; i++)
 			if (slot[i]->fd >= 0 && !slot[i]->ready &&
 			    slot[i]->deadline <= now)

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "lyb/cache.h"
+#include "lyb/clock.h"
 #include "lyb/fs.h"
 #include "lyb/log.h"
 #include "lyb/metrics.h"
@@ -133,14 +134,14 @@ static void reply_err(fuse_req_t req, int neg_errno)
 /* Answers @neg_errno (-errno), counting it against @op. */
 static void fail(fuse_req_t req, enum lyb_fuse_op op, double t0, int neg_errno)
 {
-	lyb_metrics_fuse(op, neg_errno, lyb_metrics_clock() - t0);
+	lyb_metrics_fuse(op, neg_errno, lyb_mono() - t0);
 	reply_err(req, neg_errno);
 }
 
 /* Counts a success of @op; the caller replies. */
 static void ok(enum lyb_fuse_op op, double t0)
 {
-	lyb_metrics_fuse(op, 0, lyb_metrics_clock() - t0);
+	lyb_metrics_fuse(op, 0, lyb_mono() - t0);
 }
 
 /*
@@ -182,7 +183,7 @@ static int reserve_for(fuse_req_t req, struct lybfs *fs, const char *op,
 
 static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	double t0 = lyb_metrics_clock();
+	double t0 = lyb_mono();
 	struct lybfs *fs = fs_of(req);
 	struct fuse_entry_param ep = {0};
 	struct lybfs_node *p = lybfs_node_get(&fs->nodes, parent), *n;
@@ -246,7 +247,7 @@ static void ll_forget_multi(fuse_req_t req, size_t count,
 static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	double t0 = lyb_metrics_clock();
+	double t0 = lyb_mono();
 	struct lybfs *fs = fs_of(req);
 	struct lybfs_node *n = lybfs_node_get(&fs->nodes, ino);
 	struct lyb_fs_entry e;
@@ -329,7 +330,7 @@ static int dir_add(void *arg, const char *name, mode_t mode)
 static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	double t0 = lyb_metrics_clock();
+	double t0 = lyb_mono();
 	struct lybfs *fs = fs_of(req);
 	struct lybfs_node *n = lybfs_node_get(&fs->nodes, ino);
 	struct dir_handle *d;
@@ -494,7 +495,7 @@ static void open_file_free(void *obj)
 
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	double t0 = lyb_metrics_clock();
+	double t0 = lyb_mono();
 	struct lybfs *fs = fs_of(req);
 	struct lybfs_node *n = lybfs_node_get(&fs->nodes, ino);
 	unsigned char id[LYB_CACHE_ID_LEN];
@@ -549,7 +550,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	double t0 = lyb_metrics_clock();
+	double t0 = lyb_mono();
 	struct lybfs *fs = fs_of(req);
 	struct lyb_fs_open_file *f = lybfs_handle_get(&fs->handles, fi->fh);
 	size_t got;
@@ -661,7 +662,7 @@ static int xattr_collect(void *arg, const char *name, const char *value)
 static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *want,
 			size_t size)
 {
-	double t0 = lyb_metrics_clock();
+	double t0 = lyb_mono();
 	struct lybfs *fs = fs_of(req);
 	struct lybfs_node *n = lybfs_node_get(&fs->nodes, ino);
 	struct xattr_ctx x = {.want = want};
@@ -713,7 +714,7 @@ static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
 	if (strncmp(name, "user.", 5) != 0) {
-		fail(req, LYB_FOP_XATTR, lyb_metrics_clock(), -EOPNOTSUPP);
+		fail(req, LYB_FOP_XATTR, lyb_mono(), -EOPNOTSUPP);
 		return;
 	}
 	reply_xattr(req, ino, name, size);
