@@ -53,38 +53,30 @@ static int row(void *arg, const struct lyb_audit_record *r)
 	return 0;
 }
 
-int lyb_cmd_audit(struct lyb_cli *cli, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{"file", required_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *path = NULL, *name = NULL;
-	size_t bad = 0, n = 0;
-	int c, done = 0, rc;
+struct audit_opts {
+	const char *file;
+};
 
-	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS "f:", opts,
-				NULL)) != -1) {
-		if (c == 'f') {
-			path = optarg;
-			continue;
-		}
-		if (lyb_cli_common_opt(cli, "audit", c, optarg, &done)) {
-			if (done)
-				return done < 0 ? done : 0;
-			continue;
-		}
-		lyb_cli_bad_option("audit", c, argv);
-		return -EINVAL;
-	}
-	if (argc - optind > 1) {
+static const struct lyb_opt audit_opts[] = {
+	LYB_STRING("file", 'f', struct audit_opts, file, "PATH",
+		   "the audit log to read", NULL),
+	{0},
+};
+
+static int audit(struct lyb_cli *cli, const void *opts, int argc, char **argv)
+{
+	const struct audit_opts *o = opts;
+	const char *path = o->file, *name = NULL;
+	size_t bad = 0, n = 0;
+	int rc;
+
+	if (argc > 2) {
 		lyb_cli_fail("audit", "usage: lyb audit [--file PATH] "
 				      "[DATASET]");
 		return -EINVAL;
 	}
-	if (optind < argc) {
-		name = lyb_cli_dataset_arg(argv[optind]);
+	if (argc > 1) {
+		name = lyb_cli_dataset_arg(argv[1]);
 		if (!name)
 			return -EINVAL;
 	}
@@ -103,3 +95,6 @@ int lyb_cmd_audit(struct lyb_cli *cli, int argc, char **argv)
 			path, bad);
 	return 0;
 }
+
+const struct lyb_cmd lyb_cmd_audit = {"audit", audit, audit_opts,
+				      sizeof(struct audit_opts)};

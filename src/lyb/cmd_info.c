@@ -242,35 +242,22 @@ static void card_print(const struct lyb_snap *snap,
 	schema_print(ds);
 }
 
-int lyb_cmd_info(struct lyb_cli *cli, int argc, char **argv)
+static int info(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{NULL, 0, NULL, 0},
-	};
 	struct lyb_catalog *cat = NULL;
 	struct lyb_snap *snap = NULL;
 	struct lyb_dataset *ds = NULL;
 	const char *name;
-	int c, done = 0, rc;
+	int rc;
 	int64_t now;
 
-	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS, opts, NULL)) !=
-	       -1) {
-		if (lyb_cli_common_opt(cli, "info", c, optarg, &done)) {
-			if (done)
-				return done < 0 ? done : 0;
-			continue;
-		}
-		lyb_cli_bad_option("info", c, argv);
-		return -EINVAL;
-	}
-	if (argc - optind != 1) {
+	(void)opts;
+	if (argc != 2) {
 		lyb_cli_fail("info", "expected one DataSet (usage: lyb info "
 				     "DATASET)");
 		return -EINVAL;
 	}
-	name = lyb_cli_dataset_arg(argv[optind]);
+	name = lyb_cli_dataset_arg(argv[1]);
 	if (!name)
 		return -EINVAL;
 	now = lyb_now();
@@ -285,3 +272,5 @@ int lyb_cmd_info(struct lyb_cli *cli, int argc, char **argv)
 	lyb_catalog_close(cat);
 	return rc;
 }
+
+const struct lyb_cmd lyb_cmd_info = {"info", info, NULL, 0};

@@ -110,42 +110,34 @@ static int ls_dataset(const struct lyb_dataset *ds)
 	return 0;
 }
 
-int lyb_cmd_ls(struct lyb_cli *cli, int argc, char **argv)
+struct ls_opts {
+	int late;
+};
+
+static const struct lyb_opt ls_opts[] = {
+	LYB_FLAG("late", 0, struct ls_opts, late,
+		 "only DataSets late or missing now, and why"),
+	{0},
+};
+
+static int ls(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{"late", no_argument, NULL, 'L'},
-		{NULL, 0, NULL, 0},
-	};
+	const struct ls_opts *o = opts;
 	struct lyb_catalog *cat = NULL;
 	struct lyb_snap *snap = NULL;
 	struct lyb_dataset *ds = NULL;
 	const char *name = NULL;
-	int c, done = 0, rc, late = 0;
+	int rc, late = o->late;
 	int64_t now = lyb_now();
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS, opts, NULL)) !=
-	       -1) {
-		if (c == 'L') {
-			late = 1;
-			continue;
-		}
-		if (lyb_cli_common_opt(cli, "ls", c, optarg, &done)) {
-			if (done)
-				return done < 0 ? done : 0;
-			continue;
-		}
-		lyb_cli_bad_option("ls", c, argv);
-		return -EINVAL;
-	}
-	if (argc - optind > (late ? 0 : 1)) {
+	if (argc - 1 > (late ? 0 : 1)) {
 		lyb_cli_fail("ls", "too many arguments (usage: lyb ls "
 				   "[DATASET])");
 		return -EINVAL;
 	}
-	if (optind < argc) {
-		name = lyb_cli_dataset_arg(argv[optind]);
+	if (argc > 1) {
+		name = lyb_cli_dataset_arg(argv[1]);
 		if (!name)
 			return -EINVAL;
 	}
@@ -178,3 +170,5 @@ out_close:
 	lyb_catalog_close(cat);
 	return rc;
 }
+
+const struct lyb_cmd lyb_cmd_ls = {"ls", ls, ls_opts, sizeof(struct ls_opts)};

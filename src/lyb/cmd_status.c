@@ -6,7 +6,6 @@
  * healthy or not there.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,35 +35,23 @@ static FILE *open_in(const char *mnt, const char *name, const char **why)
 	return f;
 }
 
-int lyb_cmd_status(struct lyb_cli *cli, int argc, char **argv)
+static int status(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{NULL, 0, NULL, 0},
-	};
 	double sums[sizeof(shown) / sizeof(shown[0])] = {0};
 	const char *mnt = DEFAULT_MOUNT, *why = "";
 	char line[LINE_MAX_LEN];
-	int c, done = 0, healthy = 1;
+	int healthy = 1;
 	size_t i;
 	FILE *f;
 
-	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS, opts, NULL)) !=
-	       -1) {
-		if (lyb_cli_common_opt(cli, "status", c, optarg, &done)) {
-			if (done)
-				return done < 0 ? done : 0;
-			continue;
-		}
-		lyb_cli_bad_option("status", c, argv);
-		return -EINVAL;
-	}
-	if (argc - optind > 1) {
+	(void)cli;
+	(void)opts;
+	if (argc > 2) {
 		lyb_cli_fail("status", "expected at most a mountpoint");
 		return -EINVAL;
 	}
-	if (optind < argc)
-		mnt = argv[optind];
+	if (argc > 1)
+		mnt = argv[1];
 
 	f = open_in(mnt, "health", &why);
 	if (!f) {
@@ -99,3 +86,5 @@ int lyb_cmd_status(struct lyb_cli *cli, int argc, char **argv)
 		printf("  %-26s %.0f\n", shown[i], sums[i]);
 	return healthy ? 0 : -EIO;
 }
+
+const struct lyb_cmd lyb_cmd_status = {"status", status, NULL, 0};
