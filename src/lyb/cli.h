@@ -18,8 +18,10 @@
 #define LYB_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lyb/acl.h"
+#include "lyb/audit.h"
 #include "lyb/catalog.h"
 #include "lyb/config.h"
 #include "opts.h"
@@ -94,6 +96,41 @@ const char *lyb_cli_audit_path(struct lyb_cli *cli);
  * with the error printed.
  */
 const char *lyb_cli_dataset_arg(const char *arg);
+
+/*
+ * --json (json.c, docs/cli.md): each prints one JSON document on stdout
+ * and returns 0, or -ENOMEM with the error printed.
+ */
+/* lyb ls: the DataSets of @snap (@late: only those overdue at @now). */
+int lyb_json_datasets(const char *catalog, const struct lyb_snap *snap,
+		      int64_t now, int late);
+/* lyb ls DATASET: its dates, each with its latest version. */
+int lyb_json_dates(const struct lyb_dataset *ds);
+/* lyb info: the card, its freshness at @now and its latest version. */
+int lyb_json_card(const struct lyb_snap *snap, const struct lyb_dataset *ds,
+		  int64_t now);
+/* lyb access list: readers, pending requests, history. */
+int lyb_json_access(const struct lyb_dataset *ds);
+/*
+ * lyb status: the health text @health (lines) and the metrics @names
+ * (NULL-ended) with their @values.
+ */
+int lyb_json_status(const char *mnt, int healthy, const char *health,
+		    const char *const *names, const double *values);
+/*
+ * lyb audit: lyb_json_audit_record() is the lyb_audit_read() callback,
+ * with a list of the log's @path and @dataset (may be NULL) as its @arg;
+ * the document starts with the first record (so nothing is printed when
+ * the log cannot be read) and lyb_json_audit_end() ends it. @rc is the
+ * callback's error.
+ */
+struct lyb_json_list {
+	const char *path, *dataset;
+	size_t n;
+	int started, rc;
+};
+int lyb_json_audit_record(void *arg, const struct lyb_audit_record *r);
+int lyb_json_audit_end(struct lyb_json_list *l, size_t bad);
 
 /* Prints the help of command @cmd (NULL: the overview) on @out. */
 void lyb_cli_usage(const char *cmd, int to_stderr);

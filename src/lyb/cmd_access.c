@@ -3,7 +3,7 @@
  * cmd_access.c - the access-request workflow from the shell:
  *
  *   lyb access request DATASET [--reason TEXT]
- *   lyb access list DATASET
+ *   lyb access list [--json] DATASET
  *   lyb access grant DATASET PRINCIPAL
  *   lyb access revoke DATASET PRINCIPAL
  *
@@ -195,11 +195,14 @@ static int usage_fail(void)
 
 struct access_opts {
 	const char *reason;
+	int json;
 };
 
 static const struct lyb_opt access_opts[] = {
 	LYB_STRING("reason", 'r', struct access_opts, reason, "TEXT",
 		   "request: why you need it", NULL),
+	LYB_FLAG("json", 0, struct access_opts, json,
+		 "list: one JSON document (fields: docs/cli.md)"),
 	{0},
 };
 
@@ -242,6 +245,10 @@ static int access_cmd(struct lyb_cli *cli, const void *opts, int argc,
 		lyb_cli_fail("--reason", "only for lyb access request");
 		return -EINVAL;
 	}
+	if (o->json && strcmp(ch.verb, "list") != 0) {
+		lyb_cli_fail("--json", "only for lyb access list");
+		return -EINVAL;
+	}
 	if (o->reason) { /* before anything is read or sent */
 		if (strlen(o->reason) >= sizeof(reason))
 			return reason_check(o->reason); /* too long */
@@ -272,7 +279,9 @@ static int access_cmd(struct lyb_cli *cli, const void *opts, int argc,
 
 		/* the history: format 2 mounts and snapshots keep cards */
 		rc = lyb_catalog_get(cat, name, &full, err, sizeof(err));
-		if (rc == 0)
+		if (rc == 0 && o->json)
+			rc = lyb_json_access(full);
+		else if (rc == 0)
 			list(full);
 		else
 			lyb_cli_fail(name, "%s", err);

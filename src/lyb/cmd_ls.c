@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * cmd_ls.c - `lyb ls [--late] [DATASET]`: the DataSets of the catalog
+ * cmd_ls.c - `lyb ls [--late] [--json] [DATASET]`: the DataSets of the catalog
  * (with --late, only those late or missing now, with why), or the
  * partition dates of one DataSet as the table of the user story:
  *
@@ -12,7 +12,8 @@
  * One row per date with the latest version's first location, then one
  * continuation row per further location (gs shows its URL, snow its
  * snow:// table). The '=' rule is as long as the longest line; the
- * version column widens only for ids longer than 12 characters.
+ * version column widens only for ids longer than 12 characters. --json
+ * prints the same as JSON (json.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -111,12 +112,14 @@ static int ls_dataset(const struct lyb_dataset *ds)
 }
 
 struct ls_opts {
-	int late;
+	int late, json;
 };
 
 static const struct lyb_opt ls_opts[] = {
 	LYB_FLAG("late", 0, struct ls_opts, late,
 		 "only DataSets late or missing now, and why"),
+	LYB_FLAG("json", 0, struct ls_opts, json,
+		 "one JSON document (fields: docs/cli.md)"),
 	{0},
 };
 
@@ -145,6 +148,10 @@ static int ls(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 	rc = lyb_cli_open(cli, 0, &cat, &snap);
 	if (rc)
 		return rc;
+	if (!name && o->json) {
+		rc = lyb_json_datasets(lyb_catalog_url(cat), snap, now, late);
+		goto out_close;
+	}
 	if (!name) {
 		for (i = 0; i < snap->ndatasets; i++) {
 			struct lyb_freshness f;
@@ -163,7 +170,7 @@ static int ls(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 		goto out_close;
 	rc = lyb_cli_may_read(cli, ds);
 	if (rc == 0)
-		rc = ls_dataset(ds);
+		rc = o->json ? lyb_json_dates(ds) : ls_dataset(ds);
 	lyb_dataset_unref(ds);
 out_close:
 	lyb_snap_unref(snap);

@@ -3,7 +3,7 @@
  * cmd_status.c - `lyb status [MOUNTPOINT]`: a running mount's health and
  * its main figures, read from MOUNTPOINT/.lyb/health and .lyb/metrics
  * (default mountpoint: /lyb). Exits non-zero when the mount is not
- * healthy or not there.
+ * healthy or not there. --json prints the same as JSON (json.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,9 +11,21 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lyb/buf.h"
 
 #define DEFAULT_MOUNT "/lyb"
 #define LINE_MAX_LEN 4096
+#define HEALTH_MAX (64u << 10) /* the health text kept for --json */
+
+struct status_opts {
+	int json;
+};
+
+static const struct lyb_opt status_opts[] = {
+	LYB_FLAG("json", 0, struct status_opts, json,
+		 "one JSON document (fields: docs/cli.md)"),
+	{0},
+};
 
 /* Metrics worth a line, unlabelled or summed over their labels. */
 static const char *const shown[] = {
@@ -37,15 +49,16 @@ static FILE *open_in(const char *mnt, const char *name, const char **why)
 
 static int status(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 {
+	const struct status_opts *o = opts;
 	double sums[sizeof(shown) / sizeof(shown[0])] = {0};
 	const char *mnt = DEFAULT_MOUNT, *why = "";
 	char line[LINE_MAX_LEN];
-	int healthy = 1;
+	struct lyb_buf health;
+	int healthy = 1, rc = 0, full = 0;
 	size_t i;
 	FILE *f;
 
 	(void)cli;
-	(void)opts;
 	if (argc > 2) {
 		lyb_cli_fail("status", "expected at most a mountpoint");
 		return -EINVAL;
@@ -58,16 +71,22 @@ static int status(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 		lyb_cli_fail(mnt, "not a lybfs mount (%s)", why);
 		return -ENOENT;
 	}
-	printf("%s: ", mnt);
+	lyb_buf_init(&health, HEALTH_MAX);
+	if (!o->json)
+		printf("%s: ", mnt);
 	while (fgets(line, sizeof(line), f)) {
 		healthy &= strcmp(line, "ok\n") == 0;
-		fputs(line, stdout);
+		if (!o->json)
+			fputs(line, stdout);
+		else if (!full && lyb_buf_addstr(&health, line) != 0)
+			full = 1; /* what fits of an overlong text is shown */
 	}
 	fclose(f);
 
 	f = open_in(mnt, "metrics", &why);
 	if (!f) {
 		lyb_cli_fail(mnt, "reading metrics: %s", why);
+		lyb_buf_free(&health);
 		return -EIO;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -82,9 +101,18 @@ static int status(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 				sums[i] += strtod(value + 1, NULL);
 	}
 	fclose(f);
-	for (i = 0; shown[i]; i++)
-		printf("  %-26s %.0f\n", shown[i], sums[i]);
+	if (o->json)
+		rc = lyb_json_status(mnt, healthy,
+				     health.data ? health.data : "", shown,
+				     sums);
+	else
+		for (i = 0; shown[i]; i++)
+			printf("  %-26s %.0f\n", shown[i], sums[i]);
+	lyb_buf_free(&health);
+	if (rc)
+		return rc;
 	return healthy ? 0 : -EIO;
 }
 
-const struct lyb_cmd lyb_cmd_status = {"status", status, NULL, 0};
+const struct lyb_cmd lyb_cmd_status = {"status", status, status_opts,
+				       sizeof(struct status_opts)};

@@ -372,22 +372,23 @@ static const struct {
 	const char *name;
 	const char *text;
 } usages[] = {
-	{"ls", "usage: lyb [OPTIONS] ls [--late] [DATASET]\n"
+	{"ls", "usage: lyb [OPTIONS] ls [--late] [--json] [DATASET]\n"
 	       "\n"
 	       "Without DATASET, lists the DataSets of the catalog, one per\n"
 	       "line; with --late, only those whose expected partition is\n"
 	       "late or missing now, and why. With DATASET (namespace.Name\n"
 	       "or lyb://namespace.Name), prints one row per partition date:\n"
 	       "its number of versions, the latest version and where that\n"
-	       "version's data lives.\n"},
+	       "version's data lives. --json prints either as JSON\n"
+	       "(docs/cli.md).\n"},
 	{"status",
-	 "usage: lyb [OPTIONS] status [MOUNTPOINT]\n"
+	 "usage: lyb [OPTIONS] status [--json] [MOUNTPOINT]\n"
 	 "\n"
 	 "Shows a running mount's health (MOUNTPOINT/.lyb/health) and\n"
 	 "its main figures from .lyb/metrics; MOUNTPOINT defaults to\n"
 	 "/lyb. Exits non-zero unless the mount is healthy.\n"},
 	{"info",
-	 "usage: lyb [OPTIONS] info DATASET\n"
+	 "usage: lyb [OPTIONS] info [--json] DATASET\n"
 	 "\n"
 	 "Prints the DataSet card: owner and contact, delivery SLO and\n"
 	 "whether today's delivery is on time, schema, readers,\n"
@@ -419,7 +420,7 @@ static const struct {
 	 "give the same id and no new version.\n"},
 	{"access",
 	 "usage: lyb [OPTIONS] access request DATASET [--reason TEXT]\n"
-	 "       lyb [OPTIONS] access list DATASET\n"
+	 "       lyb [OPTIONS] access list [--json] DATASET\n"
 	 "       lyb [OPTIONS] access grant DATASET PRINCIPAL\n"
 	 "       lyb [OPTIONS] access revoke DATASET PRINCIPAL\n"
 	 "\n"
@@ -445,7 +446,7 @@ static const struct {
 	 "every DataSet's head so that mounts start from it (run it from a\n"
 	 "timer on the catalog's own account).\n"},
 	{"audit",
-	 "usage: lyb [OPTIONS] audit [--file PATH] [DATASET]\n"
+	 "usage: lyb [OPTIONS] audit [--file PATH] [--json] [DATASET]\n"
 	 "\n"
 	 "Shows the mount's audit log as a table: every open and listing of\n"
 	 "data, allowed or denied, with who, which process and why. PATH is\n"
