@@ -147,6 +147,12 @@ struct lyb_cmd {
 		   char **argv);
 	const struct lyb_opt *opts; /* NULL: none of its own */
 	size_t size;
+	/*
+	 * Its arguments, for shell completion (`lyb help --options`): words
+	 * in order, each "a|b" (one of these; a lower-case word is itself),
+	 * DATASET, DIR, COMMAND or another upper-case name (anything).
+	 */
+	const char *args;
 };
 
 extern const struct lyb_cmd lyb_cmd_ls, lyb_cmd_info, lyb_cmd_dataset,

@@ -331,5 +331,6 @@ out_close:
 	return rc;
 }
 
-const struct lyb_cmd lyb_cmd_access = {"access", access_cmd, access_opts,
-				       sizeof(struct access_opts)};
+const struct lyb_cmd lyb_cmd_access = {
+	"access", access_cmd, access_opts, sizeof(struct access_opts),
+	"request|list|grant|revoke DATASET PRINCIPAL"};

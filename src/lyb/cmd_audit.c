@@ -115,4 +115,4 @@ static int audit(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 }
 
 const struct lyb_cmd lyb_cmd_audit = {"audit", audit, audit_opts,
-				      sizeof(struct audit_opts)};
+				      sizeof(struct audit_opts), "DATASET"};

@@ -75,4 +75,5 @@ static int catalog(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 }
 
 const struct lyb_cmd lyb_cmd_catalog = {"catalog", catalog, catalog_opts,
-					sizeof(struct catalog_opts)};
+					sizeof(struct catalog_opts),
+					"format|init|upgrade|checkpoint"};

@@ -391,4 +391,5 @@ static int dataset(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 }
 
 const struct lyb_cmd lyb_cmd_dataset = {"dataset", dataset, create_opts,
-					sizeof(struct create_opts)};
+					sizeof(struct create_opts),
+					"create NAME"};

@@ -146,4 +146,5 @@ out_close:
 }
 
 const struct lyb_cmd lyb_cmd_head = {"head", head, head_opts,
-				     sizeof(struct head_opts)};
+				     sizeof(struct head_opts),
+				     "DATASET DATE gs|snow"};

@@ -287,4 +287,4 @@ static int info(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 }
 
 const struct lyb_cmd lyb_cmd_info = {"info", info, info_opts,
-				     sizeof(struct info_opts)};
+				     sizeof(struct info_opts), "DATASET"};

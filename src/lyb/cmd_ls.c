@@ -178,4 +178,5 @@ out_close:
 	return rc;
 }
 
-const struct lyb_cmd lyb_cmd_ls = {"ls", ls, ls_opts, sizeof(struct ls_opts)};
+const struct lyb_cmd lyb_cmd_ls = {"ls", ls, ls_opts, sizeof(struct ls_opts),
+				   "DATASET"};

@@ -452,4 +452,5 @@ static int publish_cmd(struct lyb_cli *cli, const void *opts, int argc,
 }
 
 const struct lyb_cmd lyb_cmd_publish = {"publish", publish_cmd, publish_opts,
-					sizeof(struct publish_opts)};
+					sizeof(struct publish_opts),
+					"DATASET DATE"};

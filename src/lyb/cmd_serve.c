@@ -633,4 +633,4 @@ out_close:
 }
 
 const struct lyb_cmd lyb_cmd_serve = {"serve", serve_cmd, serve_opts,
-				      sizeof(struct serve_opts)};
+				      sizeof(struct serve_opts), ""};

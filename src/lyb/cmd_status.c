@@ -115,4 +115,4 @@ static int status(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 }
 
 const struct lyb_cmd lyb_cmd_status = {"status", status, status_opts,
-				       sizeof(struct status_opts)};
+				       sizeof(struct status_opts), "DIR"};

@@ -476,15 +476,30 @@ static const struct {
 	 "mounts (default /lyb); the catalog is re-read every SEC seconds\n"
 	 "(default 2). Stops on SIGINT or SIGTERM; SIGHUP reopens the audit\n"
 	 "log.\n"},
-	{"help", "usage: lyb help [COMMAND]\n"
-		 "\n"
-		 "Prints the overview, or the help of COMMAND.\n"},
+	{"help",
+	 "usage: lyb help [--options] [COMMAND]\n"
+	 "\n"
+	 "Prints the overview, or the help of COMMAND. --options lists\n"
+	 "lyb's (or COMMAND's) options, one name per line with its\n"
+	 "value's name, then \"arg WORD\" for each argument in order\n"
+	 "(a|b: one of these): what shell completion reads.\n"},
 };
 
 static int cmd_help(struct lyb_cli *cli, const void *opts, int argc,
 		    char **argv);
 
-static const struct lyb_cmd help_cmd = {"help", cmd_help, NULL, 0};
+struct help_opts {
+	int options;
+};
+
+static const struct lyb_opt help_opts[] = {
+	LYB_FLAG("options", 0, struct help_opts, options,
+		 "list options and arguments, for completion"),
+	{0},
+};
+
+static const struct lyb_cmd help_cmd = {"help", cmd_help, help_opts,
+					sizeof(struct help_opts), "COMMAND"};
 
 static const struct lyb_cmd *const commands[] = {
 	&lyb_cmd_ls,	 &lyb_cmd_info,	   &lyb_cmd_dataset, &lyb_cmd_publish,
@@ -553,11 +568,35 @@ void lyb_cli_usage(const char *cmd, int to_stderr)
 	      out);
 }
 
+/* lyb help --options [COMMAND]: what completion reads (its help says) */
+static void options_list(const struct lyb_cmd *c)
+{
+	const char *a;
+	size_t i, n;
+
+	if (c) {
+		lyb_opts_list(stdout, c->opts);
+		lyb_opts_list(stdout, common_opts);
+		for (a = c->args; *a; a += n + strspn(a + n, " ")) {
+			n = strcspn(a, " ");
+			printf("arg %.*s\n", (int)n, a);
+		}
+		return;
+	}
+	lyb_opts_list(stdout, common_opts);
+	lyb_opts_list(stdout, version_opts);
+	fputs("arg ", stdout);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("%s%s", i ? "|" : "", commands[i]->name);
+	putchar('\n');
+}
+
 static int cmd_help(struct lyb_cli *cli, const void *opts, int argc,
 		    char **argv)
 {
+	const struct help_opts *o = opts;
+
 	(void)cli;
-	(void)opts;
 	if (argc > 2) {
 		lyb_cli_fail("help", "too many arguments");
 		return -EINVAL;
@@ -566,7 +605,10 @@ static int cmd_help(struct lyb_cli *cli, const void *opts, int argc,
 		lyb_cli_fail("help", "unknown command %s", argv[1]);
 		return -EINVAL;
 	}
-	lyb_cli_usage(argc == 2 ? argv[1] : NULL, 0);
+	if (o->options)
+		options_list(argc == 2 ? cmd_find(argv[1]) : NULL);
+	else
+		lyb_cli_usage(argc == 2 ? argv[1] : NULL, 0);
 	return 0;
 }
 
