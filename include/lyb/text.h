@@ -51,4 +51,16 @@ void lyb_text_fput(FILE *f, const char *s);
  */
 char *lyb_text_escape(const char *s, char *out, size_t cap);
 
+/*
+ * The name nearest to @word (case-insensitive, edit distance with
+ * transpositions, at most 1 for words of up to 3 characters, 2 up to 7,
+ * else 3) of those @name(@arg, 0), @name(@arg, 1), ... returns until it
+ * returns NULL; the first of equally near ones. NULL when none is that
+ * near, or @word (or a name, which is then skipped) is longer than 64
+ * characters. For "did you mean NAME?".
+ */
+const char *lyb_text_nearest(const char *word,
+			     const char *(*name)(const void *arg, size_t i),
+			     const void *arg);
+
 #endif

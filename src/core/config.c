@@ -6,7 +6,6 @@
  * the field (by offset), its kind, range and default, and setting,
  * defaults, freeing, --help and lybfs's -o options all walk the table.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -21,6 +20,7 @@
 #include "lyb/config.h"
 #include "lyb/gcs.h"
 #include "lyb/store.h"
+#include "lyb/text.h"
 
 /* What a value is, and the type of the field at the row's offset. */
 enum kind {
@@ -238,61 +238,19 @@ const char *lyb_config_key_name(size_t i)
 	return i < NKEYS ? keys[i].name : NULL;
 }
 
-#define NEAREST_LEN_MAX 64
-
-/* Optimal string alignment distance (a swap of neighbours costs 1). */
-static size_t edit_distance(const char *a, const char *b)
+/* The keys of the table, then the NULL-ended extra names. */
+static const char *nearest_name(const void *arg, size_t i)
 {
-	size_t d[NEAREST_LEN_MAX + 1][NEAREST_LEN_MAX + 1];
-	size_t n = strlen(a), m = strlen(b), i, j, best;
+	const char *const *extra = arg;
 
-	for (i = 0; i <= n; i++)
-		d[i][0] = i;
-	for (j = 0; j <= m; j++)
-		d[0][j] = j;
-	for (i = 1; i <= n; i++)
-		for (j = 1; j <= m; j++) {
-			int ca = tolower((unsigned char)a[i - 1]),
-			    cb = tolower((unsigned char)b[j - 1]);
-
-			best = d[i - 1][j - 1] + (ca != cb);
-			if (d[i - 1][j] + 1 < best)
-				best = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < best)
-				best = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 &&
-			    ca == tolower((unsigned char)b[j - 2]) &&
-			    tolower((unsigned char)a[i - 2]) == cb &&
-			    d[i - 2][j - 2] + 1 < best)
-				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
-		}
-	return d[n][m];
+	if (i < NKEYS)
+		return keys[i].name;
+	return extra ? extra[i - NKEYS] : NULL;
 }
 
 const char *lyb_config_nearest(const char *word, const char *const *extra)
 {
-	size_t n = strlen(word), limit, dist, best = SIZE_MAX, i;
-	const char *found = NULL, *name;
-
-	if (n > NEAREST_LEN_MAX)
-		return NULL;
-	limit = n <= 3 ? 1 : n <= 7 ? 2 : 3;
-	for (i = 0;; i++) {
-		name = i < NKEYS ? keys[i].name
-		       : extra	 ? extra[i - NKEYS]
-				 : NULL;
-		if (!name)
-			break;
-		if (strlen(name) > NEAREST_LEN_MAX)
-			continue;
-		dist = edit_distance(word, name);
-		if (dist <= limit && dist < best) {
-			best = dist;
-			found = name;
-		}
-	}
-	return found;
+	return lyb_text_nearest(word, nearest_name, extra);
 }
 
 int lyb_config_is_opt(const char *opt)

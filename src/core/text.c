@@ -4,6 +4,7 @@
  * decoder serves both, so what the check accepts is exactly what the
  * printer copies unescaped (less the characters it always escapes).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -178,4 +179,58 @@ char *lyb_text_escape(const char *s, char *out, size_t cap)
 	}
 	out[len] = '\0';
 	return out;
+}
+
+#define NEAREST_LEN_MAX 64
+
+/* Optimal string alignment distance (a swap of neighbours costs 1). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t d[NEAREST_LEN_MAX + 1][NEAREST_LEN_MAX + 1];
+	size_t n = strlen(a), m = strlen(b), i, j, best;
+
+	for (i = 0; i <= n; i++)
+		d[i][0] = i;
+	for (j = 0; j <= m; j++)
+		d[0][j] = j;
+	for (i = 1; i <= n; i++)
+		for (j = 1; j <= m; j++) {
+			int ca = tolower((unsigned char)a[i - 1]),
+			    cb = tolower((unsigned char)b[j - 1]);
+
+			best = d[i - 1][j - 1] + (ca != cb);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    ca == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == cb &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[n][m];
+}
+
+const char *lyb_text_nearest(const char *word,
+			     const char *(*name)(const void *arg, size_t i),
+			     const void *arg)
+{
+	size_t n = strlen(word), limit, dist, best = SIZE_MAX, i;
+	const char *found = NULL, *s;
+
+	if (n > NEAREST_LEN_MAX)
+		return NULL;
+	limit = n <= 3 ? 1 : n <= 7 ? 2 : 3;
+	for (i = 0; (s = name(arg, i)); i++) {
+		if (strlen(s) > NEAREST_LEN_MAX)
+			continue;
+		dist = edit_distance(word, s);
+		if (dist <= limit && dist < best) {
+			best = dist;
+			found = s;
+		}
+	}
+	return found;
 }

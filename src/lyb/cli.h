@@ -2,10 +2,11 @@
 /*
  * cli.h - what the commands of the `lyb` tool share (private to src/lyb/).
  *
- * main.c parses the global options, finds the catalog URL and dispatches
- * to one lyb_cmd_<name>() per command. A command returns 0 or -errno; on
- * failure it has already printed its one line "lyb: <what failed>: <why>"
- * on stderr, and main exits 1.
+ * main.c parses lyb's own options, finds the catalog URL and dispatches
+ * to one struct lyb_cmd per command, after reading the command's options
+ * from its table (opts.h) into a struct of its own. A command returns 0 or
+ * -errno; on failure it has already printed its one line "lyb: <what
+ * failed>: <why>" on stderr, and main exits 1.
  *
  * Messages of the core (lyb_log) are silenced unless -v is given, so that
  * an error is one line; only loading the catalog shows warnings (a
@@ -16,12 +17,14 @@
 #ifndef LYB_CLI_H
 #define LYB_CLI_H
 
-#include <getopt.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lyb/acl.h"
+#include "lyb/audit.h"
 #include "lyb/catalog.h"
 #include "lyb/config.h"
+#include "opts.h"
 
 struct lyb_cli {
 	char *catalog_url; /* from --catalog, else found by lyb_cli_open() */
@@ -70,23 +73,6 @@ int lyb_cli_open(struct lyb_cli *cli, int create, struct lyb_catalog **cat,
 int lyb_cli_confine(struct lyb_cli *cli);
 
 /*
- * Options every command accepts besides its own: -C/--catalog URL,
- * -v/--verbose, -h/--help. Returns 1 when @c was one of them (for -h the
- * command's help is printed and *@done set), else 0.
- */
-#define LYB_CLI_SHORTOPTS ":C:vh"
-/* clang-format off */
-#define LYB_CLI_LONGOPTS \
-	{"catalog", required_argument, NULL, 'C'}, \
-	{"verbose", no_argument, NULL, 'v'}, \
-	{"help", no_argument, NULL, 'h'}
-/* clang-format on */
-int lyb_cli_common_opt(struct lyb_cli *cli, const char *cmd, int c,
-		       const char *arg, int *done);
-/* Prints the error for getopt's '?' or ':' answer in command @cmd. */
-void lyb_cli_bad_option(const char *cmd, int c, char **argv);
-
-/*
  * The policy from the configuration file (domain, admins) and the
  * caller's identity from getuid/getgid/getgroups; both the caller's.
  */
@@ -111,19 +97,66 @@ const char *lyb_cli_audit_path(struct lyb_cli *cli);
  */
 const char *lyb_cli_dataset_arg(const char *arg);
 
+/*
+ * --json (json.c, docs/cli.md): each prints one JSON document on stdout
+ * and returns 0, or -ENOMEM with the error printed.
+ */
+/* lyb ls: the DataSets of @snap (@late: only those overdue at @now). */
+int lyb_json_datasets(const char *catalog, const struct lyb_snap *snap,
+		      int64_t now, int late);
+/* lyb ls DATASET: its dates, each with its latest version. */
+int lyb_json_dates(const struct lyb_dataset *ds);
+/* lyb info: the card, its freshness at @now and its latest version. */
+int lyb_json_card(const struct lyb_snap *snap, const struct lyb_dataset *ds,
+		  int64_t now);
+/* lyb access list: readers, pending requests, history. */
+int lyb_json_access(const struct lyb_dataset *ds);
+/*
+ * lyb status: the health text @health (lines) and the metrics @names
+ * (NULL-ended) with their @values.
+ */
+int lyb_json_status(const char *mnt, int healthy, const char *health,
+		    const char *const *names, const double *values);
+/*
+ * lyb audit: lyb_json_audit_record() is the lyb_audit_read() callback,
+ * with a list of the log's @path and @dataset (may be NULL) as its @arg;
+ * the document starts with the first record (so nothing is printed when
+ * the log cannot be read) and lyb_json_audit_end() ends it. @rc is the
+ * callback's error.
+ */
+struct lyb_json_list {
+	const char *path, *dataset;
+	size_t n;
+	int started, rc;
+};
+int lyb_json_audit_record(void *arg, const struct lyb_audit_record *r);
+int lyb_json_audit_end(struct lyb_json_list *l, size_t bad);
+
 /* Prints the help of command @cmd (NULL: the overview) on @out. */
 void lyb_cli_usage(const char *cmd, int to_stderr);
 
-/* The commands. @argv[0] is the command name; getopt state is reset. */
-int lyb_cmd_ls(struct lyb_cli *cli, int argc, char **argv);
-int lyb_cmd_info(struct lyb_cli *cli, int argc, char **argv);
-int lyb_cmd_dataset(struct lyb_cli *cli, int argc, char **argv);
-int lyb_cmd_publish(struct lyb_cli *cli, int argc, char **argv);
-int lyb_cmd_status(struct lyb_cli *cli, int argc, char **argv);
-int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv);
-int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv);
-int lyb_cmd_audit(struct lyb_cli *cli, int argc, char **argv);
-int lyb_cmd_serve(struct lyb_cli *cli, int argc, char **argv);
-int lyb_cmd_catalog(struct lyb_cli *cli, int argc, char **argv);
+/*
+ * A command. Its options (besides -C/--catalog, -v/--verbose and
+ * -h/--help, which main.c handles) are read from @opts into a zeroed
+ * struct of @size bytes, which @run gets as @opts; @argv[1..@argc - 1]
+ * are its other arguments, in order, and @argv[0] its name.
+ */
+struct lyb_cmd {
+	const char *name;
+	int (*run)(struct lyb_cli *cli, const void *opts, int argc,
+		   char **argv);
+	const struct lyb_opt *opts; /* NULL: none of its own */
+	size_t size;
+	/*
+	 * Its arguments, for shell completion (`lyb help --options`): words
+	 * in order, each "a|b" (one of these; a lower-case word is itself),
+	 * DATASET, DIR, COMMAND or another upper-case name (anything).
+	 */
+	const char *args;
+};
+
+extern const struct lyb_cmd lyb_cmd_ls, lyb_cmd_info, lyb_cmd_dataset,
+	lyb_cmd_publish, lyb_cmd_status, lyb_cmd_head, lyb_cmd_access,
+	lyb_cmd_audit, lyb_cmd_serve, lyb_cmd_catalog;
 
 #endif

@@ -3,7 +3,7 @@
  * cmd_access.c - the access-request workflow from the shell:
  *
  *   lyb access request DATASET [--reason TEXT]
- *   lyb access list DATASET
+ *   lyb access list [--json] DATASET
  *   lyb access grant DATASET PRINCIPAL
  *   lyb access revoke DATASET PRINCIPAL
  *
@@ -193,13 +193,23 @@ static int usage_fail(void)
 	return -EINVAL;
 }
 
-int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv)
+struct access_opts {
+	const char *reason;
+	int json;
+};
+
+static const struct lyb_opt access_opts[] = {
+	LYB_STRING("reason", 'r', struct access_opts, reason, "TEXT",
+		   "request: why you need it", NULL),
+	LYB_FLAG("json", 0, struct access_opts, json,
+		 "list: one JSON document (fields: docs/cli.md)"),
+	{0},
+};
+
+static int access_cmd(struct lyb_cli *cli, const void *opts, int argc,
+		      char **argv)
 {
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{"reason", required_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
-	};
+	const struct access_opts *o = opts;
 	struct {
 		const char *verb;
 		const char *principal;
@@ -213,28 +223,13 @@ int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv)
 	struct lyb_ident *me = NULL;
 	struct lyb_dataset *ds;
 	char err[1024] = "", what[LYB_NAME_MAX + 64], safe[2048];
-	char owner[LYB_PRINCIPAL_MAX * 4];
+	char owner[LYB_PRINCIPAL_MAX * 4], reason[LYB_ACL_REASON_MAX + 1];
 	const char *name;
-	int c, done = 0, rc, nargs;
+	int rc, nargs = argc - 1;
 
-	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS "r:", opts,
-				NULL)) != -1) {
-		if (c == 'r') {
-			ch.reason = optarg;
-			continue;
-		}
-		if (lyb_cli_common_opt(cli, "access", c, optarg, &done)) {
-			if (done)
-				return done < 0 ? done : 0;
-			continue;
-		}
-		lyb_cli_bad_option("access", c, argv);
-		return -EINVAL;
-	}
-	nargs = argc - optind;
 	if (nargs < 2)
 		return usage_fail();
-	ch.verb = argv[optind];
+	ch.verb = argv[1];
 	if (strcmp(ch.verb, "request") == 0 || strcmp(ch.verb, "list") == 0) {
 		if (nargs != 2)
 			return usage_fail();
@@ -242,21 +237,29 @@ int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv)
 		   strcmp(ch.verb, "revoke") == 0) {
 		if (nargs != 3)
 			return usage_fail();
-		ch.principal = argv[optind + 2];
+		ch.principal = argv[3];
 	} else {
 		return usage_fail();
 	}
-	if (ch.reason && strcmp(ch.verb, "request") != 0) {
+	if (o->reason && strcmp(ch.verb, "request") != 0) {
 		lyb_cli_fail("--reason", "only for lyb access request");
 		return -EINVAL;
 	}
-	if (ch.reason) { /* before anything is read or sent */
+	if (o->json && strcmp(ch.verb, "list") != 0) {
+		lyb_cli_fail("--json", "only for lyb access list");
+		return -EINVAL;
+	}
+	if (o->reason) { /* before anything is read or sent */
+		if (strlen(o->reason) >= sizeof(reason))
+			return reason_check(o->reason); /* too long */
+		memcpy(reason, o->reason, strlen(o->reason) + 1);
+		ch.reason = reason;
 		flatten(ch.reason);
 		rc = reason_check(ch.reason);
 		if (rc)
 			return rc;
 	}
-	name = lyb_cli_dataset_arg(argv[optind + 1]);
+	name = lyb_cli_dataset_arg(argv[2]);
 	if (!name)
 		return -EINVAL;
 	snprintf(what, sizeof(what), "access %s %s", ch.verb, name);
@@ -276,7 +279,9 @@ int lyb_cmd_access(struct lyb_cli *cli, int argc, char **argv)
 
 		/* the history: format 2 mounts and snapshots keep cards */
 		rc = lyb_catalog_get(cat, name, &full, err, sizeof(err));
-		if (rc == 0)
+		if (rc == 0 && o->json)
+			rc = lyb_json_access(full);
+		else if (rc == 0)
 			list(full);
 		else
 			lyb_cli_fail(name, "%s", err);
@@ -325,3 +330,7 @@ out_close:
 	lyb_catalog_close(cat);
 	return rc;
 }
+
+const struct lyb_cmd lyb_cmd_access = {
+	"access", access_cmd, access_opts, sizeof(struct access_opts),
+	"request|list|grant|revoke DATASET PRINCIPAL"};

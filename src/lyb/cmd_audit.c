@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * cmd_audit.c - `lyb audit [--file PATH] [DATASET]`: the mount's audit log
- * (audit.h) as a table, oldest first, optionally of one DataSet. The log
- * is `audit = PATH` of the configuration file, else the daemon's default;
- * it is mode 0600, so this is for the account that runs lybfs. Lines the
- * daemon did not write (over its per-uid rate) show as their summary.
+ * cmd_audit.c - `lyb audit [--file PATH] [--json] [DATASET]`: the mount's
+ * audit log (audit.h) as a table (or JSON: json.c), oldest first,
+ * optionally of one DataSet. The log is `audit = PATH` of the
+ * configuration file, else the daemon's default; it is mode 0600, so this
+ * is for the account that runs lybfs. Lines the daemon did not write
+ * (over its per-uid rate) show as their summary.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -53,43 +54,52 @@ static int row(void *arg, const struct lyb_audit_record *r)
 	return 0;
 }
 
-int lyb_cmd_audit(struct lyb_cli *cli, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{"file", required_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *path = NULL, *name = NULL;
-	size_t bad = 0, n = 0;
-	int c, done = 0, rc;
+struct audit_opts {
+	const char *file;
+	int json;
+};
 
-	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS "f:", opts,
-				NULL)) != -1) {
-		if (c == 'f') {
-			path = optarg;
-			continue;
-		}
-		if (lyb_cli_common_opt(cli, "audit", c, optarg, &done)) {
-			if (done)
-				return done < 0 ? done : 0;
-			continue;
-		}
-		lyb_cli_bad_option("audit", c, argv);
-		return -EINVAL;
-	}
-	if (argc - optind > 1) {
+static const struct lyb_opt audit_opts[] = {
+	LYB_STRING("file", 'f', struct audit_opts, file, "PATH",
+		   "the audit log to read", NULL),
+	LYB_FLAG("json", 0, struct audit_opts, json,
+		 "one JSON document (fields: docs/cli.md)"),
+	{0},
+};
+
+static int audit(struct lyb_cli *cli, const void *opts, int argc, char **argv)
+{
+	const struct audit_opts *o = opts;
+	const char *path = o->file, *name = NULL;
+	struct lyb_json_list l = {0};
+	size_t bad = 0, n = 0;
+	int rc;
+
+	if (argc > 2) {
 		lyb_cli_fail("audit", "usage: lyb audit [--file PATH] "
 				      "[DATASET]");
 		return -EINVAL;
 	}
-	if (optind < argc) {
-		name = lyb_cli_dataset_arg(argv[optind]);
+	if (argc > 1) {
+		name = lyb_cli_dataset_arg(argv[1]);
 		if (!name)
 			return -EINVAL;
 	}
 	if (!path)
 		path = lyb_cli_audit_path(cli);
+	if (o->json) {
+		l.path = path;
+		l.dataset = name;
+		rc = lyb_audit_read(path, name, lyb_json_audit_record, &l,
+				    &bad);
+		if (rc == 0 && l.rc == 0)
+			rc = lyb_json_audit_end(&l, bad);
+		else if (l.started)
+			lyb_json_audit_end(&l, bad); /* stdout stays JSON */
+		if (rc && !l.rc)
+			lyb_cli_fail(path, "%s", strerror(-rc));
+		return rc ? rc : l.rc;
+	}
 	printf("%-24s | %-6s | %-34s | %-6s %-15s | %-8s | %-50s | %s\n",
 	       "Time", "Result", "Principal", "PID", "Command", "Op",
 	       "DataSet/Date/Version/Location", "Reason");
@@ -103,3 +113,6 @@ int lyb_cmd_audit(struct lyb_cli *cli, int argc, char **argv)
 			path, bad);
 	return 0;
 }
+
+const struct lyb_cmd lyb_cmd_audit = {"audit", audit, audit_opts,
+				      sizeof(struct audit_opts), "DATASET"};

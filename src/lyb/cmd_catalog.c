@@ -8,57 +8,33 @@
  * docs/catalog.md describes both formats and the upgrade.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-static int parse_common(struct lyb_cli *cli, const char *what, int argc,
-			char **argv, int *format)
-{
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{"format", required_argument, NULL, 'F'},
-		{NULL, 0, NULL, 0},
-	};
-	int c, done = 0;
+struct catalog_opts {
+	long format;
+};
 
-	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS, opts, NULL)) !=
-	       -1) {
-		if (c == 'F' && format) {
-			if (strcmp(optarg, "1") && strcmp(optarg, "2")) {
-				lyb_cli_fail("--format", "expected 1 or 2");
-				return -EINVAL;
-			}
-			*format = optarg[0] - '0';
-			continue;
-		}
-		if (lyb_cli_common_opt(cli, what, c, optarg, &done)) {
-			if (done)
-				return done < 0 ? done : 1;
-			continue;
-		}
-		lyb_cli_bad_option(what, c, argv);
-		return -EINVAL;
-	}
-	if (optind != argc) {
-		lyb_cli_fail(what, "too many arguments");
-		return -EINVAL;
-	}
-	return 0;
-}
+static const struct lyb_opt catalog_opts[] = {
+	LYB_INT("format", 0, struct catalog_opts, format, "1|2",
+		"init: the new catalog's format (default " LYB_OPT_STR(
+			LYB_CATALOG_NEW) ")",
+		NULL, 1, 2),
+	{0},
+};
 
-int lyb_cmd_catalog(struct lyb_cli *cli, int argc, char **argv)
+static int catalog(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 {
+	const struct catalog_opts *o = opts;
 	struct lyb_catalog *cat = NULL;
 	const char *sub = argc >= 2 ? argv[1] : "";
 	char err[1024] = "", what[64];
-	int rc, format = LYB_CATALOG_NEW;
+	int rc, format = o->format ? (int)o->format : LYB_CATALOG_NEW;
 
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
-	    strcmp(sub, "help") == 0) {
+	if (strcmp(sub, "help") == 0) {
 		lyb_cli_usage("catalog", 0);
 		return 0;
 	}
@@ -71,10 +47,14 @@ int lyb_cmd_catalog(struct lyb_cli *cli, int argc, char **argv)
 		return -EINVAL;
 	}
 	snprintf(what, sizeof(what), "catalog %s", sub);
-	rc = parse_common(cli, what, argc - 1, argv + 1,
-			  strcmp(sub, "init") == 0 ? &format : NULL);
-	if (rc)
-		return rc < 0 ? rc : 0;
+	if (argc > 2) {
+		lyb_cli_fail(what, "too many arguments");
+		return -EINVAL;
+	}
+	if (o->format && strcmp(sub, "init") != 0) {
+		lyb_cli_fail("--format", "only for lyb catalog init");
+		return -EINVAL;
+	}
 	rc = lyb_cli_open_one(cli, strcmp(sub, "init") == 0 ? format : 0, &cat);
 	if (rc)
 		return rc;
@@ -93,3 +73,7 @@ int lyb_cmd_catalog(struct lyb_cli *cli, int argc, char **argv)
 	lyb_catalog_close(cat);
 	return rc;
 }
+
+const struct lyb_cmd lyb_cmd_catalog = {"catalog", catalog, catalog_opts,
+					sizeof(struct catalog_opts),
+					"format|init|upgrade|checkpoint"};

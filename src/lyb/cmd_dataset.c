@@ -26,30 +26,32 @@
 struct create_opts {
 	const char *owner, *description, *channel, *pm, *schema_file, *slo;
 	const char *format;
-	const char **readers;
-	size_t nreaders;
-	const char **upstream;
-	size_t nupstream;
+	struct lyb_opt_list readers, upstream;
 };
 
-static int list_add(const char ***list, size_t *n, const char *item,
-		    const char *opt)
-{
-	const char **l;
-
-	if (*n >= LIST_MAX) {
-		lyb_cli_fail(opt, "more than %d given", LIST_MAX);
-		return -E2BIG;
-	}
-	l = realloc(*list, (*n + 1) * sizeof(*l));
-	if (!l) {
-		lyb_cli_fail(opt, "%s", strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	l[(*n)++] = item;
-	*list = l;
-	return 0;
-}
+#define O struct create_opts
+static const struct lyb_opt create_opts[] = {
+	LYB_STRING("owner", 'o', O, owner, "group:TEAM",
+		   "the owner team (required)", NULL),
+	LYB_STRING("description", 'd', O, description, "TEXT", "what it is",
+		   NULL),
+	LYB_STRING("channel", 'c', O, channel, "CHANNEL",
+		   "the team's chat channel", NULL),
+	LYB_STRING("pm", 'p', O, pm, "HANDLE", "its product manager", NULL),
+	LYB_STRING("schema", 's', O, schema_file, "FILE",
+		   "its Avro schema (.avsc)", NULL),
+	LYB_STRING("slo", 'S', O, slo, "SLO",
+		   "delivery SLO: \"daily 08:00\" (daily, hourly, weekly)",
+		   NULL),
+	LYB_STRING("format", 'f', O, format, "FORMAT", "its data format",
+		   "avro"),
+	LYB_LIST("reader", 'r', O, readers, "PRINCIPAL",
+		 "may read it (repeatable)", LIST_MAX),
+	LYB_LIST("upstream", 'u', O, upstream, "DATASET",
+		 "computed from it (repeatable)", LIST_MAX),
+	{0},
+};
+#undef O
 
 /* Reads a schema file, checks it (lyb_schema_check), returns compact JSON. */
 static int schema_load(const char *path, char **out)
@@ -240,24 +242,24 @@ static int dataset_fill(const char *name, const struct create_opts *o,
 			     o->format);
 		return -EINVAL;
 	}
-	for (i = 0; i < o->nreaders; i++) {
-		if (!lyb_principal_valid(o->readers[i])) {
+	for (i = 0; i < o->readers.n; i++) {
+		if (!lyb_principal_valid(o->readers.v[i])) {
 			lyb_cli_fail("--reader",
 				     "\"%s\": expected "
 				     "user:NAME@DOMAIN, group:NAME "
 				     "or domain:NAME",
-				     o->readers[i]);
+				     o->readers.v[i]);
 			return -EINVAL;
 		}
 		for (j = 0; j < i; j++)
-			if (strcmp(o->readers[i], o->readers[j]) == 0) {
+			if (strcmp(o->readers.v[i], o->readers.v[j]) == 0) {
 				lyb_cli_fail("--reader", "%s is given twice",
-					     o->readers[i]);
+					     o->readers.v[i]);
 				return -EINVAL;
 			}
 	}
-	for (i = 0; i < o->nupstream; i++) {
-		const char *up = o->upstream[i];
+	for (i = 0; i < o->upstream.n; i++) {
+		const char *up = o->upstream.v[i];
 
 		if (!lyb_name_valid(up)) {
 			lyb_cli_fail("--upstream", "\"%s\": not a DataSet name",
@@ -271,7 +273,7 @@ static int dataset_fill(const char *name, const struct create_opts *o,
 			return -EINVAL;
 		}
 		for (j = 0; j < i; j++)
-			if (strcmp(up, o->upstream[j]) == 0) {
+			if (strcmp(up, o->upstream.v[j]) == 0) {
 				lyb_cli_fail("--upstream", "%s is given twice",
 					     up);
 				return -EINVAL;
@@ -284,16 +286,16 @@ static int dataset_fill(const char *name, const struct create_opts *o,
 	    (rc = dup_opt(&ds->description, o->description, "--description")) ||
 	    (rc = dup_opt(&ds->channel, o->channel, "--channel")) ||
 	    (rc = dup_opt(&ds->pm, o->pm, "--pm")) ||
-	    (rc = dup_opt(&ds->data_format, o->format ? o->format : "avro",
-			  "--format")))
+	    (rc = dup_opt(&ds->data_format, o->format, "--format")))
 		return rc;
 	if (o->slo && (rc = slo_parse(o->slo, ds)))
 		return rc;
 	if (o->schema_file && (rc = schema_load(o->schema_file, &ds->schema)))
 		return rc;
-	if (strings_dup(&ds->readers, &ds->nreaders, o->readers, o->nreaders) ||
-	    strings_dup(&ds->upstream, &ds->nupstream, o->upstream,
-			o->nupstream)) {
+	if (strings_dup(&ds->readers, &ds->nreaders, o->readers.v,
+			o->readers.n) ||
+	    strings_dup(&ds->upstream, &ds->nupstream, o->upstream.v,
+			o->upstream.n)) {
 		lyb_cli_fail("dataset create", "%s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
@@ -308,13 +310,13 @@ static int upstream_check(const struct create_opts *o, struct lyb_catalog *cat)
 	size_t i;
 	int rc;
 
-	for (i = 0; i < o->nupstream; i++) {
-		rc = lyb_catalog_get(cat, o->upstream[i], &up, err,
+	for (i = 0; i < o->upstream.n; i++) {
+		rc = lyb_catalog_get(cat, o->upstream.v[i], &up, err,
 				     sizeof(err));
 		lyb_dataset_unref(up);
 		if (rc == -ENOENT) {
 			lyb_cli_fail("--upstream", "%s: no such DataSet",
-				     o->upstream[i]);
+				     o->upstream.v[i]);
 			return -ENOENT;
 		}
 		if (rc) {
@@ -325,97 +327,38 @@ static int upstream_check(const struct create_opts *o, struct lyb_catalog *cat)
 	return 0;
 }
 
-static int dataset_create(struct lyb_cli *cli, int argc, char **argv)
+/* @argv[1] is the DataSet's name. */
+static int dataset_create(struct lyb_cli *cli, const struct create_opts *o,
+			  int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{"owner", required_argument, NULL, 'o'},
-		{"description", required_argument, NULL, 'd'},
-		{"channel", required_argument, NULL, 'c'},
-		{"pm", required_argument, NULL, 'p'},
-		{"schema", required_argument, NULL, 's'},
-		{"slo", required_argument, NULL, 'S'},
-		{"format", required_argument, NULL, 'f'},
-		{"reader", required_argument, NULL, 'r'},
-		{"upstream", required_argument, NULL, 'u'},
-		{NULL, 0, NULL, 0},
-	};
-	struct create_opts o = {0};
 	struct lyb_dataset ds;
 	struct lyb_catalog *cat = NULL;
 	const char *name;
 	char err[1024], what[LYB_NAME_MAX + 32];
-	int c, done = 0, rc = 0;
+	int rc = 0;
 
 	memset(&ds, 0, sizeof(ds));
 	atomic_init(&ds.refs, 1);
-	while ((c = getopt_long(argc, argv,
-				LYB_CLI_SHORTOPTS "o:d:c:p:s:S:f:r:u:", opts,
-				NULL)) != -1) {
-		if (lyb_cli_common_opt(cli, "dataset", c, optarg, &done)) {
-			if (done) {
-				rc = done < 0 ? done : 0;
-				goto out_free;
-			}
-			continue;
-		}
-		switch (c) {
-		case 'o':
-			o.owner = optarg;
-			break;
-		case 'd':
-			o.description = optarg;
-			break;
-		case 'c':
-			o.channel = optarg;
-			break;
-		case 'p':
-			o.pm = optarg;
-			break;
-		case 's':
-			o.schema_file = optarg;
-			break;
-		case 'S':
-			o.slo = optarg;
-			break;
-		case 'f':
-			o.format = optarg;
-			break;
-		case 'r':
-			rc = list_add(&o.readers, &o.nreaders, optarg,
-				      "--reader");
-			break;
-		case 'u':
-			rc = list_add(&o.upstream, &o.nupstream, optarg,
-				      "--upstream");
-			break;
-		default:
-			lyb_cli_bad_option("dataset create", c, argv);
-			rc = -EINVAL;
-		}
-		if (rc)
-			goto out_free;
-	}
-	if (argc - optind != 1) {
+	if (argc != 2) {
 		lyb_cli_fail("dataset create", "%s",
-			     argc - optind ? "expected one DataSet name"
-					   : "missing the DataSet name");
+			     argc > 2 ? "expected one DataSet name"
+				      : "missing the DataSet name");
 		rc = -EINVAL;
 		goto out_free;
 	}
-	name = lyb_cli_dataset_arg(argv[optind]);
+	name = lyb_cli_dataset_arg(argv[1]);
 	if (!name) {
 		rc = -EINVAL;
 		goto out_free;
 	}
 	/* check what can be checked before anything is written */
-	rc = dataset_fill(name, &o, &ds);
+	rc = dataset_fill(name, o, &ds);
 	if (rc)
 		goto out_free;
 	rc = lyb_cli_open_one(cli, LYB_CATALOG_NEW, &cat);
 	if (rc)
 		goto out_free;
-	rc = upstream_check(&o, cat);
+	rc = upstream_check(o, cat);
 	if (rc)
 		goto out_close;
 	snprintf(what, sizeof(what), "creating DataSet %s", name);
@@ -430,18 +373,14 @@ out_close:
 	lyb_catalog_close(cat);
 out_free:
 	lyb_dataset_clear(&ds);
-	free(o.readers);
-	free(o.upstream);
 	return rc;
 }
 
-int lyb_cmd_dataset(struct lyb_cli *cli, int argc, char **argv)
+static int dataset(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "create") == 0)
-		return dataset_create(cli, argc - 1, argv + 1);
-	if (argc >= 2 &&
-	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	     strcmp(argv[1], "help") == 0)) {
+		return dataset_create(cli, opts, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "help") == 0) {
 		lyb_cli_usage("dataset", 0);
 		return 0;
 	}
@@ -450,3 +389,7 @@ int lyb_cmd_dataset(struct lyb_cli *cli, int argc, char **argv)
 			      : "unknown subcommand (only create exists)");
 	return -EINVAL;
 }
+
+const struct lyb_cmd lyb_cmd_dataset = {"dataset", dataset, create_opts,
+					sizeof(struct create_opts),
+					"create NAME"};

@@ -7,7 +7,7 @@
  * is one). Only the blocks and bytes needed are read.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,62 +65,43 @@ static int head_location(const struct lyb_location *loc, struct head *h)
 	return rc;
 }
 
-int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv)
+struct head_opts {
+	long lines;
+	int avro_json;
+};
+
+static const struct lyb_opt head_opts[] = {
+	LYB_INT("lines", 'n', struct head_opts, lines, "N",
+		"the number of records", "10", 0, LONG_MAX),
+	LYB_FLAG("avro-json", 0, struct head_opts, avro_json,
+		 "the Avro JSON encoding, as in data.avro.json"),
+	{0},
+};
+
+static int head(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{"lines", required_argument, NULL, 'n'},
-		{"avro-json", no_argument, NULL, 'J'},
-		{NULL, 0, NULL, 0},
-	};
+	const struct head_opts *o = opts;
 	struct lyb_catalog *cat = NULL;
 	struct lyb_snap *snap = NULL;
 	const struct lyb_location *loc = NULL;
 	const struct lyb_date *d;
 	struct lyb_dataset *ds = NULL;
-	struct head h = {10, LYB_JSON_PLAIN};
+	struct head h = {o->lines,
+			 o->avro_json ? LYB_JSON_AVRO : LYB_JSON_PLAIN};
 	const char *name;
 	enum lyb_loc_kind kind;
-	int c, done = 0, rc;
-	char *end;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS "n:", opts,
-				NULL)) != -1) {
-		if (c == 'J') {
-			h.enc = LYB_JSON_AVRO;
-			continue;
-		}
-		if (c == 'n') {
-			errno = 0;
-			h.left = strtol(optarg, &end, 10);
-			if (errno || *end || h.left < 0) {
-				lyb_cli_fail("-n",
-					     "\"%s\": expected a number "
-					     "of records",
-					     optarg);
-				return -EINVAL;
-			}
-			continue;
-		}
-		if (lyb_cli_common_opt(cli, "head", c, optarg, &done)) {
-			if (done)
-				return done < 0 ? done : 0;
-			continue;
-		}
-		lyb_cli_bad_option("head", c, argv);
-		return -EINVAL;
-	}
-	if (argc - optind < 1 || argc - optind > 3) {
+	if (argc < 2 || argc > 4) {
 		lyb_cli_fail("head", "usage: lyb head [-n N] [--avro-json] "
 				     "DATASET [DATE [gs|snow]]");
 		return -EINVAL;
 	}
-	name = lyb_cli_dataset_arg(argv[optind]);
+	name = lyb_cli_dataset_arg(argv[1]);
 	if (!name)
 		return -EINVAL;
-	if (argc - optind == 3 &&
-	    lyb_loc_kind_parse(argv[optind + 2], &kind) != 0) {
-		lyb_cli_fail(argv[optind + 2], "expected gs or snow");
+	if (argc - 1 == 3 && lyb_loc_kind_parse(argv[3], &kind) != 0) {
+		lyb_cli_fail(argv[3], "expected gs or snow");
 		return -EINVAL;
 	}
 	rc = lyb_cli_confine(cli);
@@ -130,7 +111,7 @@ int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv)
 		return rc;
 	ds = lyb_snap_find(snap, name);
 	rc = lyb_cli_dataset(cat, snap, name,
-			     argc - optind >= 2		? argv[optind + 1]
+			     argc - 1 >= 2		? argv[2]
 			     : ds && ds->latest_date[0] ? ds->latest_date
 							: NULL,
 			     &ds);
@@ -140,20 +121,20 @@ int lyb_cmd_head(struct lyb_cli *cli, int argc, char **argv)
 	if (rc)
 		goto out_close;
 	rc = -ENOENT;
-	d = argc - optind >= 2 ? lyb_dataset_find_date(ds, argv[optind + 1])
-			       : lyb_dataset_latest_date(ds);
+	d = argc - 1 >= 2 ? lyb_dataset_find_date(ds, argv[2])
+			  : lyb_dataset_latest_date(ds);
 	if (!d) {
 		lyb_cli_fail(name, "no partition %s",
-			     argc - optind >= 2 ? argv[optind + 1] : "yet");
+			     argc - 1 >= 2 ? argv[2] : "yet");
 		goto out_close;
 	}
-	if (argc - optind == 3)
+	if (argc - 1 == 3)
 		loc = lyb_version_location(d->latest, kind);
 	else if (!(loc = lyb_version_location(d->latest, LYB_LOC_GS)))
 		loc = lyb_version_location(d->latest, LYB_LOC_SNOW);
 	if (!loc) {
 		lyb_cli_fail(name, "%s/%s has no %s copy", d->date,
-			     d->latest->id, argv[optind + 2]);
+			     d->latest->id, argv[3]);
 		goto out_close;
 	}
 	rc = head_location(loc, &h);
@@ -163,3 +144,7 @@ out_close:
 	lyb_catalog_close(cat);
 	return rc;
 }
+
+const struct lyb_cmd lyb_cmd_head = {"head", head, head_opts,
+				     sizeof(struct head_opts),
+				     "DATASET DATE gs|snow"};

@@ -5,7 +5,8 @@
  * Name and URI, description, owner and contact, the delivery SLO and how
  * today's delivery stands against it, format and copies, readers,
  * counters and the latest version, upstream and downstream DataSets, and
- * the schema as an indented list of fields (lyb_schema_describe).
+ * the schema as an indented list of fields (lyb_schema_describe). --json
+ * prints the card of .lyb/info.json with the same additions (json.c).
  *
  * LYB_NOW (seconds since the epoch, or YYYY-MM-DDTHH:MM:SSZ) overrides the
  * clock for the delivery status, so that tests can pin it.
@@ -242,35 +243,32 @@ static void card_print(const struct lyb_snap *snap,
 	schema_print(ds);
 }
 
-int lyb_cmd_info(struct lyb_cli *cli, int argc, char **argv)
+struct info_opts {
+	int json;
+};
+
+static const struct lyb_opt info_opts[] = {
+	LYB_FLAG("json", 0, struct info_opts, json,
+		 "one JSON document (fields: docs/cli.md)"),
+	{0},
+};
+
+static int info(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{NULL, 0, NULL, 0},
-	};
+	const struct info_opts *o = opts;
 	struct lyb_catalog *cat = NULL;
 	struct lyb_snap *snap = NULL;
 	struct lyb_dataset *ds = NULL;
 	const char *name;
-	int c, done = 0, rc;
+	int rc;
 	int64_t now;
 
-	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS, opts, NULL)) !=
-	       -1) {
-		if (lyb_cli_common_opt(cli, "info", c, optarg, &done)) {
-			if (done)
-				return done < 0 ? done : 0;
-			continue;
-		}
-		lyb_cli_bad_option("info", c, argv);
-		return -EINVAL;
-	}
-	if (argc - optind != 1) {
+	if (argc != 2) {
 		lyb_cli_fail("info", "expected one DataSet (usage: lyb info "
 				     "DATASET)");
 		return -EINVAL;
 	}
-	name = lyb_cli_dataset_arg(argv[optind]);
+	name = lyb_cli_dataset_arg(argv[1]);
 	if (!name)
 		return -EINVAL;
 	now = lyb_now();
@@ -278,10 +276,15 @@ int lyb_cmd_info(struct lyb_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = lyb_cli_dataset(cat, snap, name, NULL, &ds);
-	if (rc == 0)
+	if (rc == 0 && o->json)
+		rc = lyb_json_card(snap, ds, now);
+	else if (rc == 0)
 		card_print(snap, ds, now);
 	lyb_dataset_unref(ds);
 	lyb_snap_unref(snap);
 	lyb_catalog_close(cat);
 	return rc;
 }
+
+const struct lyb_cmd lyb_cmd_info = {"info", info, info_opts,
+				     sizeof(struct info_opts), "DATASET"};

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * cmd_ls.c - `lyb ls [--late] [DATASET]`: the DataSets of the catalog
+ * cmd_ls.c - `lyb ls [--late] [--json] [DATASET]`: the DataSets of the catalog
  * (with --late, only those late or missing now, with why), or the
  * partition dates of one DataSet as the table of the user story:
  *
@@ -12,7 +12,8 @@
  * One row per date with the latest version's first location, then one
  * continuation row per further location (gs shows its URL, snow its
  * snow:// table). The '=' rule is as long as the longest line; the
- * version column widens only for ids longer than 12 characters.
+ * version column widens only for ids longer than 12 characters. --json
+ * prints the same as JSON (json.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -110,42 +111,36 @@ static int ls_dataset(const struct lyb_dataset *ds)
 	return 0;
 }
 
-int lyb_cmd_ls(struct lyb_cli *cli, int argc, char **argv)
+struct ls_opts {
+	int late, json;
+};
+
+static const struct lyb_opt ls_opts[] = {
+	LYB_FLAG("late", 0, struct ls_opts, late,
+		 "only DataSets late or missing now, and why"),
+	LYB_FLAG("json", 0, struct ls_opts, json,
+		 "one JSON document (fields: docs/cli.md)"),
+	{0},
+};
+
+static int ls(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{"late", no_argument, NULL, 'L'},
-		{NULL, 0, NULL, 0},
-	};
+	const struct ls_opts *o = opts;
 	struct lyb_catalog *cat = NULL;
 	struct lyb_snap *snap = NULL;
 	struct lyb_dataset *ds = NULL;
 	const char *name = NULL;
-	int c, done = 0, rc, late = 0;
+	int rc, late = o->late;
 	int64_t now = lyb_now();
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS, opts, NULL)) !=
-	       -1) {
-		if (c == 'L') {
-			late = 1;
-			continue;
-		}
-		if (lyb_cli_common_opt(cli, "ls", c, optarg, &done)) {
-			if (done)
-				return done < 0 ? done : 0;
-			continue;
-		}
-		lyb_cli_bad_option("ls", c, argv);
-		return -EINVAL;
-	}
-	if (argc - optind > (late ? 0 : 1)) {
+	if (argc - 1 > (late ? 0 : 1)) {
 		lyb_cli_fail("ls", "too many arguments (usage: lyb ls "
 				   "[DATASET])");
 		return -EINVAL;
 	}
-	if (optind < argc) {
-		name = lyb_cli_dataset_arg(argv[optind]);
+	if (argc > 1) {
+		name = lyb_cli_dataset_arg(argv[1]);
 		if (!name)
 			return -EINVAL;
 	}
@@ -153,6 +148,10 @@ int lyb_cmd_ls(struct lyb_cli *cli, int argc, char **argv)
 	rc = lyb_cli_open(cli, 0, &cat, &snap);
 	if (rc)
 		return rc;
+	if (!name && o->json) {
+		rc = lyb_json_datasets(lyb_catalog_url(cat), snap, now, late);
+		goto out_close;
+	}
 	if (!name) {
 		for (i = 0; i < snap->ndatasets; i++) {
 			struct lyb_freshness f;
@@ -171,10 +170,13 @@ int lyb_cmd_ls(struct lyb_cli *cli, int argc, char **argv)
 		goto out_close;
 	rc = lyb_cli_may_read(cli, ds);
 	if (rc == 0)
-		rc = ls_dataset(ds);
+		rc = o->json ? lyb_json_dates(ds) : ls_dataset(ds);
 	lyb_dataset_unref(ds);
 out_close:
 	lyb_snap_unref(snap);
 	lyb_catalog_close(cat);
 	return rc;
 }
+
+const struct lyb_cmd lyb_cmd_ls = {"ls", ls, ls_opts, sizeof(struct ls_opts),
+				   "DATASET"};

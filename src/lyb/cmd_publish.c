@@ -36,8 +36,20 @@ struct publish_opts {
 	const char *gs;
 	const char *snow; /* TABLE=URL */
 	const char *producer;
-	const char **upstream;
-	size_t nupstream;
+	struct lyb_opt_list upstream;
+};
+
+static const struct lyb_opt publish_opts[] = {
+	LYB_STRING("gs", 'g', struct publish_opts, gs, "URL",
+		   "its Avro objects: gs://BUCKET/PREFIX or file:///DIR", NULL),
+	LYB_STRING("snow", 's', struct publish_opts, snow, "SNOW_TABLE=URL",
+		   "its Snowflake table and export files", NULL),
+	LYB_LIST("upstream", 'u', struct publish_opts, upstream,
+		 "DATASET@DATE/VERSION", "the version it was computed from",
+		 UPSTREAM_MAX),
+	LYB_STRING("producer", 'p', struct publish_opts, producer, "TEXT",
+		   "who made it (default: user:LOGIN@HOST)", NULL),
+	{0},
 };
 
 /* "DS@YYYY-MM-DD/ID" or "lyb://DS/YYYY-MM-DD/ID" */
@@ -85,20 +97,20 @@ static int upstream_fill(const struct publish_opts *o, struct lyb_catalog *cat,
 	size_t i, j;
 	int rc;
 
-	if (o->nupstream == 0)
+	if (o->upstream.n == 0)
 		return 0;
-	v->upstream = calloc(o->nupstream, sizeof(*v->upstream));
+	v->upstream = calloc(o->upstream.n, sizeof(*v->upstream));
 	if (!v->upstream) {
 		lyb_cli_fail("--upstream", "%s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	for (i = 0; i < o->nupstream; i++) {
+	for (i = 0; i < o->upstream.n; i++) {
 		struct lyb_vref *r = &v->upstream[i];
 		struct lyb_dataset *up = NULL, *part = NULL;
 		char err[512];
 
 		v->nupstream = i + 1; /* so that a partial parse is freed */
-		rc = vref_parse(o->upstream[i], r);
+		rc = vref_parse(o->upstream.v[i], r);
 		if (rc)
 			return rc;
 		rc = lyb_catalog_get(cat, r->dataset, &up, err, sizeof(err));
@@ -129,7 +141,7 @@ static int upstream_fill(const struct publish_opts *o, struct lyb_catalog *cat,
 			    strcmp(r->date, v->upstream[j].date) == 0 &&
 			    strcmp(r->id, v->upstream[j].id) == 0) {
 				lyb_cli_fail("--upstream", "%s is given twice",
-					     o->upstream[i]);
+					     o->upstream.v[i]);
 				return -EINVAL;
 			}
 	}
@@ -406,97 +418,39 @@ out_free:
 	return rc;
 }
 
-int lyb_cmd_publish(struct lyb_cli *cli, int argc, char **argv)
+static int publish_cmd(struct lyb_cli *cli, const void *opts, int argc,
+		       char **argv)
 {
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{"gs", required_argument, NULL, 'g'},
-		{"snow", required_argument, NULL, 's'},
-		{"upstream", required_argument, NULL, 'u'},
-		{"producer", required_argument, NULL, 'p'},
-		{NULL, 0, NULL, 0},
-	};
-	struct publish_opts o = {0};
+	const struct publish_opts *o = opts;
 	const char *name, *date;
-	const char **l;
-	int c, done = 0, rc = 0;
 
-	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS "g:s:u:p:", opts,
-				NULL)) != -1) {
-		if (lyb_cli_common_opt(cli, "publish", c, optarg, &done)) {
-			if (done) {
-				rc = done < 0 ? done : 0;
-				goto out_free;
-			}
-			continue;
-		}
-		switch (c) {
-		case 'g':
-			o.gs = optarg;
-			break;
-		case 's':
-			o.snow = optarg;
-			break;
-		case 'p':
-			if (strlen(optarg) == 0 ||
-			    strlen(optarg) > PRODUCER_MAX) {
-				lyb_cli_fail("--producer",
-					     "expected 1 to %d "
-					     "bytes",
-					     PRODUCER_MAX);
-				rc = -EINVAL;
-				goto out_free;
-			}
-			o.producer = optarg;
-			break;
-		case 'u':
-			if (o.nupstream >= UPSTREAM_MAX) {
-				lyb_cli_fail("--upstream", "more than %d given",
-					     UPSTREAM_MAX);
-				rc = -E2BIG;
-				goto out_free;
-			}
-			l = realloc(o.upstream, (o.nupstream + 1) * sizeof(*l));
-			if (!l) {
-				lyb_cli_fail("--upstream", "%s",
-					     strerror(ENOMEM));
-				rc = -ENOMEM;
-				goto out_free;
-			}
-			l[o.nupstream++] = optarg;
-			o.upstream = l;
-			break;
-		default:
-			lyb_cli_bad_option("publish", c, argv);
-			rc = -EINVAL;
-			goto out_free;
-		}
+	if (o->producer &&
+	    (strlen(o->producer) == 0 || strlen(o->producer) > PRODUCER_MAX)) {
+		lyb_cli_fail("--producer", "expected 1 to %d bytes",
+			     PRODUCER_MAX);
+		return -EINVAL;
 	}
-	if (argc - optind != 2) {
+	if (argc != 3) {
 		lyb_cli_fail("publish", "expected DATASET DATE (usage: lyb "
 					"publish DATASET DATE --gs URL ...)");
-		rc = -EINVAL;
-		goto out_free;
+		return -EINVAL;
 	}
-	name = lyb_cli_dataset_arg(argv[optind]);
-	date = argv[optind + 1];
-	if (!name) {
-		rc = -EINVAL;
-		goto out_free;
-	}
+	name = lyb_cli_dataset_arg(argv[1]);
+	date = argv[2];
+	if (!name)
+		return -EINVAL;
 	if (!lyb_date_valid(date)) {
 		lyb_cli_fail(date, "not a date (expected YYYY-MM-DD)");
-		rc = -EINVAL;
-		goto out_free;
+		return -EINVAL;
 	}
-	if (!o.gs && !o.snow) {
+	if (!o->gs && !o->snow) {
 		lyb_cli_fail("publish", "no location: give --gs URL and/or "
 					"--snow TABLE=URL");
-		rc = -EINVAL;
-		goto out_free;
+		return -EINVAL;
 	}
-	rc = publish(cli, name, date, &o);
-out_free:
-	free(o.upstream);
-	return rc;
+	return publish(cli, name, date, o);
 }
+
+const struct lyb_cmd lyb_cmd_publish = {"publish", publish_cmd, publish_opts,
+					sizeof(struct publish_opts),
+					"DATASET DATE"};

@@ -484,88 +484,62 @@ static int usage_fail(const char *what)
 	return -EINVAL;
 }
 
-int lyb_cmd_serve(struct lyb_cli *cli, int argc, char **argv)
+struct serve_opts {
+	const char *listen, *user_header, *dir, *mount, *refresh;
+	struct lyb_opt_list trust;
+	long maxconn;
+};
+
+#define O struct serve_opts
+static const struct lyb_opt serve_opts[] = {
+	LYB_STRING("listen", 0, O, listen, "ADDR:PORT", "where to listen",
+		   "127.0.0.1:8080"),
+	LYB_LIST("trust-proxy", 0, O, trust, "ADDR",
+		 "believe the user header from ADDR (repeatable)", TRUST_MAX),
+	LYB_STRING("user-header", 0, O, user_header, "NAME",
+		   "the header with the user's e-mail", "X-Forwarded-Email"),
+	LYB_STRING("static", 0, O, dir, "DIR", "the portal's pages",
+		   LYB_PORTAL_STATIC),
+	LYB_STRING("mount", 0, O, mount, "PATH", "where lybfs mounts", "/lyb"),
+	LYB_STRING("refresh", 0, O, refresh, "SEC",
+		   "re-read the catalog every SEC seconds", "2"),
+	LYB_INT("max-connections", 0, O, maxconn, "N", "connections at once",
+		LYB_OPT_STR(CONN_DEFAULT), 1, 10000),
+	{0},
+};
+#undef O
+
+static int serve_cmd(struct lyb_cli *cli, const void *opts, int argc,
+		     char **argv)
 {
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{"listen", required_argument, NULL, 'l'},
-		{"trust-proxy", required_argument, NULL, 't'},
-		{"user-header", required_argument, NULL, 'u'},
-		{"static", required_argument, NULL, 's'},
-		{"mount", required_argument, NULL, 'm'},
-		{"refresh", required_argument, NULL, 'r'},
-		{"max-connections", required_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0},
-	};
-	struct serve s = {.user_header = "X-Forwarded-Email",
-			  .static_fd = -1,
-			  .refresh = 2.0};
-	const char *listen = "127.0.0.1:8080", *dir = LYB_PORTAL_STATIC;
-	struct lyb_portal_opts po = {.mount = "/lyb"};
+	const struct serve_opts *o = opts;
+	struct serve s = {.user_header = o->user_header, .static_fd = -1};
+	const char *listen = o->listen, *dir = o->dir;
+	struct lyb_portal_opts po = {.mount = o->mount};
 	struct sockaddr_storage sa;
 	struct lyb_snap *snap = NULL;
 	struct lyb_ident *me = NULL;
 	struct lyb_audit *audit = NULL;
 	struct MHD_Daemon *d = NULL;
-	unsigned long maxconn = CONN_DEFAULT;
+	unsigned long maxconn = (unsigned long)o->maxconn;
 	pthread_t refresher;
-	int c, done = 0, rc, sig, have_thread = 0;
+	int rc, sig, have_thread = 0;
 	sigset_t set;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS, opts, NULL)) !=
-	       -1) {
-		switch (c) {
-		case 'l':
-			listen = optarg;
-			continue;
-		case 't':
-			if (s.ntrust == TRUST_MAX)
-				return usage_fail("--trust-proxy: at most 16");
-			if (parse_addr(optarg, &s.trust[s.ntrust]))
-				return usage_fail("--trust-proxy: expected an "
-						  "IPv4 or IPv6 address");
-			s.ntrust++;
-			continue;
-		case 'u':
-			s.user_header = optarg;
-			continue;
-		case 's':
-			dir = optarg;
-			continue;
-		case 'm':
-			if (optarg[0] != '/')
-				return usage_fail("--mount: an absolute path");
-			po.mount = optarg;
-			continue;
-		case 'r':
-			errno = 0;
-			s.refresh = strtod(optarg, &end);
-			if (!*optarg || *end || errno || !(s.refresh >= 0.1) ||
-			    s.refresh > 3600)
-				return usage_fail("--refresh: 0.1 to 3600 "
-						  "seconds");
-			continue;
-		case 'n':
-			errno = 0;
-			maxconn = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || errno || maxconn < 1 ||
-			    maxconn > 10000)
-				return usage_fail("--max-connections: 1 to "
-						  "10000");
-			continue;
-		default:
-			break;
-		}
-		if (lyb_cli_common_opt(cli, "serve", c, optarg, &done)) {
-			if (done)
-				return done < 0 ? done : 0;
-			continue;
-		}
-		lyb_cli_bad_option("serve", c, argv);
-		return -EINVAL;
-	}
-	if (optind != argc)
+	(void)argv;
+	for (s.ntrust = 0; s.ntrust < o->trust.n; s.ntrust++)
+		if (parse_addr(o->trust.v[s.ntrust], &s.trust[s.ntrust]))
+			return usage_fail("--trust-proxy: expected an IPv4 or "
+					  "IPv6 address");
+	if (po.mount[0] != '/')
+		return usage_fail("--mount: an absolute path");
+	errno = 0;
+	s.refresh = strtod(o->refresh, &end);
+	if (!*o->refresh || *end || errno || !(s.refresh >= 0.1) ||
+	    s.refresh > 3600)
+		return usage_fail("--refresh: 0.1 to 3600 seconds");
+	if (argc != 1)
 		return usage_fail("no arguments expected");
 	if (parse_listen(listen, &sa))
 		return usage_fail("--listen: expected ADDR:PORT");
@@ -657,3 +631,6 @@ out_close:
 	close(s.static_fd);
 	return rc;
 }
+
+const struct lyb_cmd lyb_cmd_serve = {"serve", serve_cmd, serve_opts,
+				      sizeof(struct serve_opts), ""};

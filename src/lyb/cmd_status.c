@@ -3,18 +3,29 @@
  * cmd_status.c - `lyb status [MOUNTPOINT]`: a running mount's health and
  * its main figures, read from MOUNTPOINT/.lyb/health and .lyb/metrics
  * (default mountpoint: /lyb). Exits non-zero when the mount is not
- * healthy or not there.
+ * healthy or not there. --json prints the same as JSON (json.c).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "lyb/buf.h"
 
 #define DEFAULT_MOUNT "/lyb"
 #define LINE_MAX_LEN 4096
+#define HEALTH_MAX (64u << 10) /* the health text kept for --json */
+
+struct status_opts {
+	int json;
+};
+
+static const struct lyb_opt status_opts[] = {
+	LYB_FLAG("json", 0, struct status_opts, json,
+		 "one JSON document (fields: docs/cli.md)"),
+	{0},
+};
 
 /* Metrics worth a line, unlabelled or summed over their labels. */
 static const char *const shown[] = {
@@ -36,51 +47,46 @@ static FILE *open_in(const char *mnt, const char *name, const char **why)
 	return f;
 }
 
-int lyb_cmd_status(struct lyb_cli *cli, int argc, char **argv)
+static int status(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{NULL, 0, NULL, 0},
-	};
+	const struct status_opts *o = opts;
 	double sums[sizeof(shown) / sizeof(shown[0])] = {0};
 	const char *mnt = DEFAULT_MOUNT, *why = "";
 	char line[LINE_MAX_LEN];
-	int c, done = 0, healthy = 1;
+	struct lyb_buf health;
+	int healthy = 1, rc = 0, full = 0;
 	size_t i;
 	FILE *f;
 
-	while ((c = getopt_long(argc, argv, LYB_CLI_SHORTOPTS, opts, NULL)) !=
-	       -1) {
-		if (lyb_cli_common_opt(cli, "status", c, optarg, &done)) {
-			if (done)
-				return done < 0 ? done : 0;
-			continue;
-		}
-		lyb_cli_bad_option("status", c, argv);
-		return -EINVAL;
-	}
-	if (argc - optind > 1) {
+	(void)cli;
+	if (argc > 2) {
 		lyb_cli_fail("status", "expected at most a mountpoint");
 		return -EINVAL;
 	}
-	if (optind < argc)
-		mnt = argv[optind];
+	if (argc > 1)
+		mnt = argv[1];
 
 	f = open_in(mnt, "health", &why);
 	if (!f) {
 		lyb_cli_fail(mnt, "not a lybfs mount (%s)", why);
 		return -ENOENT;
 	}
-	printf("%s: ", mnt);
+	lyb_buf_init(&health, HEALTH_MAX);
+	if (!o->json)
+		printf("%s: ", mnt);
 	while (fgets(line, sizeof(line), f)) {
 		healthy &= strcmp(line, "ok\n") == 0;
-		fputs(line, stdout);
+		if (!o->json)
+			fputs(line, stdout);
+		else if (!full && lyb_buf_addstr(&health, line) != 0)
+			full = 1; /* what fits of an overlong text is shown */
 	}
 	fclose(f);
 
 	f = open_in(mnt, "metrics", &why);
 	if (!f) {
 		lyb_cli_fail(mnt, "reading metrics: %s", why);
+		lyb_buf_free(&health);
 		return -EIO;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -95,7 +101,18 @@ int lyb_cmd_status(struct lyb_cli *cli, int argc, char **argv)
 				sums[i] += strtod(value + 1, NULL);
 	}
 	fclose(f);
-	for (i = 0; shown[i]; i++)
-		printf("  %-26s %.0f\n", shown[i], sums[i]);
+	if (o->json)
+		rc = lyb_json_status(mnt, healthy,
+				     health.data ? health.data : "", shown,
+				     sums);
+	else
+		for (i = 0; shown[i]; i++)
+			printf("  %-26s %.0f\n", shown[i], sums[i]);
+	lyb_buf_free(&health);
+	if (rc)
+		return rc;
 	return healthy ? 0 : -EIO;
 }
+
+const struct lyb_cmd lyb_cmd_status = {"status", status, status_opts,
+				       sizeof(struct status_opts), "DIR"};

@@ -331,68 +331,64 @@ const char *lyb_cli_dataset_arg(const char *arg)
 	return name;
 }
 
-int lyb_cli_common_opt(struct lyb_cli *cli, const char *cmd, int c,
-		       const char *arg, int *done)
+/* The options every command takes, and lyb's own before the command. */
+struct common {
+	const char *catalog;
+	int verbose, help, version;
+};
+
+static const struct lyb_opt common_opts[] = {
+	LYB_STRING("catalog", 'C', struct common, catalog, "URL",
+		   "the catalog (file:///DIR or gs://BUCKET/PREFIX)", NULL),
+	LYB_FLAG("verbose", 'v', struct common, verbose, "say more"),
+	LYB_FLAG("help", 'h', struct common, help, "show this help"),
+	{0},
+};
+
+static const struct lyb_opt version_opts[] = {
+	LYB_FLAG("version", 'V', struct common, version, "show the version"),
+	{0},
+};
+
+/* Applies -C and -v. */
+static int common_apply(struct lyb_cli *cli, const struct common *c)
 {
-	switch (c) {
-	case 'C':
+	if (c->catalog) {
 		free(cli->catalog_url);
-		cli->catalog_url = url_from_arg(arg);
+		cli->catalog_url = url_from_arg(c->catalog);
 		if (!cli->catalog_url) {
 			lyb_cli_fail("--catalog", "%s", strerror(ENOMEM));
-			*done = -ENOMEM;
+			return -ENOMEM;
 		}
-		return 1;
-	case 'v':
+	}
+	if (c->verbose) {
 		cli->verbose = 1;
 		log_quiet(cli, 1);
-		return 1;
-	case 'h':
-		lyb_cli_usage(cmd, 0);
-		*done = 1;
-		return 1;
-	default:
-		return 0;
 	}
-}
-
-void lyb_cli_bad_option(const char *cmd, int c, char **argv)
-{
-	char what[256], opt[3] = {'-', (char)optopt, '\0'};
-	const char *arg = argv[optind - 1];
-
-	/* a short option inside a group ("-xv") is named by optopt alone */
-	if (c != ':' && optopt && strncmp(arg, "--", 2) != 0)
-		arg = opt;
-	snprintf(what, sizeof(what), "%s%s%.200s", cmd ? cmd : "",
-		 cmd ? " " : "", arg);
-	if (c == ':')
-		lyb_cli_fail(what, "needs a value");
-	else
-		lyb_cli_fail(what, "unknown option (see lyb %s%s--help)",
-			     cmd ? cmd : "", cmd ? " " : "");
+	return 0;
 }
 
 static const struct {
 	const char *name;
 	const char *text;
 } usages[] = {
-	{"ls", "usage: lyb [OPTIONS] ls [--late] [DATASET]\n"
+	{"ls", "usage: lyb [OPTIONS] ls [--late] [--json] [DATASET]\n"
 	       "\n"
 	       "Without DATASET, lists the DataSets of the catalog, one per\n"
 	       "line; with --late, only those whose expected partition is\n"
 	       "late or missing now, and why. With DATASET (namespace.Name\n"
 	       "or lyb://namespace.Name), prints one row per partition date:\n"
 	       "its number of versions, the latest version and where that\n"
-	       "version's data lives.\n"},
+	       "version's data lives. --json prints either as JSON\n"
+	       "(docs/cli.md).\n"},
 	{"status",
-	 "usage: lyb [OPTIONS] status [MOUNTPOINT]\n"
+	 "usage: lyb [OPTIONS] status [--json] [MOUNTPOINT]\n"
 	 "\n"
 	 "Shows a running mount's health (MOUNTPOINT/.lyb/health) and\n"
 	 "its main figures from .lyb/metrics; MOUNTPOINT defaults to\n"
 	 "/lyb. Exits non-zero unless the mount is healthy.\n"},
 	{"info",
-	 "usage: lyb [OPTIONS] info DATASET\n"
+	 "usage: lyb [OPTIONS] info [--json] DATASET\n"
 	 "\n"
 	 "Prints the DataSet card: owner and contact, delivery SLO and\n"
 	 "whether today's delivery is on time, schema, readers,\n"
@@ -424,7 +420,7 @@ static const struct {
 	 "give the same id and no new version.\n"},
 	{"access",
 	 "usage: lyb [OPTIONS] access request DATASET [--reason TEXT]\n"
-	 "       lyb [OPTIONS] access list DATASET\n"
+	 "       lyb [OPTIONS] access list [--json] DATASET\n"
 	 "       lyb [OPTIONS] access grant DATASET PRINCIPAL\n"
 	 "       lyb [OPTIONS] access revoke DATASET PRINCIPAL\n"
 	 "\n"
@@ -450,7 +446,7 @@ static const struct {
 	 "every DataSet's head so that mounts start from it (run it from a\n"
 	 "timer on the catalog's own account).\n"},
 	{"audit",
-	 "usage: lyb [OPTIONS] audit [--file PATH] [DATASET]\n"
+	 "usage: lyb [OPTIONS] audit [--file PATH] [--json] [DATASET]\n"
 	 "\n"
 	 "Shows the mount's audit log as a table: every open and listing of\n"
 	 "data, allowed or denied, with who, which process and why. PATH is\n"
@@ -480,26 +476,63 @@ static const struct {
 	 "mounts (default /lyb); the catalog is re-read every SEC seconds\n"
 	 "(default 2). Stops on SIGINT or SIGTERM; SIGHUP reopens the audit\n"
 	 "log.\n"},
-	{"help", "usage: lyb help [COMMAND]\n"
-		 "\n"
-		 "Prints the overview, or the help of COMMAND.\n"},
+	{"help",
+	 "usage: lyb help [--options] [COMMAND]\n"
+	 "\n"
+	 "Prints the overview, or the help of COMMAND. --options lists\n"
+	 "lyb's (or COMMAND's) options, one name per line with its\n"
+	 "value's name, then \"arg WORD\" for each argument in order\n"
+	 "(a|b: one of these): what shell completion reads.\n"},
 };
+
+static int cmd_help(struct lyb_cli *cli, const void *opts, int argc,
+		    char **argv);
+
+struct help_opts {
+	int options;
+};
+
+static const struct lyb_opt help_opts[] = {
+	LYB_FLAG("options", 0, struct help_opts, options,
+		 "list options and arguments, for completion"),
+	{0},
+};
+
+static const struct lyb_cmd help_cmd = {"help", cmd_help, help_opts,
+					sizeof(struct help_opts), "COMMAND"};
+
+static const struct lyb_cmd *const commands[] = {
+	&lyb_cmd_ls,	 &lyb_cmd_info,	   &lyb_cmd_dataset, &lyb_cmd_publish,
+	&lyb_cmd_status, &lyb_cmd_head,	   &lyb_cmd_access,  &lyb_cmd_audit,
+	&lyb_cmd_serve,	 &lyb_cmd_catalog, &help_cmd,
+};
+
+static const struct lyb_cmd *cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
 
 void lyb_cli_usage(const char *cmd, int to_stderr)
 {
 	FILE *out = to_stderr ? stderr : stdout;
+	const struct lyb_cmd *c = cmd ? cmd_find(cmd) : NULL;
 	size_t i;
 
-	if (cmd) {
-		for (i = 0; i < sizeof(usages) / sizeof(usages[0]); i++) {
-			if (strcmp(usages[i].name, cmd) == 0) {
-				fputs(usages[i].text, out);
-				fputs("\nOptions of every command:\n"
-				      "  -C, --catalog URL  the catalog\n"
-				      "  -v, --verbose      say more\n",
-				      out);
-				return;
+	for (i = 0; c && i < sizeof(usages) / sizeof(usages[0]); i++) {
+		if (strcmp(usages[i].name, cmd) == 0) {
+			fputs(usages[i].text, out);
+			if (c->opts) {
+				fputs("\nOptions:\n", out);
+				lyb_opts_help(out, c->opts);
 			}
+			fputs("\nOptions of every command:\n", out);
+			lyb_opts_help(out, common_opts);
+			return;
 		}
 	}
 	fputs("usage: lyb [--catalog URL] [-v] COMMAND [ARGS]\n"
@@ -523,13 +556,11 @@ void lyb_cli_usage(const char *cmd, int to_stderr)
 	      "                       the catalog's format, its upgrade to 2\n"
 	      "  help [COMMAND]       show help\n"
 	      "\n"
-	      "Options:\n"
-	      "  -C, --catalog URL    the catalog (file:///DIR or "
-	      "gs://BUCKET/PREFIX)\n"
-	      "  -v, --verbose        say more\n"
-	      "  -h, --help           show this help\n"
-	      "  -V, --version        show the version\n"
-	      "\n"
+	      "Options:\n",
+	      out);
+	lyb_opts_help(out, common_opts);
+	lyb_opts_help(out, version_opts);
+	fputs("\n"
 	      "The catalog is --catalog, else $LYB_CATALOG, else `catalog = "
 	      "URL`\n"
 	      "in $LYB_CONFIG or " DEFAULT_CONFIG ", else " DEFAULT_CATALOG
@@ -537,94 +568,131 @@ void lyb_cli_usage(const char *cmd, int to_stderr)
 	      out);
 }
 
-static int cmd_help(struct lyb_cli *cli, int argc, char **argv)
+/* lyb help --options [COMMAND]: what completion reads (its help says) */
+static void options_list(const struct lyb_cmd *c)
 {
-	size_t i;
+	const char *a;
+	size_t i, n;
 
+	if (c) {
+		lyb_opts_list(stdout, c->opts);
+		lyb_opts_list(stdout, common_opts);
+		for (a = c->args; *a; a += n + strspn(a + n, " ")) {
+			n = strcspn(a, " ");
+			printf("arg %.*s\n", (int)n, a);
+		}
+		return;
+	}
+	lyb_opts_list(stdout, common_opts);
+	lyb_opts_list(stdout, version_opts);
+	fputs("arg ", stdout);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("%s%s", i ? "|" : "", commands[i]->name);
+	putchar('\n');
+}
+
+static int cmd_help(struct lyb_cli *cli, const void *opts, int argc,
+		    char **argv)
+{
+	const struct help_opts *o = opts;
+
+	(void)cli;
 	if (argc > 2) {
 		lyb_cli_fail("help", "too many arguments");
 		return -EINVAL;
 	}
-	if (argc == 2) {
-		for (i = 0; i < sizeof(usages) / sizeof(usages[0]); i++)
-			if (strcmp(usages[i].name, argv[1]) == 0)
-				break;
-		if (i == sizeof(usages) / sizeof(usages[0])) {
-			lyb_cli_fail("help", "unknown command %s", argv[1]);
-			return -EINVAL;
-		}
+	if (argc == 2 && !cmd_find(argv[1])) {
+		lyb_cli_fail("help", "unknown command %s", argv[1]);
+		return -EINVAL;
 	}
-	lyb_cli_usage(argc == 2 ? argv[1] : NULL, 0);
+	if (o->options)
+		options_list(argc == 2 ? cmd_find(argv[1]) : NULL);
+	else
+		lyb_cli_usage(argc == 2 ? argv[1] : NULL, 0);
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	int (*run)(struct lyb_cli *cli, int argc, char **argv);
-} commands[] = {
-	{"ls", lyb_cmd_ls},	      {"info", lyb_cmd_info},
-	{"dataset", lyb_cmd_dataset}, {"publish", lyb_cmd_publish},
-	{"status", lyb_cmd_status},   {"head", lyb_cmd_head},
-	{"access", lyb_cmd_access},   {"audit", lyb_cmd_audit},
-	{"serve", lyb_cmd_serve},     {"catalog", lyb_cmd_catalog},
-	{"help", cmd_help},
-};
+/*
+ * Reads @cmd's options and runs it; @argv[0] is its name. The struct its
+ * table fills is zeroed, and its lists freed after.
+ */
+static int cmd_run(struct lyb_cli *cli, const struct lyb_cmd *cmd, int argc,
+		   char **argv)
+{
+	struct common c = {0};
+	void *o = calloc(1, cmd->size ? cmd->size : 1);
+	struct lyb_optset sets[] = {
+		{cmd->opts, o}, {common_opts, &c}, {NULL, NULL}};
+	char err[512];
+	int nargs, rc;
+
+	if (!o) {
+		lyb_cli_fail(cmd->name, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	rc = lyb_opts_parse(cmd->opts ? sets : sets + 1, cmd->name, 0, argc,
+			    argv, &nargs, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "lyb: %s\n", err);
+	if (rc == 0)
+		rc = common_apply(cli, &c);
+	if (rc == 0 && c.help)
+		lyb_cli_usage(cmd->name, 0);
+	else if (rc == 0)
+		rc = cmd->run(cli, o, nargs + 1, argv);
+	lyb_opts_free(sets);
+	free(o);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		LYB_CLI_LONGOPTS,
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
+	struct common g = {0};
+	const struct lyb_optset sets[] = {
+		{common_opts, &g}, {version_opts, &g}, {NULL, NULL}};
+	const struct lyb_cmd *cmd;
 	struct lyb_cli cli = {0};
-	int c, done = 0, rc, cache;
-	size_t i;
+	char err[512];
+	int done = 0, cache, nargs;
 
 	lyb_log_set_prefix("lyb");
 	log_quiet(&cli, 1);
-	opterr = 0;
-	/* '+': stop at the command, whose options are its own */
-	while ((c = getopt_long(argc, argv, "+" LYB_CLI_SHORTOPTS "V", opts,
-				NULL)) != -1) {
-		if (lyb_cli_common_opt(&cli, NULL, c, optarg, &done)) {
-			if (done)
-				goto out;
-			continue;
-		}
-		if (c == 'V') {
-			printf("lyb %s\n", LYB_VERSION);
-			goto out;
-		}
-		lyb_cli_bad_option(NULL, c, argv);
-		done = -EINVAL;
+	/* stop at the command, whose options are its own */
+	done = lyb_opts_parse(sets, NULL, 1, argc, argv, &nargs, err,
+			      sizeof(err));
+	if (done) {
+		fprintf(stderr, "lyb: %s\n", err);
 		goto out;
 	}
-	if (optind >= argc) {
+	done = common_apply(&cli, &g);
+	if (done)
+		goto out;
+	if (g.help) {
+		lyb_cli_usage(NULL, 0);
+		goto out;
+	}
+	if (g.version) {
+		printf("lyb %s\n", LYB_VERSION);
+		goto out;
+	}
+	if (nargs == 0) {
 		lyb_cli_usage(NULL, 1);
 		done = -EINVAL;
 		goto out;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(commands[i].name, argv[optind]) == 0)
-			break;
-	}
-	if (i == sizeof(commands) / sizeof(commands[0])) {
-		lyb_cli_fail(argv[optind], "unknown command (see lyb --help)");
+	cmd = cmd_find(argv[1]);
+	if (!cmd) {
+		lyb_cli_fail(argv[1], "unknown command (see lyb --help)");
 		done = -EINVAL;
 		goto out;
 	}
-	argc -= optind;
-	argv += optind;
-	optind = 0; /* glibc: a full reset, the next optstring is re-read */
 	/* a small memory cache: what `lyb head` and publish's decoding read
 	 * is checked block by block there, as in the daemon (cache.h) */
 	cache = lyb_cache_init(
 			&(struct lyb_cache_config){.mem_bytes = 32u << 20,
 						   .readahead_max = 8u << 20,
 						   .workers = 4}) == 0;
-	rc = commands[i].run(&cli, argc, argv);
-	done = rc < 0 ? rc : 0;
+	done = cmd_run(&cli, cmd, nargs, argv + 1);
 	if (cache)
 		lyb_cache_shutdown();
 out:

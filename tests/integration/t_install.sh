@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # `cmake --install` with DESTDIR puts the binaries, the mount.lybfs link,
-# both man pages, the example configuration and the systemd unit where
-# they belong, and they work from there. Then the unit's readiness
-# protocol: a Python datagram socket stands in for systemd as
-# $NOTIFY_SOCKET and must receive READY=1 when the mount already answers,
-# and STOPPING=1 on unmount (path and abstract sockets).
+# both man pages, the example configuration, the bash completion and the
+# systemd unit where they belong, and they work from there. Then the
+# unit's readiness protocol: a Python datagram socket stands in for
+# systemd as $NOTIFY_SOCKET and must receive READY=1 when the mount
+# already answers, and STOPPING=1 on unmount (path and abstract sockets).
 . "$(dirname "$0")/lib.sh"
 command -v groff >/dev/null || skip "groff (groff-base) is not installed"
 render() { groff -man -Tascii -rLL=200n -P-cbou "$1"; }
@@ -50,6 +50,15 @@ if command -v systemd-analyze >/dev/null; then
 	out=$(systemd-analyze verify --man=no "$W/lybfs.service" 2>&1) || fail "systemd-analyze verify: $out"
 	case $out in *lybfs.service*) fail "systemd-analyze complains: $out" ;; esac
 fi
+
+step "the bash completion, and it completes with the installed lyb"
+compdir=$(sed -n 's/^LYB_BASH_COMPLETIONDIR:PATH=//p' "$LYB_BUILD/CMakeCache.txt")
+[ -n "$compdir" ] || fail "no LYB_BASH_COMPLETIONDIR in CMakeCache.txt"
+case $compdir in /*) ;; *) compdir=$prefix/$compdir ;; esac
+cmp "$LYB_SRC/scripts/lyb.bash-completion" "$D$compdir/lyb" || fail "$D$compdir/lyb was not installed"
+out=$(bash -c '. "$1"; COMP_WORDS=("$2" "hel"); COMP_CWORD=1; _lyb; echo "${COMPREPLY[*]}"' \
+	_ "$D$compdir/lyb" "$P/bin/lyb") || fail "the installed completion failed"
+[ "$out" = help ] || fail "the installed completion of 'lyb hel': '$out'"
 
 step "the portal: its unit and pages"
 punit=$D$unitdir/lyb-portal.service
