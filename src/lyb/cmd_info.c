@@ -22,6 +22,7 @@
 #include "lyb/buf.h"
 #include "lyb/freshness.h"
 #include "lyb/schema.h"
+#include "lyb/text.h"
 
 #define LABEL_W 13
 #define SCHEMA_TEXT_MAX (1u << 20)
@@ -78,6 +79,12 @@ static void size_text(uint64_t bytes, char out[64])
 
 /* --- the schema --- */
 
+/* A string from the catalog, with every control character made visible. */
+static void out(const char *s)
+{
+	lyb_text_fput(stdout, s);
+}
+
 static void schema_print(const struct lyb_dataset *ds)
 {
 	struct lyb_buf b;
@@ -88,9 +95,20 @@ static void schema_print(const struct lyb_dataset *ds)
 		return;
 	}
 	lyb_buf_init(&b, SCHEMA_TEXT_MAX);
-	if (lyb_schema_describe(ds->schema, LABEL_W + 2, &b) == 0)
-		fputs(b.data, stdout);
-	else
+	if (lyb_schema_describe(ds->schema, LABEL_W + 2, &b) == 0) {
+		char *line = b.data, *nl;
+
+		/* names and docs are the writer's: each line escaped */
+		for (; *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			out(line);
+			putchar('\n');
+			if (!nl)
+				break;
+		}
+	} else
 		printf("unreadable\n");
 	lyb_buf_free(&b);
 }
@@ -104,8 +122,10 @@ static void list_print(const char *name, char **items, size_t n)
 	label(name);
 	if (n == 0)
 		printf("none");
-	for (i = 0; i < n; i++)
-		printf("%s%s", i ? ", " : "", items[i]);
+	for (i = 0; i < n; i++) {
+		printf("%s", i ? ", " : "");
+		out(items[i]);
+	}
 	putchar('\n');
 }
 
@@ -117,7 +137,8 @@ static void downstream_one(void *arg, const struct lyb_dataset *ds)
 {
 	struct downstream *d = arg;
 
-	printf("%s%s", d->n++ ? ", " : "", ds->name);
+	printf("%s", d->n++ ? ", " : "");
+	out(ds->name);
 }
 
 static void location_print(const struct lyb_location *loc)
@@ -130,20 +151,23 @@ static void location_print(const struct lyb_location *loc)
 	for (i = 0; i < loc->nobjects; i++)
 		bytes += loc->objects[i].size;
 	size_text(bytes, size);
-	printf("%*s%-5s %s", LABEL_W + 2, "", kind,
-	       loc->table ? loc->table : loc->url);
-	if (loc->table)
-		printf(" (export %s)", loc->url);
+	printf("%*s%-5s ", LABEL_W + 2, "", kind);
+	out(loc->table ? loc->table : loc->url);
+	if (loc->table) {
+		printf(" (export ");
+		out(loc->url);
+		putchar(')');
+	}
 	printf(": %zu file%s, %s", loc->nobjects, loc->nobjects == 1 ? "" : "s",
 	       size);
-	if (loc->format)
-		printf(", %s%s%s", loc->format,
-		       loc->compression && strcmp(loc->compression, "none")
-			       ? " "
-			       : "",
-		       loc->compression && strcmp(loc->compression, "none")
-			       ? loc->compression
-			       : "");
+	if (loc->format) {
+		printf(", ");
+		out(loc->format);
+		if (loc->compression && strcmp(loc->compression, "none")) {
+			putchar(' ');
+			out(loc->compression);
+		}
+	}
 	putchar('\n');
 }
 
@@ -171,17 +195,23 @@ static void latest_print(const struct lyb_dataset *ds)
 	}
 	time_text(v->published, when);
 	label("Latest:");
-	printf("%s/%s, published %s by %s\n", v->date, v->id, when,
-	       v->producer ? v->producer : "unknown");
+	printf("%s/%s, published %s by ", v->date, v->id, when);
+	out(v->producer ? v->producer : "unknown");
+	putchar('\n');
 	printf("%*s%zu date%s, %zu version%s in all\n", LABEL_W, "", ds->ndates,
 	       ds->ndates == 1 ? "" : "s", ds->nversions,
 	       ds->nversions == 1 ? "" : "s");
 	for (i = 0; i < v->nlocations; i++)
 		location_print(&v->locations[i]);
-	for (i = 0; i < v->nupstream; i++)
-		printf("%*s%s %s@%s/%s\n", LABEL_W + 2, "", i ? "    " : "from",
-		       v->upstream[i].dataset, v->upstream[i].date,
-		       v->upstream[i].id);
+	for (i = 0; i < v->nupstream; i++) {
+		printf("%*s%s ", LABEL_W + 2, "", i ? "    " : "from");
+		out(v->upstream[i].dataset);
+		putchar('@');
+		out(v->upstream[i].date);
+		putchar('/');
+		out(v->upstream[i].id);
+		putchar('\n');
+	}
 }
 
 static void card_print(const struct lyb_snap *snap,
@@ -196,23 +226,34 @@ static void card_print(const struct lyb_snap *snap,
 	label("URI:");
 	printf("lyb://%s\n", ds->name);
 	label("Description:");
-	printf("%s\n", ds->description && ds->description[0] ? ds->description
-							     : "none");
+	out(ds->description && ds->description[0] ? ds->description : "none");
+	putchar('\n');
 	label("Owner:");
-	printf("%s\n", ds->owner);
+	out(ds->owner);
+	putchar('\n');
 	label("Contact:");
-	if (ds->channel || ds->pm)
-		printf("%s%s%s%s%s\n", ds->channel ? "channel " : "",
-		       ds->channel ? ds->channel : "",
-		       ds->channel && ds->pm ? ", " : "", ds->pm ? "PM " : "",
-		       ds->pm ? ds->pm : "");
-	else
+	if (ds->channel || ds->pm) {
+		if (ds->channel) {
+			printf("channel ");
+			out(ds->channel);
+		}
+		if (ds->pm) {
+			printf("%sPM ", ds->channel ? ", " : "");
+			out(ds->pm);
+		}
+		putchar('\n');
+	} else {
 		printf("none\n");
+	}
 	label("SLO:");
-	if (ds->slo_frequency && ds->slo_deadline)
-		printf("%s by %s %s\n", ds->slo_frequency, ds->slo_deadline,
-		       ds->slo_timezone ? ds->slo_timezone : "UTC");
-	else
+	if (ds->slo_frequency && ds->slo_deadline) {
+		out(ds->slo_frequency);
+		printf(" by ");
+		out(ds->slo_deadline);
+		putchar(' ');
+		out(ds->slo_timezone ? ds->slo_timezone : "UTC");
+		putchar('\n');
+	} else
 		printf("none defined\n");
 	{
 		struct lyb_freshness f;
@@ -222,7 +263,7 @@ static void card_print(const struct lyb_snap *snap,
 		printf("%s\n", f.summary);
 	}
 	label("Format:");
-	printf("%s", format);
+	out(format);
 	if (d) {
 		const struct lyb_version *v = d->latest;
 

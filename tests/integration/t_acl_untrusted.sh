@@ -90,6 +90,16 @@ LC_ALL=C grep -q $'\xc2[\x80-\x9f]' "$W/audit.out" && fail "lyb audit printed a 
 grep -qF 'user:x\x1b[2J@thecompany.com' "$W/audit.out" && grep -qF '\x1b]0;pwned\x07' "$W/audit.out" ||
 	fail "lyb audit: $(tail -n 1 "$W/audit.out")"
 
+step "lyb info escapes what a catalog writer stored in a card"
+lyb dataset create t.Esc --owner group:lybcowners \
+	--description $'evil\x1b]0;pwned\x07 \xc2\x9b31m \xe2\x80\xaeexe' >/dev/null ||
+	fail "a description with control characters refused at create (then this step tests nothing)"
+lyb info t.Esc >"$W/info.out" 2>&1 || fail "lyb info: $(cat "$W/info.out")"
+LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$W/info.out" && fail "lyb info printed raw control bytes: $(od -c "$W/info.out" | head)"
+LC_ALL=C grep -q $'\xc2[\x80-\x9f]' "$W/info.out" && fail "lyb info printed a raw C1 control"
+LC_ALL=C grep -q $'\xe2\x80\xae' "$W/info.out" && fail "lyb info printed a raw bidi override"
+grep -qF 'evil\x1b]0;pwned\x07' "$W/info.out" || fail "description not shown escaped: $(grep -a Description "$W/info.out")"
+
 step "a uid without a passwd entry holds no domain: principal"
 LYB_CONTROL= lyb access grant t.Ut domain:thecompany.com >/dev/null || fail "root's domain: grant"
 wait_for sh -c "runuser -u lybcreq -- cat '$GS' | cmp -s - '$W/src/gs/part-00000.avro'" ||
