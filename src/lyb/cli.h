@@ -22,6 +22,7 @@
 #include "lyb/acl.h"
 #include "lyb/catalog.h"
 #include "lyb/config.h"
+#include "lyb/mounts.h"
 
 struct lyb_cli {
 	char *catalog_url; /* from --catalog, else found by lyb_cli_open() */
@@ -31,6 +32,12 @@ struct lyb_cli {
 	int config_done;
 	const char *config_path;
 	struct lyb_config conf; /* zeroed until read; main frees it */
+	/* the running mount whose settings filled what the file left unset
+	 * (mounts.h), when one was found; else why none was */
+	int mounted;
+	unsigned int filled; /* the LYB_CONFIG_* keys it filled */
+	struct lyb_mount mount;
+	char mount_why[1024];
 };
 
 /* Prints "lyb: <what>: <why>" on stderr (@fmt formats the why). */

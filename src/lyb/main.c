@@ -28,6 +28,7 @@
 #include "lyb/config.h"
 #include "lyb/store.h"
 #include "lyb/log.h"
+#include "lyb/mounts.h"
 
 #define DEFAULT_CONFIG LYB_CONFIG_PATH
 #define DEFAULT_CATALOG LYB_CONFIG_DEFAULT_CATALOG
@@ -71,11 +72,56 @@ static void log_quiet(const struct lyb_cli *cli, int quiet)
 		lyb_log_set_level(quiet ? LOG_QUIET : LYB_LOG_WARN);
 }
 
+/* "/abs/dir" -> "file:///abs/dir"; anything else is copied. */
+static char *url_from_arg(const char *arg);
+
+/*
+ * The running mount whose settings fill what the file leaves unset
+ * (mounts.h): the mount of the catalog lyb was given (--catalog,
+ * $LYB_CATALOG, the file's `catalog`), else the only mount there is,
+ * whose catalog then is lyb's. Finding none is not an error: why is kept
+ * for the messages that need a mount (lyb access).
+ */
+static int mount_settings(struct lyb_cli *cli)
+{
+	const char *env = getenv("LYB_CATALOG");
+	char *want = NULL;
+	int rc;
+
+	if (cli->catalog_url)
+		want = strdup(cli->catalog_url);
+	else if (env && env[0])
+		want = url_from_arg(env);
+	else if (cli->conf.catalog)
+		want = strdup(cli->conf.catalog);
+	if ((cli->catalog_url || (env && env[0]) || cli->conf.catalog) && !want)
+		return -ENOMEM;
+	rc = lyb_mounts_find(NULL, want, &cli->mount, cli->mount_why,
+			     sizeof(cli->mount_why));
+	free(want);
+	if (rc) {
+		lyb_cli_note(cli, "settings: %s", cli->mount_why);
+		return 0;
+	}
+	cli->mounted = 1;
+	cli->filled = cli->conf.given;
+	rc = lyb_config_fill(&cli->conf, &cli->mount.cfg, LYB_MOUNTS_KEYS);
+	cli->filled = cli->conf.given & ~cli->filled;
+	if (rc == 0)
+		lyb_cli_note(cli,
+			     "settings not in %s: those of the mount on %s "
+			     "(%s)",
+			     cli->config_path, cli->mount.mountpoint,
+			     cli->mount.settings);
+	return rc;
+}
+
 /*
  * Reads the configuration file once (lyb/config.h: the same file and keys
  * as lybfs, strictly checked): the catalog, the ACL settings (domain,
- * admin, audit, control) and the gcs_* settings. Only a file named by
- * $LYB_CONFIG must exist.
+ * admin, audit, control) and the gcs_* settings; then fills what it does
+ * not set from the running mount's settings (mount_settings). Only a file
+ * named by $LYB_CONFIG must exist.
  */
 static int config_read(struct lyb_cli *cli)
 {
@@ -89,16 +135,18 @@ static int config_read(struct lyb_cli *cli)
 	path = lyb_config_path(&named);
 	cli->config_path = path;
 	lyb_config_init(&cli->conf);
+	lyb_mount_clear(&cli->mount);
 	rc = lyb_config_load(&cli->conf, path, &err);
 	if (rc == -ENOENT && !named)
 		rc = 0;
 	else if (rc)
 		lyb_cli_fail(err.where, "%s", err.why);
-	if (rc == 0 && lyb_config_apply_gcs(&cli->conf) != 0) {
-		lyb_cli_fail("reading the gcs settings", "%s",
-			     strerror(ENOMEM));
+	if (rc == 0)
+		rc = mount_settings(cli);
+	if (rc == 0 && lyb_config_apply_gcs(&cli->conf) != 0)
 		rc = -ENOMEM;
-	}
+	if (rc == -ENOMEM)
+		lyb_cli_fail("reading the settings", "%s", strerror(ENOMEM));
 	if (rc) { /* keep nothing of a file that failed */
 		lyb_config_free(&cli->conf);
 		lyb_config_init(&cli->conf);
@@ -134,7 +182,10 @@ static int catalog_url_find(struct lyb_cli *cli)
 			return rc;
 		if (cli->conf.catalog) {
 			lyb_cli_note(cli, "catalog %s (from %s)",
-				     cli->conf.catalog, cli->config_path);
+				     cli->conf.catalog,
+				     cli->filled & LYB_CONFIG_CATALOG
+					     ? cli->mount.settings
+					     : cli->config_path);
 			cli->catalog_url = url_from_arg(cli->conf.catalog);
 		} else {
 			lyb_cli_note(cli, "catalog %s (the default)",
@@ -201,7 +252,8 @@ const char *lyb_cli_control_path(struct lyb_cli *cli)
 
 	if (env)
 		return env[0] ? env : NULL; /* empty: write the catalog */
-	if (config_read(cli) == 0 && cli->conf.control)
+	if (config_read(cli) == 0 && cli->conf.control &&
+	    strcmp(cli->conf.control, LYB_CONFIG_NONE) != 0)
 		return cli->conf.control;
 	return NULL;
 }
@@ -630,6 +682,7 @@ int main(int argc, char **argv)
 out:
 	free(cli.catalog_url);
 	lyb_config_free(&cli.conf);
+	lyb_config_free(&cli.mount.cfg);
 	if ((fflush(stdout) != 0 || ferror(stdout)) && done >= 0) {
 		lyb_cli_fail("writing the output", "%s", strerror(errno));
 		done = -EIO;
