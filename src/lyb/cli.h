@@ -101,7 +101,8 @@ int lyb_cli_acl(struct lyb_cli *cli, struct lyb_acl **acl,
 		struct lyb_ident **me);
 /*
  * 0 when the caller may read @ds; else prints "Access denied. User ...
- * does not have read access to DataSet ..." on stderr, -EACCES.
+ * does not have read access to DataSet ..." on stderr and how to ask
+ * (lyb_acl_request_hint), -EACCES.
  */
 int lyb_cli_may_read(struct lyb_cli *cli, const struct lyb_dataset *ds);
 /*

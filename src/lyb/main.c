@@ -231,13 +231,15 @@ int lyb_cli_may_read(struct lyb_cli *cli, const struct lyb_dataset *ds)
 {
 	struct lyb_acl *acl;
 	struct lyb_ident *me;
-	char text[LYB_NAME_MAX + LYB_PRINCIPAL_MAX + 128];
+	char text[LYB_NAME_MAX + 3 * LYB_PRINCIPAL_MAX + 160];
 	int rc = lyb_cli_acl(cli, &acl, &me);
 
 	if (rc)
 		return rc;
 	if (!lyb_acl_can_read(acl, me, ds, NULL, 0)) {
 		lyb_acl_denied_text(me, ds->name, text, sizeof(text));
+		fprintf(stderr, "%s\n", text);
+		lyb_acl_request_hint(me, ds, text, sizeof(text));
 		fprintf(stderr, "%s\n", text);
 		rc = -EACCES;
 	}
