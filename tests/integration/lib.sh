@@ -34,6 +34,10 @@ if [ "$LYB_TEST_FORMAT" = 1 ]; then
 	printf '{\n  "lybrary": 1\n}\n' >"$W/catalog/lybrary.json"
 fi
 AUDIT=$W/audit.log
+# Each test's mounts keep their runtime files (settings for lyb, default
+# control sockets: mounts.h) in its own directory, never in /run/lybfs;
+# lybfs makes it, lyb (and runuser'd lyb) finds mounts through it.
+export LYB_RUN_DIR=$W/run
 # Access control has no root special case: the tests' root is an admin,
 # for the CLI (this config) and the mount (mount_lybfs). t_acl.sh uses
 # real users for everything else.
