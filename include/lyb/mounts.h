@@ -44,8 +44,8 @@
 	(LYB_CONFIG_CATALOG | LYB_CONFIG_DOMAIN | LYB_CONFIG_ADMIN | \
 	 LYB_CONFIG_AUDIT | LYB_CONFIG_CONTROL | LYB_CONFIG_FILE_ROOTS)
 #define LYB_MOUNTS_KEY_MAX 255 /* an escaped mount point, as a file name */
-#define LYB_MOUNTS_LINE_MAX (64 * 1024) /* a mountinfo line; longer: skipped \
-					 */
+/* a mountinfo line; a longer one is skipped */
+#define LYB_MOUNTS_LINE_MAX (64 * 1024)
 
 /*
  * The runtime directory of a daemon running as @uid: $LYB_RUN_DIR, else

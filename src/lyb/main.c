@@ -4,13 +4,16 @@
  * and its configuration file, and dispatch to one function per command
  * (cmd_*.c).
  *
- * The catalog URL is, first found: --catalog URL, $LYB_CATALOG, the
- * `catalog = URL` line of the configuration file ($LYB_CONFIG, else
- * /etc/lyb/lyb.conf), then file:///var/lib/lyb/catalog. An absolute path
- * is taken as the file:// URL of that directory.
+ * The settings are the configuration file's ($LYB_CONFIG, else
+ * /etc/lyb/lyb.conf), then, for each key it does not set, the running
+ * mount's (mounts.h: the mount of lyb's catalog, else the only one), so
+ * that lyb and the mount agree without flags. The catalog URL is, first
+ * found: --catalog URL, $LYB_CATALOG, the file's `catalog = URL`, the
+ * only running mount's, then file:///var/lib/lyb/catalog. An absolute
+ * path is taken as the file:// URL of that directory.
  *
- * The same file gives access control its settings: `domain = NAME`
- * (users are user:LOGIN@NAME), `admin = PRINCIPAL` (repeatable) and
+ * The same settings give access control its keys: `domain = NAME`
+ * (users are user:LOGIN@NAME), `admin = PRINCIPAL` (repeatable),
  * `audit = PATH` (the daemon's audit log, for `lyb audit`) and
  * `control = PATH` (the mount's control socket, for `lyb access`).
  *
@@ -487,8 +490,11 @@ static const struct {
 	 "history of changes, or, for members of its owner group and admins,\n"
 	 "grants or revokes a principal (user:NAME@DOMAIN, group:NAME or\n"
 	 "domain:NAME). Every change is recorded in the DataSet's history.\n"
-	 "DOMAIN and admins come from `domain =` and `admin =` lines of the\n"
-	 "configuration file.\n"},
+	 "Changes go through the running mount's control socket, which\n"
+	 "takes your identity from the kernel; without one, lyb writes the\n"
+	 "catalog itself (which needs write access to it). DOMAIN, admins\n"
+	 "and the socket come from the configuration file, else from the\n"
+	 "mount's settings (lyb(1), CONFIGURATION).\n"},
 	{"catalog",
 	 "usage: lyb [OPTIONS] catalog format\n"
 	 "       lyb [OPTIONS] catalog init [--format 1|2]\n"
@@ -586,8 +592,11 @@ void lyb_cli_usage(const char *cmd, int to_stderr)
 	      "\n"
 	      "The catalog is --catalog, else $LYB_CATALOG, else `catalog = "
 	      "URL`\n"
-	      "in $LYB_CONFIG or " DEFAULT_CONFIG ", else " DEFAULT_CATALOG
-	      ".\n",
+	      "in $LYB_CONFIG or " DEFAULT_CONFIG
+	      ", else the running mount's,\n"
+	      "else " DEFAULT_CATALOG ". What the file does not set is\n"
+	      "taken from the running mount's settings (lyb -v says "
+	      "which).\n",
 	      out);
 }
 
