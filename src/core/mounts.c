@@ -75,7 +75,7 @@ int lyb_mounts_key(const char *mountpoint, char *out, size_t len)
 			return -ENAMETOOLONG;
 		memcpy(out + o, esc, n);
 		o += n;
-		first = c == '/';
+		first = 0; /* only a leading '.' is escaped */
 	}
 	out[o] = '\0';
 	return 0;

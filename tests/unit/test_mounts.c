@@ -31,8 +31,11 @@ static void test_names(void)
 	CHECK_STR(out, "srv-my\\x20lyb");
 	CHECK_RC(lyb_mounts_key("/tmp/lyb-it.Ab9/mnt", out, sizeof(out)), 0);
 	CHECK_STR(out, "tmp-lyb\\x2dit.Ab9-mnt");
+	/* as systemd-escape --path writes them */
 	CHECK_RC(lyb_mounts_key("/a/.b/c.d", out, sizeof(out)), 0);
-	CHECK_STR(out, "a-\\x2eb-c.d");
+	CHECK_STR(out, "a-.b-c.d");
+	CHECK_RC(lyb_mounts_key("/.x", out, sizeof(out)), 0);
+	CHECK_STR(out, "\\x2ex");
 	CHECK_RC(lyb_mounts_key("/a\nb", out, sizeof(out)), 0);
 	CHECK_STR(out, "a\\x0ab");
 	CHECK_RC(lyb_mounts_key("/lyb", out, 3), -ENAMETOOLONG);
