@@ -255,6 +255,7 @@ publish_recent() {
 		y=${day:0:4} m=${day:5:2} d=${day:8:2}
 		pa=$(publish_at $(($(at "$day" 06:00) - 1500)) "$PA" "$day" \
 			--gs "$gs/${PA}_5a1f2e/$y/$m/$d/run-1")
+		say "$day: $PA $pa"
 		[[ $day > $e_dg ]] && continue
 		t=$(($(at "$day" 08:00) - 1500))
 		if [ "$day" = "$e_dg" ]; then
@@ -264,11 +265,12 @@ publish_recent() {
 		dg=$(publish_at "$t" "$DG" "$day" \
 			--gs "$gs/${DG}_60e0c6/$y/$m/$d/run-1" \
 			--snow "snow://artist-metadata/dominant_genres=$snow/artist-metadata/dominant_genres/$day/run-1")
+		say "$day: $DG $dg"
 		[[ $day > $e_gp ]] && continue
 		gp=$(publish_at $(($(at "$day" 10:00) - 1500)) "$GP" "$day" \
 			--gs "$gs/${GP}_d2a225/$y/$m/$d/run-1" \
 			--upstream "$DG@$day/$dg" --upstream "$PA@$day/$pa")
-		say "$day: $DG $dg, $PA $pa, $GP $gp"
+		say "$day: $GP $gp (from $DG $dg and $PA $pa)"
 	done
 }
 
@@ -351,7 +353,7 @@ check() {
 }
 
 tell() {
-	local f=$MNT/$DG/latest/gs/part-00000.avro run=${LYB_RUN_DIR:-/run/lybfs}
+	local f=$MNT/$DG/2020-09-03/latest/gs/part-00000.avro run=${LYB_RUN_DIR:-/run/lybfs}
 	[ "$(id -u)" = 0 ] || [ -n "${LYB_RUN_DIR:-}" ] || run=${XDG_RUNTIME_DIR:-?}/lybfs
 	cat <<EOF
 
