@@ -58,15 +58,21 @@ int lyb_mounts_run_dir(uid_t uid, char *out, size_t len);
 /* @mountpoint (absolute, canonical) escaped into @out; -ENAMETOOLONG. */
 int lyb_mounts_key(const char *mountpoint, char *out, size_t len);
 
+/* One line of mountinfo, escapes undone. */
+struct lyb_mounts_line {
+	const char *dev;	/* "MAJOR:MINOR" */
+	const char *mountpoint; /* as the kernel shows it: canonical */
+	const char *type;	/* "fuse.lybfs" */
+	const char *source;
+	const char *super_opts; /* "ro,user_id=0,group_id=0,..." */
+};
+
 /*
- * Calls @cb with each mount of @mountinfo (NULL: /proc/self/mountinfo):
- * its mount point (octal escapes undone), file system type, source and
- * super block options. A non-zero return of @cb stops the walk and is
- * returned; otherwise 0, or -errno when the file cannot be read.
+ * Calls @cb with each mount of @mountinfo (NULL: /proc/self/mountinfo).
+ * A non-zero return of @cb stops the walk and is returned; otherwise 0,
+ * or -errno when the file cannot be read.
  */
-typedef int (*lyb_mounts_cb)(void *arg, const char *mountpoint,
-			     const char *type, const char *source,
-			     const char *super_opts);
+typedef int (*lyb_mounts_cb)(void *arg, const struct lyb_mounts_line *l);
 int lyb_mounts_each(const char *mountinfo, lyb_mounts_cb cb, void *arg);
 
 /* --- the daemon's half --- */

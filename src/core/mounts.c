@@ -130,7 +130,11 @@ int lyb_mounts_each(const char *mountinfo, lyb_mounts_cb cb, void *arg)
 			continue;
 		unescape(f[4]);
 		unescape(source);
-		rc = cb(arg, f[4], type, source, opts);
+		rc = cb(arg, &(struct lyb_mounts_line){.dev = f[2],
+						       .mountpoint = f[4],
+						       .type = type,
+						       .source = source,
+						       .super_opts = opts});
 	}
 	free(line);
 	fclose(in);
@@ -403,17 +407,16 @@ static int read_settings(struct find_ctx *c, const char *mnt, uid_t uid,
 	return 0;
 }
 
-static int find_one(void *arg, const char *mnt, const char *type,
-		    const char *source, const char *opts)
+static int find_one(void *arg, const struct lyb_mounts_line *l)
 {
 	struct find_ctx *c = arg;
+	const char *mnt = l->mountpoint;
 	struct lyb_mount m;
 	long long uid;
 
-	(void)source;
-	if (strcmp(type, "fuse.lybfs") != 0)
+	if (strcmp(l->type, "fuse.lybfs") != 0)
 		return 0;
-	uid = user_id(opts);
+	uid = user_id(l->super_opts);
 	if (uid < 0) {
 		passed(c, mnt, "%s", "no user_id in its options");
 		return 0;

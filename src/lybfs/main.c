@@ -224,6 +224,24 @@ static int opt_proc(void *data, const char *arg, int key,
 	return 0;
 }
 
+/* What lyb_mounts_each() found mounted on @mnt, if anything. */
+struct mounted {
+	const char *mnt;
+	char type[64], source[PATH_MAX], dev[32];
+};
+
+static int mounted_cb(void *arg, const struct lyb_mounts_line *l)
+{
+	struct mounted *m = arg;
+
+	if (strcmp(l->mountpoint, m->mnt) != 0)
+		return 0;
+	snprintf(m->type, sizeof(m->type), "%s", l->type);
+	snprintf(m->source, sizeof(m->source), "%s", l->source);
+	snprintf(m->dev, sizeof(m->dev), "%s", l->dev);
+	return 1;
+}
+
 /*
  * Lets the kernel send reads of up to 1 MiB: its read-ahead for a FUSE
  * mount is 128 KiB, and the kernel sets it again when it gets our INIT
@@ -233,19 +251,13 @@ static int opt_proc(void *data, const char *arg, int key,
  */
 static void set_kernel_readahead(const char *mnt, unsigned kb)
 {
-	char line[4096], path[128], want[4100];
+	struct mounted m = {.mnt = mnt};
 	unsigned major, minor, now = 0;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int found = 0;
+	char path[128];
+	FILE *f;
 
-	if (!f)
-		return;
-	snprintf(want, sizeof(want), " %s ", mnt);
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, want) &&
-			sscanf(line, "%*d %*d %u:%u", &major, &minor) == 2;
-	fclose(f);
-	if (!found)
+	if (lyb_mounts_each(NULL, mounted_cb, &m) <= 0 ||
+	    sscanf(m.dev, "%u:%u", &major, &minor) != 2)
 		return;
 	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb",
 		 major, minor);
@@ -462,25 +474,6 @@ static void set_fd_limits(unsigned per_uid, int max_threads)
 		"descriptors: limit %llu; open handles at most %zu per uid, "
 		"%zu in all",
 		(unsigned long long)rl.rlim_cur, (size_t)per_uid, total);
-}
-
-/* What lyb_mounts_each() found mounted on @mnt, if anything. */
-struct mounted {
-	const char *mnt;
-	char type[64], source[PATH_MAX];
-};
-
-static int mounted_cb(void *arg, const char *mountpoint, const char *type,
-		      const char *source, const char *opts)
-{
-	struct mounted *m = arg;
-
-	(void)opts;
-	if (strcmp(mountpoint, m->mnt) != 0)
-		return 0;
-	snprintf(m->type, sizeof(m->type), "%s", type);
-	snprintf(m->source, sizeof(m->source), "%s", source);
-	return 1;
 }
 
 /* How many entries @mnt has besides . and .. (0 when unreadable). */

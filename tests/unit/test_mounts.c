@@ -211,13 +211,10 @@ static void test_publish_find(void)
 	lyb_mounts_withdraw(&b); /* done: nothing happens */
 }
 
-static int count_cb(void *arg, const char *mountpoint, const char *type,
-		    const char *source, const char *opts)
+static int count_cb(void *arg, const struct lyb_mounts_line *l)
 {
-	(void)mountpoint;
-	(void)type;
-	(void)source;
-	(void)opts;
+	CHECK(l->dev && strchr(l->dev, ':') && l->mountpoint[0] == '/' &&
+	      l->type[0] && l->source && l->super_opts);
 	++*(int *)arg;
 	return 0;
 }
