@@ -18,6 +18,7 @@ declare -A layer=(
 	[acl]=6 [publish]=6 [fs]=6
 	[config]=7
 	[portal]=7
+	[mounts]=8
 )
 # the storage backends: one subsystem, its modules use each other; the
 # files of one module (behind its *_impl.h) are that module

@@ -9,10 +9,22 @@
 #   scripts/demo.sh check     cmp every file under the mount with its source
 #   scripts/demo.sh stop      unmount, stop the portal
 #
-# Environment: LYB_DEMO_DIR (default /var/tmp/lybfs-demo: data/ and
-# catalog/), LYB_MNT (default /lyb), LYB_BUILD (default build/ in the
-# source tree), LYB_PORTAL_PORT (default 8080: the portal, lyb serve, on
-# 127.0.0.1).
+# Environment: LYB_DEMO_DIR (default /var/tmp/lybfs-demo: data/,
+# catalog/, lyb.conf, audit.log), LYB_MNT (default /lyb), LYB_BUILD
+# (default build/ in the source tree), LYB_PORTAL_PORT (default 8080: the
+# portal, lyb serve, on 127.0.0.1), LYB_NOW (seconds or an RFC 3339 time:
+# pins "now" for the recent dates and for the mount's delivery status, as
+# the tests do), LYB_RUN_DIR (where the mount leaves its settings and
+# control socket for lyb, default /run/lybfs: lybfs(8)).
+#
+# The demo, the mount and the portal share one configuration file,
+# DEMO_DIR/lyb.conf (catalog, domain, admin: the demo's user, audit,
+# file_roots); lybfs mounts with -o config= of it and leaves its settings
+# in the runtime directory, where lyb finds them: `lyb ls DATASET` needs
+# no flags. Besides the user story's 2020-09-01 to 03, each DataSet gets
+# the last few days up to the partition due now: PopularArtistsGlobal and
+# GenresOfPopularArtists on time, DominantGenres today's late (as in the
+# story), so `lyb ls --late` and .lyb/status have something to say.
 #
 # Running it again is clean: a previous demo mount (even a stale one whose
 # daemon died) is unmounted first; the data is deterministic and only
@@ -34,6 +46,7 @@ LYBFS=$BUILD/lybfs
 PORTAL_PORT=${LYB_PORTAL_PORT:-8080}
 PORTAL_URL=http://127.0.0.1:$PORTAL_PORT/
 PORTAL_PID=$DEMO_DIR/portal.pid
+LYB_CONFIG_FILE=${LYB_CONFIG:-/etc/lyb/lyb.conf} # what lyb reads first
 
 DG=artist-metadata.DominantGenres
 PA=artist-metadata.PopularArtistsGlobal
@@ -116,16 +129,42 @@ make_data() {
 	mv "$DATA.tmp" "$DATA"
 }
 
-# file:// data is read only under file_roots (by default the catalog's
-# own tree): the demo's lyb and mount are given the data directory, and
-# its user is an admin for both. A LYB_CONFIG already set (the tests') is
-# kept.
+# The one configuration of the demo's lyb, mount and portal. file://
+# data is read only under file_roots (by default the catalog's own tree):
+# the demo's is the data directory; its user is an admin.
 DEMO_CONF=$DEMO_DIR/lyb.conf
-lyb() {
-	[ -n "${LYB_CONFIG:-}" ] || [ -f "$DEMO_CONF" ] ||
-		printf 'file_roots = %s\nadmin = user:%s@thecompany.com\n' \
-			"$DATA" "$(id -un)" >"$DEMO_CONF"
-	LYB_CONFIG=${LYB_CONFIG:-$DEMO_CONF} "$LYB" --catalog "$CATALOG_URL" "$@"
+write_conf() {
+	mkdir -p "$DEMO_DIR"
+	cat >"$DEMO_CONF" <<EOF
+# written by scripts/demo.sh: the demo's lyb, lybfs (-o config=) and portal
+catalog = $CATALOG_URL
+domain = thecompany.com
+admin = user:$(id -un)@thecompany.com
+audit = $DEMO_DIR/audit.log
+file_roots = $DATA
+EOF
+}
+lyb() { LYB_CONFIG=$DEMO_CONF "$LYB" --catalog "$CATALOG_URL" "$@"; }
+
+# "Now" in seconds: $LYB_NOW pins it (seconds, or an RFC 3339 time).
+now_s() {
+	case ${LYB_NOW:-} in
+	"") date -u +%s ;;
+	*[!0-9]*) date -u -d "$LYB_NOW" +%s ;;
+	*) echo "$LYB_NOW" ;;
+	esac
+}
+NOW=$(now_s)
+day_of() { date -u -d "@$1" +%F; } # seconds -> YYYY-MM-DD
+at() { date -u -d "$1 $2" +%s; }   # DATE HH:MM (UTC) -> seconds
+# The partition due now under "daily HH:MM" (freshness.h): today's once
+# its deadline has passed, else yesterday's.
+expected() {
+	if [ "$NOW" -ge "$(at "$(day_of "$NOW")" "$1")" ]; then
+		day_of "$NOW"
+	else
+		day_of $((NOW - 86400))
+	fi
 }
 
 # Creates a DataSet unless the catalog has it already.
@@ -138,9 +177,13 @@ create_dataset() {
 	fi
 }
 
-# publish DATASET DATE [ARGS...]: prints the version id.
-publish() {
-	lyb publish "$@" --producer "service:demo-pipeline"
+# publish_at SECONDS DATASET DATE [ARGS...]: publishes as if at SECONDS
+# (LYB_NOW), so that delivery against the SLO is what the demo wants;
+# prints the version id.
+publish_at() {
+	local t=$1
+	shift
+	LYB_NOW=$t lyb publish "$@" --producer "service:demo-pipeline"
 }
 
 make_catalog() {
@@ -170,30 +213,70 @@ make_catalog() {
 		--schema "$DATA/schemas/GenresOfPopularArtists.avsc" \
 		--reader group:artist-analytics --upstream "$DG" --upstream "$PA"
 
+	# the user story's dates, a minute ago; the rerun of 2020-09-03 a
+	# second later, so it sorts after the first (times are in seconds)
 	for day in 01 02 03; do
-		dg=$(publish "$DG" "2020-09-$day" \
+		dg=$(publish_at $((NOW - 60)) "$DG" "2020-09-$day" \
 			--gs "$gs/${DG}_60e0c6/2020/09/$day/run-1" \
 			--snow "snow://artist-metadata/dominant_genres=$snow/artist-metadata/dominant_genres/2020-09-$day/run-1")
-		pa=$(publish "$PA" "2020-09-$day" \
+		pa=$(publish_at $((NOW - 60)) "$PA" "2020-09-$day" \
 			--gs "$gs/${PA}_5a1f2e/2020/09/$day/run-1")
 		say "$DG 2020-09-$day: $dg, $PA 2020-09-$day: $pa"
 	done
-	# a second, different version of 2020-09-03; published times have
-	# one-second resolution, so wait for it to sort after the first
-	sleep 1
-	dg=$(publish "$DG" 2020-09-03 \
+	dg=$(publish_at $((NOW - 59)) "$DG" 2020-09-03 \
 		--gs "$gs/${DG}_60e0c6/2020/09/03/run-2" \
 		--snow "snow://artist-metadata/dominant_genres=$snow/artist-metadata/dominant_genres/2020-09-03/run-2")
 	say "$DG 2020-09-03: $dg (the rerun)"
-	gp=$(publish "$GP" 2020-09-03 \
+	gp=$(publish_at $((NOW - 58)) "$GP" 2020-09-03 \
 		--gs "$gs/${GP}_d2a225/2020/09/03/run-1" \
 		--upstream "$DG@2020-09-03/$dg" --upstream "$PA@2020-09-03/$pa")
 	say "$GP 2020-09-03: $gp (from $DG $dg and $PA $pa)"
+	publish_recent
+}
+
+# The last few days up to the partition each DataSet owes now: published
+# 25 minutes before its deadline (on time), but DominantGenres' latest 47
+# minutes after it (late, as in the story; at most now). The deadlines
+# (06:00, 08:00, 10:00) order the due dates: PopularArtistsGlobal's is
+# never older than DominantGenres', nor that than GenresOfPopular's, so
+# every GenresOfPopular date has both upstreams.
+publish_recent() {
+	local gs=file://$DATA/gs snow=file://$DATA/snow e_pa e_dg e_gp day
+	local days=() i t dg pa gp y m d
+	e_pa=$(expected 06:00)
+	e_dg=$(expected 08:00)
+	e_gp=$(expected 10:00)
+	for i in 3 2 1 0; do
+		day=$(day_of $((NOW - i * 86400)))
+		[[ $day > $e_pa ]] || days+=("$day")
+	done
+	"$PY" "$SRC/scripts/demo_data.py" --dates "$DATA" "${days[@]}"
+	for day in "${days[@]}"; do
+		y=${day:0:4} m=${day:5:2} d=${day:8:2}
+		pa=$(publish_at $(($(at "$day" 06:00) - 1500)) "$PA" "$day" \
+			--gs "$gs/${PA}_5a1f2e/$y/$m/$d/run-1")
+		say "$day: $PA $pa"
+		[[ $day > $e_dg ]] && continue
+		t=$(($(at "$day" 08:00) - 1500))
+		if [ "$day" = "$e_dg" ]; then
+			t=$(($(at "$day" 08:00) + 2820))
+			[ "$t" -le "$NOW" ] || t=$NOW
+		fi
+		dg=$(publish_at "$t" "$DG" "$day" \
+			--gs "$gs/${DG}_60e0c6/$y/$m/$d/run-1" \
+			--snow "snow://artist-metadata/dominant_genres=$snow/artist-metadata/dominant_genres/$day/run-1")
+		say "$day: $DG $dg"
+		[[ $day > $e_gp ]] && continue
+		gp=$(publish_at $(($(at "$day" 10:00) - 1500)) "$GP" "$day" \
+			--gs "$gs/${GP}_d2a225/$y/$m/$d/run-1" \
+			--upstream "$DG@$day/$dg" --upstream "$PA@$day/$pa")
+		say "$day: $GP $gp (from $DG $dg and $PA $pa)"
+	done
 }
 
 mount_demo() {
 	# the demo's user may read everything; others ask (lyb access request)
-	local opts="catalog=$CATALOG_URL,file_roots=$DATA,audit=$DEMO_DIR/audit.log,admin=user:$(id -un)@thecompany.com" _
+	local opts="config=$DEMO_CONF" _
 	if [ ! -d "$MNT" ] && ! mkdir -p "$MNT" 2>/dev/null; then
 		# e.g. /lyb for a user: make it theirs, fusermount3 wants that
 		as_root mkdir -p "$MNT"
@@ -213,7 +296,7 @@ mount_demo() {
 
 # The demo's portal: lyb serve on 127.0.0.1, trusting 127.0.0.1 as its
 # proxy (so `curl -H "X-Forwarded-Email: ..."` acts as a user), with the
-# demo's domain, admin and audit log in its own configuration file.
+# demo's configuration file.
 stop_portal() {
 	local pid
 	[ -f "$PORTAL_PID" ] || return 0
@@ -228,11 +311,8 @@ stop_portal() {
 }
 
 start_portal() {
-	local conf=$DEMO_DIR/lyb.conf
-	printf 'catalog = %s\ndomain = thecompany.com\nadmin = user:%s@thecompany.com\naudit = %s\n' \
-		"$CATALOG_URL" "$(id -un)" "$DEMO_DIR/audit.log" >"$conf"
 	say "starting the portal at $PORTAL_URL"
-	LYB_CONFIG=$conf nohup "$LYB" serve --listen "127.0.0.1:$PORTAL_PORT" \
+	LYB_CONFIG=$DEMO_CONF nohup "$LYB" serve --listen "127.0.0.1:$PORTAL_PORT" \
 		--trust-proxy 127.0.0.1 --static "$SRC/src/portal" --mount "$MNT" \
 		>"$DEMO_DIR/portal.log" 2>&1 </dev/null &
 	echo $! >"$PORTAL_PID"
@@ -273,22 +353,29 @@ check() {
 }
 
 tell() {
-	local f=$MNT/$DG/latest/gs/part-00000.avro
+	local f=$MNT/$DG/2020-09-03/latest/gs/part-00000.avro run=${LYB_RUN_DIR:-/run/lybfs}
+	[ "$(id -u)" = 0 ] || [ -n "${LYB_RUN_DIR:-}" ] || run=${XDG_RUNTIME_DIR:-?}/lybfs
 	cat <<EOF
 
-lybfs demo: the catalog $CATALOG_URL is mounted at $MNT
-Try:
+lybfs demo: the catalog $CATALOG_URL is mounted at $MNT,
+with the settings of $DEMO_CONF; lyb finds them in $run.
+Try (lyb is $LYB: export PATH="$BUILD:\$PATH"):
   ls $MNT
   ls $MNT/$DG/2020-09-03
-  cat $MNT/$DG/.lyb/info.json
-  head -c 200 $f | od -c | head
-  zcat $MNT/$DG/latest/snow/data_0_0_0.json.gz | head -n 2
+  cat $MNT/$DG/.lyb/status
+  head -n 2 $MNT/$DG/2020-09-03/latest/data.jsonl
+  zcat $MNT/$DG/2020-09-03/latest/snow/data_0_0_0.json.gz | head -n 2
   getfattr -d -m user.lyb $f
-  $LYB --catalog $CATALOG_URL ls $DG
-  (Access denied? $LYB --catalog $CATALOG_URL access request $DG)
-  $LYB --catalog $CATALOG_URL info $GP
-  LYB_CONFIG=$DEMO_CONF $LYB --catalog $CATALOG_URL head $DG
-  (or export LYB_CATALOG=$CATALOG_URL and run: $LYB ls)
+  lyb ls $DG
+  lyb ls --late
+  lyb info $GP
+  lyb head -n 2 $DG 2020-09-03 gs
+As an account without read access (the user story's first day), lyb ls
+says Access denied and how to ask:
+  lyb ls $DG
+  lyb access request $DG --reason "genre study"
+and as you (an admin of the demo) or a member of group:artist-metadata:
+  lyb access grant $DG user:LOGIN@thecompany.com
 The portal (DataSet pages in a browser, read-only until signed in):
   $PORTAL_URL
   ${PORTAL_URL}d/$DG
@@ -296,6 +383,12 @@ The portal (DataSet pages in a browser, read-only until signed in):
    curl -H 'X-Forwarded-Email: adam@thecompany.com' ${PORTAL_URL}api/v1/datasets/$DG/access)
 Stop it with: $SRC/scripts/demo.sh stop
 EOF
+	if grep -qsE '^[[:space:]]*catalog[[:space:]]*=' "$LYB_CONFIG_FILE"; then
+		cat <<EOF
+Note: $LYB_CONFIG_FILE names a catalog of its own, which lyb prefers: run
+lyb with LYB_CONFIG=$DEMO_CONF for the demo's.
+EOF
+	fi
 }
 
 start() {
@@ -304,6 +397,7 @@ start() {
 	install_deps
 	build
 	make_data
+	write_conf
 	make_catalog
 	mount_demo
 	check

@@ -5,8 +5,12 @@ pipeline would have left them in GCS and in a Snowflake unload, under a
 local directory standing in for both.
 
 Run with Debian's /usr/bin/python3 and its python3-avro, an Avro writer
-independent of lybfs. Usage: demo_data.py OUTDIR; demo_data.py --version
-prints the generator's version (demo.sh regenerates when it changes).
+independent of lybfs. Usage: demo_data.py OUTDIR writes the user story's
+dates (2020-09-01 to 03); demo_data.py --dates OUTDIR YYYY-MM-DD...
+writes one run of each DataSet for each date that is not there yet (the
+demo's recent dates, so that today's delivery shows on time or late);
+demo_data.py --version prints the generator's version (demo.sh
+regenerates when it changes).
 
 Everything is deterministic (seeded random data, fixed Avro sync markers,
 gzip without a timestamp), so regenerating gives byte-identical files and
@@ -19,6 +23,9 @@ Layout (OUTDIR/):
   gs/artist-metadata.PopularArtistsGlobal_5a1f2e/2020/09/DD/run-1/part-00000.avro
   gs/artist-analytics.GenresOfPopularArtists_d2a225/2020/09/03/run-1/part-00000.avro
   .complete   written last, holds DATA_VERSION
+and with --dates, for each DATE, the same three under YYYY/MM/DD/run-1
+(and the export under dominant_genres/DATE/run-1), then
+dates/DATE.complete, written last.
 """
 
 import gzip
@@ -165,9 +172,67 @@ def write_export(path, rows):
         f.write(buf.getvalue())
 
 
+def genres_of_popular(dominant_rows, ranked, genre_names):
+    """The user story's query: genres of the top artists, one row each."""
+    top = set(ranked[:TOP_N])
+    counts = dict.fromkeys(genre_names, 0)
+    for row in dominant_rows:
+        if row["artist_id"] in top:
+            for gs in row["dominant_genres"]:
+                if gs["score"] > 0.1:
+                    counts[gs["genre"]] += 1
+    return [{"top_genre": g, "genre_count": c}
+            for g, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def write_date(out, date, artists, genre_names):
+    """One run of each DataSet for DATE (YYYY-MM-DD), seeded by it."""
+    y, m, d = date.split("-")
+    marker = os.path.join(out, "dates", date + ".complete")
+    if os.path.exists(marker):
+        return
+    rows = dominant_genres_rows("dominant-" + date, 10000 + int(d),
+                                artists, genre_names)
+    gs_dir = os.path.join(out, "gs", "artist-metadata.DominantGenres_60e0c6",
+                          y, m, d, "run-1")
+    half = len(rows) // 2
+    write_avro(out, os.path.join(gs_dir, "part-00000.avro"), DOMINANT_GENRES,
+               rows[:half], codec="deflate")
+    write_avro(out, os.path.join(gs_dir, "part-00001.avro"), DOMINANT_GENRES,
+               rows[half:], codec="deflate")
+    write_marker(gs_dir)
+    write_export(os.path.join(out, "snow", "artist-metadata",
+                              "dominant_genres", date, "run-1",
+                              "data_0_0_0.json.gz"), rows)
+    ranked = random.Random("popular-" + date).sample(artists, 5000)
+    pa_dir = os.path.join(out, "gs",
+                          "artist-metadata.PopularArtistsGlobal_5a1f2e",
+                          y, m, d, "run-1")
+    write_avro(out, os.path.join(pa_dir, "part-00000.avro"), POPULAR_ARTISTS,
+               [{"artist_id": a, "global_rank": i + 1}
+                for i, a in enumerate(ranked)])
+    write_marker(pa_dir)
+    gp_dir = os.path.join(out, "gs",
+                          "artist-analytics.GenresOfPopularArtists_d2a225",
+                          y, m, d, "run-1")
+    write_avro(out, os.path.join(gp_dir, "part-00000.avro"), GENRES_OF_POPULAR,
+               genres_of_popular(rows, ranked, genre_names))
+    write_marker(gp_dir)
+    os.makedirs(os.path.dirname(marker), exist_ok=True)
+    with open(marker, "w") as f:  # last: the date is complete
+        f.write(DATA_VERSION + "\n")
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--version":
         print(DATA_VERSION)
+        return
+    if len(sys.argv) >= 3 and sys.argv[1] == "--dates":
+        for date in sys.argv[3:]:
+            if len(date) != 10 or date[4] != "-" or date[7] != "-":
+                sys.exit("demo_data.py: not a date (YYYY-MM-DD): " + date)
+            write_date(sys.argv[2], date, artist_ids(),
+                       genres())
         return
     if len(sys.argv) != 2:
         sys.exit("usage: demo_data.py OUTDIR | --version")
@@ -218,15 +283,7 @@ def main():
 
     # artist-analytics.GenresOfPopularArtists for 2020-09-03: the user
     # story's query over the latest versions above, one row per genre
-    top = set(ranked[:TOP_N])
-    counts = dict.fromkeys(genre_names, 0)
-    for row in latest_dominant:
-        if row["artist_id"] in top:
-            for gs in row["dominant_genres"]:
-                if gs["score"] > 0.1:
-                    counts[gs["genre"]] += 1
-    rows = [{"top_genre": g, "genre_count": c}
-            for g, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    rows = genres_of_popular(latest_dominant, ranked, genre_names)
     gs_dir = os.path.join(out, "gs",
                           "artist-analytics.GenresOfPopularArtists_d2a225",
                           "2020", "09", "03", "run-1")

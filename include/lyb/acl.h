@@ -102,6 +102,14 @@ int lyb_acl_can_manage(const struct lyb_acl *acl, const struct lyb_ident *id,
  */
 void lyb_acl_denied_text(const struct lyb_ident *id, const char *dataset,
 			 char *buf, size_t len);
+/*
+ * The line that follows it: how @id gets access to @ds. "Request it
+ * with: lyb access request DS --reason \"...\"", or, with a request
+ * pending, "Your request of TIME is pending: an owner (OWNER) or an admin
+ * grants it with: lyb access grant DS USER" (no newline).
+ */
+void lyb_acl_request_hint(const struct lyb_ident *id,
+			  const struct lyb_dataset *ds, char *buf, size_t len);
 
 /*
  * The caller's own state for MNT/<ds>/.lyb/access: "granted (...)",

@@ -33,6 +33,9 @@
 #include "lyb/log.h"
 
 #define LYB_CONFIG_PATH "/etc/lyb/lyb.conf" /* unless $LYB_CONFIG */
+#define LYB_CONFIG_NONE "none" /* control = none: no control socket */
+/* where a root daemon keeps its runtime files, unless $LYB_RUN_DIR */
+#define LYB_RUN_DIR_DEFAULT "/run/lybfs"
 #define LYB_CONFIG_FILE_MAX (64 * 1024)
 #define LYB_CONFIG_LINE_MAX 4096
 #define LYB_CONFIG_DEFAULT_CATALOG "file:///var/lib/lyb/catalog"
@@ -79,17 +82,17 @@ struct lyb_config {
 	enum lyb_log_level log_level; /* messages above it are dropped */
 	enum lyb_config_log log;      /* stderr, syslog or auto */
 	int allow_other;	      /* every user may use the mount */
-	char *gcs_endpoint;	   /* NULL: $STORAGE_EMULATOR_HOST or Google */
-	char *gcs_credentials;	   /* a key file or "anonymous"; NULL: ADC */
-	double gcs_timeout;	   /* seconds per GCS call; 0: the default */
-	uint64_t cache_mem;	   /* bytes; 0: the cache's default */
-	uint64_t catalog_mem;	   /* format 2 page cache bytes; 0: default */
-	char *cache_dir;	   /* absolute; NULL: no disk cache */
-	uint64_t cache_size;	   /* disk cache bytes; 0: the default */
-	uint64_t readahead;	   /* bytes; 0: the default */
-	char *domain;		   /* NULL: the ACL default */
-	char *audit;		   /* audit log path; NULL: the default */
-	char *control;		   /* control socket path; NULL: none */
+	char *gcs_endpoint;    /* NULL: $STORAGE_EMULATOR_HOST or Google */
+	char *gcs_credentials; /* a key file or "anonymous"; NULL: ADC */
+	double gcs_timeout;    /* seconds per GCS call; 0: the default */
+	uint64_t cache_mem;    /* bytes; 0: the cache's default */
+	uint64_t catalog_mem;  /* format 2 page cache bytes; 0: default */
+	char *cache_dir;       /* absolute; NULL: no disk cache */
+	uint64_t cache_size;   /* disk cache bytes; 0: the default */
+	uint64_t readahead;    /* bytes; 0: the default */
+	char *domain;	       /* NULL: the ACL default */
+	char *audit;	       /* audit log path; NULL: the default */
+	char *control; /* control socket path or "none"; NULL: the default */
 	double acl_max_stale;	   /* seconds a stale catalog decides access */
 	unsigned max_open_per_uid; /* handles one uid may hold open */
 	char *file_roots;	   /* "/a:/b" or "none"; NULL: the default */
@@ -125,6 +128,35 @@ int lyb_config_set(struct lyb_config *cfg, const char *key, const char *value,
  */
 int lyb_config_load(struct lyb_config *cfg, const char *path,
 		    struct lyb_config_err *err);
+
+/*
+ * As lyb_config_load(), from the open file @fd (named @name in errors),
+ * or from the @len bytes of @text.
+ */
+int lyb_config_load_fd(struct lyb_config *cfg, int fd, const char *name,
+		       struct lyb_config_err *err);
+int lyb_config_load_text(struct lyb_config *cfg, const char *text, size_t len,
+			 const char *name, struct lyb_config_err *err);
+
+/*
+ * The keys of @keys_mask (LYB_CONFIG_* bits) that @cfg has given, as the
+ * text of a configuration file ("KEY = VALUE" lines, admin once per
+ * principal) in *@text (the caller frees it). Only keys with text values
+ * (URLs, paths, strings, roots, admin) can be written: another is
+ * -EINVAL. The text is read back with lyb_config_load_text() before it
+ * is returned: a value that would not read back the same (one holding
+ * " #", which starts a comment) is -EINVAL, naming the key in @err.
+ */
+int lyb_config_write(const struct lyb_config *cfg, unsigned int keys_mask,
+		     char **text, size_t *len, struct lyb_config_err *err);
+
+/*
+ * Copies into @dst each key of @keys_mask that @src has given and @dst
+ * has not, so that @dst's own keys win. Text keys and admin only
+ * (-EINVAL for another); 0 or -ENOMEM.
+ */
+int lyb_config_fill(struct lyb_config *dst, const struct lyb_config *src,
+		    unsigned int keys_mask);
 
 /*
  * The path to read: $LYB_CONFIG if set and not empty (*@named = 1: that

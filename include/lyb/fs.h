@@ -194,27 +194,33 @@ int lyb_fs_file_cache_id(const struct lyb_fs_open_file *f,
 void lyb_fs_file_close(struct lyb_fs_open_file *f); /* accepts NULL */
 
 /*
- * Whether @e is data, or a listing of data, of a DataSet: what its ACL
- * gates (acl.h). Everything below a DataSet is, except the DataSet's own
- * directory, metadata (.lyb/, info.json, status, access) and links, which
- * everyone sees. A kind added later is gated unless listed here.
+ * Whether @e is for the DataSet's readers only (acl.h), by the one rule
+ * of what is public (docs/operations.md, "What is public"): a DataSet's
+ * card is public, its versions are for its readers. Public: the
+ * DataSet's directory entry, its .lyb/ (info.json, status, access,
+ * schema.avsc, upstream/, downstream/) and its latest link. Gated: the
+ * listing of the DataSet's directory (its dates), and every date with
+ * everything in it (its listing and latest link, each version's record,
+ * writer schema, lineage, locations and data). A kind added later is
+ * gated unless listed here.
  */
 int lyb_fs_gated(const struct lyb_fs_entry *e);
 
 /*
  * Calls @cb with each extended attribute ("user.lyb.*") of @e and its
- * value. listxattr and getxattr both go through this one list. The
+ * value. listxattr and getxattr both go through this one list. A
+ * version's entries (lyb_fs_xattrs_gated) have attributes only for a
+ * @reader (a caller who may read the DataSet, the same decision as
+ * open): the version id, where the data is and what it is. The
  * attributes derived from the content (user.lyb.crc32c, user.lyb.md5:
- * lyb_fs_xattr_is_digest()) are data, not metadata: with a known size
- * they confirm a guess of a small file's bytes. They are included only
- * with @digests, which the caller sets only for a caller who may read the
- * data (the same decision as open).
+ * lyb_fs_xattr_is_digest()) are data: with a known size they confirm a
+ * guess of a small file's bytes, so getting one is audited like an open.
  */
 typedef int (*lyb_fs_xattr_cb)(void *arg, const char *name, const char *value);
-int lyb_fs_xattrs(const struct lyb_fs_entry *e, int digests, lyb_fs_xattr_cb cb,
+int lyb_fs_xattrs(const struct lyb_fs_entry *e, int reader, lyb_fs_xattr_cb cb,
 		  void *arg);
-/* 1 if @e has content digests among its attributes (an object). */
-int lyb_fs_has_digests(const struct lyb_fs_entry *e);
+/* 1 if @e's attributes are for readers only: a version and what is in it. */
+int lyb_fs_xattrs_gated(const struct lyb_fs_entry *e);
 /* 1 if attribute @name is derived from the content. */
 int lyb_fs_xattr_is_digest(const char *name);
 

@@ -449,6 +449,33 @@ find_request(const struct lyb_dataset *ds, const char *principal)
 	return NULL;
 }
 
+/* The one command that asks for read access to @ds, for every message. */
+#define REQUEST_COMMAND "lyb access request %s --reason \"...\""
+
+void lyb_acl_request_hint(const struct lyb_ident *id,
+			  const struct lyb_dataset *ds, char *buf, size_t len)
+{
+	const struct lyb_access_request *r =
+		id->user[0] ? find_request(ds, id->user) : NULL;
+	char since[21];
+
+	if (r) {
+		lyb_time_format(r->since, since);
+		snprintf(buf, len,
+			 "Your request of %s is pending: an owner (%s) or an "
+			 "admin grants it with: lyb access grant %s %s",
+			 since, ds->owner ? ds->owner : "none", ds->name,
+			 id->user);
+	} else if (!id->user[0]) {
+		snprintf(buf, len,
+			 "%s has no user name, so it cannot request access",
+			 id->display);
+	} else {
+		snprintf(buf, len, "Request it with: " REQUEST_COMMAND,
+			 ds->name);
+	}
+}
+
 int lyb_acl_state_text(const struct lyb_acl *acl, const struct lyb_ident *id,
 		       const struct lyb_dataset *ds, char **text, size_t *len)
 {
@@ -465,8 +492,7 @@ int lyb_acl_state_text(const struct lyb_acl *acl, const struct lyb_ident *id,
 		lyb_buf_printf(&b, "access: pending since %s\n", since);
 	} else {
 		lyb_buf_printf(&b,
-			       "access: none\nrequest: lyb access request %s "
-			       "--reason \"...\"\n",
+			       "access: none\nrequest: " REQUEST_COMMAND "\n",
 			       ds->name);
 	}
 	*text = lyb_buf_steal(&b, len);

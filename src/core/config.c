@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lyb/buf.h"
 #include "lyb/catalog.h"
 #include "lyb/config.h"
 #include "lyb/gcs.h"
@@ -24,19 +25,20 @@
 
 /* What a value is, and the type of the field at the row's offset. */
 enum kind {
-	KIND_URL,     /* a catalog URL or absolute path, char * */
-	KIND_SECONDS, /* from min to max, double */
-	KIND_LEVEL,   /* enum lyb_log_level */
-	KIND_LOG,     /* enum lyb_config_log */
-	KIND_BOOL,    /* int */
-	KIND_STRING,  /* char * */
-	KIND_PATH,    /* an absolute path, char * */
-	KIND_SIZE,    /* "512M" etc., uint64_t */
-	KIND_ADMINS,  /* principals, comma-separated; repeatable, they add up;
-		       * admins[] and nadmins (no offset) */
-	KIND_COUNT,   /* a whole number from min to max, unsigned */
-	KIND_ROOTS,   /* "none" or absolute directories, ':'-separated;
-		       * char * */
+	KIND_URL,      /* a catalog URL or absolute path, char * */
+	KIND_SECONDS,  /* from min to max, double */
+	KIND_LEVEL,    /* enum lyb_log_level */
+	KIND_LOG,      /* enum lyb_config_log */
+	KIND_BOOL,     /* int */
+	KIND_STRING,   /* char * */
+	KIND_PATH,     /* an absolute path, char * */
+	KIND_SIZE,     /* "512M" etc., uint64_t */
+	KIND_ADMINS,   /* principals, comma-separated; repeatable, they add up;
+			* admins[] and nadmins (no offset) */
+	KIND_COUNT,    /* a whole number from min to max, unsigned */
+	KIND_ROOTS,    /* "none" or absolute directories, ':'-separated;
+			* char * */
+	KIND_PATH_OFF, /* an absolute path, or "none"; char * */
 };
 
 #define AT(field) offsetof(struct lyb_config, field)
@@ -116,9 +118,10 @@ static const struct key {
 	 "the audit log, one JSON line per decision (default "
 	 "/var/log/lybfs-audit.log)",
 	 AT(audit), NULL},
-	{"control", LYB_CONFIG_CONTROL, KIND_PATH, 0, 0, "PATH",
-	 "a Unix socket through which ordinary users' lyb access "
-	 "requests reach the daemon (default: none)",
+	{"control", LYB_CONFIG_CONTROL, KIND_PATH_OFF, 0, 0, "PATH|none",
+	 "the Unix socket through which ordinary users' lyb access "
+	 "requests reach the daemon (default: " LYB_RUN_DIR_DEFAULT
+	 "/MOUNT.sock, lybfs(8); none: no socket)",
 	 AT(control), NULL},
 	{"file_roots", LYB_CONFIG_FILE_ROOTS, KIND_ROOTS, 0, 0, "DIR[:DIR...]",
 	 "serve file:// data only from beneath these directories, never "
@@ -142,7 +145,8 @@ static const struct key {
 static int owns_string(const struct key *k)
 {
 	return k->kind == KIND_URL || k->kind == KIND_STRING ||
-	       k->kind == KIND_PATH || k->kind == KIND_ROOTS;
+	       k->kind == KIND_PATH || k->kind == KIND_ROOTS ||
+	       k->kind == KIND_PATH_OFF;
 }
 
 void lyb_config_init(struct lyb_config *cfg)
@@ -476,14 +480,21 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 		free(*FIELD(cfg, k, char *));
 		*FIELD(cfg, k, char *) = s;
 		break;
+	case KIND_PATH_OFF:
+		if (strcmp(value, LYB_CONFIG_NONE) == 0)
+			goto string;
+		/* fall through */
 	case KIND_PATH:
 		if (value[0] != '/')
 			return bad(
 				err, -EINVAL,
-				"%s: expected an absolute path, got '%.200s'",
-				k->name, value);
+				"%s: expected an absolute path%s, got '%.200s'",
+				k->name,
+				k->kind == KIND_PATH_OFF ? " or none" : "",
+				value);
 		/* fall through */
 	case KIND_STRING:
+	string:
 		s = strdup(value);
 		if (!s)
 			return bad(err, -ENOMEM, "%s: %s", k->name,
@@ -547,42 +558,26 @@ static char *trim(char *s, char *e)
 	return s;
 }
 
-/* Reads the whole file, at most LYB_CONFIG_FILE_MAX bytes, NUL-ended. */
-static int slurp(const char *path, char **out, size_t *len,
-		 struct lyb_config_err *err)
+/* Reads all of @fd, at most LYB_CONFIG_FILE_MAX bytes, NUL-ended. */
+static int slurp_fd(int fd, char **out, size_t *len, struct lyb_config_err *err)
 {
 	struct stat st;
 	size_t n = 0;
 	char *buf;
-	int fd, rc = 0;
+	int rc = 0;
 
-	snprintf(err->where, sizeof(err->where), "%s", path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(err->why, sizeof(err->why), "%s", strerror(-rc));
-		return rc;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		snprintf(err->why, sizeof(err->why), "not a regular file");
-		goto out_fd;
-	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return bad(err, -EINVAL, "not a regular file");
 	buf = malloc(LYB_CONFIG_FILE_MAX + 2);
-	if (!buf) {
-		rc = -ENOMEM;
-		snprintf(err->why, sizeof(err->why), "%s", strerror(ENOMEM));
-		goto out_fd;
-	}
+	if (!buf)
+		return bad(err, -ENOMEM, "%s", strerror(ENOMEM));
 	while (n <= LYB_CONFIG_FILE_MAX) {
 		ssize_t got = read(fd, buf + n, LYB_CONFIG_FILE_MAX + 1 - n);
 
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			rc = -errno;
-			snprintf(err->why, sizeof(err->why), "%s",
-				 strerror(-rc));
+			rc = bad(err, -errno, "%s", strerror(errno));
 			goto out_buf;
 		}
 		if (got == 0)
@@ -590,39 +585,42 @@ static int slurp(const char *path, char **out, size_t *len,
 		n += (size_t)got;
 	}
 	if (n > LYB_CONFIG_FILE_MAX) {
-		rc = -EFBIG;
-		snprintf(err->why, sizeof(err->why), "larger than %d bytes",
+		rc = bad(err, -EFBIG, "larger than %d bytes",
 			 LYB_CONFIG_FILE_MAX);
 		goto out_buf;
 	}
 	buf[n] = '\0';
 	*out = buf;
 	*len = n;
-	goto out_fd;
+	return 0;
 out_buf:
 	free(buf);
-out_fd:
-	close(fd);
 	return rc;
 }
 
-int lyb_config_load(struct lyb_config *cfg, const char *path,
-		    struct lyb_config_err *err)
+int lyb_config_load_text(struct lyb_config *cfg, const char *text, size_t len,
+			 const char *name, struct lyb_config_err *err)
 {
 	unsigned int first_line[NKEYS] = {0}, lineno = 0;
-	char *buf = NULL, *line, *end;
-	size_t len = 0;
-	int rc;
+	char *buf, *line, *end;
+	int rc = 0;
 
-	rc = slurp(path, &buf, &len, err);
-	if (rc)
-		return rc;
+	snprintf(err->where, sizeof(err->where), "%s", name);
+	if (len > LYB_CONFIG_FILE_MAX)
+		return bad(err, -EFBIG, "larger than %d bytes",
+			   LYB_CONFIG_FILE_MAX);
+	buf = malloc(len + 1);
+	if (!buf)
+		return bad(err, -ENOMEM, "%s", strerror(ENOMEM));
+	if (len)
+		memcpy(buf, text, len);
+	buf[len] = '\0';
 	for (line = buf; line < buf + len; line = end + 1) {
 		const struct key *k;
 		char *key, *eq, *val;
 
 		lineno++;
-		snprintf(err->where, sizeof(err->where), "%s:%u", path, lineno);
+		snprintf(err->where, sizeof(err->where), "%s:%u", name, lineno);
 		end = memchr(line, '\n', (size_t)(buf + len - line));
 		if (!end)
 			end = buf + len;
@@ -670,6 +668,140 @@ int lyb_config_load(struct lyb_config *cfg, const char *path,
 	}
 	free(buf);
 	return rc;
+}
+
+int lyb_config_load_fd(struct lyb_config *cfg, int fd, const char *name,
+		       struct lyb_config_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	snprintf(err->where, sizeof(err->where), "%s", name);
+	rc = slurp_fd(fd, &buf, &len, err);
+	if (rc == 0)
+		rc = lyb_config_load_text(cfg, buf, len, name, err);
+	free(buf);
+	return rc;
+}
+
+int lyb_config_load(struct lyb_config *cfg, const char *path,
+		    struct lyb_config_err *err)
+{
+	int fd, rc;
+
+	snprintf(err->where, sizeof(err->where), "%s", path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bad(err, -errno, "%s", strerror(errno));
+	rc = lyb_config_load_fd(cfg, fd, path, err);
+	close(fd);
+	return rc;
+}
+
+/* Whether key @k has the same value in @a and @b. */
+static int same_value(const struct key *k, const struct lyb_config *a,
+		      const struct lyb_config *b)
+{
+	const char *x, *y;
+	size_t i;
+
+	if (k->kind == KIND_ADMINS) {
+		if (a->nadmins != b->nadmins)
+			return 0;
+		for (i = 0; i < a->nadmins; i++)
+			if (strcmp(a->admins[i], b->admins[i]) != 0)
+				return 0;
+		return 1;
+	}
+	x = *FIELD(a, k, const char *);
+	y = *FIELD(b, k, const char *);
+	return x && y && strcmp(x, y) == 0;
+}
+
+int lyb_config_write(const struct lyb_config *cfg, unsigned int keys_mask,
+		     char **text, size_t *len, struct lyb_config_err *err)
+{
+	struct lyb_config back;
+	struct lyb_buf b;
+	size_t i, j;
+	int rc = 0;
+
+	*text = NULL;
+	*len = 0;
+	snprintf(err->where, sizeof(err->where), "writing settings");
+	lyb_buf_init(&b, LYB_CONFIG_FILE_MAX);
+	for (i = 0; i < NKEYS && rc == 0; i++) {
+		const struct key *k = &keys[i];
+
+		if (!(keys_mask & k->bit) || !(cfg->given & k->bit))
+			continue;
+		if (k->kind == KIND_ADMINS) {
+			for (j = 0; j < cfg->nadmins && rc == 0; j++)
+				rc = lyb_buf_printf(&b, "%s = %s\n", k->name,
+						    cfg->admins[j]);
+		} else if (owns_string(k)) {
+			rc = lyb_buf_printf(&b, "%s = %s\n", k->name,
+					    *FIELD(cfg, k, const char *));
+		} else {
+			rc = bad(err, -EINVAL, "%s: not a text value", k->name);
+		}
+	}
+	if (rc) {
+		lyb_buf_free(&b);
+		return rc == -EINVAL ? rc : bad(err, rc, "%s", strerror(-rc));
+	}
+	/* what is written is read back as the reader will read it */
+	lyb_config_init(&back);
+	rc = lyb_config_load_text(&back, (const char *)b.data, b.len,
+				  "settings", err);
+	for (i = 0; i < NKEYS && rc == 0; i++)
+		if ((keys_mask & keys[i].bit) && (cfg->given & keys[i].bit) &&
+		    !same_value(&keys[i], cfg, &back))
+			rc = bad(err, -EINVAL,
+				 "%s: its value does not read back as written",
+				 keys[i].name);
+	lyb_config_free(&back);
+	if (rc) {
+		lyb_buf_free(&b);
+		return rc;
+	}
+	if (!b.data && lyb_buf_add(&b, "", 0) != 0) /* nothing to write */
+		rc = -ENOMEM;
+	*text = rc ? NULL : lyb_buf_steal(&b, len);
+	return *text ? 0 : bad(err, -ENOMEM, "%s", strerror(ENOMEM));
+}
+
+int lyb_config_fill(struct lyb_config *dst, const struct lyb_config *src,
+		    unsigned int keys_mask)
+{
+	size_t i, j;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+
+		if (!(keys_mask & k->bit) || (dst->given & k->bit) ||
+		    !(src->given & k->bit))
+			continue;
+		if (k->kind == KIND_ADMINS) {
+			for (j = 0; j < src->nadmins; j++) {
+				dst->admins[j] = strdup(src->admins[j]);
+				if (!dst->admins[j])
+					return -ENOMEM;
+				dst->nadmins = j + 1;
+			}
+		} else if (owns_string(k)) {
+			char *s = strdup(*FIELD(src, k, const char *));
+
+			if (!s)
+				return -ENOMEM;
+			*FIELD(dst, k, char *) = s;
+		} else {
+			return -EINVAL;
+		}
+		dst->given |= k->bit;
+	}
+	return 0;
 }
 
 int lyb_config_apply_gcs(const struct lyb_config *cfg)

@@ -788,17 +788,18 @@ int lyb_fs_gated(const struct lyb_fs_entry *e)
 {
 	if (!e->ds)
 		return 0;
+	if (e->dsum.date[0]) /* a date, and everything in it */
+		return 1;
 	switch (e->kind) {
-	case LYB_FS_DATASET:
 	case LYB_FS_META:
 	case LYB_FS_LINEAGE:
-	case LYB_FS_LINK:
+	case LYB_FS_LINK: /* latest -> DATE/latest, lineage -> ../../../DS */
 		return 0;
 	case LYB_FS_FILE:
-		/* the schema is on the DataSet card for everyone too */
+		/* the card's files: info.json, status, access, schema.avsc */
 		return e->file != LYB_FILE_INFO && e->file != LYB_FILE_STATUS &&
 		       e->file != LYB_FILE_ACCESS && e->file != LYB_FILE_SCHEMA;
-	default:
+	default: /* the DataSet's own listing: its dates */
 		return 1;
 	}
 }
@@ -835,9 +836,9 @@ static int64_t location_rows(const struct lyb_location *loc)
 	return rows;
 }
 
-int lyb_fs_has_digests(const struct lyb_fs_entry *e)
+int lyb_fs_xattrs_gated(const struct lyb_fs_entry *e)
 {
-	return e->obj && (e->obj->crc32c[0] || e->obj->md5[0]);
+	return e->v != NULL;
 }
 
 int lyb_fs_xattr_is_digest(const char *name)
@@ -846,7 +847,7 @@ int lyb_fs_xattr_is_digest(const char *name)
 	       strcmp(name, "user.lyb.md5") == 0;
 }
 
-int lyb_fs_xattrs(const struct lyb_fs_entry *e, int digests, lyb_fs_xattr_cb cb,
+int lyb_fs_xattrs(const struct lyb_fs_entry *e, int reader, lyb_fs_xattr_cb cb,
 		  void *arg)
 {
 	char buf[LYB_FS_PATH_MAX + 512], num[32];
@@ -855,6 +856,8 @@ int lyb_fs_xattrs(const struct lyb_fs_entry *e, int digests, lyb_fs_xattr_cb cb,
 
 	if (!e->ds)
 		return 0; /* the root has none */
+	if (lyb_fs_xattrs_gated(e) && !reader)
+		return 0; /* a version's: for its readers */
 	entry_uri(e, buf, sizeof(buf));
 	if ((rc = cb(arg, "user.lyb.uri", buf)) ||
 	    (rc = cb(arg, "user.lyb.owner", e->ds->owner)))
@@ -900,7 +903,7 @@ int lyb_fs_xattrs(const struct lyb_fs_entry *e, int digests, lyb_fs_xattr_cb cb,
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)e->obj->size);
 	if ((rc = cb(arg, "user.lyb.size", num)))
 		return rc;
-	if (!digests) /* lyb_fs_xattr_is_digest(): for readers only */
+	if (!reader) /* lyb_fs_xattr_is_digest(): for readers only */
 		return 0;
 	if (e->obj->crc32c[0] &&
 	    (rc = cb(arg, "user.lyb.crc32c", e->obj->crc32c)))

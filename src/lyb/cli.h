@@ -24,6 +24,7 @@
 #include "lyb/audit.h"
 #include "lyb/catalog.h"
 #include "lyb/config.h"
+#include "lyb/mounts.h"
 #include "opts.h"
 
 struct lyb_cli {
@@ -34,6 +35,12 @@ struct lyb_cli {
 	int config_done;
 	const char *config_path;
 	struct lyb_config conf; /* zeroed until read; main frees it */
+	/* the running mount whose settings filled what the file left unset
+	 * (mounts.h), when one was found; else why none was */
+	int mounted;
+	unsigned int filled; /* the LYB_CONFIG_* keys it filled */
+	struct lyb_mount mount;
+	char mount_why[1024];
 };
 
 /* Prints "lyb: <what>: <why>" on stderr (@fmt formats the why). */
@@ -80,7 +87,8 @@ int lyb_cli_acl(struct lyb_cli *cli, struct lyb_acl **acl,
 		struct lyb_ident **me);
 /*
  * 0 when the caller may read @ds; else prints "Access denied. User ...
- * does not have read access to DataSet ..." on stderr, -EACCES.
+ * does not have read access to DataSet ..." on stderr and how to ask
+ * (lyb_acl_request_hint), -EACCES.
  */
 int lyb_cli_may_read(struct lyb_cli *cli, const struct lyb_dataset *ds);
 /*

@@ -9,16 +9,20 @@
  *
  * Changes are compare-and-swap updates of the DataSet's catalog document
  * (lyb_acl_change), each recorded in its access history. With a control
- * socket ($LYB_CONTROL or `control = PATH`), the running mount applies
- * them and takes the caller's identity from the kernel (SO_PEERCRED);
+ * socket ($LYB_CONTROL, `control = PATH`, or the running mount's own,
+ * found in its settings: mounts.h), the mount applies them and takes the
+ * caller's identity from the kernel (SO_PEERCRED), once this process has
+ * checked who answers (peer_trusted);
  * without one, this process writes the catalog itself as who getuid(),
  * getgid() and getgroups() say, which needs write access to the catalog
  * store (docs/operations.md: identity on each path).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +30,40 @@
 #include "cli.h"
 #include "lyb/freshness.h"
 #include "lyb/text.h"
+
+/*
+ * Whether the peer of @fd may answer for a mount: root, this user, or the
+ * owner of the directory that holds the socket (a daemon's own runtime
+ * directory, mounts.h). Anyone else could have bound a socket at @path
+ * in a directory they can write, and would read the request and forge the
+ * answer. 0, or -EPERM with @err filled.
+ */
+static int peer_trusted(int fd, const char *path, char *err, size_t errlen)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		snprintf(err, errlen, "control socket %s: no peer credentials",
+			 path);
+		return -EPERM;
+	}
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return 0;
+	snprintf(dir, sizeof(dir), "%.*s",
+		 slash ? (int)(slash - path) + (slash == path) : 1,
+		 slash ? path : ".");
+	if (stat(dir, &st) == 0 && st.st_uid == cred.uid)
+		return 0;
+	snprintf(err, errlen,
+		 "control socket %s: answered by uid %u, neither root nor the "
+		 "owner of %s: not trusted",
+		 path, (unsigned)cred.uid, dir);
+	return -EPERM;
+}
 
 /*
  * Sends one change to the mount's control socket (src/lybfs/control.c);
@@ -38,6 +76,7 @@ static int via_socket(const char *path, const char *verb, const char *name,
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char line[8192], *p;
+	struct stat st;
 	size_t len = 0;
 	ssize_t n;
 	int fd, rc = 0;
@@ -46,17 +85,33 @@ static int via_socket(const char *path, const char *verb, const char *name,
 		snprintf(err, errlen, "control socket %s: path too long", path);
 		return -ENAMETOOLONG;
 	}
+	/* a symbolic link there was planted: never follow it */
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "control socket %s: not a socket%s", path,
+			 S_ISLNK(st.st_mode) ? " (a symbolic link: not "
+					       "following it)"
+					     : "");
+		return -ENOTSOCK;
+	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	snprintf(line, sizeof(line), "%s\t%s\t%s\n", verb, name,
 		 arg ? arg : "");
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		rc = -errno;
 		snprintf(err, errlen,
 			 "control socket %s: %s (is lybfs running with "
 			 "-o control=%s?)",
 			 path, strerror(errno), path);
+		goto out_close;
+	}
+	rc = peer_trusted(fd, path, err, errlen);
+	if (rc)
+		goto out_close;
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+		rc = -errno;
+		snprintf(err, errlen, "control socket %s: %s", path,
+			 strerror(errno));
 		goto out_close;
 	}
 	while (len < sizeof(line) - 1 &&
@@ -79,6 +134,31 @@ out_close:
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+/*
+ * After a change written to the catalog directly failed for want of
+ * rights: why no mount was asked to write it, and what to do.
+ */
+static void no_socket_hint(struct lyb_cli *cli, const char *name,
+			   const char *who)
+{
+	const char *env = getenv("LYB_CONTROL");
+
+	if (env)
+		lyb_cli_fail("no control socket", "LYB_CONTROL is empty");
+	else if (cli->conf.control)
+		lyb_cli_fail("no control socket",
+			     "the mount%s%s has none (control = none)",
+			     cli->mounted ? " on " : "",
+			     cli->mounted ? cli->mount.mountpoint : "");
+	else
+		lyb_cli_fail("no control socket", "%s", cli->mount_why);
+	fprintf(stderr,
+		"lyb: without one, changes are written to the catalog "
+		"directly, which needs write access to it; an owner or admin "
+		"can grant you: lyb access grant %s %s\n",
+		name, who[0] ? who : "user:LOGIN@DOMAIN");
 }
 
 /* Replaces tabs and line breaks of a free-text reason with spaces. */
@@ -306,6 +386,8 @@ static int access_cmd(struct lyb_cli *cli, const void *opts, int argc,
 		lyb_cli_fail(what, "%s",
 			     lyb_text_escape(err[0] ? err : strerror(-rc), safe,
 					     sizeof(safe)));
+		if (!control && (rc == -EACCES || rc == -EPERM || rc == -EROFS))
+			no_socket_hint(cli, name, who);
 		goto out_acl;
 	}
 	if (strcmp(ch.verb, "request") == 0)

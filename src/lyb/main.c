@@ -4,13 +4,16 @@
  * and its configuration file, and dispatch to one function per command
  * (cmd_*.c).
  *
- * The catalog URL is, first found: --catalog URL, $LYB_CATALOG, the
- * `catalog = URL` line of the configuration file ($LYB_CONFIG, else
- * /etc/lyb/lyb.conf), then file:///var/lib/lyb/catalog. An absolute path
- * is taken as the file:// URL of that directory.
+ * The settings are the configuration file's ($LYB_CONFIG, else
+ * /etc/lyb/lyb.conf), then, for each key it does not set, the running
+ * mount's (mounts.h: the mount of lyb's catalog, else the only one), so
+ * that lyb and the mount agree without flags. The catalog URL is, first
+ * found: --catalog URL, $LYB_CATALOG, the file's `catalog = URL`, the
+ * only running mount's, then file:///var/lib/lyb/catalog. An absolute
+ * path is taken as the file:// URL of that directory.
  *
- * The same file gives access control its settings: `domain = NAME`
- * (users are user:LOGIN@NAME), `admin = PRINCIPAL` (repeatable) and
+ * The same settings give access control its keys: `domain = NAME`
+ * (users are user:LOGIN@NAME), `admin = PRINCIPAL` (repeatable),
  * `audit = PATH` (the daemon's audit log, for `lyb audit`) and
  * `control = PATH` (the mount's control socket, for `lyb access`).
  *
@@ -28,6 +31,7 @@
 #include "lyb/config.h"
 #include "lyb/store.h"
 #include "lyb/log.h"
+#include "lyb/mounts.h"
 
 #define DEFAULT_CONFIG LYB_CONFIG_PATH
 #define DEFAULT_CATALOG LYB_CONFIG_DEFAULT_CATALOG
@@ -71,11 +75,56 @@ static void log_quiet(const struct lyb_cli *cli, int quiet)
 		lyb_log_set_level(quiet ? LOG_QUIET : LYB_LOG_WARN);
 }
 
+/* "/abs/dir" -> "file:///abs/dir"; anything else is copied. */
+static char *url_from_arg(const char *arg);
+
+/*
+ * The running mount whose settings fill what the file leaves unset
+ * (mounts.h): the mount of the catalog lyb was given (--catalog,
+ * $LYB_CATALOG, the file's `catalog`), else the only mount there is,
+ * whose catalog then is lyb's. Finding none is not an error: why is kept
+ * for the messages that need a mount (lyb access).
+ */
+static int mount_settings(struct lyb_cli *cli)
+{
+	const char *env = getenv("LYB_CATALOG");
+	char *want = NULL;
+	int rc;
+
+	if (cli->catalog_url)
+		want = strdup(cli->catalog_url);
+	else if (env && env[0])
+		want = url_from_arg(env);
+	else if (cli->conf.catalog)
+		want = strdup(cli->conf.catalog);
+	if ((cli->catalog_url || (env && env[0]) || cli->conf.catalog) && !want)
+		return -ENOMEM;
+	rc = lyb_mounts_find(NULL, want, &cli->mount, cli->mount_why,
+			     sizeof(cli->mount_why));
+	free(want);
+	if (rc) {
+		lyb_cli_note(cli, "settings: %s", cli->mount_why);
+		return 0;
+	}
+	cli->mounted = 1;
+	cli->filled = cli->conf.given;
+	rc = lyb_config_fill(&cli->conf, &cli->mount.cfg, LYB_MOUNTS_KEYS);
+	cli->filled = cli->conf.given & ~cli->filled;
+	if (rc == 0)
+		lyb_cli_note(cli,
+			     "settings not in %s: those of the mount on %s "
+			     "(%s)",
+			     cli->config_path, cli->mount.mountpoint,
+			     cli->mount.settings);
+	return rc;
+}
+
 /*
  * Reads the configuration file once (lyb/config.h: the same file and keys
  * as lybfs, strictly checked): the catalog, the ACL settings (domain,
- * admin, audit, control) and the gcs_* settings. Only a file named by
- * $LYB_CONFIG must exist.
+ * admin, audit, control) and the gcs_* settings; then fills what it does
+ * not set from the running mount's settings (mount_settings). Only a file
+ * named by $LYB_CONFIG must exist.
  */
 static int config_read(struct lyb_cli *cli)
 {
@@ -89,16 +138,18 @@ static int config_read(struct lyb_cli *cli)
 	path = lyb_config_path(&named);
 	cli->config_path = path;
 	lyb_config_init(&cli->conf);
+	lyb_mount_clear(&cli->mount);
 	rc = lyb_config_load(&cli->conf, path, &err);
 	if (rc == -ENOENT && !named)
 		rc = 0;
 	else if (rc)
 		lyb_cli_fail(err.where, "%s", err.why);
-	if (rc == 0 && lyb_config_apply_gcs(&cli->conf) != 0) {
-		lyb_cli_fail("reading the gcs settings", "%s",
-			     strerror(ENOMEM));
+	if (rc == 0)
+		rc = mount_settings(cli);
+	if (rc == 0 && lyb_config_apply_gcs(&cli->conf) != 0)
 		rc = -ENOMEM;
-	}
+	if (rc == -ENOMEM)
+		lyb_cli_fail("reading the settings", "%s", strerror(ENOMEM));
 	if (rc) { /* keep nothing of a file that failed */
 		lyb_config_free(&cli->conf);
 		lyb_config_init(&cli->conf);
@@ -134,7 +185,10 @@ static int catalog_url_find(struct lyb_cli *cli)
 			return rc;
 		if (cli->conf.catalog) {
 			lyb_cli_note(cli, "catalog %s (from %s)",
-				     cli->conf.catalog, cli->config_path);
+				     cli->conf.catalog,
+				     cli->filled & LYB_CONFIG_CATALOG
+					     ? cli->mount.settings
+					     : cli->config_path);
 			cli->catalog_url = url_from_arg(cli->conf.catalog);
 		} else {
 			lyb_cli_note(cli, "catalog %s (the default)",
@@ -180,13 +234,15 @@ int lyb_cli_may_read(struct lyb_cli *cli, const struct lyb_dataset *ds)
 {
 	struct lyb_acl *acl;
 	struct lyb_ident *me;
-	char text[LYB_NAME_MAX + LYB_PRINCIPAL_MAX + 128];
+	char text[LYB_NAME_MAX + 3 * LYB_PRINCIPAL_MAX + 160];
 	int rc = lyb_cli_acl(cli, &acl, &me);
 
 	if (rc)
 		return rc;
 	if (!lyb_acl_can_read(acl, me, ds, NULL, 0)) {
 		lyb_acl_denied_text(me, ds->name, text, sizeof(text));
+		fprintf(stderr, "%s\n", text);
+		lyb_acl_request_hint(me, ds, text, sizeof(text));
 		fprintf(stderr, "%s\n", text);
 		rc = -EACCES;
 	}
@@ -201,7 +257,8 @@ const char *lyb_cli_control_path(struct lyb_cli *cli)
 
 	if (env)
 		return env[0] ? env : NULL; /* empty: write the catalog */
-	if (config_read(cli) == 0 && cli->conf.control)
+	if (config_read(cli) == 0 && cli->conf.control &&
+	    strcmp(cli->conf.control, LYB_CONFIG_NONE) != 0)
 		return cli->conf.control;
 	return NULL;
 }
@@ -429,8 +486,11 @@ static const struct {
 	 "history of changes, or, for members of its owner group and admins,\n"
 	 "grants or revokes a principal (user:NAME@DOMAIN, group:NAME or\n"
 	 "domain:NAME). Every change is recorded in the DataSet's history.\n"
-	 "DOMAIN and admins come from `domain =` and `admin =` lines of the\n"
-	 "configuration file.\n"},
+	 "Changes go through the running mount's control socket, which\n"
+	 "takes your identity from the kernel; without one, lyb writes the\n"
+	 "catalog itself (which needs write access to it). DOMAIN, admins\n"
+	 "and the socket come from the configuration file, else from the\n"
+	 "mount's settings (lyb(1), CONFIGURATION).\n"},
 	{"catalog",
 	 "usage: lyb [OPTIONS] catalog format\n"
 	 "       lyb [OPTIONS] catalog init [--format 1|2]\n"
@@ -563,8 +623,11 @@ void lyb_cli_usage(const char *cmd, int to_stderr)
 	fputs("\n"
 	      "The catalog is --catalog, else $LYB_CATALOG, else `catalog = "
 	      "URL`\n"
-	      "in $LYB_CONFIG or " DEFAULT_CONFIG ", else " DEFAULT_CATALOG
-	      ".\n",
+	      "in $LYB_CONFIG or " DEFAULT_CONFIG
+	      ", else the running mount's,\n"
+	      "else " DEFAULT_CATALOG ". What the file does not set is\n"
+	      "taken from the running mount's settings (lyb -v says "
+	      "which).\n",
 	      out);
 }
 
@@ -698,6 +761,7 @@ int main(int argc, char **argv)
 out:
 	free(cli.catalog_url);
 	lyb_config_free(&cli.conf);
+	lyb_config_free(&cli.mount.cfg);
 	if ((fflush(stdout) != 0 || ferror(stdout)) && done >= 0) {
 		lyb_cli_fail("writing the output", "%s", strerror(errno));
 		done = -EIO;

@@ -4,7 +4,8 @@
  * revoke` of ordinary users go through here when the catalog is writable
  * only by the daemon's account.
  *
- * A Unix stream socket (-o control=PATH, mode 0666). The caller is who
+ * A Unix stream socket (-o control=PATH, by default RUN/KEY.sock of the
+ * mount's runtime directory, mounts.h; mode 0666). The caller is who
  * the kernel says is at the other end (SO_PEERCRED: uid, gid, pid;
  * SO_PEERGROUPS: supplementary groups), never what the request says. One
  * request per connection, one line each way:
@@ -249,7 +250,7 @@ int lybfs_control_open(struct lybfs *fs)
 	size_t i;
 	int fd, rc;
 
-	if (!path)
+	if (!path || strcmp(path, LYB_CONFIG_NONE) == 0)
 		return 0;
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		lyb_log(LYB_LOG_ERR, "control=%s: path too long", path);
@@ -294,7 +295,7 @@ int lybfs_control_open(struct lybfs *fs)
 	ctl.ino = st.st_ino;
 	ctl.listen_fd = fd;
 	write_pid();
-	lyb_log(LYB_LOG_INFO, "control socket %s", path);
+	lyb_log(LYB_LOG_DEBUG, "control socket %s", path);
 	return 0;
 out_close:
 	close(fd);

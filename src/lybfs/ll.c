@@ -279,10 +279,16 @@ static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
 		reply_err(req, rc);
 		return;
 	}
-	if (e.kind == LYB_FS_LINK)
-		fuse_reply_readlink(req, e.link);
+	/* a date's latest and a version's lineage name versions: for
+	 * readers (fs.h); asked without an audit line, as access(2) is */
+	if (e.kind != LYB_FS_LINK)
+		rc = -EINVAL;
+	else if (lyb_fs_gated(&e))
+		rc = lybfs_access_check(req, fs, NULL, n->path, &e);
+	if (rc)
+		reply_err(req, rc);
 	else
-		reply_err(req, -EINVAL);
+		fuse_reply_readlink(req, e.link);
 	done(snap, &e);
 }
 
@@ -668,7 +674,7 @@ static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *want,
 	struct xattr_ctx x = {.want = want};
 	struct lyb_fs_entry e;
 	struct lyb_snap *snap;
-	int digests = 0, rc;
+	int reader = 1, rc;
 
 	rc = resolve_node(fs, n, &snap, &e);
 	if (rc) {
@@ -676,15 +682,19 @@ static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *want,
 		return;
 	}
 	/*
-	 * Checksums are data: a caller who may not open the object neither
-	 * gets nor sees them (ENODATA, as for an attribute it lacks). Getting
-	 * one is decided and audited like an open; listing asks the question
+	 * A version's attributes are for its readers (fs.h): anyone else
+	 * neither gets nor sees them (ENODATA, as for an attribute it
+	 * lacks). Getting a checksum is decided and audited like an open
+	 * (checksums are data); the rest, and listing, ask the question
 	 * without an audit line, as access(2) does.
 	 */
-	if (lyb_fs_has_digests(&e) && (!want || lyb_fs_xattr_is_digest(want)))
-		digests = lybfs_access_check(req, fs, want ? "getxattr" : NULL,
-					     n->path, &e) == 0;
-	rc = lyb_fs_xattrs(&e, digests, xattr_collect, &x);
+	if (lyb_fs_xattrs_gated(&e))
+		reader = lybfs_access_check(req, fs,
+					    want && lyb_fs_xattr_is_digest(want)
+						    ? "getxattr"
+						    : NULL,
+					    n->path, &e) == 0;
+	rc = lyb_fs_xattrs(&e, reader, xattr_collect, &x);
 	done(snap, &e);
 	if (rc < 0) {
 		fail(req, LYB_FOP_XATTR, t0, rc);

@@ -27,6 +27,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@
 #include "lyb/gcs.h"
 #include "lyb/log.h"
 #include "lyb/metrics.h"
+#include "lyb/mounts.h"
 #include "lyb/notify.h"
 #include "lyb/store.h"
 #include "lybfs.h"
@@ -222,6 +224,24 @@ static int opt_proc(void *data, const char *arg, int key,
 	return 0;
 }
 
+/* What lyb_mounts_each() found mounted on @mnt, if anything. */
+struct mounted {
+	const char *mnt;
+	char type[64], source[PATH_MAX], dev[32];
+};
+
+static int mounted_cb(void *arg, const struct lyb_mounts_line *l)
+{
+	struct mounted *m = arg;
+
+	if (strcmp(l->mountpoint, m->mnt) != 0)
+		return 0;
+	snprintf(m->type, sizeof(m->type), "%s", l->type);
+	snprintf(m->source, sizeof(m->source), "%s", l->source);
+	snprintf(m->dev, sizeof(m->dev), "%s", l->dev);
+	return 1;
+}
+
 /*
  * Lets the kernel send reads of up to 1 MiB: its read-ahead for a FUSE
  * mount is 128 KiB, and the kernel sets it again when it gets our INIT
@@ -231,19 +251,13 @@ static int opt_proc(void *data, const char *arg, int key,
  */
 static void set_kernel_readahead(const char *mnt, unsigned kb)
 {
-	char line[4096], path[128], want[4100];
+	struct mounted m = {.mnt = mnt};
 	unsigned major, minor, now = 0;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int found = 0;
+	char path[128];
+	FILE *f;
 
-	if (!f)
-		return;
-	snprintf(want, sizeof(want), " %s ", mnt);
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, want) &&
-			sscanf(line, "%*d %*d %u:%u", &major, &minor) == 2;
-	fclose(f);
-	if (!found)
+	if (lyb_mounts_each(NULL, mounted_cb, &m) <= 0 ||
+	    sscanf(m.dev, "%u:%u", &major, &minor) != 2)
 		return;
 	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb",
 		 major, minor);
@@ -463,70 +477,6 @@ static void set_fd_limits(struct lybfs_handles *h, unsigned per_uid,
 		(unsigned long long)rl.rlim_cur, (size_t)per_uid, total);
 }
 
-/* Undoes mountinfo's octal escapes (\040 for a space) in place. */
-static void mountinfo_unescape(char *s)
-{
-	char *out = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
-					(s[3] - '0'));
-			s += 3;
-		} else {
-			*out++ = *s;
-		}
-	}
-	*out = '\0';
-}
-
-/*
- * Whether something is mounted on @mnt (a canonical path), per
- * /proc/self/mountinfo: 1 with its type and source, 0, or -errno.
- * Lines longer than the buffer (mount options can be long) are skipped
- * in pieces; only the mount point field is compared.
- */
-static int mounted_at(const char *mnt, char *type, size_t typelen, char *source,
-		      size_t sourcelen)
-{
-	char line[8192], *f[5], *p, *sep;
-	FILE *in = fopen("/proc/self/mountinfo", "re");
-	int found = 0, i;
-
-	if (!in)
-		return -errno;
-	while (!found && fgets(line, sizeof(line), in)) {
-		p = line;
-		for (i = 0; i < 5; i++) { /* id parent dev root mountpoint */
-			f[i] = strsep(&p, " ");
-			if (!f[i] || !p)
-				break;
-		}
-		if (i < 5)
-			continue;
-		mountinfo_unescape(f[4]);
-		if (strcmp(f[4], mnt) != 0)
-			continue;
-		found = 1;
-		snprintf(type, typelen, "?");
-		snprintf(source, sourcelen, "?");
-		sep = strstr(p, " - ");
-		if (sep) {
-			sep += 3;
-			p = strsep(&sep, " ");
-			snprintf(type, typelen, "%s", p);
-			p = sep ? strsep(&sep, " ") : NULL;
-			if (p) {
-				mountinfo_unescape(p);
-				snprintf(source, sourcelen, "%s", p);
-			}
-		}
-	}
-	fclose(in);
-	return found;
-}
-
 /* How many entries @mnt has besides . and .. (0 when unreadable). */
 static size_t dir_entries(const char *mnt)
 {
@@ -554,7 +504,8 @@ static size_t dir_entries(const char *mnt)
  */
 static int check_mountpoint(const char *mnt)
 {
-	char canon[PATH_MAX], type[64], source[PATH_MAX];
+	char canon[PATH_MAX];
+	struct mounted m = {.mnt = canon};
 	struct statfs sf;
 	struct stat st;
 	size_t n;
@@ -582,24 +533,24 @@ static int check_mountpoint(const char *mnt)
 		lyb_log(LYB_LOG_ERR, "mountpoint %s: %s", mnt, strerror(-rc));
 		return rc;
 	}
-	rc = mounted_at(canon, type, sizeof(type), source, sizeof(source));
+	rc = lyb_mounts_each(NULL, mounted_cb, &m);
 	if (rc < 0)
 		lyb_log(LYB_LOG_WARN,
 			"/proc/self/mountinfo: %s (not checking whether %s "
 			"is mounted already)",
 			strerror(-rc), mnt);
-	if (rc > 0 && strcmp(type, "fuse.lybfs") == 0) {
+	if (rc > 0 && strcmp(m.type, "fuse.lybfs") == 0) {
 		lyb_log(LYB_LOG_ERR,
 			"mountpoint %s: lybfs is already mounted there (%s); "
 			"unmount it first (fusermount3 -u %s)",
-			mnt, source, mnt);
+			mnt, m.source, mnt);
 		return -EBUSY;
 	}
 	if (rc > 0) {
 		lyb_log(LYB_LOG_ERR,
 			"mountpoint %s: %s (%s) is mounted there; lybfs mounts "
 			"on a directory of its own, not over another mount",
-			mnt, type, source);
+			mnt, m.type, m.source);
 		return -EBUSY;
 	}
 	n = dir_entries(mnt);
@@ -629,6 +580,88 @@ static int looks_like_catalog(const char *arg)
 		return 1;
 	snprintf(sub, sizeof(sub), "%s/datasets", arg);
 	return stat(sub, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * The mount's runtime files (mounts.h): without control=, its control
+ * socket is RUN/KEY.sock, and once mounted its settings for lyb are
+ * RUN/KEY.conf. Without a usable RUN (a user without $XDG_RUNTIME_DIR, a
+ * directory that fails its checks) the mount runs without either, and
+ * says so; it never fails for them.
+ */
+static char run_dir[PATH_MAX], run_key[LYB_MOUNTS_KEY_MAX + 1];
+static struct lyb_mounts_file run_settings;
+
+static int runtime_prepare(struct lyb_config *conf, const char *mountpoint)
+{
+	struct sockaddr_un sa;
+	struct lyb_config_err err;
+	char why[256], canon[PATH_MAX], sock[PATH_MAX + LYB_MOUNTS_KEY_MAX + 8];
+	int rc;
+
+	rc = lyb_mounts_run_dir(geteuid(), run_dir, sizeof(run_dir));
+	if (rc == 0)
+		rc = realpath(mountpoint, canon) ? 0 : -errno;
+	if (rc == 0)
+		rc = lyb_mounts_key(canon, run_key, sizeof(run_key));
+	if (rc) {
+		lyb_log(rc == -ENOENT ? LYB_LOG_DEBUG : LYB_LOG_WARN,
+			"no runtime directory (%s): lyb will not find this "
+			"mount by itself%s",
+			rc == -ENOENT	? "not root, and no $XDG_RUNTIME_DIR"
+			: rc == -EINVAL ? "$LYB_RUN_DIR is not an absolute path"
+					: strerror(-rc),
+			conf->control ? "" : ", and it has no control socket");
+		run_dir[0] = '\0';
+		return 0;
+	}
+	rc = lyb_mounts_prepare(run_dir, why, sizeof(why));
+	if (rc) {
+		lyb_log(LYB_LOG_WARN,
+			"runtime directory %s: %s: lyb will not find this "
+			"mount by itself%s",
+			run_dir, why,
+			conf->control ? "" : ", and it has no control socket");
+		run_dir[0] = '\0';
+		return 0;
+	}
+	if (conf->control)
+		return 0;
+	snprintf(sock, sizeof(sock), "%s/%s.sock", run_dir, run_key);
+	if (strlen(sock) >= sizeof(sa.sun_path)) {
+		lyb_log(LYB_LOG_WARN,
+			"%s: too long for a socket: no control socket (give "
+			"control=PATH)",
+			sock);
+		return 0;
+	}
+	rc = lyb_config_set(conf, "control", sock, &err);
+	if (rc)
+		lyb_log(LYB_LOG_ERR, "control=%s: %s", sock, err.why);
+	return rc;
+}
+
+/* Leaves the settings for lyb in RUN/KEY.conf, once mounted. */
+static void runtime_publish(struct lyb_config *conf)
+{
+	struct lyb_config_err err;
+	char why[256];
+
+	if (!run_dir[0])
+		return;
+	/* a mount without a socket says so: lyb then writes the catalog */
+	if (!conf->control &&
+	    lyb_config_set(conf, "control", LYB_CONFIG_NONE, &err) != 0)
+		return;
+	if (lyb_mounts_publish(run_dir, run_key, conf, &run_settings, why,
+			       sizeof(why)) != 0)
+		lyb_log(LYB_LOG_WARN,
+			"%s/%s.conf: %s: lyb will not find this mount's "
+			"settings by itself",
+			run_dir, run_key, why);
+	else
+		lyb_log(LYB_LOG_DEBUG, "settings for lyb: %s",
+			run_settings.path);
 }
 
 /* After a catalog failure: when none was given, say so. */
@@ -773,6 +806,8 @@ int main(int argc, char *argv[])
 	if (lybfs_nodes_init(&fs->nodes) != 0)
 		goto out_nodes;
 
+	if (runtime_prepare(conf, opts.mountpoint) != 0)
+		goto out_nodes;
 	fuse_opt_add_arg(&args, "-oro,fsname=lybfs,subtype=lybfs");
 	fs->se = fuse_session_new(&args, &lybfs_ll_ops, sizeof(lybfs_ll_ops),
 				  fs);
@@ -804,6 +839,7 @@ int main(int argc, char *argv[])
 				      "where not cached");
 	lyb_log(LYB_LOG_INFO, "mounted %s on %s", fs->cfg.catalog,
 		opts.mountpoint);
+	runtime_publish(conf);
 	/* requests queue in the kernel until the loop below serves them */
 	rc = lyb_notify("READY=1");
 	if (rc)
@@ -828,6 +864,7 @@ int main(int argc, char *argv[])
 	 * we stopped, which is success (systemd counts 1 as a failure) */
 	rc = rc != 0 && rc != SIGTERM && rc != SIGINT;
 	lyb_notify("STOPPING=1");
+	lyb_mounts_withdraw(&run_settings);
 	if (started) {
 		pthread_mutex_lock(&stop_lock);
 		stopping = 1;

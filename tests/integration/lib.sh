@@ -34,6 +34,10 @@ if [ "$LYB_TEST_FORMAT" = 1 ]; then
 	printf '{\n  "lybrary": 1\n}\n' >"$W/catalog/lybrary.json"
 fi
 AUDIT=$W/audit.log
+# Each test's mounts keep their runtime files (settings for lyb, default
+# control sockets: mounts.h) in its own directory, never in /run/lybfs;
+# lybfs makes it, lyb (and runuser'd lyb) finds mounts through it.
+export LYB_RUN_DIR=$W/run
 # Access control has no root special case: the tests' root is an admin,
 # for the CLI (this config) and the mount (mount_lybfs). t_acl.sh uses
 # real users for everything else.
@@ -60,10 +64,12 @@ unmount_lybfs() {
 }
 
 # accounts [GROUP:]USER...: the test's Unix accounts, each in the group
-# users (and in GROUP, made first), deleted before (left by an interrupted
-# run) and again by cleanup. Skips without the tools. The names must be
-# the script's own: tests/CMakeLists.txt gives each name a RESOURCE_LOCK
-# (it reads them from this call), so no two tests use one at once.
+# users (and in GROUP), deleted before (left by an interrupted run) and
+# again by cleanup. A GROUP the host lacks is made, and removed again; one
+# it has is joined and left alone. Skips without the tools. The names must
+# be the script's own: tests/CMakeLists.txt gives each name a
+# RESOURCE_LOCK (it reads them from this call), so no two tests use one
+# at once.
 ACCOUNTS=
 ACCOUNT_GROUPS=
 drop_accounts() {
@@ -73,15 +79,20 @@ drop_accounts() {
 }
 accounts() {
 	local a c g
-	for c in useradd userdel groupadd groupdel runuser; do
+	for c in useradd userdel groupadd groupdel runuser getent; do
 		command -v $c >/dev/null || skip "$c is not installed"
 	done
 	for a; do
 		ACCOUNTS="$ACCOUNTS ${a##*:}"
-		[ "$a" = "${a##*:}" ] || ACCOUNT_GROUPS="$ACCOUNT_GROUPS ${a%%:*}"
+		userdel "${a##*:}" 2>/dev/null || true
 	done
-	drop_accounts
-	for g in $(printf '%s\n' $ACCOUNT_GROUPS | sort -u); do groupadd "$g"; done
+	for a; do
+		[ "$a" != "${a##*:}" ] || continue
+		g=${a%%:*}
+		getent group "$g" >/dev/null && continue
+		groupadd "$g"
+		ACCOUNT_GROUPS="$ACCOUNT_GROUPS $g"
+	done
 	for a; do
 		if [ "$a" = "${a##*:}" ]; then
 			useradd -M -N -g users "$a"

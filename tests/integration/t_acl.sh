@@ -6,6 +6,7 @@
 # to bob without a byte and audited; the others read byte-exact. bob asks,
 # cannot grant himself, carol grants, bob reads within the refresh time,
 # carol revokes (a file bob has open stays readable), bob is denied again.
+# What is public is the DataSet's card; its versions are for readers.
 # The audit log is JSON lines, 0600, reopened on SIGHUP. The ACL survives
 # a daemon restart.
 # formats: 1 2
@@ -67,6 +68,7 @@ denies lybbob cat "$GS"
 denies lybbob cat "$SNOW"
 denies lybbob cat "$D/latest/gs/part-00000.avro"
 denies lybbob cat "$D/2020-09-03/latest/gs/sub/part-00001.avro"
+denies lybbob cat "$D/2020-09-03/$VA/gs/sub/part-00001.avro"
 denies lybbob cat "$D/2020-09-03/../2020-09-03/$VA/gs/part-00000.avro"
 denies lybbob dd if="$GS" of=/dev/stdout bs=4096 count=1 status=none
 denies lybbob head -c 100 "$GS"
@@ -89,14 +91,31 @@ as lybbob test -r "$D/.lyb/info.json" || fail "test -r on metadata"
 as lybalice test -x "$GS" && fail "a data file is executable"
 [ "$(wc -l <"$AUDIT")" = "$n" ] || fail "access(2) was audited"
 
-step "names, sizes and metadata stay visible to bob"
+step "the card is public, the versions are for readers (one rule for the mount and lyb)"
 [ "$(as lybbob stat -c %s "$GS")" = "$(stat -c %s "$SRC_GS")" ] || fail "bob sees no size"
-grep -qx 2020-09-03 <<<"$(as lybbob ls "$D")" || fail "bob does not see the dates"
 as lybbob jq -e '.name == "t.Acl"' "$D/.lyb/info.json" >/dev/null || fail "bob cannot read the card"
-as lybbob jq -e .type "$D/2020-09-03/$VA/.lyb/schema.avsc" >/dev/null || fail "bob cannot read the writer schema"
+as lybbob grep -q "^state:" "$D/.lyb/status" || fail "bob cannot read the status"
+[ "$(as lybbob readlink "$D/latest")" = "2020-09-03/latest" ] || fail "bob cannot see the latest date"
+as lybbob getfattr --absolute-names --only-values -n user.lyb.freshness "$D" >/dev/null || fail "bob cannot see the freshness"
 grep -q "^access: none" <<<"$(as lybbob cat "$D/.lyb/access")" || fail "bob's .lyb/access: $(as lybbob cat "$D/.lyb/access")"
 grep -q "^access: granted (reader user:lybalice@thecompany.com)" <<<"$(as lybalice cat "$D/.lyb/access")" ||
 	fail "alice's .lyb/access: $(as lybalice cat "$D/.lyb/access")"
+# the dates, the versions of a date, their records, lineage and locations
+denies lybbob ls "$D"
+denies lybbob readlink -v "$D/2020-09-03/latest"
+denies lybbob head -c 10 "$D/2020-09-03/$VA/.lyb/info.json"
+denies lybbob head -c 10 "$D/2020-09-03/$VA/.lyb/schema.avsc"
+denies lybbob ls "$D/2020-09-03/$VA/.lyb"
+[ -z "$(as lybbob getfattr --absolute-names -d -m - "$GS" 2>&1)" ] || fail "bob sees a version's attributes: $(as lybbob getfattr -d -m - "$GS" 2>&1)"
+expect_errno "No such attribute" runuser -u lybbob -- getfattr --absolute-names -n user.lyb.location "$GS"
+audited lybbob deny "t.Acl"
+audited lybbob deny "$VA/.lyb/info.json"
+for u in lybalice lybcarol lybdave; do
+	grep -qx 2020-09-03 <<<"$(as $u ls "$D")" || fail "$u does not see the dates"
+	[ "$(as $u readlink "$D/2020-09-03/latest")" = "$VA" ] || fail "$u: the date's latest"
+	as $u jq -e '.locations' "$D/2020-09-03/$VA/.lyb/info.json" >/dev/null || fail "$u: the version record"
+	as $u getfattr --absolute-names --only-values -n user.lyb.location "$GS" | grep -q "^file://" || fail "$u: the location"
+done
 
 step "the audit log: JSON lines, mode 0600, every field"
 [ "$(stat -c %a "$AUDIT")" = 600 ] || fail "audit log mode $(stat -c %a "$AUDIT")"
@@ -111,7 +130,8 @@ grep -q "deny .*user:lybbob@thecompany.com .*cat" "$W/audit.txt" || fail "lyb au
 
 step "lyb ls and lyb head honour the ACL"
 out=$(ulyb lybbob ls t.Acl 2>&1) && fail "lyb ls as bob succeeded"
-[ "$out" = "Access denied. User lybbob@thecompany.com does not have read access to DataSet t.Acl" ] ||
+[ "$out" = "Access denied. User lybbob@thecompany.com does not have read access to DataSet t.Acl
+Request it with: lyb access request t.Acl --reason \"...\"" ] ||
 	fail "lyb ls as bob said: $out"
 ulyb lybbob head -n 1 t.Acl >/dev/null 2>&1 && fail "lyb head as bob succeeded"
 grep -q "$VA" <<<"$(ulyb lybalice ls t.Acl)" || fail "lyb ls as alice"
@@ -122,6 +142,9 @@ LYB_CONTROL= ulyb lybbob access request t.Acl >/dev/null 2>&1 && fail "bob wrote
 grep -q "as user:lybbob@thecompany.com" <<<"$(ulyb lybbob access request t.Acl --reason "genre study")" ||
 	fail "bob's request"
 expect_errno "pending request already" ulyb lybbob access request t.Acl
+expect_errno "Your request of " ulyb lybbob ls t.Acl
+grep -q "is pending: an owner (group:lybowners) or an admin grants it with: lyb access grant t.Acl user:lybbob@thecompany.com" \
+	<<<"$(ulyb lybbob ls t.Acl 2>&1)" || fail "bob's pending lyb ls: $(ulyb lybbob ls t.Acl 2>&1)"
 expect_errno "may not change who reads" ulyb lybbob access grant t.Acl user:lybbob@thecompany.com
 expect_errno "may not change who reads" ulyb lybalice access grant t.Acl user:lybbob@thecompany.com
 expect_errno "may not change who reads" ulyb lybbob access revoke t.Acl user:lybalice@thecompany.com

@@ -28,6 +28,9 @@ drop_holders() {
 trap 'rc=$?; set +e; drop_holders; (exit $rc); cleanup' EXIT
 accounts "$U"
 
+# the writers' own path: every change is written by lyb itself, not by
+# the mount's control socket (which lyb would otherwise find)
+export LYB_CONTROL=
 fixture
 chmod 755 "$W" # the account walks to the catalog and the mount
 CATDIR=$W/catalog

@@ -440,6 +440,73 @@ static void test_nearest(void)
 	expect_error("refersh = 5\n", 1, "did you mean refresh?");
 }
 
+/*
+ * The settings a mount leaves for lyb: written and read back alike,
+ * refused when a value would not read back, filled into what a file
+ * left unset; control = none.
+ */
+static void test_write_fill(void)
+{
+	const unsigned int keys = LYB_CONFIG_CATALOG | LYB_CONFIG_ADMIN |
+				  LYB_CONFIG_CONTROL | LYB_CONFIG_AUDIT |
+				  LYB_CONFIG_DOMAIN;
+	struct lyb_config cfg, back, mine;
+	struct lyb_config_err err;
+	char *text = NULL;
+	size_t len = 0;
+
+	lyb_config_init(&cfg);
+	CHECK_RC(lyb_config_set_opt(&cfg, "catalog=/srv/cat", &err), 0);
+	CHECK_RC(lyb_config_set_opt(&cfg, "admin=user:a@x.com,group:g", &err),
+		 0);
+	CHECK_RC(lyb_config_set_opt(&cfg, "control=none", &err), 0);
+	CHECK_STR(cfg.control, LYB_CONFIG_NONE);
+	CHECK_RC(lyb_config_set_opt(&cfg, "refresh=5", &err), 0);
+	CHECK_RC(lyb_config_write(&cfg, keys, &text, &len, &err), 0);
+	/* given keys of the mask only, admin once per principal */
+	CHECK_STR(text, "catalog = file:///srv/cat\nadmin = user:a@x.com\n"
+			"admin = group:g\ncontrol = none\n");
+	CHECK(len == strlen(text));
+	lyb_config_init(&back);
+	CHECK_RC(lyb_config_load_text(&back, text, len, "t", &err), 0);
+	CHECK_STR(back.catalog, "file:///srv/cat");
+	CHECK(back.nadmins == 2 &&
+	      back.given == (keys & ~(unsigned)(LYB_CONFIG_AUDIT |
+						LYB_CONFIG_DOMAIN)));
+	free(text);
+	/* a key whose value is not text cannot be written */
+	CHECK_RC(lyb_config_write(&cfg, LYB_CONFIG_REFRESH, &text, &len, &err),
+		 -EINVAL);
+	CHECK(strstr(err.why, "refresh") != NULL);
+	/* " #" would start a comment when read back: refused */
+	CHECK_RC(lyb_config_set_opt(&cfg, "audit=/var/log/a #1.log", &err), 0);
+	CHECK_RC(lyb_config_write(&cfg, keys, &text, &len, &err), -EINVAL);
+	CHECK(strstr(err.why, "audit: its value does not read back") != NULL);
+	CHECK(text == NULL);
+
+	/* fill: the file's own keys win, the rest comes from the mount */
+	lyb_config_init(&mine);
+	CHECK_RC(lyb_config_set_opt(&mine, "admin=user:me@x.com", &err), 0);
+	CHECK_RC(lyb_config_fill(&mine, &cfg, keys), 0);
+	CHECK(mine.nadmins == 1);
+	CHECK_STR(mine.admins[0], "user:me@x.com");
+	CHECK_STR(mine.catalog, "file:///srv/cat");
+	CHECK_STR(mine.control, "none");
+	CHECK_STR(mine.audit, "/var/log/a #1.log");
+	CHECK(mine.given == (LYB_CONFIG_ADMIN | LYB_CONFIG_CATALOG |
+			     LYB_CONFIG_CONTROL | LYB_CONFIG_AUDIT));
+	CHECK(mine.refresh == 2); /* not in the mask */
+	CHECK_RC(lyb_config_fill(&mine, &cfg, LYB_CONFIG_REFRESH), -EINVAL);
+	lyb_config_free(&mine);
+
+	/* control is an absolute path or none */
+	CHECK_RC(lyb_config_set_opt(&back, "control=run/x.sock", &err),
+		 -EINVAL);
+	CHECK(strstr(err.why, "an absolute path or none") != NULL);
+	lyb_config_free(&back);
+	lyb_config_free(&cfg);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -453,6 +520,7 @@ int main(void)
 	test_every_key();
 	test_inline_comments();
 	test_nearest();
+	test_write_fill();
 	unlink(path);
 	rmdir(dir);
 	return check_failures ? 1 : 0;

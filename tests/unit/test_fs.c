@@ -58,8 +58,8 @@ static const struct resolve_case cases[] = {
 	{".", -ENOENT, 0, 0, 0, 0, NULL, 0},
 	{"artist-metadata", -ENOENT, 0, 0, 0, 0, NULL, 0},
 	{"ARTIST-METADATA.DOMINANTGENRES", -ENOENT, 0, 0, 0, 0, NULL, 0},
-	{DG, 0, LYB_FS_DATASET, D, 0, 0, NULL, 0},
-	{DG "/", 0, LYB_FS_DATASET, D, 0, 0, NULL, 0},
+	{DG, 0, LYB_FS_DATASET, D, 1, 0, NULL, 0}, /* its listing: dates */
+	{DG "/", 0, LYB_FS_DATASET, D, 1, 0, NULL, 0},
 	{DG "/.lyb", 0, LYB_FS_META, D, 0, 0, NULL, 0},
 	{DG "/.lyb/info.json", 0, LYB_FS_FILE, F, 0, 0, NULL, -1},
 	{DG "/.lyb/status", 0, LYB_FS_FILE, F, 0, 0, NULL, -1},
@@ -88,8 +88,8 @@ static const struct resolve_case cases[] = {
 	{DG "/2020-09-01", 0, LYB_FS_DATE, D, 1, 0, NULL, 0},
 	{DG "/2020-09-02", -ENOENT, 0, 0, 0, 0, NULL, 0},
 	{DG "/2020-9-3", -ENOENT, 0, 0, 0, 0, NULL, 0},
-	{DG "/2020-09-03/latest", 0, LYB_FS_LINK, L, 0, 0, "922d6e", 6},
-	{DG "/2020-09-01/latest", 0, LYB_FS_LINK, L, 0, 0, "912ec8", 6},
+	{DG "/2020-09-03/latest", 0, LYB_FS_LINK, L, 1, 0, "922d6e", 6},
+	{DG "/2020-09-01/latest", 0, LYB_FS_LINK, L, 1, 0, "912ec8", 6},
 	{DG "/2020-09-03/latest/gs", -ENOENT, 0, 0, 0, 0, NULL, 0},
 	{V3, 0, LYB_FS_VERSION, D, 1, 1, NULL, 0},
 	{DG "/2020-09-01/922d6e", -ENOENT, 0, 0, 0, 0, NULL,
@@ -97,13 +97,13 @@ static const struct resolve_case cases[] = {
 	{DG "/2020-09-03/912ec8", -ENOENT, 0, 0, 0, 0, NULL, 0},
 	{DG "/2020-09-03/922d6", -ENOENT, 0, 0, 0, 0, NULL,
 	 0}, /* a prefix is not the id */
-	{V3 "/.lyb", 0, LYB_FS_META, D, 0, 1, NULL, 0},
-	{V3 "/.lyb/info.json", 0, LYB_FS_FILE, F, 0, 1, NULL, -1},
+	{V3 "/.lyb", 0, LYB_FS_META, D, 1, 1, NULL, 0},
+	{V3 "/.lyb/info.json", 0, LYB_FS_FILE, F, 1, 1, NULL, -1},
 	{V3 "/.lyb/status", -ENOENT, 0, 0, 0, 0, NULL, 0},
 	{V3 "/.lyb/access", -ENOENT, 0, 0, 0, 0, NULL, 0},
 	{V3 "/.lyb/downstream", -ENOENT, 0, 0, 0, 0, NULL, 0},
-	{V3 "/.lyb/upstream", 0, LYB_FS_LINEAGE, D, 0, 1, NULL, 0},
-	{V3 "/.lyb/upstream/" AR, 0, LYB_FS_LINK, L, 0, 1,
+	{V3 "/.lyb/upstream", 0, LYB_FS_LINEAGE, D, 1, 1, NULL, 0},
+	{V3 "/.lyb/upstream/" AR, 0, LYB_FS_LINK, L, 1, 1,
 	 "../../../../../" AR "/2020-09-03/abcdef",
 	 (long long)sizeof("../../../../../" AR "/2020-09-03/abcdef") - 1},
 	{V3 "/.lyb/upstream/a.B", -ENOENT, 0, 0, 0, 0, NULL, 0},
@@ -374,13 +374,20 @@ static void test_xattrs(const struct lyb_snap *snap)
 		 "user.lyb.location=gs://b/2020/09/03/922d6e/part-1.avro\n"
 		 "user.lyb.rows=6\nuser.lyb.size=200\n"
 		 "user.lyb.crc32c=AAAAAA==\n"},
-		/* the digests only for who may read the data */
-		{V3 "/gs/part-1.avro", 0,
-		 "user.lyb.uri=lyb://" V3 "/gs/part-1.avro\n"
+		/* a version's attributes only for who may read the data,
+		 * the DataSet's and its dates' for everyone */
+		{V3 "/gs/part-1.avro", 0, ""},
+		{V3 "/gs/a/b/c.avro", 0, ""},
+		{V3, 0, ""},
+		{V3 "/.lyb/upstream/" AR, 0, ""},
+		{DG "/2020-09-03", 0,
+		 "user.lyb.uri=lyb://" DG "/2020-09-03\n"
+		 "user.lyb.owner=group:artist-metadata\n"},
+		{DG, 0,
+		 "user.lyb.uri=lyb://" DG "\n"
 		 "user.lyb.owner=group:artist-metadata\n"
-		 "user.lyb.version=922d6e\n"
-		 "user.lyb.location=gs://b/2020/09/03/922d6e/part-1.avro\n"
-		 "user.lyb.rows=6\nuser.lyb.size=200\n"},
+		 "user.lyb.freshness=on time: 2020-09-03 was delivered at "
+		 "2020-09-03 07:30 UTC, deadline 08:00 UTC\n"},
 		{V3 "/gs/a/b/c.avro", 1,
 		 "user.lyb.uri=lyb://" V3 "/gs/a/b/c.avro\n"
 		 "user.lyb.owner=group:artist-metadata\n"
@@ -409,11 +416,13 @@ static void test_xattrs(const struct lyb_snap *snap)
 		}
 	}
 	CHECK_RC(lyb_fs_resolve(snap, V3 "/gs/part-1.avro", &e), 0);
-	CHECK(lyb_fs_has_digests(&e));
-	CHECK_RC(lyb_fs_resolve(snap, V3 "/gs/a/b/c.avro", &e), 0);
-	CHECK(!lyb_fs_has_digests(&e));
-	CHECK_RC(lyb_fs_resolve(snap, V3 "/gs", &e), 0);
-	CHECK(!lyb_fs_has_digests(&e));
+	CHECK(lyb_fs_xattrs_gated(&e));
+	CHECK_RC(lyb_fs_resolve(snap, V3, &e), 0);
+	CHECK(lyb_fs_xattrs_gated(&e));
+	CHECK_RC(lyb_fs_resolve(snap, DG "/2020-09-03", &e), 0);
+	CHECK(!lyb_fs_xattrs_gated(&e));
+	CHECK_RC(lyb_fs_resolve(snap, DG, &e), 0);
+	CHECK(!lyb_fs_xattrs_gated(&e));
 	CHECK(lyb_fs_xattr_is_digest("user.lyb.crc32c"));
 	CHECK(lyb_fs_xattr_is_digest("user.lyb.md5"));
 	CHECK(!lyb_fs_xattr_is_digest("user.lyb.size"));
