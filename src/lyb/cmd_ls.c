@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "lyb/freshness.h"
+#include "lyb/text.h"
 
 #define DATE_W 12  /* "2020-09-01  " */
 #define COUNT_W 17 /* "  Version Count  " */
@@ -69,7 +70,9 @@ static void put_row(const char *date, size_t count, const char *id, size_t id_w,
 	} else {
 		put_spaces(id_w);
 	}
-	printf("|   %s\n", location);
+	printf("|   ");
+	lyb_text_fput(stdout, location); /* a catalog writer's URL */
+	putchar('\n');
 }
 
 static int ls_dataset(const struct lyb_dataset *ds)

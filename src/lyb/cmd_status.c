@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "lyb/buf.h"
+#include "lyb/text.h"
 
 #define DEFAULT_MOUNT "/lyb"
 #define LINE_MAX_LEN 4096
@@ -76,9 +77,11 @@ static int status(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 		printf("%s: ", mnt);
 	while (fgets(line, sizeof(line), f)) {
 		healthy &= strcmp(line, "ok\n") == 0;
-		if (!o->json)
-			fputs(line, stdout);
-		else if (!full && lyb_buf_addstr(&health, line) != 0)
+		if (!o->json) { /* may quote a store's error: escaped */
+			line[strcspn(line, "\n")] = '\0';
+			lyb_text_fput(stdout, line);
+			putchar('\n');
+		} else if (!full && lyb_buf_addstr(&health, line) != 0)
 			full = 1; /* what fits of an overlong text is shown */
 	}
 	fclose(f);
