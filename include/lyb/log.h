@@ -12,6 +12,8 @@
 #ifndef LYB_LOG_H
 #define LYB_LOG_H
 
+#include <sys/types.h>
+
 enum lyb_log_level {
 	LYB_LOG_ERR = 3,
 	LYB_LOG_WARN = 4,
@@ -34,5 +36,19 @@ void lyb_log(enum lyb_log_level level, const char *fmt, ...)
 
 /* Parses "err", "warn", "info", "debug"; returns 0 or -EINVAL. */
 int lyb_log_parse_level(const char *s, enum lyb_log_level *out);
+
+/*
+ * Opens @path to append lines to, for a log only this daemon may write
+ * (the audit log, audit.c). @what names it in messages
+ * ("log file PATH: ..."). Opened O_RDWR|O_APPEND|O_CREAT|O_NOFOLLOW|
+ * O_NONBLOCK|O_CLOEXEC, created with @mode, then checked through the
+ * descriptor: a regular file owned by this euid, not writable by group or
+ * others, with one link; bits beyond @mode are taken away by fchmod().
+ * Returns the descriptor, with whether the file ends inside a line (a
+ * write cut short) in *@torn; or -ELOOP (@path is a symbolic link), -EPERM
+ * (it fails a check; left as it was) or -errno, with the reason logged.
+ */
+int lyb_log_open_file(const char *what, const char *path, mode_t mode,
+		      int *torn);
 
 #endif

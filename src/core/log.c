@@ -5,8 +5,12 @@
  * threads never interleave. When stderr is the systemd journal
  * ($JOURNAL_STREAM names it), lines start with "<N>", the syslog level,
  * which journald takes as the priority (sd-daemon(3)).
+ *
+ * lyb_log_open_file() opens the audit log (audit.c): a file only the
+ * daemon may write.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -89,6 +93,92 @@ int lyb_log_parse_level(const char *s, enum lyb_log_level *out)
 		}
 	}
 	return -EINVAL;
+}
+
+/* Why @path could not be opened, in words: what is there instead. */
+static void explain_open(const char *what, const char *path, int err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		lyb_log(LYB_LOG_ERR,
+			"%s %s: is a symbolic link: refusing to follow it "
+			"(remove it)",
+			what, path);
+		return;
+	}
+	if (lstat(path, &st) == 0 && st.st_uid != geteuid()) {
+		lyb_log(LYB_LOG_ERR,
+			"%s %s: %s; it is owned by uid %u, not by this "
+			"daemon's uid %u: refusing it (remove it, and keep the "
+			"log in a directory only uid %u can write)",
+			what, path, strerror(err), (unsigned)st.st_uid,
+			(unsigned)geteuid(), (unsigned)geteuid());
+		return;
+	}
+	lyb_log(LYB_LOG_ERR, "%s %s: %s", what, path, strerror(err));
+}
+
+int lyb_log_open_file(const char *what, const char *path, mode_t mode,
+		      int *torn)
+{
+	struct stat st;
+	char last = '\n';
+	int fd, rc = -EPERM;
+
+	fd = open(path,
+		  O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY |
+			  O_NONBLOCK | O_CLOEXEC,
+		  mode);
+	if (fd < 0) {
+		rc = -errno;
+		explain_open(what, path, -rc);
+		return rc;
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		lyb_log(LYB_LOG_ERR, "%s %s: %s", what, path, strerror(-rc));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		lyb_log(LYB_LOG_ERR, "%s %s: not a regular file: refusing it",
+			what, path);
+		goto out_close;
+	}
+	if (st.st_uid != geteuid()) {
+		lyb_log(LYB_LOG_ERR,
+			"%s %s: owned by uid %u, not by this daemon's uid %u: "
+			"refusing it (another account created it; remove it, "
+			"and keep the log in a directory only uid %u can "
+			"write)",
+			what, path, (unsigned)st.st_uid, (unsigned)geteuid(),
+			(unsigned)geteuid());
+		goto out_close;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		lyb_log(LYB_LOG_ERR,
+			"%s %s: mode %04o lets others write to it: refusing "
+			"it (its lines could be forged)",
+			what, path, (unsigned)(st.st_mode & 07777));
+		goto out_close;
+	}
+	if (st.st_nlink != 1) {
+		lyb_log(LYB_LOG_ERR,
+			"%s %s: has %lu names (hard links): refusing it", what,
+			path, (unsigned long)st.st_nlink);
+		goto out_close;
+	}
+	/* ours: what @mode does not allow is taken away, by descriptor */
+	if ((st.st_mode & 07777 & ~mode) &&
+	    fchmod(fd, st.st_mode & 07777 & mode) != 0)
+		lyb_log(LYB_LOG_WARN, "%s %s: chmod %04o: %s", what, path,
+			(unsigned)(st.st_mode & 07777 & mode), strerror(errno));
+	*torn = st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
+		last != '\n';
+	return fd;
+out_close:
+	close(fd);
+	return rc;
 }
 
 void lyb_log(enum lyb_log_level level, const char *fmt, ...)
