@@ -87,7 +87,8 @@ void lyb_audit_set_clock(double (*now)(void));
 
 /*
  * Asks every open log to reopen its path before its next line. Async-
- * signal-safe; lyb_audit_catch_sighup() makes SIGHUP call it.
+ * signal-safe; lyb_audit_catch_sighup() makes SIGHUP call it, and
+ * lyb_log_request_reopen() for the log file (log.h).
  */
 void lyb_audit_request_reopen(void);
 int lyb_audit_catch_sighup(void);

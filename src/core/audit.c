@@ -78,6 +78,7 @@ void lyb_audit_request_reopen(void)
 static void on_sighup(int sig)
 {
 	lyb_audit_request_reopen();
+	lyb_log_request_reopen(); /* log=FILE rotates the same way */
 }
 
 int lyb_audit_catch_sighup(void)

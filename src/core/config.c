@@ -27,7 +27,7 @@ enum kind {
 	KIND_URL,     /* a catalog URL or absolute path, char * */
 	KIND_SECONDS, /* from min to max, double */
 	KIND_LEVEL,   /* enum lyb_log_level */
-	KIND_LOG,     /* enum lyb_config_log */
+	KIND_LOG,     /* enum lyb_config_log; a path also sets log_file */
 	KIND_BOOL,    /* int */
 	KIND_STRING,  /* char * */
 	KIND_PATH,    /* an absolute path, char * */
@@ -67,8 +67,9 @@ static const struct key {
 	{"log_level", LYB_CONFIG_LOG_LEVEL, KIND_LEVEL, 0, 0, "LEVEL",
 	 "err, warn, info or debug (default info; debug with -d)",
 	 AT(log_level), "info"},
-	{"log", LYB_CONFIG_LOG, KIND_LOG, 0, 0, "stderr|syslog",
-	 "where messages go (default: stderr with -f, syslog once "
+	{"log", LYB_CONFIG_LOG, KIND_LOG, 0, 0, "stderr|syslog|FILE",
+	 "where messages go: FILE is an absolute path, lines with a UTC time, "
+	 "reopened on SIGHUP (default: stderr with -f, syslog once "
 	 "daemonized)",
 	 AT(log), NULL},
 	{"allow_other", LYB_CONFIG_ALLOW_OTHER, KIND_BOOL, 0, 0, "yes|no",
@@ -172,6 +173,9 @@ void lyb_config_free(struct lyb_config *cfg)
 		} else if (keys[i].kind == KIND_ADMINS) {
 			while (cfg->nadmins)
 				free(cfg->admins[--cfg->nadmins]);
+		} else if (keys[i].kind == KIND_LOG) {
+			free(cfg->log_file);
+			cfg->log_file = NULL;
 		}
 	}
 }
@@ -489,16 +493,28 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 		*FIELD(cfg, k, enum lyb_log_level) = level;
 		break;
 	case KIND_LOG:
-		if (strcmp(value, "stderr") == 0)
+		s = NULL;
+		if (strcmp(value, "stderr") == 0) {
 			*FIELD(cfg, k, enum lyb_config_log) =
 				LYB_CONFIG_LOG_STDERR;
-		else if (strcmp(value, "syslog") == 0)
+		} else if (strcmp(value, "syslog") == 0) {
 			*FIELD(cfg, k, enum lyb_config_log) =
 				LYB_CONFIG_LOG_SYSLOG;
-		else
+		} else if (value[0] == '/') {
+			s = strdup(value);
+			if (!s)
+				return bad(err, -ENOMEM, "%s: %s", k->name,
+					   strerror(ENOMEM));
+			*FIELD(cfg, k, enum lyb_config_log) =
+				LYB_CONFIG_LOG_FILE;
+		} else {
 			return bad(err, -EINVAL,
-				   "%s: expected stderr or syslog, got '%.64s'",
+				   "%s: expected stderr or syslog, or the "
+				   "absolute path of a file, got '%.64s'",
 				   k->name, value);
+		}
+		free(cfg->log_file);
+		cfg->log_file = s;
 		break;
 	case KIND_BOOL:
 		if (parse_bool(value, &b) != 0)

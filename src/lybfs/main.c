@@ -2,8 +2,8 @@
 /*
  * main.c - the lybfs daemon: options and the configuration file, the
  * mount, logging, readiness for systemd, the catalog refresh thread, and
- * an orderly unmount on SIGTERM or SIGINT (SIGHUP reopens the audit log:
- * access.c).
+ * an orderly unmount on SIGTERM or SIGINT (SIGHUP reopens the audit log
+ * and log=FILE: access.c).
  *
  *   lybfs [-f] [-d] [-o config=PATH] -o catalog=URL[,refresh=SEC,...] MNT
  *   mount -t fuse.lybfs CATALOG_URL MOUNTPOINT -o allow_other
@@ -395,6 +395,7 @@ static void *refresh_main(void *arg)
 		rc = lyb_catalog_refresh(fs->cat, &changed);
 		lyb_metrics_refresh(rc, NULL);
 		lyb_audit_flush(fs->audit); /* drop summaries due */
+		lyb_log_reopen_due();	    /* log=FILE, after a SIGHUP */
 		if ((rc == -EMFILE || rc == -ENFILE) && !failing)
 			lyb_log(LYB_LOG_ERR,
 				"catalog refresh: this daemon is out of file "
@@ -709,6 +710,9 @@ int main(int argc, char *argv[])
 	lyb_log_set_level(opts.debug ? LYB_LOG_DEBUG : conf->log_level);
 	if (conf->log == LYB_CONFIG_LOG_SYSLOG)
 		lyb_log_use_syslog("lybfs");
+	if (conf->log == LYB_CONFIG_LOG_FILE &&
+	    lyb_log_to_file(conf->log_file) != 0)
+		goto out_args;
 	if (conf->allow_other)
 		fuse_opt_add_arg(&args, "-oallow_other");
 	if (lyb_config_apply_gcs(conf) != 0) {
@@ -790,8 +794,11 @@ int main(int argc, char *argv[])
 	fs->mountpoint = opts.mountpoint;
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
-	/* a daemon's stderr is /dev/null from here on */
-	if (conf->log == LYB_CONFIG_LOG_AUTO && !opts.foreground)
+	/* a daemon's stderr is /dev/null from here on (syslog also takes
+	 * what log=FILE cannot) */
+	if ((conf->log == LYB_CONFIG_LOG_AUTO ||
+	     conf->log == LYB_CONFIG_LOG_FILE) &&
+	    !opts.foreground)
 		lyb_log_use_syslog("lybfs");
 	/* threads start after daemonizing: fork keeps only the caller */
 	if (pthread_create(&refresher, NULL, refresh_main, fs) == 0)

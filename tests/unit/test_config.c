@@ -5,7 +5,7 @@
  * the size caps; -o style lyb_config_set() over a loaded file; every key
  * of the table, with a good and a bad value, through lyb_config_set_opt(),
  * the path lybfs's -o KEY=VALUE takes; inline comments; the nearest key
- * for "did you mean".
+ * for "did you mean"; log=FILE.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -377,6 +377,28 @@ static void test_every_key(void)
 	CHECK(!cfg.catalog && !cfg.file_roots && cfg.nadmins == 0);
 }
 
+/* log=FILE: an absolute path, kept; anything else refused. */
+static void test_log_file(void)
+{
+	struct lyb_config cfg;
+	struct lyb_config_err err;
+
+	lyb_config_init(&cfg);
+	CHECK_RC(lyb_config_set(&cfg, "log", "/var/log/lybfs.log", &err), 0);
+	CHECK(cfg.log == LYB_CONFIG_LOG_FILE);
+	CHECK_STR(cfg.log_file, "/var/log/lybfs.log");
+	CHECK_RC(lyb_config_set(&cfg, "log", "lybfs.log", &err), -EINVAL);
+	CHECK(strstr(err.why, "absolute path") != NULL);
+	CHECK(cfg.log == LYB_CONFIG_LOG_FILE); /* unchanged */
+	CHECK_RC(lyb_config_set(&cfg, "log", "syslog", &err), 0);
+	CHECK(cfg.log == LYB_CONFIG_LOG_SYSLOG && !cfg.log_file);
+	CHECK_RC(lyb_config_set(&cfg, "log", "/a", &err), 0);
+	CHECK_RC(lyb_config_set(&cfg, "log", "/b", &err), 0);
+	CHECK_STR(cfg.log_file, "/b");
+	lyb_config_free(&cfg);
+	CHECK(!cfg.log_file);
+}
+
 /* An inline "# comment" after a blank ends the value; a '#' inside stays. */
 static void test_inline_comments(void)
 {
@@ -453,6 +475,7 @@ int main(void)
 	test_every_key();
 	test_inline_comments();
 	test_nearest();
+	test_log_file();
 	unlink(path);
 	rmdir(dir);
 	return check_failures ? 1 : 0;
