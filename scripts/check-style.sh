@@ -36,7 +36,7 @@ check_header 'openssl/' '^src/core/(digest|auth)\.c$'
 check_header 'zlib\.h' '^src/core/(export|decode)\.c$'
 check_header 'lzma\.h' '^src/core/decode\.c$'
 check_header 'fuse' '^src/lybfs/'
-check_header 'microhttpd\.h' '^src/lyb/cmd_serve\.c$'
+check_header 'microhttpd\.h' '^src/(lyb/cmd_serve|lybfs/metrics_http)\.c$'
 # the core's layers point one way (scripts/check-layers.sh)
 bash scripts/check-layers.sh || rc=1
 exit $rc

@@ -3,7 +3,7 @@
  * main.c - the lybfs daemon: options and the configuration file, the
  * mount, logging, readiness for systemd, the catalog refresh thread, and
  * an orderly unmount on SIGTERM or SIGINT (SIGHUP reopens the audit log
- * and log=FILE: access.c).
+ * and log=FILE: access.c), and the metrics endpoint (metrics_http.c).
  *
  *   lybfs [-f] [-d] [-o config=PATH] -o catalog=URL[,refresh=SEC,...] MNT
  *   mount -t fuse.lybfs CATALOG_URL MOUNTPOINT -o allow_other
@@ -789,6 +789,8 @@ int main(int argc, char *argv[])
 		goto out_session;
 	if (lybfs_access_start(fs) != 0) /* SIGHUP: reopen the audit log */
 		goto out_signals;
+	if (lybfs_metrics_open(fs) != 0)
+		goto out_signals;
 	if (fuse_session_mount(fs->se, opts.mountpoint) != 0)
 		goto out_signals;
 	fs->mountpoint = opts.mountpoint;
@@ -803,6 +805,7 @@ int main(int argc, char *argv[])
 	/* threads start after daemonizing: fork keeps only the caller */
 	if (pthread_create(&refresher, NULL, refresh_main, fs) == 0)
 		started = 1;
+	lybfs_metrics_start(fs);
 	if (lybfs_invalidator_start(fs->se) != 0)
 		lyb_log(LYB_LOG_WARN, "no thread to drop the page cache of "
 				      "corrupt files: they answer EIO only "
@@ -845,6 +848,7 @@ int main(int argc, char *argv[])
 out_unmount:
 	fuse_session_unmount(fs->se);
 out_signals:
+	lybfs_metrics_stop();
 	lybfs_access_stop(fs);
 	fuse_remove_signal_handlers(fs->se);
 out_session:
