@@ -9,16 +9,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 declare -A layer=(
-	[buf]=0 [log]=0 [clock]=0 [digest]=0 [text]=0 [tokens]=0 [notify]=0
-	[cache]=1 [http]=1 [schema]=1 [avro]=1
-	[metrics]=2 [export]=2
-	[decode]=3 [audit]=3 [store]=3
-	[catalog]=4
-	[freshness]=5 [view]=5
-	[acl]=6 [publish]=6 [fs]=6
-	[config]=7
-	[portal]=7
-	[mounts]=8
+	[clock]=0
+	[buf]=1 [log]=1 [digest]=1 [text]=1 [tokens]=1 [notify]=1
+	[cache]=2 [http]=2 [schema]=2 [avro]=2
+	[metrics]=3 [export]=3
+	[decode]=4 [audit]=4 [store]=4
+	[catalog]=5
+	[freshness]=6 [view]=6
+	[acl]=7 [publish]=7 [fs]=7
+	[config]=8
+	[portal]=8
+	[mounts]=9
 )
 # the storage backends: one subsystem, its modules use each other; the
 # files of one module (behind its *_impl.h) are that module

@@ -36,7 +36,7 @@ check_header 'openssl/' '^src/core/(digest|auth)\.c$'
 check_header 'zlib\.h' '^src/core/(export|decode)\.c$'
 check_header 'lzma\.h' '^src/core/decode\.c$'
 check_header 'fuse' '^src/lybfs/'
-check_header 'microhttpd\.h' '^src/lyb/cmd_serve\.c$'
+check_header 'microhttpd\.h' '^src/(lyb/cmd_serve|lybfs/metrics_http)\.c$'
 # tests make Unix accounts only through lib.sh's accounts, which ctest
 # locks by name (tests/CMakeLists.txt): a direct useradd is not locked
 if grep -nE '^[^#]*\b(useradd|groupadd)\b' tests/integration/*.sh |

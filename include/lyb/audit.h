@@ -11,10 +11,11 @@
  * The file is opened O_APPEND|O_NOFOLLOW and must then be a regular file
  * owned by this process's euid, not writable by group or others, with one
  * link (else lyb_audit_open() refuses it: another account made it, or it
- * is a link to something else); it is made mode 0600 through the open
- * descriptor, never by path. A SIGHUP (or lyb_audit_request_reopen())
- * makes the next write reopen the path, for rotation by rename, with the
- * same checks; a path that fails them keeps the old file in use.
+ * is a link to something else); it is made mode 0600 at most through
+ * the open descriptor, never by path (lyb_log_open_file(), log.h). A
+ * SIGHUP (or lyb_audit_request_reopen()) makes the next write reopen the
+ * path, for rotation by rename, with the same checks; a path that fails
+ * them keeps the old file in use.
  *
  * Each line is written with one write(2) while holding the log's lock, so
  * lines from different threads never interleave. A write that fails part
@@ -86,7 +87,8 @@ void lyb_audit_set_clock(double (*now)(void));
 
 /*
  * Asks every open log to reopen its path before its next line. Async-
- * signal-safe; lyb_audit_catch_sighup() makes SIGHUP call it.
+ * signal-safe; lyb_audit_catch_sighup() makes SIGHUP call it, and
+ * lyb_log_request_reopen() for the log file (log.h).
  */
 void lyb_audit_request_reopen(void);
 int lyb_audit_catch_sighup(void);

@@ -10,13 +10,13 @@
  * lybfs (catalog, refresh, ttl, log_level, log, allow_other, gcs_endpoint,
  * gcs_credentials, gcs_timeout, cache_mem, catalog_mem, cache_dir, cache_size,
  * readahead, domain, admin, audit, control, acl_max_stale, max_open_per_uid,
- * file_roots); `admin` alone may repeat (its principals add up), every other
- * key is given once. `lybfs -o KEY=VALUE` goes through the same
- * lyb_config_set() (by lyb_config_set_opt()), so a value means the same in
- * both places and the option overrides the file. Parsing is strict: an unknown
- * key, a key given twice, a bad value, a line without
- * '=', a NUL byte, a line over LYB_CONFIG_LINE_MAX or a file over
- * LYB_CONFIG_FILE_MAX is an error naming FILE:LINE and the key.
+ * file_roots, metrics_listen); `admin` alone may repeat (its principals
+ * add up), every other key is given once. `lybfs -o KEY=VALUE` goes
+ * through the same lyb_config_set() (by lyb_config_set_opt()), so a value
+ * means the same in both places and the option overrides the file.
+ * Parsing is strict: an unknown key, a key given twice, a bad value, a
+ * line without '=', a NUL byte, a line over LYB_CONFIG_LINE_MAX or a file
+ * over LYB_CONFIG_FILE_MAX is an error naming FILE:LINE and the key.
  *
  * Ownership: a struct lyb_config owns its strings; lyb_config_free()
  * releases them (the struct itself is the caller's). Not thread safe: a
@@ -43,11 +43,15 @@
 #define LYB_CONFIG_OPEN_PER_UID_DEFAULT 1024	 /* max_open_per_uid */
 #define LYB_CONFIG_OPEN_PER_UID_MAX (1u << 20)
 
-/* Where lybfs logs. AUTO: stderr with -f, syslog once daemonized. */
+/*
+ * Where lybfs logs. AUTO: stderr with -f, syslog once daemonized. FILE:
+ * log_file (log.h: lyb_log_to_file()).
+ */
 enum lyb_config_log {
 	LYB_CONFIG_LOG_AUTO = 0,
 	LYB_CONFIG_LOG_STDERR,
 	LYB_CONFIG_LOG_SYSLOG,
+	LYB_CONFIG_LOG_FILE,
 };
 
 /* One bit per key in lyb_config.given. */
@@ -73,6 +77,7 @@ enum lyb_config_key {
 	LYB_CONFIG_MAX_OPEN_PER_UID = 1u << 18,
 	LYB_CONFIG_FILE_ROOTS = 1u << 19,
 	LYB_CONFIG_CATALOG_MEM = 1u << 20,
+	LYB_CONFIG_METRICS_LISTEN = 1u << 21,
 };
 
 struct lyb_config {
@@ -80,7 +85,8 @@ struct lyb_config {
 	double refresh; /* seconds between catalog refreshes */
 	double ttl;	/* kernel cache seconds for changing names */
 	enum lyb_log_level log_level; /* messages above it are dropped */
-	enum lyb_config_log log;      /* stderr, syslog or auto */
+	enum lyb_config_log log;      /* stderr, syslog, a file or auto */
+	char *log_file;		      /* LYB_CONFIG_LOG_FILE: the path */
 	int allow_other;	      /* every user may use the mount */
 	char *gcs_endpoint;    /* NULL: $STORAGE_EMULATOR_HOST or Google */
 	char *gcs_credentials; /* a key file or "anonymous"; NULL: ADC */
@@ -96,6 +102,7 @@ struct lyb_config {
 	double acl_max_stale;	   /* seconds a stale catalog decides access */
 	unsigned max_open_per_uid; /* handles one uid may hold open */
 	char *file_roots;	   /* "/a:/b" or "none"; NULL: the default */
+	char *metrics_listen;	   /* "ADDR:PORT" for GET /metrics; NULL: off */
 	char *admins[LYB_CONFIG_ADMINS_MAX + 1]; /* admin principals */
 	size_t nadmins;
 	unsigned int given; /* LYB_CONFIG_* bits of keys set */
@@ -185,6 +192,15 @@ const char *lyb_config_key_name(size_t i);
  * For "did you mean KEY?".
  */
 const char *lyb_config_nearest(const char *word, const char *const *extra);
+
+/*
+ * Parses a listening address: "ADDR:PORT", "[ADDR6]:PORT" or "PORT" alone
+ * (127.0.0.1), with a numeric IPv4 or IPv6 address (no host names: where
+ * to listen is never a DNS answer) and a port from 1 to 65535. 0 or
+ * -EINVAL. For metrics_listen and `lyb serve --listen`.
+ */
+struct sockaddr_storage;
+int lyb_config_parse_listen(const char *s, struct sockaddr_storage *sa);
 
 /* Prints one line per key, "    -o KEY=VALUE  what (default ...)", on @out. */
 void lyb_config_print_help(FILE *out);

@@ -28,6 +28,7 @@
 #define UID_SLOTS 256	/* hash chains of the per-uid buckets */
 #define FLUSH_AFTER 1.0 /* seconds before a drop summary is due */
 #define SCAN_EVERY 0.25 /* seconds between looks for summaries due */
+#define AUDIT_MODE 0600 /* lyb_log_open_file(): it names who read what */
 
 /* One uid's token bucket and what it dropped since its last summary. */
 struct bucket {
@@ -70,6 +71,7 @@ void lyb_audit_request_reopen(void)
 static void on_sighup(int sig)
 {
 	lyb_audit_request_reopen();
+	lyb_log_request_reopen(); /* log=FILE rotates the same way */
 }
 
 int lyb_audit_catch_sighup(void)
@@ -81,97 +83,6 @@ int lyb_audit_catch_sighup(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	return sigaction(SIGHUP, &sa, NULL) ? -errno : 0;
-}
-
-/* Why @path could not be opened, in words: what is there instead. */
-static void explain_open(const char *path, int err)
-{
-	struct stat st;
-
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		lyb_log(LYB_LOG_ERR,
-			"audit log %s: is a symbolic link: refusing to "
-			"follow it (remove it)",
-			path);
-		return;
-	}
-	if (lstat(path, &st) == 0 && st.st_uid != geteuid()) {
-		lyb_log(LYB_LOG_ERR,
-			"audit log %s: %s; it is owned by uid %u, not by "
-			"this daemon's uid %u: refusing it (remove it, and "
-			"keep the log in a directory only uid %u can write)",
-			path, strerror(err), (unsigned)st.st_uid,
-			(unsigned)geteuid(), (unsigned)geteuid());
-		return;
-	}
-	lyb_log(LYB_LOG_ERR, "audit log %s: %s", path, strerror(err));
-}
-
-/*
- * Opens @path for appending and checks what it opened: a regular file of
- * ours, writable by us alone, with no other name. 0 with the descriptor
- * in *@fd and whether the file ends inside a line in *@torn.
- */
-static int open_log(const char *path, int *fd_out, int *torn)
-{
-	struct stat st;
-	char last = '\n';
-	int fd, rc = -EPERM;
-
-	fd = open(path,
-		  O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY |
-			  O_NONBLOCK | O_CLOEXEC,
-		  0600);
-	if (fd < 0) {
-		rc = -errno;
-		explain_open(path, -rc);
-		return rc;
-	}
-	if (fstat(fd, &st) != 0) {
-		rc = -errno;
-		lyb_log(LYB_LOG_ERR, "audit log %s: %s", path, strerror(-rc));
-		goto out_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		lyb_log(LYB_LOG_ERR,
-			"audit log %s: not a regular file: refusing it", path);
-		goto out_close;
-	}
-	if (st.st_uid != geteuid()) {
-		lyb_log(LYB_LOG_ERR,
-			"audit log %s: owned by uid %u, not by this daemon's "
-			"uid %u: refusing it (another account created it; "
-			"remove it, and keep the log in a directory only uid "
-			"%u can write)",
-			path, (unsigned)st.st_uid, (unsigned)geteuid(),
-			(unsigned)geteuid());
-		goto out_close;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		lyb_log(LYB_LOG_ERR,
-			"audit log %s: mode %04o lets others write to it: "
-			"refusing it (its lines could be forged)",
-			path, (unsigned)(st.st_mode & 07777));
-		goto out_close;
-	}
-	if (st.st_nlink != 1) {
-		lyb_log(LYB_LOG_ERR,
-			"audit log %s: has %lu names (hard links): refusing "
-			"it",
-			path, (unsigned long)st.st_nlink);
-		goto out_close;
-	}
-	/* ours: made private too, it names who read what */
-	if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0)
-		lyb_log(LYB_LOG_WARN, "audit log %s: chmod 0600: %s", path,
-			strerror(errno));
-	*torn = st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
-		last != '\n';
-	*fd_out = fd;
-	return 0;
-out_close:
-	close(fd);
-	return rc;
 }
 
 int lyb_audit_open(const char *path, struct lyb_audit **out)
@@ -186,7 +97,8 @@ int lyb_audit_open(const char *path, struct lyb_audit **out)
 		free(a);
 		return -ENOMEM;
 	}
-	rc = open_log(path, &a->fd, &a->torn);
+	a->fd = lyb_log_open_file("audit log", path, AUDIT_MODE, &a->torn);
+	rc = a->fd < 0 ? a->fd : 0;
 	if (rc) {
 		free(a->path);
 		free(a);
@@ -460,7 +372,8 @@ static void maybe_reopen(struct lyb_audit *a)
 	if (a->gen == (unsigned)reopen_gen)
 		return;
 	a->gen = (unsigned)reopen_gen;
-	if (open_log(a->path, &fd, &torn) != 0) {
+	fd = lyb_log_open_file("audit log", a->path, AUDIT_MODE, &torn);
+	if (fd < 0) {
 		lyb_log(LYB_LOG_ERR,
 			"audit log %s: not reopened: still "
 			"writing to the file open before",

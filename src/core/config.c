@@ -6,6 +6,8 @@
  * the field (by offset), its kind, range and default, and setting,
  * defaults, freeing, --help and lybfs's -o options all walk the table.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,7 +31,7 @@ enum kind {
 	KIND_URL,      /* a catalog URL or absolute path, char * */
 	KIND_SECONDS,  /* from min to max, double */
 	KIND_LEVEL,    /* enum lyb_log_level */
-	KIND_LOG,      /* enum lyb_config_log */
+	KIND_LOG,      /* enum lyb_config_log; a path also sets log_file */
 	KIND_BOOL,     /* int */
 	KIND_STRING,   /* char * */
 	KIND_PATH,     /* an absolute path, char * */
@@ -39,6 +42,8 @@ enum kind {
 	KIND_ROOTS,    /* "none" or absolute directories, ':'-separated;
 			* char * */
 	KIND_PATH_OFF, /* an absolute path, or "none"; char * */
+	KIND_LISTEN,   /* a numeric address and port (lyb_config_parse_listen),
+			* char * */
 };
 
 #define AT(field) offsetof(struct lyb_config, field)
@@ -69,8 +74,9 @@ static const struct key {
 	{"log_level", LYB_CONFIG_LOG_LEVEL, KIND_LEVEL, 0, 0, "LEVEL",
 	 "err, warn, info or debug (default info; debug with -d)",
 	 AT(log_level), "info"},
-	{"log", LYB_CONFIG_LOG, KIND_LOG, 0, 0, "stderr|syslog",
-	 "where messages go (default: stderr with -f, syslog once "
+	{"log", LYB_CONFIG_LOG, KIND_LOG, 0, 0, "stderr|syslog|FILE",
+	 "where messages go: FILE is an absolute path, lines with a UTC time, "
+	 "reopened on SIGHUP (default: stderr with -f, syslog once "
 	 "daemonized)",
 	 AT(log), NULL},
 	{"allow_other", LYB_CONFIG_ALLOW_OTHER, KIND_BOOL, 0, 0, "yes|no",
@@ -136,6 +142,12 @@ static const struct key {
 	 "files and directories one uid may hold open through the mount; "
 	 "more get EMFILE (default 1024)",
 	 AT(max_open_per_uid), STR(LYB_CONFIG_OPEN_PER_UID_DEFAULT)},
+	{"metrics_listen", LYB_CONFIG_METRICS_LISTEN, KIND_LISTEN, 0, 0,
+	 "ADDR:PORT",
+	 "also serve .lyb/metrics over HTTP, GET /metrics, on this numeric "
+	 "address (127.0.0.1:9110, [::1]:9110; 0.0.0.0 is every network; "
+	 "default: off)",
+	 AT(metrics_listen), NULL},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -146,7 +158,7 @@ static int owns_string(const struct key *k)
 {
 	return k->kind == KIND_URL || k->kind == KIND_STRING ||
 	       k->kind == KIND_PATH || k->kind == KIND_ROOTS ||
-	       k->kind == KIND_PATH_OFF;
+	       k->kind == KIND_PATH_OFF || k->kind == KIND_LISTEN;
 }
 
 void lyb_config_init(struct lyb_config *cfg)
@@ -176,6 +188,9 @@ void lyb_config_free(struct lyb_config *cfg)
 		} else if (keys[i].kind == KIND_ADMINS) {
 			while (cfg->nadmins)
 				free(cfg->admins[--cfg->nadmins]);
+		} else if (keys[i].kind == KIND_LOG) {
+			free(cfg->log_file);
+			cfg->log_file = NULL;
 		}
 	}
 }
@@ -358,6 +373,48 @@ static int roots_check(const char *value, struct lyb_config_err *err)
 	return 0;
 }
 
+int lyb_config_parse_listen(const char *s, struct sockaddr_storage *sa)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)sa;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
+	char host[64] = "127.0.0.1";
+	const char *port = s, *colon;
+	unsigned long v;
+	char *end;
+
+	memset(sa, 0, sizeof(*sa));
+	if (s[0] == '[') {
+		colon = strstr(s, "]:");
+		if (!colon || (size_t)(colon - s - 1) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s + 1, (size_t)(colon - s - 1));
+		host[colon - s - 1] = '\0';
+		port = colon + 2;
+	} else if ((colon = strrchr(s, ':'))) {
+		if ((size_t)(colon - s) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+		port = colon + 1;
+	}
+	errno = 0;
+	v = strtoul(port, &end, 10);
+	if (port[0] < '0' || port[0] > '9' || *end || errno || v == 0 ||
+	    v > 65535)
+		return -EINVAL;
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)v);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)v);
+		return 0;
+	}
+	return -EINVAL;
+}
+
 /* Appends the comma-separated principals of @value to cfg->admins. */
 static int add_admins(struct lyb_config *cfg, const char *value,
 		      struct lyb_config_err *err)
@@ -394,6 +451,7 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 		   struct lyb_config_err *err)
 {
 	const struct key *k = key_find(name);
+	struct sockaddr_storage sa;
 	enum lyb_log_level level;
 	char *end, *s;
 	unsigned long count;
@@ -451,16 +509,28 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 		*FIELD(cfg, k, enum lyb_log_level) = level;
 		break;
 	case KIND_LOG:
-		if (strcmp(value, "stderr") == 0)
+		s = NULL;
+		if (strcmp(value, "stderr") == 0) {
 			*FIELD(cfg, k, enum lyb_config_log) =
 				LYB_CONFIG_LOG_STDERR;
-		else if (strcmp(value, "syslog") == 0)
+		} else if (strcmp(value, "syslog") == 0) {
 			*FIELD(cfg, k, enum lyb_config_log) =
 				LYB_CONFIG_LOG_SYSLOG;
-		else
+		} else if (value[0] == '/') {
+			s = strdup(value);
+			if (!s)
+				return bad(err, -ENOMEM, "%s: %s", k->name,
+					   strerror(ENOMEM));
+			*FIELD(cfg, k, enum lyb_config_log) =
+				LYB_CONFIG_LOG_FILE;
+		} else {
 			return bad(err, -EINVAL,
-				   "%s: expected stderr or syslog, got '%.64s'",
+				   "%s: expected stderr or syslog, or the "
+				   "absolute path of a file, got '%.64s'",
 				   k->name, value);
+		}
+		free(cfg->log_file);
+		cfg->log_file = s;
 		break;
 	case KIND_BOOL:
 		if (parse_bool(value, &b) != 0)
@@ -468,6 +538,19 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 				   "%s: expected yes or no, got '%.64s'",
 				   k->name, value);
 		*FIELD(cfg, k, int) = b;
+		break;
+	case KIND_LISTEN:
+		if (lyb_config_parse_listen(value, &sa) != 0)
+			return bad(err, -EINVAL,
+				   "%s: expected a numeric ADDR:PORT "
+				   "(127.0.0.1:9110, [::1]:9110), got '%.64s'",
+				   k->name, value);
+		s = strdup(value);
+		if (!s)
+			return bad(err, -ENOMEM, "%s: %s", k->name,
+				   strerror(ENOMEM));
+		free(*FIELD(cfg, k, char *));
+		*FIELD(cfg, k, char *) = s;
 		break;
 	case KIND_ROOTS:
 		rc = roots_check(value, err);

@@ -11,6 +11,7 @@
 
 #include "lyb/cache.h"
 #include "lyb/clock.h"
+#include "lyb/log.h"
 #include "lyb/metrics.h"
 
 #define NBUCKETS 12
@@ -312,6 +313,11 @@ int lyb_metrics_render(const struct lyb_metrics_catalog *cat,
 		"lyb_audit_lines_total{result=\"written\"} %llu\n"
 		"lyb_audit_lines_total{result=\"failed\"} %llu\n"
 		"lyb_audit_lines_total{result=\"dropped\"} %llu\n"
+		"# HELP lyb_log_write_errors_total Lines the log file "
+		"(log=FILE) did not take; each went to stderr or syslog "
+		"instead.\n"
+		"# TYPE lyb_log_write_errors_total counter\n"
+		"lyb_log_write_errors_total %llu\n"
 		"# HELP lyb_open_refused_total Opens refused by a handle "
 		"limit, by limit.\n"
 		"# TYPE lyb_open_refused_total counter\n"
@@ -345,6 +351,7 @@ int lyb_metrics_render(const struct lyb_metrics_catalog *cat,
 		(unsigned long long)atomic_load(&m.audit_lines[0]),
 		(unsigned long long)atomic_load(&m.audit_lines[1]),
 		(unsigned long long)atomic_load(&m.audit_lines[2]),
+		(unsigned long long)lyb_log_file_errors(),
 		(unsigned long long)atomic_load(&m.open_refused[1]),
 		(unsigned long long)atomic_load(&m.open_refused[0]),
 		(unsigned long long)atomic_load(&m.refreshes[0]),

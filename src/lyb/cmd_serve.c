@@ -30,6 +30,7 @@
 
 #include "cli.h"
 #include "lyb/audit.h"
+#include "lyb/config.h"
 #include "lyb/log.h"
 #include "lyb/portal.h"
 
@@ -66,48 +67,6 @@ struct conn {
 	size_t len;
 	int too_big;
 };
-
-/* "ADDR:PORT", "[ADDR6]:PORT" or "PORT" (127.0.0.1) into @sa. */
-static int parse_listen(const char *s, struct sockaddr_storage *sa)
-{
-	struct sockaddr_in *in = (struct sockaddr_in *)sa;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
-	char host[64] = "127.0.0.1";
-	const char *port = s, *colon;
-	unsigned long v;
-	char *end;
-
-	memset(sa, 0, sizeof(*sa));
-	if (s[0] == '[') {
-		colon = strstr(s, "]:");
-		if (!colon || (size_t)(colon - s - 1) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, s + 1, (size_t)(colon - s - 1));
-		host[colon - s - 1] = '\0';
-		port = colon + 2;
-	} else if ((colon = strrchr(s, ':'))) {
-		if ((size_t)(colon - s) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, s, (size_t)(colon - s));
-		host[colon - s] = '\0';
-		port = colon + 1;
-	}
-	errno = 0;
-	v = strtoul(port, &end, 10);
-	if (!*port || *end || errno || v == 0 || v > 65535)
-		return -EINVAL;
-	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)v);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)v);
-		return 0;
-	}
-	return -EINVAL;
-}
 
 static int parse_addr(const char *s, struct sockaddr_storage *sa)
 {
@@ -541,7 +500,7 @@ static int serve_cmd(struct lyb_cli *cli, const void *opts, int argc,
 		return usage_fail("--refresh: 0.1 to 3600 seconds");
 	if (argc != 1)
 		return usage_fail("no arguments expected");
-	if (parse_listen(listen, &sa))
+	if (lyb_config_parse_listen(listen, &sa))
 		return usage_fail("--listen: expected ADDR:PORT");
 	s.static_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s.static_fd < 0) {

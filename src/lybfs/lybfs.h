@@ -54,6 +54,15 @@ int lybfs_control_open(struct lybfs *fs);
 void lybfs_control_start(struct lybfs *fs);
 void lybfs_control_stop(struct lybfs *fs);
 /*
+ * The metrics endpoint (metrics_http.c), when -o metrics_listen=ADDR:PORT:
+ * _open() binds it (before mounting: a taken address fails the start),
+ * _start() serves it from a thread of its own (after daemonizing), _stop()
+ * ends it (also when never opened or started).
+ */
+int lybfs_metrics_open(struct lybfs *fs);
+void lybfs_metrics_start(struct lybfs *fs);
+void lybfs_metrics_stop(void);
+/*
  * The caller of @req as an identity (uid, gid and supplementary groups
  * from the kernel), with a reference.
  */

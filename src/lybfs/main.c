@@ -2,8 +2,8 @@
 /*
  * main.c - the lybfs daemon: options and the configuration file, the
  * mount, logging, readiness for systemd, the catalog refresh thread, and
- * an orderly unmount on SIGTERM or SIGINT (SIGHUP reopens the audit log:
- * access.c).
+ * an orderly unmount on SIGTERM or SIGINT (SIGHUP reopens the audit log
+ * and log=FILE: access.c), and the metrics endpoint (metrics_http.c).
  *
  *   lybfs [-f] [-d] [-o config=PATH] -o catalog=URL[,refresh=SEC,...] MNT
  *   mount -t fuse.lybfs CATALOG_URL MOUNTPOINT -o allow_other
@@ -409,6 +409,7 @@ static void *refresh_main(void *arg)
 		rc = lyb_catalog_refresh(fs->cat, &changed);
 		lyb_metrics_refresh(rc, NULL);
 		lyb_audit_flush(fs->audit); /* drop summaries due */
+		lyb_log_reopen_due();	    /* log=FILE, after a SIGHUP */
 		if ((rc == -EMFILE || rc == -ENFILE) && !failing)
 			lyb_log(LYB_LOG_ERR,
 				"catalog refresh: this daemon is out of file "
@@ -744,6 +745,9 @@ int main(int argc, char *argv[])
 	lyb_log_set_level(opts.debug ? LYB_LOG_DEBUG : conf->log_level);
 	if (conf->log == LYB_CONFIG_LOG_SYSLOG)
 		lyb_log_use_syslog("lybfs");
+	if (conf->log == LYB_CONFIG_LOG_FILE &&
+	    lyb_log_to_file(conf->log_file) != 0)
+		goto out_args;
 	if (conf->allow_other)
 		fuse_opt_add_arg(&args, "-oallow_other");
 	if (lyb_config_apply_gcs(conf) != 0) {
@@ -822,17 +826,23 @@ int main(int argc, char *argv[])
 		goto out_session;
 	if (lybfs_access_start(fs) != 0) /* SIGHUP: reopen the audit log */
 		goto out_signals;
+	if (lybfs_metrics_open(fs) != 0)
+		goto out_signals;
 	if (fuse_session_mount(fs->se, opts.mountpoint) != 0)
 		goto out_signals;
 	fs->mountpoint = opts.mountpoint;
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto out_unmount;
-	/* a daemon's stderr is /dev/null from here on */
-	if (conf->log == LYB_CONFIG_LOG_AUTO && !opts.foreground)
+	/* a daemon's stderr is /dev/null from here on (syslog also takes
+	 * what log=FILE cannot) */
+	if ((conf->log == LYB_CONFIG_LOG_AUTO ||
+	     conf->log == LYB_CONFIG_LOG_FILE) &&
+	    !opts.foreground)
 		lyb_log_use_syslog("lybfs");
 	/* threads start after daemonizing: fork keeps only the caller */
 	if (pthread_create(&refresher, NULL, refresh_main, fs) == 0)
 		started = 1;
+	lybfs_metrics_start(fs);
 	if (lybfs_invalidator_start(&fs->nodes, fs->se) != 0)
 		lyb_log(LYB_LOG_WARN, "no thread to drop the page cache of "
 				      "corrupt files: they answer EIO only "
@@ -877,6 +887,7 @@ int main(int argc, char *argv[])
 out_unmount:
 	fuse_session_unmount(fs->se);
 out_signals:
+	lybfs_metrics_stop();
 	lybfs_access_stop(fs);
 	fuse_remove_signal_handlers(fs->se);
 out_session:

@@ -5,13 +5,17 @@
  * the size caps; -o style lyb_config_set() over a loaded file; every key
  * of the table, with a good and a bad value, through lyb_config_set_opt(),
  * the path lybfs's -o KEY=VALUE takes; inline comments; the nearest key
- * for "did you mean".
+ * for "did you mean"; log=FILE; the addresses metrics_listen (and lyb
+ * serve --listen) take.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -281,6 +285,8 @@ static const struct {
 	{"control", "/run/lyb.sock", "lyb.sock", LYB_CONFIG_CONTROL},
 	{"file_roots", "/srv/data:/srv/more", "srv", LYB_CONFIG_FILE_ROOTS},
 	{"max_open_per_uid", "200", "0", LYB_CONFIG_MAX_OPEN_PER_UID},
+	{"metrics_listen", "127.0.0.1:9110", "localhost:9110",
+	 LYB_CONFIG_METRICS_LISTEN},
 };
 #define NEVERY (sizeof(every_key) / sizeof(every_key[0]))
 
@@ -375,6 +381,76 @@ static void test_every_key(void)
 	CHECK_RC(lyb_config_set_opt(&cfg, "file_roots=none", &err), 0);
 	lyb_config_free(&cfg);
 	CHECK(!cfg.catalog && !cfg.file_roots && cfg.nadmins == 0);
+}
+
+/* log=FILE: an absolute path, kept; anything else refused. */
+static void test_log_file(void)
+{
+	struct lyb_config cfg;
+	struct lyb_config_err err;
+
+	lyb_config_init(&cfg);
+	CHECK_RC(lyb_config_set(&cfg, "log", "/var/log/lybfs.log", &err), 0);
+	CHECK(cfg.log == LYB_CONFIG_LOG_FILE);
+	CHECK_STR(cfg.log_file, "/var/log/lybfs.log");
+	CHECK_RC(lyb_config_set(&cfg, "log", "lybfs.log", &err), -EINVAL);
+	CHECK(strstr(err.why, "absolute path") != NULL);
+	CHECK(cfg.log == LYB_CONFIG_LOG_FILE); /* unchanged */
+	CHECK_RC(lyb_config_set(&cfg, "log", "syslog", &err), 0);
+	CHECK(cfg.log == LYB_CONFIG_LOG_SYSLOG && !cfg.log_file);
+	CHECK_RC(lyb_config_set(&cfg, "log", "/a", &err), 0);
+	CHECK_RC(lyb_config_set(&cfg, "log", "/b", &err), 0);
+	CHECK_STR(cfg.log_file, "/b");
+	lyb_config_free(&cfg);
+	CHECK(!cfg.log_file);
+}
+
+/* Listening addresses: numeric, with a port; off by default. */
+static void test_listen(void)
+{
+	static const char *const good[] = {
+		"127.0.0.1:9110", "[::1]:9110", "0.0.0.0:1",
+		"[::]:65535",	  "9110",	"::1:9110",
+	};
+	static const char *const bad[] = {
+		"localhost:9110", "127.0.0.1:0",   "127.0.0.1:65536",
+		"127.0.0.1:",	  "[::1]9110",	   "127.0.0.1:+80",
+		"1.2.3.4:80x",	  "1.2.3:80",	   "[::1:9110",
+		":9110",	  "127.0.0.1: 80", "999.0.0.1:80",
+	};
+	struct lyb_config cfg;
+	struct lyb_config_err err;
+	struct sockaddr_storage sa;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (lyb_config_parse_listen(good[i], &sa) != 0) {
+			fprintf(stderr, "listen '%s' refused\n", good[i]);
+			check_failures++;
+		}
+	CHECK_RC(lyb_config_parse_listen("[::1]:9110", &sa), 0);
+	CHECK(sa.ss_family == AF_INET6);
+	CHECK(ntohs(((struct sockaddr_in6 *)&sa)->sin6_port) == 9110);
+	CHECK_RC(lyb_config_parse_listen("9110", &sa), 0);
+	CHECK(sa.ss_family == AF_INET &&
+	      ((struct sockaddr_in *)&sa)->sin_addr.s_addr ==
+		      htonl(INADDR_LOOPBACK));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (lyb_config_parse_listen(bad[i], &sa) != -EINVAL) {
+			fprintf(stderr, "listen '%s' taken\n", bad[i]);
+			check_failures++;
+		}
+
+	lyb_config_init(&cfg);
+	CHECK(!cfg.metrics_listen); /* off by default */
+	CHECK_RC(lyb_config_set(&cfg, "metrics_listen", "[::1]:9110", &err), 0);
+	CHECK_STR(cfg.metrics_listen, "[::1]:9110");
+	CHECK_RC(lyb_config_set(&cfg, "metrics_listen", "host:1", &err),
+		 -EINVAL);
+	CHECK(strstr(err.why, "numeric") != NULL);
+	CHECK_STR(cfg.metrics_listen, "[::1]:9110"); /* unchanged */
+	lyb_config_free(&cfg);
+	CHECK(!cfg.metrics_listen);
 }
 
 /* An inline "# comment" after a blank ends the value; a '#' inside stays. */
@@ -521,6 +597,8 @@ int main(void)
 	test_inline_comments();
 	test_nearest();
 	test_write_fill();
+	test_log_file();
+	test_listen();
 	unlink(path);
 	rmdir(dir);
 	return check_failures ? 1 : 0;
