@@ -61,6 +61,66 @@ int lyb_view_index(const struct lyb_location *loc, enum lyb_json_enc enc,
 void lyb_view_jsonl_clear(struct lyb_jsonl *jl);
 
 /*
+ * The same index built object by object, so that objects can be read in
+ * any order or in parallel (publish.h) and each is decoded once for every
+ * encoding. A part holds one object's marks, `at` counted from the
+ * object's first JSON byte; joined in object order they are exactly the
+ * index lyb_view_index() builds.
+ */
+/* How far apart marks are for a location of @total bytes of objects. */
+uint64_t lyb_view_spacing(uint64_t total);
+
+struct lyb_view_part {
+	struct lyb_jsonl jl; /* bytes: the object's JSON */
+	size_t cap;
+	uint64_t object, spacing;
+	uint64_t run_off, run_json; /* the run being built */
+	int in_run;
+};
+void lyb_view_part_init(struct lyb_view_part *p, uint64_t object,
+			uint64_t spacing);
+/* Block @block at @off decoded to @json bytes: may start a run. */
+int lyb_view_part_add(struct lyb_view_part *p, uint64_t block, uint64_t off,
+		      uint64_t json);
+/* The object ended (drops a run without JSON). */
+void lyb_view_part_end(struct lyb_view_part *p);
+/* Appends @p to @jl (@cap: the size of jl->marks, 0 at first). */
+int lyb_view_part_join(struct lyb_jsonl *jl, size_t *cap,
+		       const struct lyb_view_part *p);
+void lyb_view_part_clear(struct lyb_view_part *p);
+
+/* What one pass over one object found. */
+struct lyb_view_scan {
+	int64_t rows;		      /* Avro: the records its blocks claim */
+	struct lyb_view_part part[2]; /* by enum lyb_json_enc, as asked */
+	char *schema;		      /* Avro: its writer schema, owned */
+	int decode_rc;		      /* 0, or why there is no index: */
+	char why[512];		      /* its reason */
+};
+
+/*
+ * Reads the Avro object @object of @size bytes through @read once, in
+ * order (header, then each block whole: lyb_avro_next_read()), decodes
+ * each block once and adds it to the parts of the encodings in @encs (bit
+ * 1 << enc). Returns 0, -EBADMSG (with @err) when the file does not frame
+ * (not Avro, a bad block header or sync marker, truncated), or the
+ * reader's error. Data that frames but does not decode is 0 with
+ * @sc->decode_rc -EBADMSG and the reason; past a decoding limit (decode.h)
+ * -EOVERFLOW, and the pass stops there. After -EBADMSG it goes on framing
+ * (and counting rows) to the end when @keep_framing, else it stops. Free
+ * @sc with lyb_view_scan_clear(), whatever was returned.
+ */
+int lyb_view_scan_avro(lyb_read_fn read, void *arg, uint64_t size,
+		       uint64_t object, uint64_t spacing, unsigned encs,
+		       int keep_framing, struct lyb_view_scan *sc, char *err,
+		       size_t errlen);
+/* The same for an export file (one mark, at its start; rows not counted). */
+int lyb_view_scan_export(lyb_read_fn read, void *arg, uint64_t size,
+			 enum lyb_export_format format, uint64_t object,
+			 unsigned encs, struct lyb_view_scan *sc);
+void lyb_view_scan_clear(struct lyb_view_scan *sc);
+
+/*
  * The exact size of @v's data.jsonl (LYB_JSON_PLAIN) or data.avro.json
  * (LYB_JSON_AVRO; -ENOENT without a gs copy): from the catalog, or computed
  * (which reads and decodes the whole version) and cached. -EIO when it cannot

@@ -631,14 +631,14 @@ static uint64_t block_of(const unsigned char *mem, size_t len,
  */
 struct blockpos {
 	const unsigned char *mem;
-	size_t len, pos;   /* where the next block header is */
-	uint64_t index;	   /* the current block's */
-	uint64_t off;	   /* its offset in the file, for messages */
-	uint64_t mem_off;  /* file offset of mem[data_start] */
-	size_t data_start; /* where blocks start in mem */
-	int64_t left;	   /* records of it not decoded yet */
-	int64_t size;	   /* its data bytes */
-	uint64_t json, json_max;
+	size_t len, pos;	    /* where the next block header is */
+	uint64_t index;		    /* the current block's */
+	uint64_t off;		    /* its offset in the file, for messages */
+	uint64_t mem_off;	    /* file offset of mem[data_start] */
+	size_t data_start;	    /* where blocks start in mem */
+	int64_t left;		    /* records of it not decoded yet */
+	int64_t size;		    /* its data bytes */
+	uint64_t json[2], json_max; /* JSON so far by encoding, its cap */
 };
 
 /* Moves to the block holding the next record. -EBADMSG past the last. */
@@ -658,7 +658,7 @@ static int block_advance(struct blockpos *bp)
 		bp->pos += hdrlen + (size_t)size + 16;
 		bp->left = count;
 		bp->size = size;
-		bp->json = 0;
+		bp->json[0] = bp->json[1] = 0;
 		bp->json_max = lyb_avro_json_max(size);
 	}
 	return 0;
@@ -839,10 +839,46 @@ static int blocks_check(const unsigned char *mem, size_t len, size_t data_start,
 	return rc;
 }
 
-int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
-			   size_t len, size_t data_start, uint64_t first_block,
-			   uint64_t first_off, lyb_line_cb cb, void *cbarg,
-			   char *err, size_t errlen)
+/* What a decoded record goes to: lines, or the sizes of its encodings. */
+struct emit {
+	lyb_line_cb cb; /* its line in the decoder's encoding, or */
+	void *cbarg;
+	unsigned encs;	/* with cb NULL: the encodings measured, */
+	uint64_t *json; /* whose sizes are added here */
+};
+
+/* Encodes the record in @d->value as @enc into @d->line, with its '\n'. */
+static int encode_line(struct lyb_avro_decoder *d, struct blockpos *bp,
+		       enum lyb_json_enc enc, char *err, size_t errlen)
+{
+	int rc;
+
+	lyb_buf_reset(&d->line);
+	rc = encode(&d->line, &d->value, d->root, enc == LYB_JSON_PLAIN, 0);
+	if (rc == 0)
+		rc = lyb_buf_add(&d->line, "\n", 1);
+	if (rc)
+		return failf(err, errlen,
+			     "block %llu: a record could not be encoded",
+			     (unsigned long long)bp->index);
+	bp->json[enc] += d->line.len;
+	if (bp->json[enc] <= bp->json_max)
+		return 0;
+	snprintf(err, errlen,
+		 "block %llu (offset %llu): decodes to more than %llu bytes of "
+		 "JSON from %lld bytes (at most %d per byte + %llu, %llu MiB a "
+		 "block)",
+		 (unsigned long long)bp->index, (unsigned long long)bp->off,
+		 (unsigned long long)bp->json_max, (long long)bp->size,
+		 LYB_AVRO_JSON_PER_BYTE, (unsigned long long)LYB_AVRO_JSON_FREE,
+		 (unsigned long long)(LYB_AVRO_BLOCK_JSON_MAX >> 20));
+	return -EOVERFLOW;
+}
+
+static int decode_mem(struct lyb_avro_decoder *d, const void *mem, size_t len,
+		      size_t data_start, uint64_t first_block,
+		      uint64_t first_off, const struct emit *e, char *err,
+		      size_t errlen)
 {
 	struct blockpos bp = {.mem = mem,
 			      .len = len,
@@ -850,6 +886,7 @@ int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 			      .index = first_block - 1,
 			      .mem_off = first_off,
 			      .data_start = data_start};
+	enum lyb_json_enc enc, own = d->plain ? LYB_JSON_PLAIN : LYB_JSON_AVRO;
 	avro_file_reader_t reader = NULL;
 	int64_t n = 0;
 	FILE *fp;
@@ -874,35 +911,20 @@ int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 				   (unsigned long long)bp.index);
 			break;
 		}
-		lyb_buf_reset(&d->line);
-		rc = encode(&d->line, &d->value, d->root, d->plain, 0);
-		if (rc == 0)
-			rc = lyb_buf_add(&d->line, "\n", 1);
-		if (rc) {
-			rc = failf(err, errlen,
-				   "block %llu: a record could not be encoded",
-				   (unsigned long long)bp.index);
-			break;
-		}
 		n++;
 		bp.left--;
-		bp.json += d->line.len;
-		if (bp.json > bp.json_max) {
-			snprintf(err, errlen,
-				 "block %llu (offset %llu): decodes to more "
-				 "than %llu bytes of JSON from %lld bytes (at "
-				 "most %d per byte + %llu, %llu MiB a block)",
-				 (unsigned long long)bp.index,
-				 (unsigned long long)bp.off,
-				 (unsigned long long)bp.json_max,
-				 (long long)bp.size, LYB_AVRO_JSON_PER_BYTE,
-				 (unsigned long long)LYB_AVRO_JSON_FREE,
-				 (unsigned long long)(LYB_AVRO_BLOCK_JSON_MAX >>
-						      20));
-			rc = -EOVERFLOW;
-			break;
+		if (e->cb) {
+			rc = encode_line(d, &bp, own, err, errlen);
+			if (rc == 0)
+				rc = e->cb(e->cbarg, d->line.data, d->line.len);
 		}
-		rc = cb(cbarg, d->line.data, d->line.len);
+		for (enc = 0; !e->cb && enc <= LYB_JSON_AVRO && rc == 0;
+		     enc++) {
+			if (!(e->encs & (1u << enc)))
+				continue;
+			rc = encode_line(d, &bp, enc, err, errlen);
+			e->json[enc] += d->line.len;
+		}
 		if (rc)
 			break;
 	}
@@ -915,6 +937,28 @@ int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 	return rc;
 }
 
+int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
+			   size_t len, size_t data_start, uint64_t first_block,
+			   uint64_t first_off, lyb_line_cb cb, void *cbarg,
+			   char *err, size_t errlen)
+{
+	struct emit e = {.cb = cb, .cbarg = cbarg};
+
+	return decode_mem(d, mem, len, data_start, first_block, first_off, &e,
+			  err, errlen);
+}
+
+int lyb_avro_decode_sizes(struct lyb_avro_decoder *d, const void *mem,
+			  size_t len, size_t data_start, uint64_t first_block,
+			  uint64_t first_off, unsigned encs, uint64_t json[2],
+			  char *err, size_t errlen)
+{
+	struct emit e = {.encs = encs, .json = json};
+
+	return decode_mem(d, mem, len, data_start, first_block, first_off, &e,
+			  err, errlen);
+}
+
 int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size,
 		    enum lyb_json_enc enc, lyb_line_cb cb, void *cbarg,
 		    char *err, size_t errlen)
@@ -922,8 +966,8 @@ int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size,
 	struct lyb_avro_decoder *dec = NULL;
 	struct lyb_avro_file f;
 	struct lyb_avro_block b;
-	size_t got;
-	char *mem = NULL, *grown;
+	unsigned char *mem = NULL;
+	size_t cap = 0;
 	int rc;
 
 	rc = lyb_avro_open(read, arg, size, &f, err, errlen);
@@ -932,24 +976,11 @@ int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size,
 	rc = lyb_avro_decoder_new(f.h.schema, f.h.schema_len, enc, &dec, err,
 				  errlen);
 	/* each block is decoded from the header's bytes followed by it */
-	while (rc == 0 && (rc = lyb_avro_next(&f, &b, err, errlen)) == 0) {
-		grown = realloc(mem, f.h.data_start + b.total);
-		if (!grown) {
-			rc = -ENOMEM;
-			break;
-		}
-		mem = grown;
-		memcpy(mem, f.head, f.h.data_start);
-		rc = read(arg, b.off, mem + f.h.data_start, b.total, &got);
-		if (rc == 0 && got != b.total)
-			rc = failf(err, errlen, "block %llu: truncated",
-				   (unsigned long long)b.index);
-		if (rc == 0)
-			rc = lyb_avro_decode_blocks(
-				dec, mem, f.h.data_start + b.total,
-				f.h.data_start, b.index, b.off, cb, cbarg, err,
-				errlen);
-	}
+	while (rc == 0 &&
+	       (rc = lyb_avro_next_read(&f, &b, &mem, &cap, err, errlen)) == 0)
+		rc = lyb_avro_decode_blocks(dec, mem, f.h.data_start + b.total,
+					    f.h.data_start, b.index, b.off, cb,
+					    cbarg, err, errlen);
 	lyb_avro_decoder_free(dec);
 	lyb_avro_close(&f);
 	free(mem);

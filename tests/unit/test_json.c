@@ -82,6 +82,44 @@ static int collect(void *arg, const char *line, size_t len)
 static struct avro_file file;
 
 /*
+ * lyb_avro_decode_sizes() on @file's one block: one decoding, the length
+ * of both lines (@plain and @avro as check_case() has them, with
+ * {"v":...} and '\n'; NULL: that encoding fails).
+ */
+static void check_sizes(const char *type, const char *schema, const char *plain,
+			const char *avro)
+{
+	struct lyb_avro_decoder *d = NULL;
+	uint64_t json[2] = {0, 0}, want[2];
+	char err[512] = "";
+	int rc;
+
+	if (!plain || !avro)
+		return;
+	/* as check_case() wants them: the line, or {"v":...} */
+	want[LYB_JSON_PLAIN] = strlen(plain) + (*plain == '{' && !type ? 1 : 7);
+	want[LYB_JSON_AVRO] = strlen(avro) + (*avro == '{' && !type ? 1 : 7);
+	rc = lyb_avro_decoder_new(schema, strlen(schema), LYB_JSON_PLAIN, &d,
+				  err, sizeof(err));
+	if (rc == 0)
+		rc = lyb_avro_decode_sizes(d, file.b, file.len, file.data_start,
+					   0, file.data_start,
+					   1u << LYB_JSON_PLAIN |
+						   1u << LYB_JSON_AVRO,
+					   json, err, sizeof(err));
+	lyb_avro_decoder_free(d);
+	if (rc != 0 || json[0] != want[0] || json[1] != want[1]) {
+		fprintf(stderr,
+			"sizes of %s: got (%d %s) %llu %llu want %llu %llu\n",
+			schema, rc, err, (unsigned long long)json[0],
+			(unsigned long long)json[1],
+			(unsigned long long)want[0],
+			(unsigned long long)want[1]);
+		check_failures++;
+	}
+}
+
+/*
  * Decodes the record {"v": @value} of type @type (or of the whole
  * @schema, when given) both ways and checks the lines.
  */
@@ -104,6 +142,7 @@ static void check_case(const char *type, const char *schema, const char *value,
 	data.len = 0;
 	put_value(&data, value);
 	avro_block(&file, 1, data.b, data.len);
+	check_sizes(type, schema, plain, avro);
 	for (int enc = 0; enc < 2; enc++) {
 		const char *w = enc ? avro : plain;
 
