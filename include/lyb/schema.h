@@ -44,6 +44,32 @@ int lyb_schema_check(const char *text, size_t len, char **compact, char *err,
 		     size_t errlen);
 
 /*
+ * 1 when @a and @b are the same schema: the same JSON document, white
+ * space and the order of object members aside; else 0 (also when either
+ * is not JSON).
+ */
+int lyb_schema_same(const char *a, size_t alen, const char *b, size_t blen);
+
+/*
+ * Whether data written with schema @writer can be read with schema
+ * @reader, by the schema resolution of the Avro specification: equal
+ * types, or a promotion (int to long, float or double; long to float or
+ * double; float to double; string and bytes both ways); records of the
+ * same name (without namespace) whose reader fields are each in the
+ * writer's, resolving, or have a default (writer fields the reader lacks
+ * are skipped); enums of the same name whose writer symbols are all the
+ * reader's, unless the reader's has a default; fixed of the same name
+ * and size; arrays and maps by their items and values; a writer union
+ * whose every branch resolves; a reader union whose first branch that
+ * matches the writer's type resolves. Aliases are not followed. Returns
+ * 0, or -EBADMSG with where and why in @err ("field tier: enum Tier: the
+ * writer's symbol ... "), also when either is not a schema within
+ * lyb_schema_bound()'s limits.
+ */
+int lyb_schema_resolve(const char *writer, size_t wlen, const char *reader,
+		       size_t rlen, char *err, size_t errlen);
+
+/*
  * Describes @schema (compact JSON) for a terminal: a first line with the
  * top-level type, then one line per field, "name: type  -- doc",
  * indented by @indent, nested records below their field. -EBADMSG when
