@@ -272,6 +272,8 @@ static void test_plain_types(void)
 	check_case("{\"type\":\"fixed\",\"name\":\"F\",\"size\":2}", NULL,
 		   "r:6162", "\"YWI=\"", "\"ab\"");
 	check_case("\"string\"", NULL, "s:a\"b", "\"a\\\"b\"", "\"a\\\"b\"");
+	check_case("\"string\"", NULL, "s:a\\b\tc\x7f",
+		   "\"a\\\\b\\u0009c\\u007f\"", "\"a\\\\b\\u0009c\\u007f\"");
 	check_case("\"double\"", NULL, "d:1.5", "1.5", "1.5");
 	check_case("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\","
 		   "\"B\"]}",
