@@ -308,8 +308,11 @@ static int stream_open(struct stream *st, struct scan *sc, size_t i)
 		if (rc)
 			return rc;
 	}
-	return lyb_reader_open(sc->store, sc->jobs[i].key, o->generation,
-			       o->size, &st->r);
+	rc = lyb_reader_open(sc->store, sc->jobs[i].key, o->generation, o->size,
+			     &st->r);
+	if (rc == 0)
+		lyb_reader_direct(st->r); /* read once, checked here */
+	return rc;
 }
 
 /*
@@ -384,6 +387,8 @@ static void read_header(struct scan *sc, size_t i)
 	int rc;
 
 	rc = lyb_reader_open(sc->store, j->key, o->generation, o->size, &r);
+	if (rc == 0)
+		lyb_reader_direct(r);
 	if (rc == 0)
 		rc = lyb_avro_open(lyb_reader_read_fn, r, o->size, &f, err,
 				   sizeof(err));
