@@ -65,10 +65,14 @@ static void *avro_capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	return realloc(ptr, nsize);
 }
 
-/* before main(), so no thread can be inside avro-c while it changes */
+static void json_width_init(void);
+
+/* before main(), so no thread can be inside avro-c while it changes (nor
+ * read the encoder's table) */
 __attribute__((constructor)) static void avro_alloc_init(void)
 {
 	avro_set_allocator(avro_capped_alloc, NULL);
+	json_width_init();
 }
 
 /*
@@ -116,6 +120,21 @@ static int json_plain_byte(unsigned char c, int latin1)
 	       !(latin1 && c >= 0x80);
 }
 
+/* The bytes json_string() writes for each byte, without and with @latin1. */
+static unsigned char json_width[2][256];
+
+static void json_width_init(void)
+{
+	int l, c;
+
+	for (l = 0; l < 2; l++)
+		for (c = 0; c < 256; c++)
+			json_width[l][c] = json_plain_byte((unsigned char)c, l)
+						   ? 1
+					   : c == '"' || c == '\\' ? 2
+								   : 6;
+}
+
 /*
  * A JSON string of @len bytes; @latin1 maps each byte to U+00XX. Runs of
  * bytes that need no escape go in with one copy.
@@ -127,13 +146,10 @@ static int json_string(struct jout *o, const char *s, size_t len, int latin1)
 	int rc;
 
 	if (!o->b) { /* counting: what the writing below would write */
-		for (n = 2; i < len; i++) {
-			unsigned char c = (unsigned char)s[i];
+		const unsigned char *w = json_width[latin1 != 0];
 
-			n += json_plain_byte(c, latin1) ? 1
-			     : c == '"' || c == '\\'	? 2
-							: 6;
-		}
+		for (n = 2; i < len; i++)
+			n += w[(unsigned char)s[i]];
 		return out_count(o, n);
 	}
 	rc = out_add(o, "\"", 1);
@@ -191,6 +207,60 @@ static char *put_digits(char *p, uint64_t v, int n)
 	return p + n;
 }
 
+/*
+ * %.15g of @d, without printf, for a @d of at most 15 significant digits
+ * in [1e-4, 1e15) (where %g is not exponential): m / 10^k == d for an
+ * integer m < 2^53 and the smallest k. Both m and 10^k are exact doubles
+ * and IEEE division rounds correctly, so the decimal m * 10^-k reads back
+ * (strtod also rounds correctly) as @d, and %.15g, rounding @d's exact
+ * value to 15 digits, writes those digits: the same text. 0 when @d is
+ * not such a number (the caller uses printf).
+ */
+static size_t double_short(double d, char *text)
+{
+	/* the powers of ten that are exact doubles */
+	static const double p10[] = {1e0,  1e1,	 1e2,  1e3,  1e4,  1e5,
+				     1e6,  1e7,	 1e8,  1e9,  1e10, 1e11,
+				     1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+				     1e18, 1e19, 1e20, 1e21, 1e22};
+	double a = fabs(d), m = 0;
+	char digits[24], *p = text;
+	int k, x, n = 0, i;
+	uint64_t u;
+
+	if (!(a >= 1e-4 && a < 1e15))
+		return 0;
+	for (x = 0; x < 15 && a >= p10[x + 1]; x++)
+		;
+	if (a < 1)
+		for (x = -1; a * p10[-x] < 1; x--)
+			;
+	/* 15 significant digits: k up to 14 - x (x >= -5: k <= 19) */
+	for (k = 0; k <= 14 - x; k++) {
+		m = nearbyint(a * p10[k]);
+		if (m < 9007199254740992.0 && m / p10[k] == a)
+			break;
+	}
+	if (k > 14 - x)
+		return 0;
+	for (u = (uint64_t)m; u; u /= 10)
+		digits[n++] = (char)('0' + u % 10);
+	if (d < 0)
+		*p++ = '-';
+	if (n <= k) { /* 0.000ddd */
+		*p++ = '0';
+		*p++ = '.';
+		for (i = 0; i < k - n; i++)
+			*p++ = '0';
+	}
+	for (i = n - 1; i >= 0; i--) {
+		*p++ = digits[i];
+		if (i == k && i)
+			*p++ = '.';
+	}
+	return (size_t)(p - text);
+}
+
 /* The shortest decimal that reads back as exactly @d (as Python's repr). */
 static int json_double(struct jout *o, double d)
 {
@@ -202,13 +272,14 @@ static int json_double(struct jout *o, double d)
 		return out_addstr(o, "\"NaN\"");
 	if (isinf(d))
 		return out_addstr(o, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-	for (digits = 15; digits <= 17; digits++) {
+	n = double_short(d, text);
+	for (digits = 15; n == 0 && digits <= 17; digits++) {
 		snprintf(text, sizeof(text), "%.*g", digits, d);
 		if (strtod(text, NULL) == d)
-			break;
+			n = strlen(text);
 	}
 	/* keep it a JSON number that reads as a float: 1 -> 1.0 */
-	n = strlen(text);
+	text[n] = '\0';
 	if (!strpbrk(text, ".eEn")) {
 		memcpy(text + n, ".0", 3); /* %.17g takes 24 bytes at most */
 		n += 2;
