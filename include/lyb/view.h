@@ -9,15 +9,14 @@
  *
  * The size is exact before a byte is read: `lyb publish` decodes each
  * object once and records the total and a sparse index in the catalog
- * (struct lyb_jsonl: every few hundred KiB of Avro, a mark saying where
- * decoding may start and which JSON byte it yields). That index is of the
- * Avro JSON encoding (the catalog format predates plain JSON and has no
- * field saying which encoding an index describes), so it serves
- * data.avro.json and exports; data.jsonl of a gs copy, like any version
- * published without an index, gets its index computed on first need
- * (decoding the whole version once) and cached in memory, per DataSet,
- * version id and encoding, for the newest 4,096 (older entries are
- * evicted and computed again when next needed). A read finds its
+ * for each encoding (struct lyb_jsonl: every few hundred KiB of Avro, a
+ * mark saying where decoding may start and which JSON byte it yields):
+ * `jsonl`, the Avro JSON encoding's (data.avro.json, and an export's
+ * lines), and `jsonl_plain`, data.jsonl's of a gs copy. A version
+ * published without one (an older lyb, a document written by hand) gets
+ * it computed on first need (decoding the whole version once) and cached
+ * in memory, per DataSet, version id and encoding, for the newest 4,096
+ * (older entries are evicted and computed again when next needed). A read finds its
  * mark by binary search, fetches that run of blocks with one ranged read,
  * decodes it and copies out the bytes asked for; up to 8 MiB of the run's
  * JSON from the offset read is kept per open file (never the whole run,

@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,6 @@
 
 #include "lyb/avro.h"
 #include "lyb/export.h"
-#include "lyb/log.h"
 #include "lyb/publish.h"
 #include "lyb/schema.h"
 #include "lyb/store.h"
@@ -94,7 +94,7 @@ static int is_marker(const char *name)
 	return base[0] == '_' || base[0] == '.';
 }
 
-/* Refuses object @i (the first reason given stays). */
+/* Refuses the object of @j (the first reason given stays). */
 static int refuse(struct job *j, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
