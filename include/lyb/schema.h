@@ -35,8 +35,8 @@ struct avro_obj_t; /* avro-c's avro_schema_t, without including avro.h */
 int lyb_schema_bound(struct avro_obj_t *schema, char *err, size_t errlen);
 
 /*
- * Checks that @text is an Avro schema (JSON, accepted by avro-c, and
- * within lyb_schema_bound()'s limits) and
+ * Checks that @text is an Avro schema (JSON, accepted by avro-c, within
+ * lyb_schema_bound()'s limits, a record's field names unique) and
  * returns it as compact JSON in *@compact. -EBADMSG with the reason
  * (JSON line and column, or avro-c's) in @err.
  */
@@ -61,10 +61,11 @@ int lyb_schema_same(const char *a, size_t alen, const char *b, size_t blen);
  * reader's, unless the reader's has a default; fixed of the same name
  * and size; arrays and maps by their items and values; a writer union
  * whose every branch resolves; a reader union whose first branch that
- * matches the writer's type resolves. Aliases are not followed. Returns
+ * matches the writer's type resolves. Aliases are not followed; a record
+ * with two fields of one name resolves with nothing. Returns
  * 0, or -EBADMSG with where and why in @err ("field tier: enum Tier: the
- * writer's symbol ... "), also when either is not a schema within
- * lyb_schema_bound()'s limits.
+ * writer's symbol ... "), also when either is not a schema; -EOVERFLOW
+ * when either is past lyb_schema_bound()'s limits (no decoder reads it).
  */
 int lyb_schema_resolve(const char *writer, size_t wlen, const char *reader,
 		       size_t rlen, char *err, size_t errlen);

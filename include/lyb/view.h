@@ -16,8 +16,8 @@
  * published without one (an older lyb, a document written by hand) gets
  * it computed on first need (decoding the whole version once) and cached
  * in memory, per DataSet, version id and encoding, for the newest 4,096
- * (older entries are evicted and computed again when next needed). A read finds its
- * mark by binary search, fetches that run of blocks with one ranged read,
+ * (older entries are evicted and computed again when next needed). A read finds
+ * its mark by binary search, fetches that run of blocks with one ranged read,
  * decodes it and copies out the bytes asked for; up to 8 MiB of the run's
  * JSON from the offset read is kept per open file (never the whole run,
  * which may decode to far more), so sequential reads decode a run of

@@ -606,7 +606,8 @@ static void check_schemas(struct scan *sc)
 	struct job *jobs = sc->jobs, *ref;
 	size_t ng = 0, i, k, best = 0, *group;
 	const char *dataset = sc->opts ? sc->opts->schema : NULL;
-	char why[512], *compact = NULL;
+	char why[512];
+	int rc;
 
 	group = calloc(sc->loc->nobjects, sizeof(*group));
 	if (!group) {
@@ -641,18 +642,16 @@ static void check_schemas(struct scan *sc)
 			       g[best].count - 1,
 			       g[best].count == 2 ? "" : "s");
 	free(group);
-	/* a schema past the decoding limits is refused with its reason by
-	 * the data pass; any other is checked against the DataSet's */
-	if (!dataset || lyb_schema_check(ref->schema, ref->schema_len, &compact,
-					 why, sizeof(why)) != 0)
-		return;
-	free(compact);
-	if (lyb_schema_resolve(ref->schema, ref->schema_len, dataset,
-			       strlen(dataset), why, sizeof(why)) == 0)
+	/* a schema past the decoding limits (-EOVERFLOW) is refused, with
+	 * its reason, by the data pass */
+	rc = dataset ? lyb_schema_resolve(ref->schema, ref->schema_len, dataset,
+					  strlen(dataset), why, sizeof(why))
+		     : 0;
+	if (rc == 0 || rc == -EOVERFLOW)
 		return;
 	for (i = 0; i < sc->loc->nobjects; i++)
 		if (!jobs[i].rc)
-			refuse(&jobs[i], -EBADMSG,
+			refuse(&jobs[i], rc,
 			       "its writer schema cannot be read with the "
 			       "DataSet's schema: %s",
 			       why);

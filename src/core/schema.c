@@ -37,9 +37,32 @@ struct named {
 struct bound {
 	struct named *rec;
 	size_t n, cap;
+	int unique; /* lyb_schema_check(): a record's field names unique */
 	char *err;
 	size_t errlen;
 };
+
+/*
+ * The Avro specification wants a record's field names unique; avro-c does
+ * not check (the later field shadows the earlier one in lookups by name).
+ */
+static int fields_unique(avro_schema_t s, char *err, size_t errlen)
+{
+	size_t i, n = avro_schema_record_size(s);
+
+	for (i = 0; i < n; i++) {
+		const char *name = avro_schema_record_field_name(s, (int)i);
+
+		if (name &&
+		    avro_schema_record_field_get_index(s, name) != (int)i) {
+			snprintf(err, errlen,
+				 "record %s has two fields named %s",
+				 avro_schema_type_name(s), name);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
 
 static int too_deep(struct bound *w)
 {
@@ -144,15 +167,18 @@ static int bound_walk(struct bound *w, avro_schema_t s, int depth)
 		w->cap = cap;
 	}
 	w->rec[w->n++] = (struct named){.s = s, .height = 0};
+	if (w->unique && fields_unique(s, w->err, w->errlen))
+		return -EBADMSG;
 	h = bound_children(w, s, depth);
 	if (h > 0)
 		w->rec[i].height = h;
 	return h;
 }
 
-int lyb_schema_bound(struct avro_obj_t *schema, char *err, size_t errlen)
+static int bound_run(struct avro_obj_t *schema, int unique, char *err,
+		     size_t errlen)
 {
-	struct bound w = {.err = err, .errlen = errlen};
+	struct bound w = {.unique = unique, .err = err, .errlen = errlen};
 	int rc;
 
 	if (errlen)
@@ -162,6 +188,11 @@ int lyb_schema_bound(struct avro_obj_t *schema, char *err, size_t errlen)
 	if (rc == -EBADMSG && err[0] == '\0')
 		snprintf(err, errlen, "a type avro-c could not resolve");
 	return rc < 0 ? rc : 0;
+}
+
+int lyb_schema_bound(struct avro_obj_t *schema, char *err, size_t errlen)
+{
+	return bound_run(schema, 0, err, errlen);
 }
 
 int lyb_schema_check(const char *text, size_t len, char **compact, char *err,
@@ -187,7 +218,7 @@ int lyb_schema_check(const char *text, size_t len, char **compact, char *err,
 		rc = -EBADMSG;
 		goto out_json;
 	}
-	rc = lyb_schema_bound(schema, err, errlen);
+	rc = bound_run(schema, 1, err, errlen);
 	avro_schema_decref(schema);
 	if (rc == -ENOMEM)
 		goto out_json;
@@ -941,6 +972,9 @@ static int rs_record(struct resolver *x, avro_schema_t w, avro_schema_t r)
 		x->seencap = cap;
 	}
 	x->seen[x->nseen++] = (struct rs_pair){w, r};
+	if (fields_unique(w, x->err, x->errlen) ||
+	    fields_unique(r, x->err, x->errlen))
+		return -EBADMSG;
 	for (i = 0; i < n; i++) {
 		const char *name = avro_schema_record_field_name(r, (int)i);
 
@@ -1060,13 +1094,9 @@ static int rs_parse(const char *text, size_t len, const char *whose,
 		return -EBADMSG;
 	}
 	rc = lyb_schema_bound(*out, why, sizeof(why));
-	if (rc == -ENOMEM)
-		return rc;
-	if (rc) {
+	if (rc && rc != -ENOMEM)
 		snprintf(err, errlen, "the %s schema: %s", whose, why);
-		return -EBADMSG;
-	}
-	return 0;
+	return rc;
 }
 
 int lyb_schema_resolve(const char *writer, size_t wlen, const char *reader,

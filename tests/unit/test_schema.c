@@ -131,6 +131,17 @@ static void test_resolve(void)
 		       "record V, and the reader's has no default");
 	CHECK_RC(resolve("{\"type\":", "\"int\""), -EBADMSG);
 	CHECK(strncmp(err, "the writer schema: ", 19) == 0);
+	/* two fields of one name: avro-c takes it, resolution does not */
+	CHECK_RC(resolve(REC(F("a", "\"int\"") "," F("a", "\"string\"")),
+			 REC(F("a", "\"string\""))),
+		 -EBADMSG);
+	CHECK_STR(err, "record R has two fields named a");
+	/* past the decoding limits: no decoder reads it, -EOVERFLOW */
+	CHECK_RC(resolve("{\"type\":\"record\",\"name\":\"L\",\"fields\":["
+			 "{\"name\":\"n\",\"type\":[\"null\",\"L\"]}]}",
+			 "\"int\""),
+		 -EOVERFLOW);
+	CHECK(strstr(err, "the writer schema: record L contains itself"));
 }
 
 static void test_same(void)
@@ -184,6 +195,12 @@ int main(void)
 				  sizeof(err)),
 		 -EBADMSG);
 	CHECK(strstr(err, "not a valid Avro schema"));
+	CHECK_RC(lyb_schema_check(
+			 REC(F("a", "\"int\"") "," F("a", "\"long\"")),
+			 strlen(REC(F("a", "\"int\"") "," F("a", "\"long\""))),
+			 &compact, err, sizeof(err)),
+		 -EBADMSG);
+	CHECK_STR(err, "record R has two fields named a");
 	lyb_buf_init(&b, 1 << 20);
 	CHECK_RC(lyb_schema_describe("nope", 0, &b), -EBADMSG);
 	lyb_buf_free(&b);
