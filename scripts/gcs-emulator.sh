@@ -5,11 +5,17 @@
 # its Java rules runtime (every request is allowed).
 #
 #   scripts/gcs-emulator.sh install      install firebase-tools into the cache
-#   scripts/gcs-emulator.sh start DIR    start one instance with state in DIR;
-#                                        prints its port (also in DIR/port)
+#   scripts/gcs-emulator.sh start DIR [PORT]
+#                                        start one instance with state in DIR,
+#                                        on PORT (default: a free one); prints
+#                                        its port (also in DIR/port)
 #   scripts/gcs-emulator.sh stop DIR     stop it (its objects are deleted)
 #
 # Then: export STORAGE_EMULATOR_HOST=127.0.0.1:PORT
+# Google's gcloud writes to it too (multipart and resumable uploads; see
+# gcs-emulator.js), with these in its environment:
+#   CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE=http://127.0.0.1:PORT/storage/v1/
+#   CLOUDSDK_AUTH_DISABLE_CREDENTIALS=true CLOUDSDK_CORE_PROJECT=lyb-test
 # The install (npm, ~2.5 min, ~310 MB) goes to
 # ${LYB_CACHE:-$HOME/.cache/lybfs}/firebase-tools and is reused.
 # Exit 3: node/npm missing or the install failed (tests skip on it).
@@ -26,13 +32,18 @@ die() { echo "gcs-emulator: $*" >&2; exit "${2:-1}"; }
 install() { npm_cache_install gcs-emulator "$CACHE" node_modules/firebase-tools/lib/emulator/storage/index.js "firebase-tools@$VERSION"; }
 
 start() {
-	local dir=$1 port
+	local dir=$1 want=${2:-} port
+	case $want in
+	'' | [1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9] | [1-9][0-9][0-9][0-9][0-9]) ;;
+	*) die "start: PORT must be a number from 1 to 65535, not '$want'" ;;
+	esac
+	[ -z "$want" ] || [ "$want" -le 65535 ] || die "start: PORT $want is past 65535"
 	install
 	mkdir -p "$dir/tmp"
 	dir=$(cd "$dir" && pwd)
 	: >"$dir/port"
 	# own TMPDIR: the emulator keeps (and on stop deletes) blobs there
-	TMPDIR=$dir/tmp node "$JS" "$PKG" >"$dir/port" 2>"$dir/log" </dev/null &
+	TMPDIR=$dir/tmp node "$JS" "$PKG" $want >"$dir/port" 2>"$dir/log" </dev/null &
 	echo $! >"$dir/pid"
 	for _ in $(seq 300); do
 		port=$(head -n 1 "$dir/port")
@@ -58,7 +69,7 @@ stop() {
 
 case ${1:-} in
 install) install ;;
-start) [ $# -eq 2 ] || die "usage: $0 start DIR"; start "$2" ;;
+start) [ $# -eq 2 ] || [ $# -eq 3 ] || die "usage: $0 start DIR [PORT]"; start "$2" "${3:-}" ;;
 stop) [ $# -eq 2 ] || die "usage: $0 stop DIR"; stop "$2" ;;
-*) die "usage: $0 install | start DIR | stop DIR" ;;
+*) die "usage: $0 install | start DIR [PORT] | stop DIR" ;;
 esac

@@ -123,6 +123,17 @@ int lyb_avro_open(lyb_read_fn read, void *arg, uint64_t size,
  */
 int lyb_avro_next(struct lyb_avro_file *f, struct lyb_avro_block *b, char *err,
 		  size_t errlen);
+/*
+ * Like lyb_avro_next(), but reads the whole block for decoding: *@mem
+ * (grown as needed to *@cap bytes; the caller frees it) then holds the
+ * file's first h.data_start bytes followed by the block's b->total bytes,
+ * as lyb_avro_decode_blocks() takes them. Two reads in order, the block
+ * header's first bytes and then the block, so that a buffered sequential
+ * reader reads each byte of the file once.
+ */
+int lyb_avro_next_read(struct lyb_avro_file *f, struct lyb_avro_block *b,
+		       unsigned char **mem, size_t *cap, char *err,
+		       size_t errlen);
 void lyb_avro_close(struct lyb_avro_file *f);
 
 /*

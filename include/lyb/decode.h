@@ -95,6 +95,17 @@ int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 			   size_t len, size_t data_start, uint64_t first_block,
 			   uint64_t first_off, lyb_line_cb cb, void *cbarg,
 			   char *err, size_t errlen);
+/*
+ * The same decoding, measuring instead of calling back: each record is
+ * decoded once and encoded in every encoding of @encs (bit 1 << enc, the
+ * decoder's own encoding or not), and the bytes of its lines are added
+ * to @json[enc] (LYB_JSON_PLAIN and LYB_JSON_AVRO). The limits apply to
+ * each encoding. After a failure @json is meaningless.
+ */
+int lyb_avro_decode_sizes(struct lyb_avro_decoder *d, const void *mem,
+			  size_t len, size_t data_start, uint64_t first_block,
+			  uint64_t first_off, unsigned encs, uint64_t json[2],
+			  char *err, size_t errlen);
 
 /*
  * Streams an export file's records as JSON lines: JSON exports line by

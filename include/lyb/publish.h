@@ -8,25 +8,67 @@
  * when the store reports none, as the file store does), and counts rows
  * (Avro: from block headers; exports: lines or CSV records).
  *
- * Reentrant; everything it returns is owned by the caller.
+ * Reentrant (each call runs its own worker threads, joined before it
+ * returns); everything it returns is owned by the caller.
  */
 #ifndef LYB_PUBLISH_H
 #define LYB_PUBLISH_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include "lyb/catalog.h"
 
 /*
+ * How a scan runs. Objects are read by up to @jobs worker threads at
+ * once, each through a window of LYB_PUBLISH_WINDOW bytes (one ranged
+ * read of the store per window): memory is about @jobs times the window
+ * plus the largest Avro block being decoded, whatever the objects' sizes.
+ */
+#define LYB_PUBLISH_JOBS_DEFAULT 4
+#define LYB_PUBLISH_JOBS_MAX 64
+#define LYB_PUBLISH_WINDOW (8u << 20)
+#define LYB_PUBLISH_PROGRESS_MS 250
+
+struct lyb_publish_progress {
+	const char *phase; /* "headers" (gs: every object's), then "data" */
+	size_t objects, objects_done; /* of this phase */
+	uint64_t bytes, bytes_done;   /* object bytes, and read in order */
+	double seconds;		      /* since the scan started */
+	int done;		      /* the last call */
+};
+
+struct lyb_publish_opts {
+	unsigned jobs;	    /* 0: LYB_PUBLISH_JOBS_DEFAULT; at most _MAX */
+	const char *schema; /* the DataSet's Avro schema, or NULL */
+	/* on the calling thread, every LYB_PUBLISH_PROGRESS_MS or so while
+	 * objects are read, and once at the end (done); may be NULL */
+	void (*progress)(void *arg, const struct lyb_publish_progress *p);
+	void *progress_arg;
+};
+
+/*
  * Fills @loc (kind, url, format, compression, objects sorted by name)
- * from the objects under @url. For LYB_LOC_SNOW, @table is the snow://
- * table id and the export format is inferred from the file names, which
- * must all agree. An empty prefix is -ENOENT; an object that is not what
- * its location says (not Avro under gs, not JSON/CSV under snow) is
- * -EBADMSG, with the object named in @err. Each object is also decoded
- * once for the data.jsonl index (loc->jsonl, loc->schema; view.h); data
- * that does not decode is still published, without an index: then the
- * call succeeds with the reason in @err, a warning.
+ * from the objects under @url, reading each object once in full (gs
+ * objects' headers once more first). For LYB_LOC_SNOW, @table is the
+ * snow:// table id and the export format is inferred from the file
+ * names, which must all agree. @opts may be NULL.
+ *
+ * An empty prefix is -ENOENT. The objects that are not what the location
+ * says (not Avro under gs, not JSON/CSV under snow), that fail to read,
+ * or (gs) whose writer schema differs from the location's most common
+ * one (lyb_schema_same()), or that the DataSet's schema (@opts->schema)
+ * cannot read (lyb_schema_resolve()), or past a decoding limit
+ * (decode.h), are refused, every one named in @err by its URL with the
+ * reason ("URL: why" for one; a count and a line each for several):
+ * -EBADMSG, or the store's error. @err should hold a few KiB.
+ *
+ * Each object is also decoded once for the data.jsonl indexes
+ * (loc->jsonl, loc->jsonl_plain, loc->schema: the location's writer
+ * schema; view.h); data that does not decode is still published, without
+ * an index: then the call succeeds with the reason in @err, a warning.
  */
 int lyb_publish_scan(enum lyb_loc_kind kind, const char *url, const char *table,
+		     const struct lyb_publish_opts *opts,
 		     struct lyb_location *loc, char *err, size_t errlen);
 
 #endif

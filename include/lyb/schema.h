@@ -35,13 +35,40 @@ struct avro_obj_t; /* avro-c's avro_schema_t, without including avro.h */
 int lyb_schema_bound(struct avro_obj_t *schema, char *err, size_t errlen);
 
 /*
- * Checks that @text is an Avro schema (JSON, accepted by avro-c, and
- * within lyb_schema_bound()'s limits) and
+ * Checks that @text is an Avro schema (JSON, accepted by avro-c, within
+ * lyb_schema_bound()'s limits, a record's field names unique) and
  * returns it as compact JSON in *@compact. -EBADMSG with the reason
  * (JSON line and column, or avro-c's) in @err.
  */
 int lyb_schema_check(const char *text, size_t len, char **compact, char *err,
 		     size_t errlen);
+
+/*
+ * 1 when @a and @b are the same schema: the same JSON document, white
+ * space and the order of object members aside; else 0 (also when either
+ * is not JSON).
+ */
+int lyb_schema_same(const char *a, size_t alen, const char *b, size_t blen);
+
+/*
+ * Whether data written with schema @writer can be read with schema
+ * @reader, by the schema resolution of the Avro specification: equal
+ * types, or a promotion (int to long, float or double; long to float or
+ * double; float to double; string and bytes both ways); records of the
+ * same name (without namespace) whose reader fields are each in the
+ * writer's, resolving, or have a default (writer fields the reader lacks
+ * are skipped); enums of the same name whose writer symbols are all the
+ * reader's, unless the reader's has a default; fixed of the same name
+ * and size; arrays and maps by their items and values; a writer union
+ * whose every branch resolves; a reader union whose first branch that
+ * matches the writer's type resolves. Aliases are not followed; a record
+ * with two fields of one name resolves with nothing. Returns
+ * 0, or -EBADMSG with where and why in @err ("field tier: enum Tier: the
+ * writer's symbol ... "), also when either is not a schema; -EOVERFLOW
+ * when either is past lyb_schema_bound()'s limits (no decoder reads it).
+ */
+int lyb_schema_resolve(const char *writer, size_t wlen, const char *reader,
+		       size_t rlen, char *err, size_t errlen);
 
 /*
  * Describes @schema (compact JSON) for a terminal: a first line with the

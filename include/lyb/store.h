@@ -125,6 +125,13 @@ void lyb_store_lock_holder(struct lyb_store *s, const char *key, char *out,
 int lyb_reader_open(struct lyb_store *s, const char *key, int64_t generation,
 		    uint64_t size, struct lyb_reader **out);
 /*
+ * Sends every read of @r straight to the store, never through the block
+ * cache: for a reader that reads each byte once and checks the bytes
+ * itself (publish.c), whose reads should stay as large as it makes them.
+ * Call before reading.
+ */
+void lyb_reader_direct(struct lyb_reader *r);
+/*
  * The object's CRC32C in GCS's base64 form, as the catalog recorded it:
  * the block cache checks the whole object against it before serving any
  * byte, unless block CRC32Cs are known (cache.h). Ignored when malformed.

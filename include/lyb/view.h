@@ -9,16 +9,15 @@
  *
  * The size is exact before a byte is read: `lyb publish` decodes each
  * object once and records the total and a sparse index in the catalog
- * (struct lyb_jsonl: every few hundred KiB of Avro, a mark saying where
- * decoding may start and which JSON byte it yields). That index is of the
- * Avro JSON encoding (the catalog format predates plain JSON and has no
- * field saying which encoding an index describes), so it serves
- * data.avro.json and exports; data.jsonl of a gs copy, like any version
- * published without an index, gets its index computed on first need
- * (decoding the whole version once) and cached in memory, per DataSet,
- * version id and encoding, for the newest 4,096 (older entries are
- * evicted and computed again when next needed). A read finds its
- * mark by binary search, fetches that run of blocks with one ranged read,
+ * for each encoding (struct lyb_jsonl: every few hundred KiB of Avro, a
+ * mark saying where decoding may start and which JSON byte it yields):
+ * `jsonl`, the Avro JSON encoding's (data.avro.json, and an export's
+ * lines), and `jsonl_plain`, data.jsonl's of a gs copy. A version
+ * published without one (an older lyb, a document written by hand) gets
+ * it computed on first need (decoding the whole version once) and cached
+ * in memory, per DataSet, version id and encoding, for the newest 4,096
+ * (older entries are evicted and computed again when next needed). A read finds
+ * its mark by binary search, fetches that run of blocks with one ranged read,
  * decodes it and copies out the bytes asked for; up to 8 MiB of the run's
  * JSON from the offset read is kept per open file (never the whole run,
  * which may decode to far more), so sequential reads decode a run of
@@ -59,6 +58,66 @@ int lyb_view_index(const struct lyb_location *loc, enum lyb_json_enc enc,
 		   struct lyb_jsonl *out, char **schema, char *err,
 		   size_t errlen);
 void lyb_view_jsonl_clear(struct lyb_jsonl *jl);
+
+/*
+ * The same index built object by object, so that objects can be read in
+ * any order or in parallel (publish.h) and each is decoded once for every
+ * encoding. A part holds one object's marks, `at` counted from the
+ * object's first JSON byte; joined in object order they are exactly the
+ * index lyb_view_index() builds.
+ */
+/* How far apart marks are for a location of @total bytes of objects. */
+uint64_t lyb_view_spacing(uint64_t total);
+
+struct lyb_view_part {
+	struct lyb_jsonl jl; /* bytes: the object's JSON */
+	size_t cap;
+	uint64_t object, spacing;
+	uint64_t run_off, run_json; /* the run being built */
+	int in_run;
+};
+void lyb_view_part_init(struct lyb_view_part *p, uint64_t object,
+			uint64_t spacing);
+/* Block @block at @off decoded to @json bytes: may start a run. */
+int lyb_view_part_add(struct lyb_view_part *p, uint64_t block, uint64_t off,
+		      uint64_t json);
+/* The object ended (drops a run without JSON). */
+void lyb_view_part_end(struct lyb_view_part *p);
+/* Appends @p to @jl (@cap: the size of jl->marks, 0 at first). */
+int lyb_view_part_join(struct lyb_jsonl *jl, size_t *cap,
+		       const struct lyb_view_part *p);
+void lyb_view_part_clear(struct lyb_view_part *p);
+
+/* What one pass over one object found. */
+struct lyb_view_scan {
+	int64_t rows;		      /* Avro: the records its blocks claim */
+	struct lyb_view_part part[2]; /* by enum lyb_json_enc, as asked */
+	char *schema;		      /* Avro: its writer schema, owned */
+	int decode_rc;		      /* 0, or why there is no index: */
+	char why[512];		      /* its reason */
+};
+
+/*
+ * Reads the Avro object @object of @size bytes through @read once, in
+ * order (header, then each block whole: lyb_avro_next_read()), decodes
+ * each block once and adds it to the parts of the encodings in @encs (bit
+ * 1 << enc). Returns 0, -EBADMSG (with @err) when the file does not frame
+ * (not Avro, a bad block header or sync marker, truncated), or the
+ * reader's error. Data that frames but does not decode is 0 with
+ * @sc->decode_rc -EBADMSG and the reason; past a decoding limit (decode.h)
+ * -EOVERFLOW, and the pass stops there. After -EBADMSG it goes on framing
+ * (and counting rows) to the end when @keep_framing, else it stops. Free
+ * @sc with lyb_view_scan_clear(), whatever was returned.
+ */
+int lyb_view_scan_avro(lyb_read_fn read, void *arg, uint64_t size,
+		       uint64_t object, uint64_t spacing, unsigned encs,
+		       int keep_framing, struct lyb_view_scan *sc, char *err,
+		       size_t errlen);
+/* The same for an export file (one mark, at its start; rows not counted). */
+int lyb_view_scan_export(lyb_read_fn read, void *arg, uint64_t size,
+			 enum lyb_export_format format, uint64_t object,
+			 unsigned encs, struct lyb_view_scan *sc);
+void lyb_view_scan_clear(struct lyb_view_scan *sc);
 
 /*
  * The exact size of @v's data.jsonl (LYB_JSON_PLAIN) or data.avro.json

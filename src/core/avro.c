@@ -247,10 +247,11 @@ out_fail:
 	return rc;
 }
 
-int lyb_avro_next(struct lyb_avro_file *f, struct lyb_avro_block *b, char *err,
-		  size_t errlen)
+/* Frames the block at f->off from its header's bytes: 0, 1 at the end. */
+static int frame(struct lyb_avro_file *f, struct lyb_avro_block *b, char *err,
+		 size_t errlen)
 {
-	unsigned char bh[20], sync[16];
+	unsigned char bh[20];
 	uint64_t left = f->size - f->off;
 	size_t n = left < sizeof(bh) ? (size_t)left : sizeof(bh);
 	int rc;
@@ -286,19 +287,64 @@ int lyb_avro_next(struct lyb_avro_file *f, struct lyb_avro_block *b, char *err,
 	if (rc)
 		return rc;
 	b->total = b->hdrlen + (size_t)b->size + 16;
-	rc = read_exact(f->read, f->arg, f->off + b->total - 16, sync, 16);
-	if (rc == 0 && memcmp(sync, f->h.sync, 16) != 0) {
+	return 0;
+}
+
+/* Checks the block's sync marker and moves past the block. */
+static int framed(struct lyb_avro_file *f, const struct lyb_avro_block *b,
+		  const unsigned char *sync, char *err, size_t errlen)
+{
+	if (memcmp(sync, f->h.sync, 16) != 0) {
 		snprintf(err, errlen,
 			 "block %llu at offset %llu: sync marker mismatch",
 			 (unsigned long long)b->index,
 			 (unsigned long long)b->off);
 		return -EBADMSG;
 	}
-	if (rc)
-		return rc;
 	f->off += b->total;
 	f->block++;
 	return 0;
+}
+
+int lyb_avro_next(struct lyb_avro_file *f, struct lyb_avro_block *b, char *err,
+		  size_t errlen)
+{
+	unsigned char sync[16];
+	int rc = frame(f, b, err, errlen);
+
+	if (rc == 0)
+		rc = read_exact(f->read, f->arg, f->off + b->total - 16, sync,
+				16);
+	return rc ? rc : framed(f, b, sync, err, errlen);
+}
+
+int lyb_avro_next_read(struct lyb_avro_file *f, struct lyb_avro_block *b,
+		       unsigned char **mem, size_t *cap, char *err,
+		       size_t errlen)
+{
+	size_t hs = (size_t)f->h.data_start, need;
+	unsigned char *grown;
+	int rc = frame(f, b, err, errlen);
+
+	if (rc)
+		return rc;
+	need = hs + b->total;
+	if (need > *cap) {
+		grown = realloc(*mem, need);
+		if (!grown)
+			return -ENOMEM;
+		*mem = grown;
+		*cap = need;
+	}
+	memcpy(*mem, f->head, hs);
+	rc = read_exact(f->read, f->arg, b->off, *mem + hs, b->total);
+	if (rc == -EBADMSG) {
+		snprintf(err, errlen, "block %llu at offset %llu: truncated",
+			 (unsigned long long)b->index,
+			 (unsigned long long)b->off);
+		return rc;
+	}
+	return rc ? rc : framed(f, b, *mem + need - 16, err, errlen);
 }
 
 void lyb_avro_close(struct lyb_avro_file *f)

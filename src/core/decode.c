@@ -65,70 +65,244 @@ static void *avro_capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	return realloc(ptr, nsize);
 }
 
-/* before main(), so no thread can be inside avro-c while it changes */
+static void json_width_init(void);
+
+/* before main(), so no thread can be inside avro-c while it changes (nor
+ * read the encoder's table) */
 __attribute__((constructor)) static void avro_alloc_init(void)
 {
 	avro_set_allocator(avro_capped_alloc, NULL);
+	json_width_init();
 }
 
-/* A JSON string of @len bytes; @latin1 maps each byte to U+00XX. */
-static int json_string(struct lyb_buf *b, const char *s, size_t len, int latin1)
+/*
+ * Where the encoder writes: a line buffer, or nowhere (@b NULL), only
+ * counting the bytes it would write, within the same cap: publish needs
+ * the size of each encoding, not the text.
+ */
+struct jout {
+	struct lyb_buf *b;
+	size_t len; /* counting: the bytes so far */
+};
+
+static int out_count(struct jout *o, size_t n)
+{
+	if (n > LINE_MAX_BYTES - o->len)
+		return -E2BIG; /* as lyb_buf_add() past the line's cap */
+	o->len += n;
+	return 0;
+}
+
+static inline int out_add(struct jout *o, const void *p, size_t n)
+{
+	struct lyb_buf *b = o->b;
+
+	if (!b)
+		return out_count(o, n);
+	if (b->data && n < b->cap - b->len && n <= b->max - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return lyb_buf_add(b, p, n);
+}
+
+static int out_addstr(struct jout *o, const char *s)
+{
+	return out_add(o, s, strlen(s));
+}
+
+/* Whether byte @c is written as it is in a JSON string. */
+static int json_plain_byte(unsigned char c, int latin1)
+{
+	return c >= 0x20 && c != '"' && c != '\\' && c != 0x7f &&
+	       !(latin1 && c >= 0x80);
+}
+
+/* The bytes json_string() writes for each byte, without and with @latin1. */
+static unsigned char json_width[2][256];
+
+static void json_width_init(void)
+{
+	int l, c;
+
+	for (l = 0; l < 2; l++)
+		for (c = 0; c < 256; c++)
+			json_width[l][c] = json_plain_byte((unsigned char)c, l)
+						   ? 1
+					   : c == '"' || c == '\\' ? 2
+								   : 6;
+}
+
+/*
+ * A JSON string of @len bytes; @latin1 maps each byte to U+00XX. Runs of
+ * bytes that need no escape go in with one copy.
+ */
+static int json_string(struct jout *o, const char *s, size_t len, int latin1)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
-	int rc = lyb_buf_add(b, "\"", 1);
+	size_t i = 0, run, n;
+	int rc;
 
-	for (i = 0; i < len && rc == 0; i++) {
-		unsigned char c = (unsigned char)s[i];
+	if (!o->b) { /* counting: what the writing below would write */
+		const unsigned char *w = json_width[latin1 != 0];
+
+		for (n = 2; i < len; i++)
+			n += w[(unsigned char)s[i]];
+		return out_count(o, n);
+	}
+	rc = out_add(o, "\"", 1);
+
+	while (rc == 0 && i < len) {
+		unsigned char c;
 		char esc[7] = "\\u00";
 
+		for (run = i; run < len &&
+			      json_plain_byte((unsigned char)s[run], latin1);
+		     run++)
+			;
+		if (run > i)
+			rc = out_add(o, s + i, run - i);
+		if (rc || run == len)
+			break;
+		c = (unsigned char)s[run];
 		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
 			esc[1] = (char)c;
-			rc = lyb_buf_add(b, esc, 2);
-		} else if (c < 0x20 || c == 0x7f || (latin1 && c >= 0x80)) {
+			rc = out_add(o, esc, 2);
+		} else {
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 15];
-			rc = lyb_buf_add(b, esc, 6);
-		} else {
-			rc = lyb_buf_add(b, &s[i], 1);
+			rc = out_add(o, esc, 6);
 		}
+		i = run + 1;
 	}
-	return rc ? rc : lyb_buf_add(b, "\"", 1);
+	return rc ? rc : out_add(o, "\"", 1);
+}
+
+/* An integer in decimal (printf's %lld, without printf). */
+static int json_integer(struct jout *o, int64_t v)
+{
+	char text[24], *p = text + sizeof(text);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	return out_add(o, p, (size_t)(text + sizeof(text) - p));
+}
+
+/* Writes @v as exactly @n decimal digits at @p (zero-padded); past @p. */
+static char *put_digits(char *p, uint64_t v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
+/*
+ * %.15g of @d, without printf, for a @d of at most 15 significant digits
+ * in [1e-4, 1e15) (where %g is not exponential): m / 10^k == d for an
+ * integer m < 2^53 and the smallest k. Both m and 10^k are exact doubles
+ * and IEEE division rounds correctly, so the decimal m * 10^-k reads back
+ * (strtod also rounds correctly) as @d, and %.15g, rounding @d's exact
+ * value to 15 digits, writes those digits: the same text. 0 when @d is
+ * not such a number (the caller uses printf).
+ */
+static size_t double_short(double d, char *text)
+{
+	/* the powers of ten that are exact doubles */
+	static const double p10[] = {1e0,  1e1,	 1e2,  1e3,  1e4,  1e5,
+				     1e6,  1e7,	 1e8,  1e9,  1e10, 1e11,
+				     1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+				     1e18, 1e19, 1e20, 1e21, 1e22};
+	double a = fabs(d), m = 0;
+	char digits[24], *p = text;
+	int k, x, n = 0, i;
+	uint64_t u;
+
+	if (!(a >= 1e-4 && a < 1e15))
+		return 0;
+	for (x = 0; x < 15 && a >= p10[x + 1]; x++)
+		;
+	if (a < 1)
+		for (x = -1; a * p10[-x] < 1; x--)
+			;
+	/* 15 significant digits: k up to 14 - x (x >= -5: k <= 19) */
+	for (k = 0; k <= 14 - x; k++) {
+		m = nearbyint(a * p10[k]);
+		if (m < 9007199254740992.0 && m / p10[k] == a)
+			break;
+	}
+	if (k > 14 - x)
+		return 0;
+	for (u = (uint64_t)m; u; u /= 10)
+		digits[n++] = (char)('0' + u % 10);
+	if (d < 0)
+		*p++ = '-';
+	if (n <= k) { /* 0.000ddd */
+		*p++ = '0';
+		*p++ = '.';
+		for (i = 0; i < k - n; i++)
+			*p++ = '0';
+	}
+	for (i = n - 1; i >= 0; i--) {
+		*p++ = digits[i];
+		if (i == k && i)
+			*p++ = '.';
+	}
+	return (size_t)(p - text);
 }
 
 /* The shortest decimal that reads back as exactly @d (as Python's repr). */
-static int json_double(struct lyb_buf *b, double d)
+static int json_double(struct jout *o, double d)
 {
-	char text[32];
+	char text[40];
+	size_t n;
 	int digits;
 
 	if (isnan(d))
-		return lyb_buf_addstr(b, "\"NaN\"");
+		return out_addstr(o, "\"NaN\"");
 	if (isinf(d))
-		return lyb_buf_addstr(b,
-				      d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-	for (digits = 15; digits <= 17; digits++) {
+		return out_addstr(o, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+	n = double_short(d, text);
+	for (digits = 15; n == 0 && digits <= 17; digits++) {
 		snprintf(text, sizeof(text), "%.*g", digits, d);
 		if (strtod(text, NULL) == d)
-			break;
+			n = strlen(text);
 	}
 	/* keep it a JSON number that reads as a float: 1 -> 1.0 */
-	if (!strpbrk(text, ".eEn"))
-		return lyb_buf_printf(b, "%s.0", text);
-	return lyb_buf_addstr(b, text);
+	text[n] = '\0';
+	if (!strpbrk(text, ".eEn")) {
+		memcpy(text + n, ".0", 3); /* %.17g takes 24 bytes at most */
+		n += 2;
+	}
+	return out_add(o, text, n);
 }
 
 /* The full name of a union branch's type, for {"name": value}. */
-static int branch_name(struct lyb_buf *b, avro_schema_t s)
+static int branch_name(struct jout *o, avro_schema_t s)
 {
 	const char *name = avro_schema_type_name(s), *ns = NULL;
+	int rc;
 
 	if (is_avro_named_type(s))
 		ns = avro_schema_namespace(s);
-	if (ns && *ns)
-		return lyb_buf_printf(b, "\"%s.%s\":", ns, name);
-	return lyb_buf_printf(b, "\"%s\":", name);
+	rc = out_add(o, "\"", 1);
+	if (rc == 0 && ns && *ns)
+		rc = out_addstr(o, ns);
+	if (rc == 0 && ns && *ns)
+		rc = out_add(o, ".", 1);
+	if (rc == 0)
+		rc = out_addstr(o, name);
+	return rc ? rc : out_add(o, "\":", 2);
 }
 
 /* Plain JSON (decode.h): how values of a type may look, for unions. */
@@ -201,13 +375,17 @@ static int union_tagged(avro_schema_t u, const struct lyb_plan_node *node)
 	return 0;
 }
 
-static int json_base64(struct lyb_buf *b, const unsigned char *p, size_t n)
+static int json_base64(struct jout *o, const unsigned char *p, size_t n)
 {
 	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	char q[4];
-	size_t i;
-	int rc = lyb_buf_add(b, "\"", 1);
+	char q[1024];
+	size_t i, k = 0;
+	int rc;
+
+	if (!o->b) /* counting: quotes and four per three bytes, padded */
+		return out_count(o, 2 + (n + 2) / 3 * 4);
+	rc = out_add(o, "\"", 1);
 
 	for (i = 0; i < n && rc == 0; i += 3) {
 		uint32_t w = (uint32_t)p[i] << 16;
@@ -216,13 +394,16 @@ static int json_base64(struct lyb_buf *b, const unsigned char *p, size_t n)
 			w |= (uint32_t)p[i + 1] << 8;
 		if (i + 2 < n)
 			w |= p[i + 2];
-		q[0] = abc[w >> 18];
-		q[1] = abc[(w >> 12) & 63];
-		q[2] = i + 1 < n ? abc[(w >> 6) & 63] : '=';
-		q[3] = i + 2 < n ? abc[w & 63] : '=';
-		rc = lyb_buf_add(b, q, 4);
+		q[k++] = abc[w >> 18];
+		q[k++] = abc[(w >> 12) & 63];
+		q[k++] = i + 1 < n ? abc[(w >> 6) & 63] : '=';
+		q[k++] = i + 2 < n ? abc[w & 63] : '=';
+		if (k == sizeof(q) || i + 3 >= n) {
+			rc = out_add(o, q, k);
+			k = 0;
+		}
 	}
-	return rc ? rc : lyb_buf_add(b, "\"", 1);
+	return rc ? rc : out_add(o, "\"", 1);
 }
 
 /* Rounds toward minus infinity, for times before 1970. */
@@ -257,53 +438,64 @@ static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
  * A date, time or timestamp as RFC 3339 text; 1 when it is outside the
  * years 0000..9999 or a day (it is then written as its number).
  */
-static int json_time(struct lyb_buf *b, enum lyb_logical lt, int64_t x)
+static int json_time(struct jout *o, enum lyb_logical lt, int64_t x)
 {
+	char text[40], *p = text;
 	int64_t unit, day, y, sec;
 	unsigned m, d;
-	int digits, rc;
+	int ndig;
 
+	*p++ = '"';
 	switch (lt) {
 	case LYB_LOGICAL_DATE:
 		if (x < DAY_MIN || x > DAY_MAX)
 			return 1;
 		civil(x, &y, &m, &d);
-		return lyb_buf_printf(b, "\"%04lld-%02u-%02u\"", (long long)y,
-				      m, d);
+		p = put_digits(p, (uint64_t)y, 4);
+		*p++ = '-';
+		p = put_digits(p, m, 2);
+		*p++ = '-';
+		p = put_digits(p, d, 2);
+		*p++ = '"';
+		return out_add(o, text, (size_t)(p - text));
 	case LYB_LOGICAL_TIME_MS:
 	case LYB_LOGICAL_TIME_US:
 		unit = lt == LYB_LOGICAL_TIME_MS ? 1000 : 1000000;
-		digits = lt == LYB_LOGICAL_TIME_MS ? 3 : 6;
+		ndig = lt == LYB_LOGICAL_TIME_MS ? 3 : 6;
 		if (x < 0 || x >= 86400 * unit)
 			return 1;
 		sec = x / unit;
-		return lyb_buf_printf(
-			b, "\"%02lld:%02lld:%02lld.%0*lld\"",
-			(long long)(sec / 3600), (long long)(sec / 60 % 60),
-			(long long)(sec % 60), digits, (long long)(x % unit));
+		break;
 	default:
+		unit = lt == LYB_LOGICAL_TS_MS || lt == LYB_LOGICAL_LOCAL_TS_MS
+			       ? 1000
+			       : 1000000;
+		ndig = unit == 1000 ? 3 : 6;
+		sec = floor_div(x, unit);
+		day = floor_div(sec, 86400);
+		if (day < DAY_MIN || day > DAY_MAX)
+			return 1;
+		civil(day, &y, &m, &d);
+		sec -= day * 86400;
+		p = put_digits(p, (uint64_t)y, 4);
+		*p++ = '-';
+		p = put_digits(p, m, 2);
+		*p++ = '-';
+		p = put_digits(p, d, 2);
+		*p++ = 'T';
 		break;
 	}
-	unit = lt == LYB_LOGICAL_TS_MS || lt == LYB_LOGICAL_LOCAL_TS_MS
-		       ? 1000
-		       : 1000000;
-	digits = unit == 1000 ? 3 : 6;
-	sec = floor_div(x, unit);
-	day = floor_div(sec, 86400);
-	if (day < DAY_MIN || day > DAY_MAX)
-		return 1;
-	civil(day, &y, &m, &d);
-	sec -= day * 86400;
-	rc = lyb_buf_printf(b, "\"%04lld-%02u-%02uT%02lld:%02lld:%02lld.%0*lld",
-			    (long long)y, m, d, (long long)(sec / 3600),
-			    (long long)(sec / 60 % 60), (long long)(sec % 60),
-			    digits, (long long)(x - floor_div(x, unit) * unit));
-	if (rc == 0)
-		rc = lyb_buf_addstr(b, lt == LYB_LOGICAL_TS_MS ||
-						       lt == LYB_LOGICAL_TS_US
-					       ? "Z\""
-					       : "\"");
-	return rc;
+	p = put_digits(p, (uint64_t)(sec / 3600), 2);
+	*p++ = ':';
+	p = put_digits(p, (uint64_t)(sec / 60 % 60), 2);
+	*p++ = ':';
+	p = put_digits(p, (uint64_t)(sec % 60), 2);
+	*p++ = '.';
+	p = put_digits(p, (uint64_t)(x - floor_div(x, unit) * unit), ndig);
+	if (lt == LYB_LOGICAL_TS_MS || lt == LYB_LOGICAL_TS_US)
+		*p++ = 'Z';
+	*p++ = '"';
+	return out_add(o, text, (size_t)(p - text));
 }
 
 /* Decimals of more bytes are written as bytes (decode.h). */
@@ -313,13 +505,14 @@ static int json_time(struct lyb_buf *b, enum lyb_logical lt, int64_t x)
  * A decimal's exact text: @p is its unscaled value, a big-endian two's
  * complement integer of @n bytes; 1 when longer than DECIMAL_BYTES_MAX.
  */
-static int json_decimal(struct lyb_buf *b, const unsigned char *p, size_t n,
+static int json_decimal(struct jout *o, const unsigned char *p, size_t n,
 			int scale)
 {
 	unsigned char mag[DECIMAL_BYTES_MAX];
 	char digits[DECIMAL_BYTES_MAX * 3 + LYB_SCHEMA_DECIMAL_PRECISION_MAX];
+	char text[sizeof(digits) + 4];
 	size_t i, nd = 0, lead = 0;
-	int neg, carry, rc, k;
+	int neg, carry, k;
 
 	if (n > DECIMAL_BYTES_MAX)
 		return 1;
@@ -353,20 +546,24 @@ static int json_decimal(struct lyb_buf *b, const unsigned char *p, size_t n,
 	/* at least one digit before the point */
 	while (nd <= (size_t)scale && nd < sizeof(digits))
 		digits[nd++] = '0';
-	rc = lyb_buf_addstr(b, neg ? "\"-" : "\"");
-	for (i = nd; i-- > 0 && rc == 0;) {
-		rc = lyb_buf_add(b, &digits[i], 1);
-		if (rc == 0 && scale && i == (size_t)scale)
-			rc = lyb_buf_add(b, ".", 1);
+	/* most significant first, with the point, between quotes */
+	text[k = 0] = '"';
+	if (neg)
+		text[++k] = '-';
+	for (i = nd; i-- > 0;) {
+		text[++k] = digits[i];
+		if (scale && i == (size_t)scale)
+			text[++k] = '.';
 	}
-	return rc ? rc : lyb_buf_add(b, "\"", 1);
+	text[++k] = '"';
+	return out_add(o, text, (size_t)k + 1);
 }
 
 /*
  * One value as JSON: the Avro JSON encoding, or (@plain) plain JSON with
  * @node its type's logical types (NULL: none). Both in decode.h.
  */
-static int encode(struct lyb_buf *b, avro_value_t *v,
+static int encode(struct jout *o, avro_value_t *v,
 		  const struct lyb_plan_node *node, int plain, int depth)
 {
 	enum lyb_logical lt = plain && node ? node->logical : LYB_LOGICAL_NONE;
@@ -384,32 +581,32 @@ static int encode(struct lyb_buf *b, avro_value_t *v,
 		return -EBADMSG;
 	switch (avro_value_get_type(v)) {
 	case AVRO_NULL:
-		return lyb_buf_addstr(b, "null");
+		return out_addstr(o, "null");
 	case AVRO_BOOLEAN:
 		avro_value_get_boolean(v, &e);
-		return lyb_buf_addstr(b, e ? "true" : "false");
+		return out_addstr(o, e ? "true" : "false");
 	case AVRO_INT32:
 		avro_value_get_int(v, &i32);
 		if ((lt == LYB_LOGICAL_DATE || lt == LYB_LOGICAL_TIME_MS) &&
-		    (rc = json_time(b, lt, i32)) <= 0)
+		    (rc = json_time(o, lt, i32)) <= 0)
 			return rc;
-		return lyb_buf_printf(b, "%d", (int)i32);
+		return json_integer(o, i32);
 	case AVRO_INT64:
 		avro_value_get_long(v, &i64);
 		if (lt >= LYB_LOGICAL_TIME_US &&
 		    lt <= LYB_LOGICAL_LOCAL_TS_US &&
-		    (rc = json_time(b, lt, i64)) <= 0)
+		    (rc = json_time(o, lt, i64)) <= 0)
 			return rc;
-		return lyb_buf_printf(b, "%lld", (long long)i64);
+		return json_integer(o, i64);
 	case AVRO_FLOAT:
 		avro_value_get_float(v, &f);
-		return json_double(b, (double)f);
+		return json_double(o, (double)f);
 	case AVRO_DOUBLE:
 		avro_value_get_double(v, &d);
-		return json_double(b, d);
+		return json_double(o, d);
 	case AVRO_STRING:
 		avro_value_get_string(v, (const char **)&p, &size);
-		return json_string(b, p, size ? size - 1 : 0, 0);
+		return json_string(o, p, size ? size - 1 : 0, 0);
 	case AVRO_BYTES:
 	case AVRO_FIXED:
 		if (avro_value_get_type(v) == AVRO_BYTES)
@@ -417,34 +614,34 @@ static int encode(struct lyb_buf *b, avro_value_t *v,
 		else
 			avro_value_get_fixed(v, &p, &size);
 		if (lt == LYB_LOGICAL_DECIMAL &&
-		    (rc = json_decimal(b, p, size, node->scale)) <= 0)
+		    (rc = json_decimal(o, p, size, node->scale)) <= 0)
 			return rc;
-		return plain ? json_base64(b, p, size)
-			     : json_string(b, p, size, 1);
+		return plain ? json_base64(o, p, size)
+			     : json_string(o, p, size, 1);
 	case AVRO_ENUM:
 		avro_value_get_enum(v, &e);
 		name = avro_schema_enum_get(avro_value_get_schema(v), e);
-		return json_string(b, name ? name : "", name ? strlen(name) : 0,
+		return json_string(o, name ? name : "", name ? strlen(name) : 0,
 				   0);
 	case AVRO_ARRAY:
 	case AVRO_MAP:
 	case AVRO_RECORD:
 		avro_value_get_size(v, &size);
-		rc = lyb_buf_addstr(
-			b, avro_value_get_type(v) == AVRO_ARRAY ? "[" : "{");
+		rc = out_addstr(o, avro_value_get_type(v) == AVRO_ARRAY ? "["
+									: "{");
 		for (i = 0; i < size && rc == 0; i++) {
 			name = NULL;
 			if (avro_value_get_by_index(v, i, &child, &name))
 				return -EBADMSG;
 			if (i)
-				rc = lyb_buf_addstr(b, ",");
+				rc = out_addstr(o, ",");
 			if (rc == 0 && name) {
-				rc = json_string(b, name, strlen(name), 0);
+				rc = json_string(o, name, strlen(name), 0);
 				if (rc == 0)
-					rc = lyb_buf_addstr(b, ":");
+					rc = out_addstr(o, ":");
 			}
 			if (rc == 0)
-				rc = encode(b, &child,
+				rc = encode(o, &child,
 					    plan_sub(node,
 						     avro_value_get_type(v) ==
 								     AVRO_RECORD
@@ -454,23 +651,23 @@ static int encode(struct lyb_buf *b, avro_value_t *v,
 		}
 		if (rc)
 			return rc;
-		return lyb_buf_addstr(
-			b, avro_value_get_type(v) == AVRO_ARRAY ? "]" : "}");
+		return out_addstr(
+			o, avro_value_get_type(v) == AVRO_ARRAY ? "]" : "}");
 	case AVRO_UNION:
 		if (avro_value_get_discriminant(v, &e) ||
 		    avro_value_get_current_branch(v, &child))
 			return -EBADMSG;
 		if (avro_value_get_type(&child) == AVRO_NULL)
-			return lyb_buf_addstr(b, "null");
+			return out_addstr(o, "null");
 		if (plain && !union_tagged(avro_value_get_schema(v), node))
-			return encode(b, &child, plan_sub(node, (size_t)e),
+			return encode(o, &child, plan_sub(node, (size_t)e),
 				      plain, depth + 1);
-		if ((rc = lyb_buf_addstr(b, "{")) ||
-		    (rc = branch_name(b, avro_value_get_schema(&child))) ||
-		    (rc = encode(b, &child, plan_sub(node, (size_t)e), plain,
+		if ((rc = out_addstr(o, "{")) ||
+		    (rc = branch_name(o, avro_value_get_schema(&child))) ||
+		    (rc = encode(o, &child, plan_sub(node, (size_t)e), plain,
 				 depth + 1)))
 			return rc;
-		return lyb_buf_addstr(b, "}");
+		return out_addstr(o, "}");
 	default:
 		return -EBADMSG;
 	}
@@ -631,14 +828,14 @@ static uint64_t block_of(const unsigned char *mem, size_t len,
  */
 struct blockpos {
 	const unsigned char *mem;
-	size_t len, pos;   /* where the next block header is */
-	uint64_t index;	   /* the current block's */
-	uint64_t off;	   /* its offset in the file, for messages */
-	uint64_t mem_off;  /* file offset of mem[data_start] */
-	size_t data_start; /* where blocks start in mem */
-	int64_t left;	   /* records of it not decoded yet */
-	int64_t size;	   /* its data bytes */
-	uint64_t json, json_max;
+	size_t len, pos;	    /* where the next block header is */
+	uint64_t index;		    /* the current block's */
+	uint64_t off;		    /* its offset in the file, for messages */
+	uint64_t mem_off;	    /* file offset of mem[data_start] */
+	size_t data_start;	    /* where blocks start in mem */
+	int64_t left;		    /* records of it not decoded yet */
+	int64_t size;		    /* its data bytes */
+	uint64_t json[2], json_max; /* JSON so far by encoding, its cap */
 };
 
 /* Moves to the block holding the next record. -EBADMSG past the last. */
@@ -658,7 +855,7 @@ static int block_advance(struct blockpos *bp)
 		bp->pos += hdrlen + (size_t)size + 16;
 		bp->left = count;
 		bp->size = size;
-		bp->json = 0;
+		bp->json[0] = bp->json[1] = 0;
 		bp->json_max = lyb_avro_json_max(size);
 	}
 	return 0;
@@ -839,10 +1036,53 @@ static int blocks_check(const unsigned char *mem, size_t len, size_t data_start,
 	return rc;
 }
 
-int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
-			   size_t len, size_t data_start, uint64_t first_block,
-			   uint64_t first_off, lyb_line_cb cb, void *cbarg,
-			   char *err, size_t errlen)
+/* What a decoded record goes to: lines, or the sizes of its encodings. */
+struct emit {
+	lyb_line_cb cb; /* its line in the decoder's encoding, or */
+	void *cbarg;
+	unsigned encs;	/* with cb NULL: the encodings measured, */
+	uint64_t *json; /* whose sizes are added here */
+};
+
+/*
+ * Encodes the record in @d->value as @enc, with its '\n': into @d->line,
+ * or (@count) only counted. Its length goes to *@len.
+ */
+static int encode_line(struct lyb_avro_decoder *d, struct blockpos *bp,
+		       enum lyb_json_enc enc, int count, size_t *len, char *err,
+		       size_t errlen)
+{
+	struct jout o = {count ? NULL : &d->line, 0};
+	int rc;
+
+	if (!count)
+		lyb_buf_reset(&d->line);
+	rc = encode(&o, &d->value, d->root, enc == LYB_JSON_PLAIN, 0);
+	if (rc == 0)
+		rc = out_add(&o, "\n", 1);
+	if (rc)
+		return failf(err, errlen,
+			     "block %llu: a record could not be encoded",
+			     (unsigned long long)bp->index);
+	*len = count ? o.len : d->line.len;
+	bp->json[enc] += *len;
+	if (bp->json[enc] <= bp->json_max)
+		return 0;
+	snprintf(err, errlen,
+		 "block %llu (offset %llu): decodes to more than %llu bytes of "
+		 "JSON from %lld bytes (at most %d per byte + %llu, %llu MiB a "
+		 "block)",
+		 (unsigned long long)bp->index, (unsigned long long)bp->off,
+		 (unsigned long long)bp->json_max, (long long)bp->size,
+		 LYB_AVRO_JSON_PER_BYTE, (unsigned long long)LYB_AVRO_JSON_FREE,
+		 (unsigned long long)(LYB_AVRO_BLOCK_JSON_MAX >> 20));
+	return -EOVERFLOW;
+}
+
+static int decode_mem(struct lyb_avro_decoder *d, const void *mem, size_t len,
+		      size_t data_start, uint64_t first_block,
+		      uint64_t first_off, const struct emit *e, char *err,
+		      size_t errlen)
 {
 	struct blockpos bp = {.mem = mem,
 			      .len = len,
@@ -850,8 +1090,10 @@ int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 			      .index = first_block - 1,
 			      .mem_off = first_off,
 			      .data_start = data_start};
+	enum lyb_json_enc enc, own = d->plain ? LYB_JSON_PLAIN : LYB_JSON_AVRO;
 	avro_file_reader_t reader = NULL;
 	int64_t n = 0;
+	size_t linelen;
 	FILE *fp;
 	int rc, r;
 
@@ -874,35 +1116,20 @@ int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 				   (unsigned long long)bp.index);
 			break;
 		}
-		lyb_buf_reset(&d->line);
-		rc = encode(&d->line, &d->value, d->root, d->plain, 0);
-		if (rc == 0)
-			rc = lyb_buf_add(&d->line, "\n", 1);
-		if (rc) {
-			rc = failf(err, errlen,
-				   "block %llu: a record could not be encoded",
-				   (unsigned long long)bp.index);
-			break;
-		}
 		n++;
 		bp.left--;
-		bp.json += d->line.len;
-		if (bp.json > bp.json_max) {
-			snprintf(err, errlen,
-				 "block %llu (offset %llu): decodes to more "
-				 "than %llu bytes of JSON from %lld bytes (at "
-				 "most %d per byte + %llu, %llu MiB a block)",
-				 (unsigned long long)bp.index,
-				 (unsigned long long)bp.off,
-				 (unsigned long long)bp.json_max,
-				 (long long)bp.size, LYB_AVRO_JSON_PER_BYTE,
-				 (unsigned long long)LYB_AVRO_JSON_FREE,
-				 (unsigned long long)(LYB_AVRO_BLOCK_JSON_MAX >>
-						      20));
-			rc = -EOVERFLOW;
-			break;
+		if (e->cb) {
+			rc = encode_line(d, &bp, own, 0, &linelen, err, errlen);
+			if (rc == 0)
+				rc = e->cb(e->cbarg, d->line.data, d->line.len);
 		}
-		rc = cb(cbarg, d->line.data, d->line.len);
+		for (enc = 0; !e->cb && enc <= LYB_JSON_AVRO && rc == 0;
+		     enc++) {
+			if (!(e->encs & (1u << enc)))
+				continue;
+			rc = encode_line(d, &bp, enc, 1, &linelen, err, errlen);
+			e->json[enc] += linelen;
+		}
 		if (rc)
 			break;
 	}
@@ -915,6 +1142,28 @@ int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
 	return rc;
 }
 
+int lyb_avro_decode_blocks(struct lyb_avro_decoder *d, const void *mem,
+			   size_t len, size_t data_start, uint64_t first_block,
+			   uint64_t first_off, lyb_line_cb cb, void *cbarg,
+			   char *err, size_t errlen)
+{
+	struct emit e = {.cb = cb, .cbarg = cbarg};
+
+	return decode_mem(d, mem, len, data_start, first_block, first_off, &e,
+			  err, errlen);
+}
+
+int lyb_avro_decode_sizes(struct lyb_avro_decoder *d, const void *mem,
+			  size_t len, size_t data_start, uint64_t first_block,
+			  uint64_t first_off, unsigned encs, uint64_t json[2],
+			  char *err, size_t errlen)
+{
+	struct emit e = {.encs = encs, .json = json};
+
+	return decode_mem(d, mem, len, data_start, first_block, first_off, &e,
+			  err, errlen);
+}
+
 int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size,
 		    enum lyb_json_enc enc, lyb_line_cb cb, void *cbarg,
 		    char *err, size_t errlen)
@@ -922,8 +1171,8 @@ int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size,
 	struct lyb_avro_decoder *dec = NULL;
 	struct lyb_avro_file f;
 	struct lyb_avro_block b;
-	size_t got;
-	char *mem = NULL, *grown;
+	unsigned char *mem = NULL;
+	size_t cap = 0;
 	int rc;
 
 	rc = lyb_avro_open(read, arg, size, &f, err, errlen);
@@ -932,24 +1181,11 @@ int lyb_decode_avro(lyb_read_fn read, void *arg, uint64_t size,
 	rc = lyb_avro_decoder_new(f.h.schema, f.h.schema_len, enc, &dec, err,
 				  errlen);
 	/* each block is decoded from the header's bytes followed by it */
-	while (rc == 0 && (rc = lyb_avro_next(&f, &b, err, errlen)) == 0) {
-		grown = realloc(mem, f.h.data_start + b.total);
-		if (!grown) {
-			rc = -ENOMEM;
-			break;
-		}
-		mem = grown;
-		memcpy(mem, f.head, f.h.data_start);
-		rc = read(arg, b.off, mem + f.h.data_start, b.total, &got);
-		if (rc == 0 && got != b.total)
-			rc = failf(err, errlen, "block %llu: truncated",
-				   (unsigned long long)b.index);
-		if (rc == 0)
-			rc = lyb_avro_decode_blocks(
-				dec, mem, f.h.data_start + b.total,
-				f.h.data_start, b.index, b.off, cb, cbarg, err,
-				errlen);
-	}
+	while (rc == 0 &&
+	       (rc = lyb_avro_next_read(&f, &b, &mem, &cap, err, errlen)) == 0)
+		rc = lyb_avro_decode_blocks(dec, mem, f.h.data_start + b.total,
+					    f.h.data_start, b.index, b.off, cb,
+					    cbarg, err, errlen);
 	lyb_avro_decoder_free(dec);
 	lyb_avro_close(&f);
 	free(mem);
@@ -1004,15 +1240,16 @@ static int end_field(struct splitter *s)
 		return h[s->ncols - 1] ? 0 : -ENOMEM;
 	}
 	if (s->col < s->ncols) {
-		rc = lyb_buf_addstr(&s->out, s->col ? "," : "{");
+		struct jout o = {&s->out, 0};
+
+		rc = out_addstr(&o, s->col ? "," : "{");
 		if (rc == 0)
-			rc = json_string(&s->out, s->header[s->col],
+			rc = json_string(&o, s->header[s->col],
 					 strlen(s->header[s->col]), 0);
 		if (rc == 0)
-			rc = lyb_buf_addstr(&s->out, ":");
+			rc = out_addstr(&o, ":");
 		if (rc == 0)
-			rc = json_string(&s->out,
-					 s->field.data ? s->field.data : "",
+			rc = json_string(&o, s->field.data ? s->field.data : "",
 					 s->field.len, 0);
 	}
 	s->col++;

@@ -14,6 +14,7 @@
  * size, not its expansion.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +37,32 @@ struct named {
 struct bound {
 	struct named *rec;
 	size_t n, cap;
+	int unique; /* lyb_schema_check(): a record's field names unique */
 	char *err;
 	size_t errlen;
 };
+
+/*
+ * The Avro specification wants a record's field names unique; avro-c does
+ * not check (the later field shadows the earlier one in lookups by name).
+ */
+static int fields_unique(avro_schema_t s, char *err, size_t errlen)
+{
+	size_t i, n = avro_schema_record_size(s);
+
+	for (i = 0; i < n; i++) {
+		const char *name = avro_schema_record_field_name(s, (int)i);
+
+		if (name &&
+		    avro_schema_record_field_get_index(s, name) != (int)i) {
+			snprintf(err, errlen,
+				 "record %s has two fields named %s",
+				 avro_schema_type_name(s), name);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
 
 static int too_deep(struct bound *w)
 {
@@ -143,15 +167,18 @@ static int bound_walk(struct bound *w, avro_schema_t s, int depth)
 		w->cap = cap;
 	}
 	w->rec[w->n++] = (struct named){.s = s, .height = 0};
+	if (w->unique && fields_unique(s, w->err, w->errlen))
+		return -EBADMSG;
 	h = bound_children(w, s, depth);
 	if (h > 0)
 		w->rec[i].height = h;
 	return h;
 }
 
-int lyb_schema_bound(struct avro_obj_t *schema, char *err, size_t errlen)
+static int bound_run(struct avro_obj_t *schema, int unique, char *err,
+		     size_t errlen)
 {
-	struct bound w = {.err = err, .errlen = errlen};
+	struct bound w = {.unique = unique, .err = err, .errlen = errlen};
 	int rc;
 
 	if (errlen)
@@ -161,6 +188,11 @@ int lyb_schema_bound(struct avro_obj_t *schema, char *err, size_t errlen)
 	if (rc == -EBADMSG && err[0] == '\0')
 		snprintf(err, errlen, "a type avro-c could not resolve");
 	return rc < 0 ? rc : 0;
+}
+
+int lyb_schema_bound(struct avro_obj_t *schema, char *err, size_t errlen)
+{
+	return bound_run(schema, 0, err, errlen);
 }
 
 int lyb_schema_check(const char *text, size_t len, char **compact, char *err,
@@ -186,7 +218,7 @@ int lyb_schema_check(const char *text, size_t len, char **compact, char *err,
 		rc = -EBADMSG;
 		goto out_json;
 	}
-	rc = lyb_schema_bound(schema, err, errlen);
+	rc = bound_run(schema, 1, err, errlen);
 	avro_schema_decref(schema);
 	if (rc == -ENOMEM)
 		goto out_json;
@@ -694,4 +726,409 @@ void lyb_schema_plan_free(struct lyb_plan *p)
 	free(p->nodes);
 	free(p->names);
 	free(p);
+}
+
+/* --- sameness and resolution (schema.h) --- */
+
+int lyb_schema_same(const char *a, size_t alen, const char *b, size_t blen)
+{
+	json_t *ja, *jb;
+	int same;
+
+	if (alen == blen && memcmp(a, b, alen) == 0)
+		return 1;
+	ja = json_loadb(a, alen, JSON_DECODE_ANY, NULL);
+	jb = json_loadb(b, blen, JSON_DECODE_ANY, NULL);
+	same = ja && jb && json_equal(ja, jb);
+	json_decref(ja);
+	json_decref(jb);
+	return same;
+}
+
+/*
+ * Comparisons one resolution may make: named types are compared once per
+ * pair (remembered), so real schemas take a few thousand; a hostile pair
+ * that reuses types in many combinations stops here.
+ */
+#define RESOLVE_STEPS_MAX (1u << 20)
+
+/* A named type of the reader's JSON: where its fields' defaults are. */
+struct rs_named {
+	char *name; /* full name */
+	json_t *def;
+};
+
+struct rs_pair {
+	avro_schema_t w, r;
+};
+
+struct resolver {
+	struct rs_named *names;
+	size_t nnames, namecap;
+	struct rs_pair *seen;
+	size_t nseen, seencap;
+	size_t steps;
+	int rc;
+	char *err;
+	size_t errlen;
+};
+
+static int rs_fail(struct resolver *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int rs_fail(struct resolver *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->err, x->errlen, fmt, ap);
+	va_end(ap);
+	return -EBADMSG;
+}
+
+/* Puts "@what: " in front of the reason a nested resolution gave. */
+static int rs_within(struct resolver *x, int rc, const char *kind,
+		     const char *what)
+{
+	char *tail;
+
+	if (rc != -EBADMSG || !x->errlen)
+		return rc;
+	tail = strdup(x->err);
+	if (!tail)
+		return -ENOMEM;
+	snprintf(x->err, x->errlen, "%s%s%s: %s", kind, what[0] ? " " : "",
+		 what, tail);
+	free(tail);
+	return rc;
+}
+
+/* Records the reader's named types, with the namespaces they are in. */
+static void rs_collect(struct resolver *x, json_t *t, const char *ns, int depth)
+{
+	json_t *type, *f;
+	const char *ty, *name;
+	struct rs_named *grown;
+	char *inner, *full;
+	size_t i;
+
+	if (depth > PLAN_DEPTH_MAX || x->rc)
+		return;
+	if (json_is_array(t)) {
+		json_array_foreach(t, i, f)
+		{
+			rs_collect(x, f, ns, depth + 1);
+		}
+		return;
+	}
+	type = json_object_get(t, "type");
+	if (!json_is_string(type)) {
+		if (type)
+			rs_collect(x, type, ns, depth + 1);
+		return;
+	}
+	ty = json_string_value(type);
+	if (strcmp(ty, "array") == 0 || strcmp(ty, "map") == 0) {
+		rs_collect(
+			x,
+			json_object_get(t, ty[0] == 'a' ? "items" : "values"),
+			ns, depth + 1);
+		return;
+	}
+	name = json_str(t, "name");
+	if (!name || (strcmp(ty, "record") && strcmp(ty, "error") &&
+		      strcmp(ty, "enum") && strcmp(ty, "fixed")))
+		return;
+	inner = named_ns(t, ns);
+	full = inner ? full_name(name, inner) : NULL;
+	if (full && x->nnames == x->namecap) {
+		size_t cap = x->namecap ? x->namecap * 2 : 8;
+
+		grown = realloc(x->names, cap * sizeof(*grown));
+		if (grown) {
+			x->names = grown;
+			x->namecap = cap;
+		}
+	}
+	if (!full || x->nnames == x->namecap) {
+		x->rc = -ENOMEM;
+		free(full);
+		free(inner);
+		return;
+	}
+	x->names[x->nnames++] = (struct rs_named){full, t};
+	json_array_foreach(json_object_get(t, "fields"), i, f)
+	{
+		rs_collect(x, json_object_get(f, "type"), inner, depth + 1);
+	}
+	free(inner);
+}
+
+/* The reader's JSON definition of named type @s, or NULL. */
+static json_t *rs_def(struct resolver *x, avro_schema_t s)
+{
+	const char *name = avro_schema_name(s), *ns = avro_schema_namespace(s);
+	char *full = full_name(name ? name : "", ns);
+	json_t *def = NULL;
+	size_t i;
+
+	for (i = 0; full && i < x->nnames && !def; i++)
+		if (strcmp(x->names[i].name, full) == 0)
+			def = x->names[i].def;
+	free(full);
+	return def;
+}
+
+/* Whether reader record @r's field @field has a default. */
+static int rs_has_default(struct resolver *x, avro_schema_t r,
+			  const char *field)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(rs_def(x, r), "fields"), i, f)
+	{
+		const char *name = json_str(f, "name");
+
+		if (name && strcmp(name, field) == 0)
+			return json_object_get(f, "default") != NULL;
+	}
+	return 0;
+}
+
+static avro_schema_t rs_deref(avro_schema_t s)
+{
+	return s && is_avro_link(s) ? avro_schema_link_target(s) : s;
+}
+
+/* A named type's name without its namespace. */
+static const char *rs_base(avro_schema_t s)
+{
+	const char *name = avro_schema_name(s), *dot;
+
+	if (!name)
+		return "";
+	dot = strrchr(name, '.');
+	return dot ? dot + 1 : name;
+}
+
+/* Avro's promotions: int to long, float or double; long to float or
+ * double; float to double; string and bytes both ways. */
+static int rs_promotes(avro_type_t w, avro_type_t r)
+{
+	switch (w) {
+	case AVRO_INT32:
+		return r == AVRO_INT64 || r == AVRO_FLOAT || r == AVRO_DOUBLE;
+	case AVRO_INT64:
+		return r == AVRO_FLOAT || r == AVRO_DOUBLE;
+	case AVRO_FLOAT:
+		return r == AVRO_DOUBLE;
+	case AVRO_STRING:
+		return r == AVRO_BYTES;
+	case AVRO_BYTES:
+		return r == AVRO_STRING;
+	default:
+		return 0;
+	}
+}
+
+/* The specification's "match": what decides a reader union's branch. */
+static int rs_match(avro_schema_t w, avro_schema_t r)
+{
+	avro_type_t wt = avro_typeof(w), rt = avro_typeof(r);
+
+	if (wt != rt)
+		return rs_promotes(wt, rt);
+	switch (wt) {
+	case AVRO_RECORD:
+	case AVRO_ENUM:
+		return strcmp(rs_base(w), rs_base(r)) == 0;
+	case AVRO_FIXED:
+		return strcmp(rs_base(w), rs_base(r)) == 0 &&
+		       avro_schema_fixed_size(w) == avro_schema_fixed_size(r);
+	default:
+		return 1;
+	}
+}
+
+static int rs_walk(struct resolver *x, avro_schema_t w, avro_schema_t r);
+
+static int rs_record(struct resolver *x, avro_schema_t w, avro_schema_t r)
+{
+	struct rs_pair *grown;
+	size_t i, n = avro_schema_record_size(r);
+	int wi, rc;
+
+	for (i = 0; i < x->nseen; i++)
+		if (x->seen[i].w == w && x->seen[i].r == r)
+			return 0; /* compared already, or being compared */
+	if (x->nseen == x->seencap) {
+		size_t cap = x->seencap ? x->seencap * 2 : 16;
+
+		grown = realloc(x->seen, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		x->seen = grown;
+		x->seencap = cap;
+	}
+	x->seen[x->nseen++] = (struct rs_pair){w, r};
+	if (fields_unique(w, x->err, x->errlen) ||
+	    fields_unique(r, x->err, x->errlen))
+		return -EBADMSG;
+	for (i = 0; i < n; i++) {
+		const char *name = avro_schema_record_field_name(r, (int)i);
+
+		if (!name)
+			return rs_fail(x, "a field without a name");
+		wi = avro_schema_record_field_get_index(w, name);
+		if (wi < 0) {
+			if (rs_has_default(x, r, name))
+				continue;
+			return rs_fail(x,
+				       "field %s: not in the writer's record "
+				       "%s, and the reader's has no default",
+				       name, rs_base(w));
+		}
+		rc = rs_walk(x, avro_schema_record_field_get_by_index(w, wi),
+			     avro_schema_record_field_get_by_index(r, (int)i));
+		if (rc)
+			return rs_within(x, rc, "field", name);
+	}
+	return 0;
+}
+
+static int rs_enum(struct resolver *x, avro_schema_t w, avro_schema_t r)
+{
+	const json_t *dflt = json_object_get(rs_def(x, r), "default");
+	int i, n = avro_schema_enum_number_of_symbols(w);
+
+	if (json_is_string(dflt))
+		return 0; /* unknown symbols read as the reader's default */
+	for (i = 0; i < n; i++) {
+		const char *sym = avro_schema_enum_get(w, i);
+
+		if (sym && avro_schema_enum_get_by_name(r, sym) < 0)
+			return rs_fail(x,
+				       "enum %s: the writer's symbol %s is not "
+				       "the reader's, and the reader's enum "
+				       "has no default",
+				       rs_base(r), sym);
+	}
+	return 0;
+}
+
+static int rs_walk(struct resolver *x, avro_schema_t w, avro_schema_t r)
+{
+	avro_schema_t b;
+	size_t i, n;
+	int rc;
+
+	w = rs_deref(w);
+	r = rs_deref(r);
+	if (!w || !r)
+		return rs_fail(x, "a type avro-c could not resolve");
+	if (++x->steps > RESOLVE_STEPS_MAX)
+		return rs_fail(x,
+			       "more than %u comparisons: too large to "
+			       "compare",
+			       RESOLVE_STEPS_MAX);
+	if (is_avro_union(w)) {
+		/* each branch the writer may have written must resolve */
+		n = avro_schema_union_size(w);
+		for (i = 0; i < n; i++) {
+			b = avro_schema_union_branch(w, (int)i);
+			rc = rs_walk(x, b, r);
+			if (rc)
+				return rs_within(
+					x, rc, "the writer's union branch",
+					avro_schema_type_name(rs_deref(b)));
+		}
+		return 0;
+	}
+	if (is_avro_union(r)) {
+		/* the first branch that matches is the one read */
+		n = avro_schema_union_size(r);
+		for (i = 0; i < n; i++) {
+			b = rs_deref(avro_schema_union_branch(r, (int)i));
+			if (b && rs_match(w, b))
+				return rs_walk(x, w, b);
+		}
+		return rs_fail(x,
+			       "the writer's %s is in none of the reader's "
+			       "union branches",
+			       avro_schema_type_name(w));
+	}
+	if (!rs_match(w, r))
+		return rs_fail(x, "the writer's %s cannot be read as %s",
+			       avro_schema_type_name(w),
+			       avro_schema_type_name(r));
+	switch (avro_typeof(w)) {
+	case AVRO_RECORD:
+		return rs_record(x, w, r);
+	case AVRO_ENUM:
+		return rs_enum(x, w, r);
+	case AVRO_ARRAY:
+		rc = rs_walk(x, avro_schema_array_items(w),
+			     avro_schema_array_items(r));
+		return rs_within(x, rc, "array items", "");
+	case AVRO_MAP:
+		rc = rs_walk(x, avro_schema_map_values(w),
+			     avro_schema_map_values(r));
+		return rs_within(x, rc, "map values", "");
+	default:
+		return 0;
+	}
+}
+
+/* Parses @text for resolution: avro-c's schema, within the limits. */
+static int rs_parse(const char *text, size_t len, const char *whose,
+		    avro_schema_t *out, char *err, size_t errlen)
+{
+	char why[256];
+	int rc;
+
+	if (avro_schema_from_json_length(text, len, out) != 0) {
+		*out = NULL;
+		snprintf(err, errlen, "the %s schema: %s", whose,
+			 avro_strerror());
+		return -EBADMSG;
+	}
+	rc = lyb_schema_bound(*out, why, sizeof(why));
+	if (rc && rc != -ENOMEM)
+		snprintf(err, errlen, "the %s schema: %s", whose, why);
+	return rc;
+}
+
+int lyb_schema_resolve(const char *writer, size_t wlen, const char *reader,
+		       size_t rlen, char *err, size_t errlen)
+{
+	struct resolver x = {.err = err, .errlen = errlen};
+	avro_schema_t w = NULL, r = NULL;
+	json_t *rj = NULL;
+	size_t i;
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	rc = rs_parse(writer, wlen, "writer", &w, err, errlen);
+	if (rc == 0)
+		rc = rs_parse(reader, rlen, "reader", &r, err, errlen);
+	if (rc == 0) {
+		rj = json_loadb(reader, rlen, JSON_DECODE_ANY, NULL);
+		if (rj)
+			rs_collect(&x, rj, "", 1);
+		rc = rj ? x.rc : -EBADMSG;
+	}
+	if (rc == 0)
+		rc = rs_walk(&x, w, r);
+	for (i = 0; i < x.nnames; i++)
+		free(x.names[i].name);
+	free(x.names);
+	free(x.seen);
+	json_decref(rj);
+	if (w)
+		avro_schema_decref(w);
+	if (r)
+		avro_schema_decref(r);
+	return rc;
 }

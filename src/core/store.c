@@ -407,6 +407,11 @@ int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
 	return lyb_cache_pread(&src, buf, len, off, got);
 }
 
+void lyb_reader_direct(struct lyb_reader *r)
+{
+	r->cacheable = 0;
+}
+
 void lyb_reader_expect_crc32c(struct lyb_reader *r, const char *crc32c_b64)
 {
 	r->has_crc32c = lyb_crc32c_from_b64(crc32c_b64, &r->crc32c) == 0;

@@ -61,142 +61,227 @@ static const char *view_name(enum lyb_json_enc enc)
 
 /* --- building the index --- */
 
-struct builder {
-	const struct lyb_location *loc;
-	enum lyb_json_enc enc;
-	struct lyb_jsonl *jl;
-	size_t cap;
-	uint64_t spacing;
-	char why[512];
-};
-
-static int mark_push(struct builder *bd, uint64_t object, uint64_t block,
-		     uint64_t off)
+uint64_t lyb_view_spacing(uint64_t total)
 {
-	struct lyb_jsonl *jl = bd->jl;
+	uint64_t spacing = total / MARKS_TARGET;
 
-	if (jl->nmarks == bd->cap) {
-		size_t cap = bd->cap ? bd->cap * 2 : 64;
-		struct lyb_jsonl_mark *m = realloc(jl->marks, cap * sizeof(*m));
+	return spacing < SPACING_MIN ? SPACING_MIN : spacing;
+}
 
-		if (!m)
+void lyb_view_part_init(struct lyb_view_part *p, uint64_t object,
+			uint64_t spacing)
+{
+	memset(p, 0, sizeof(*p));
+	p->object = object;
+	p->spacing = spacing;
+}
+
+void lyb_view_part_clear(struct lyb_view_part *p)
+{
+	lyb_view_jsonl_clear(&p->jl);
+	p->cap = 0;
+}
+
+static int mark_push(struct lyb_jsonl *jl, size_t *cap,
+		     const struct lyb_jsonl_mark *m)
+{
+	if (jl->nmarks == *cap) {
+		size_t n = *cap ? *cap * 2 : 16;
+		struct lyb_jsonl_mark *grown =
+			realloc(jl->marks, n * sizeof(*grown));
+
+		if (!grown)
 			return -ENOMEM;
-		jl->marks = m;
-		bd->cap = cap;
+		jl->marks = grown;
+		*cap = n;
 	}
-	jl->marks[jl->nmarks++] = (struct lyb_jsonl_mark){
-		.object = object, .block = block, .off = off, .at = jl->bytes};
+	jl->marks[jl->nmarks++] = *m;
 	return 0;
 }
 
-static int count_line(void *arg, const char *line, size_t len)
+int lyb_view_part_add(struct lyb_view_part *p, uint64_t block, uint64_t off,
+		      uint64_t json)
 {
-	*(uint64_t *)arg += len;
+	struct lyb_jsonl_mark m = {p->object, block, off, p->jl.bytes};
+	int rc;
+
+	if (!p->in_run || off - p->run_off >= p->spacing ||
+	    p->run_json >= RUN_JSON_MAX) {
+		if (p->in_run && p->run_json == 0)
+			p->jl.nmarks--; /* an empty run: merged */
+		rc = mark_push(&p->jl, &p->cap, &m);
+		if (rc)
+			return rc;
+		p->run_off = off;
+		p->run_json = 0;
+		p->in_run = 1;
+	}
+	p->run_json += json;
+	p->jl.bytes += json;
 	return 0;
 }
 
-static int index_avro(struct builder *bd, size_t i, struct lyb_reader *r,
-		      char **schema)
+void lyb_view_part_end(struct lyb_view_part *p)
 {
-	const struct lyb_object *o = &bd->loc->objects[i];
+	if (p->in_run && p->run_json == 0)
+		p->jl.nmarks--;
+	p->in_run = 0;
+}
+
+int lyb_view_part_join(struct lyb_jsonl *jl, size_t *cap,
+		       const struct lyb_view_part *p)
+{
+	struct lyb_jsonl_mark m;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < p->jl.nmarks; i++) {
+		m = p->jl.marks[i];
+		m.at += jl->bytes;
+		rc = mark_push(jl, cap, &m);
+		if (rc)
+			return rc;
+	}
+	jl->bytes += p->jl.bytes;
+	return 0;
+}
+
+void lyb_view_scan_clear(struct lyb_view_scan *sc)
+{
+	lyb_view_part_clear(&sc->part[LYB_JSON_PLAIN]);
+	lyb_view_part_clear(&sc->part[LYB_JSON_AVRO]);
+	free(sc->schema);
+	sc->schema = NULL;
+}
+
+static void scan_init(struct lyb_view_scan *sc, uint64_t object,
+		      uint64_t spacing)
+{
+	memset(sc, 0, sizeof(*sc));
+	lyb_view_part_init(&sc->part[LYB_JSON_PLAIN], object, spacing);
+	lyb_view_part_init(&sc->part[LYB_JSON_AVRO], object, spacing);
+}
+
+/* A decoding failure: the index cannot be had, the framing may go on. */
+static void undecodable(struct lyb_view_scan *sc, int rc, const char *why)
+{
+	sc->decode_rc = rc;
+	snprintf(sc->why, sizeof(sc->why), "%s", why);
+}
+
+int lyb_view_scan_avro(lyb_read_fn read, void *arg, uint64_t size,
+		       uint64_t object, uint64_t spacing, unsigned encs,
+		       int keep_framing, struct lyb_view_scan *sc, char *err,
+		       size_t errlen)
+{
 	struct lyb_avro_decoder *dec = NULL;
-	uint64_t run_off = 0, run_json = 0, n;
 	struct lyb_avro_file f;
 	struct lyb_avro_block b;
-	unsigned char *mem = NULL, *grown;
-	size_t memcap = 0, got;
-	int rc, in_run = 0;
+	unsigned char *mem = NULL;
+	uint64_t json[2];
+	size_t cap = 0;
+	char why[sizeof(sc->why)] = "";
+	enum lyb_json_enc enc;
+	int rc;
 
-	rc = lyb_avro_open(lyb_reader_read_fn, r, o->size, &f, bd->why,
-			   sizeof(bd->why));
+	scan_init(sc, object, spacing);
+	rc = lyb_avro_open(read, arg, size, &f, err, errlen);
 	if (rc)
 		return rc;
-	if (schema && !*schema) {
-		*schema = strndup(f.h.schema, f.h.schema_len);
-		if (!*schema) {
-			rc = -ENOMEM;
-			goto out_close;
-		}
+	sc->schema = strndup(f.h.schema, f.h.schema_len);
+	if (!sc->schema) {
+		rc = -ENOMEM;
+		goto out_close;
 	}
-	rc = lyb_avro_decoder_new(f.h.schema, f.h.schema_len, bd->enc, &dec,
-				  bd->why, sizeof(bd->why));
-	while (rc == 0 &&
-	       (rc = lyb_avro_next(&f, &b, bd->why, sizeof(bd->why))) == 0) {
-		if (!in_run || b.off - run_off >= bd->spacing ||
-		    run_json >= RUN_JSON_MAX) {
-			if (in_run && run_json == 0)
-				bd->jl->nmarks--; /* an empty run: merged */
-			rc = mark_push(bd, i, b.index, b.off);
-			if (rc)
+	/* the decoder's own encoding does not matter: sizes are of each */
+	rc = lyb_avro_decoder_new(f.h.schema, f.h.schema_len, LYB_JSON_AVRO,
+				  &dec, why, sizeof(why));
+	if (rc == -EOVERFLOW || rc == -ENOMEM) {
+		undecodable(sc, rc, why); /* refused: nothing more to learn */
+		rc = 0;
+		goto out_close;
+	}
+	if (rc)
+		undecodable(sc, rc, why);
+	while ((rc = lyb_avro_next_read(&f, &b, &mem, &cap, err, errlen)) ==
+	       0) {
+		sc->rows += b.count;
+		if (sc->decode_rc) {
+			if (!keep_framing)
 				break;
-			run_off = b.off;
-			run_json = 0;
-			in_run = 1;
+			continue;
 		}
-		if (f.h.data_start + b.total > memcap) {
-			grown = realloc(mem, f.h.data_start + b.total);
-			if (!grown) {
-				rc = -ENOMEM;
-				break;
-			}
-			mem = grown;
-			memcap = f.h.data_start + b.total;
-		}
-		memcpy(mem, f.head, f.h.data_start);
-		rc = lyb_reader_pread(r, mem + f.h.data_start, b.total, b.off,
-				      &got);
-		if (rc == 0 && got != b.total) {
-			snprintf(bd->why, sizeof(bd->why),
-				 "block %llu: truncated",
-				 (unsigned long long)b.index);
-			rc = -EBADMSG;
-		}
-		if (rc)
+		json[LYB_JSON_PLAIN] = json[LYB_JSON_AVRO] = 0;
+		rc = lyb_avro_decode_sizes(dec, mem, f.h.data_start + b.total,
+					   f.h.data_start, b.index, b.off, encs,
+					   json, why, sizeof(why));
+		for (enc = 0; rc == 0 && enc <= LYB_JSON_AVRO; enc++)
+			if (encs & (1u << enc))
+				rc = lyb_view_part_add(&sc->part[enc], b.index,
+						       b.off, json[enc]);
+		if (rc == -ENOMEM)
 			break;
-		n = 0;
-		rc = lyb_avro_decode_blocks(dec, mem, f.h.data_start + b.total,
-					    f.h.data_start, b.index, b.off,
-					    count_line, &n, bd->why,
-					    sizeof(bd->why));
-		run_json += n;
-		bd->jl->bytes += n;
+		if (rc) {
+			undecodable(sc, rc, why);
+			rc = 0;
+			if (sc->decode_rc == -EOVERFLOW)
+				break; /* refused */
+		}
 	}
 	if (rc == 1)
 		rc = 0;
-	if (rc == 0 && in_run && run_json == 0)
-		bd->jl->nmarks--;
+	lyb_view_part_end(&sc->part[LYB_JSON_PLAIN]);
+	lyb_view_part_end(&sc->part[LYB_JSON_AVRO]);
+out_close:
 	lyb_avro_decoder_free(dec);
 	free(mem);
-out_close:
 	lyb_avro_close(&f);
 	return rc;
 }
 
-static int index_export(struct builder *bd, size_t i, struct lyb_reader *r)
+static int count_line(void *arg, const char *line, size_t len)
 {
-	const struct lyb_object *o = &bd->loc->objects[i];
+	(void)line;
+	*(uint64_t *)arg += len;
+	return 0;
+}
+
+int lyb_view_scan_export(lyb_read_fn read, void *arg, uint64_t size,
+			 enum lyb_export_format format, uint64_t object,
+			 unsigned encs, struct lyb_view_scan *sc)
+{
 	uint64_t n = 0;
+	enum lyb_json_enc enc;
+	char why[sizeof(sc->why)] = "";
 	int rc;
 
-	rc = mark_push(bd, i, 0, 0);
-	if (rc)
+	scan_init(sc, object, 0);
+	rc = lyb_decode_export(read, arg, size, format, count_line, &n, why,
+			       sizeof(why));
+	if (rc == -EBADMSG || rc == -EOVERFLOW)
+		undecodable(sc, rc, why);
+	else if (rc)
 		return rc;
-	rc = lyb_decode_export(lyb_reader_read_fn, r, o->size,
-			       export_format(bd->loc), count_line, &n, bd->why,
-			       sizeof(bd->why));
-	bd->jl->bytes += n;
-	if (rc == 0 && n == 0)
-		bd->jl->nmarks--;
-	return rc;
+	/* an export cannot be entered in the middle: one mark, its start */
+	for (enc = 0; sc->decode_rc == 0 && enc <= LYB_JSON_AVRO; enc++) {
+		if (!(encs & (1u << enc)))
+			continue;
+		rc = lyb_view_part_add(&sc->part[enc], 0, 0, n);
+		if (rc)
+			return rc;
+		lyb_view_part_end(&sc->part[enc]);
+	}
+	return 0;
 }
 
 int lyb_view_index(const struct lyb_location *loc, enum lyb_json_enc enc,
 		   struct lyb_jsonl *out, char **schema, char *err,
 		   size_t errlen)
 {
-	struct builder bd = {.loc = loc, .enc = enc, .jl = out};
-	uint64_t total = 0;
-	size_t i;
+	struct lyb_view_scan sc;
+	uint64_t total = 0, spacing;
+	size_t i, cap = 0;
+	char why[512];
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -204,24 +289,40 @@ int lyb_view_index(const struct lyb_location *loc, enum lyb_json_enc enc,
 		*schema = NULL;
 	for (i = 0; i < loc->nobjects; i++)
 		total += loc->objects[i].size;
-	bd.spacing = total / MARKS_TARGET;
-	if (bd.spacing < SPACING_MIN)
-		bd.spacing = SPACING_MIN;
+	spacing = lyb_view_spacing(total);
 	for (i = 0; i < loc->nobjects && rc == 0; i++) {
+		const struct lyb_object *o = &loc->objects[i];
 		struct lyb_reader *r;
 
-		bd.why[0] = '\0';
-		rc = lyb_object_open(loc, &loc->objects[i], &r);
+		why[0] = '\0';
+		memset(&sc, 0, sizeof(sc));
+		rc = lyb_object_open(loc, o, &r);
 		if (rc == 0) {
 			rc = loc->kind == LYB_LOC_GS
-				     ? index_avro(&bd, i, r, schema)
-				     : index_export(&bd, i, r);
+				     ? lyb_view_scan_avro(lyb_reader_read_fn, r,
+							  o->size, i, spacing,
+							  1u << enc, 0, &sc,
+							  why, sizeof(why))
+				     : lyb_view_scan_export(lyb_reader_read_fn,
+							    r, o->size,
+							    export_format(loc),
+							    i, 1u << enc, &sc);
 			lyb_reader_close(r);
 		}
+		if (schema && !*schema && sc.schema) {
+			*schema = sc.schema; /* the first object's */
+			sc.schema = NULL;
+		}
+		if (rc == 0 && sc.decode_rc) {
+			rc = sc.decode_rc;
+			snprintf(why, sizeof(why), "%s", sc.why);
+		}
+		if (rc == 0)
+			rc = lyb_view_part_join(out, &cap, &sc.part[enc]);
 		if (rc)
-			snprintf(err, errlen, "%s/%s: %s", loc->url,
-				 loc->objects[i].name,
-				 bd.why[0] ? bd.why : strerror(-rc));
+			snprintf(err, errlen, "%s/%s: %s", loc->url, o->name,
+				 why[0] ? why : strerror(-rc));
+		lyb_view_scan_clear(&sc);
 	}
 	if (rc) {
 		lyb_view_jsonl_clear(out); /* the schema stays, when read */

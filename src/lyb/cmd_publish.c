@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * cmd_publish.c - `lyb publish DATASET DATE --gs URL [--snow TABLE=URL]
- * [--upstream DATASET@DATE/VERSION]... [--producer TEXT]`: registers a
+ * [--upstream DATASET@DATE/VERSION]... [--producer TEXT] [--jobs N]
+ * [--quiet]`: registers a
  * version from objects a pipeline has already written.
  *
  * Each location is scanned (lyb_publish_scan: manifest, checksums, row
- * counts). The version's rows are the sum over the gs objects when all are
- * known, else over the snow export; its bytes are the size of the gs
- * location, or of the snow export when there is no gs copy. Upstream
- * versions must exist in the catalog. The catalog derives the id from the
- * content, so the same bytes published again print the same id.
+ * counts, writer schemas checked against the DataSet's), --jobs objects
+ * at a time. While it reads, a line on stderr says how far it is
+ * (objects, bytes, rate), only when stderr is a terminal and not
+ * --quiet; it ends with a summary line. The version's rows are the sum over the
+ * gs objects when all are known, else over the snow export; its bytes are the
+ * size of the gs location, or of the snow export when there is no gs copy.
+ * Upstream versions must exist in the catalog. The catalog derives the id from
+ * the content, so the same bytes published again print the same id.
  *
  * A snow table given as snow://DB/TABLE (no version part) is completed
  * with the version id, as in snow://artist-metadata/dominant_genres/912ec8.
@@ -31,12 +35,15 @@
 #define UPSTREAM_MAX 1024
 #define PRODUCER_MAX 1024
 #define TABLE_MAX 1024
+#define SCAN_ERR_MAX (16u << 10) /* every refused object, one line each */
 
 struct publish_opts {
 	const char *gs;
 	const char *snow; /* TABLE=URL */
 	const char *producer;
 	struct lyb_opt_list upstream;
+	long jobs;
+	int quiet;
 };
 
 static const struct lyb_opt publish_opts[] = {
@@ -49,8 +56,60 @@ static const struct lyb_opt publish_opts[] = {
 		 UPSTREAM_MAX),
 	LYB_STRING("producer", 'p', struct publish_opts, producer, "TEXT",
 		   "who made it (default: user:LOGIN@HOST)", NULL),
+	LYB_INT("jobs", 'j', struct publish_opts, jobs, "N",
+		"objects read at a time", LYB_OPT_STR(LYB_PUBLISH_JOBS_DEFAULT),
+		1, LYB_PUBLISH_JOBS_MAX),
+	LYB_FLAG("quiet", 'q', struct publish_opts, quiet,
+		 "no progress on a terminal"),
 	{0},
 };
+
+/* The progress line of one location scan, on a terminal. */
+struct progress {
+	const char *url;
+	int shown; /* a line is on the terminal */
+};
+
+/* @n bytes for people: "812 KiB", "3.4 MiB", "1.2 GiB". */
+static void human(uint64_t n, char *out, size_t len)
+{
+	if (n < (1u << 20))
+		snprintf(out, len, "%llu KiB", (unsigned long long)(n >> 10));
+	else if (n < (1u << 30))
+		snprintf(out, len, "%.1f MiB", (double)n / (1u << 20));
+	else
+		snprintf(out, len, "%.1f GiB", (double)n / (1u << 30));
+}
+
+static void progress_show(void *arg, const struct lyb_publish_progress *p)
+{
+	struct progress *pr = arg;
+	char done[32], total[32];
+	double mbs =
+		p->seconds > 0 ? (double)p->bytes_done / 1e6 / p->seconds : 0;
+
+	human(p->bytes_done, done, sizeof(done));
+	human(p->bytes, total, sizeof(total));
+	if (p->done) {
+		if (pr->shown)
+			fprintf(stderr,
+				"\rlyb: %s: %zu object%s, %s in %.1f s (%.1f "
+				"MB/s)\033[K\n",
+				pr->url, p->objects, p->objects == 1 ? "" : "s",
+				done, p->seconds, mbs);
+		pr->shown = 0;
+	} else if (strcmp(p->phase, "headers") == 0) {
+		fprintf(stderr, "\rlyb: %s: headers %zu/%zu\033[K", pr->url,
+			p->objects_done, p->objects);
+		pr->shown = 1;
+	} else {
+		fprintf(stderr,
+			"\rlyb: %s: %zu/%zu objects, %s of %s, %.1f MB/s\033[K",
+			pr->url, p->objects_done, p->objects, done, total, mbs);
+		pr->shown = 1;
+	}
+	fflush(stderr);
+}
 
 /* "DS@YYYY-MM-DD/ID" or "lyb://DS/YYYY-MM-DD/ID" */
 static int vref_parse(const char *arg, struct lyb_vref *r)
@@ -288,13 +347,25 @@ static void location_sums(const struct lyb_location *loc, int64_t *rows,
 }
 
 static int location_scan(enum lyb_loc_kind kind, const char *url,
-			 const char *table, struct lyb_location *loc)
+			 const char *table, const struct publish_opts *o,
+			 const char *schema, struct lyb_location *loc)
 {
-	char err[1024], what[64];
+	struct progress pr = {.url = url};
+	struct lyb_publish_opts po = {.jobs = (unsigned)o->jobs,
+				      .schema = schema};
+	char *err = malloc(SCAN_ERR_MAX), what[64];
 	int rc;
 
+	if (!err) {
+		lyb_cli_fail(url, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	if (!o->quiet && isatty(STDERR_FILENO)) {
+		po.progress = progress_show;
+		po.progress_arg = &pr;
+	}
 	err[0] = '\0';
-	rc = lyb_publish_scan(kind, url, table, loc, err, sizeof(err));
+	rc = lyb_publish_scan(kind, url, table, &po, loc, err, SCAN_ERR_MAX);
 	if (rc) {
 		snprintf(what, sizeof(what), "scanning the %s location",
 			 lyb_loc_kind_name(kind));
@@ -302,6 +373,7 @@ static int location_scan(enum lyb_loc_kind kind, const char *url,
 	} else if (err[0]) {
 		fprintf(stderr, "lyb: warning: %s\n", err);
 	}
+	free(err);
 	return rc;
 }
 
@@ -358,7 +430,7 @@ static int publish(struct lyb_cli *cli, const char *name, const char *date,
 	/* locations in kind order: gs first, then snow */
 	if (o->gs) {
 		gs = &v.locations[v.nlocations];
-		rc = location_scan(LYB_LOC_GS, o->gs, NULL, gs);
+		rc = location_scan(LYB_LOC_GS, o->gs, NULL, o, ds->schema, gs);
 		if (rc)
 			goto out_close;
 		v.nlocations++;
@@ -368,7 +440,8 @@ static int publish(struct lyb_cli *cli, const char *name, const char *date,
 	}
 	if (o->snow) {
 		snow = &v.locations[v.nlocations];
-		rc = location_scan(LYB_LOC_SNOW, snow_url, table, snow);
+		rc = location_scan(LYB_LOC_SNOW, snow_url, table, o, NULL,
+				   snow);
 		if (rc)
 			goto out_close;
 		v.nlocations++;

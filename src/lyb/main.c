@@ -466,15 +466,19 @@ static const struct {
 	{"publish",
 	 "usage: lyb [OPTIONS] publish DATASET DATE [--gs URL]\n"
 	 "           [--snow SNOW_TABLE=URL] [--upstream DATASET@DATE/VERSION]...\n"
-	 "           [--producer TEXT]\n"
+	 "           [--producer TEXT] [--jobs N] [--quiet]\n"
 	 "\n"
 	 "Registers a new version of DATASET for partition DATE (YYYY-MM-DD)\n"
 	 "from objects already stored: --gs names the Avro objects (a\n"
 	 "gs://BUCKET/PREFIX or file:///DIR), --snow the Snowflake table\n"
 	 "(snow://DB/TABLE/VERSION, or snow://DB/TABLE to end it with the\n"
 	 "version id) and where its export files are. At least one of them\n"
-	 "is needed. Prints the version id; the same bytes published again\n"
-	 "give the same id and no new version.\n"},
+	 "is needed. Every object is read once, N at a time (default 4, at\n"
+	 "most 64); the Avro objects must share one writer schema, which\n"
+	 "the DataSet's schema (if it has one) must be able to read. On a\n"
+	 "terminal a line on stderr shows the progress, unless --quiet.\n"
+	 "Prints the version id; the same bytes published again give the\n"
+	 "same id and no new version.\n"},
 	{"access",
 	 "usage: lyb [OPTIONS] access request DATASET [--reason TEXT]\n"
 	 "       lyb [OPTIONS] access list [--json] DATASET\n"

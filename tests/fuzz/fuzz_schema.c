@@ -2,7 +2,10 @@
 /*
  * fuzz_schema.c - Avro schemas: any bytes through lyb_schema_check() and
  * lyb_schema_describe(); a schema that passes the check must describe,
- * and its compact form must pass the check again unchanged.
+ * and its compact form must pass the check again unchanged, be the same
+ * schema (lyb_schema_same()) and read its own data
+ * (lyb_schema_resolve() of it with itself). The bytes are also resolved
+ * against a fixed record, both ways, whatever they are.
  */
 #include <stdio.h>
 
@@ -12,6 +15,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const char other[] =
+		"{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"n\","
+		"\"fields\":[{\"name\":\"a\",\"type\":[\"null\",\"long\"],"
+		"\"default\":null},{\"name\":\"e\",\"type\":{\"type\":"
+		"\"enum\",\"name\":\"E\",\"symbols\":[\"X\"],\"default\":"
+		"\"X\"}},{\"name\":\"m\",\"type\":{\"type\":\"map\","
+		"\"values\":{\"type\":\"record\",\"name\":\"R2\","
+		"\"fields\":[{\"name\":\"x\",\"type\":\"double\"}]}}}]}";
 	char err[512], *text, *compact = NULL, *again = NULL;
 	struct lyb_buf b;
 
@@ -36,7 +47,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				"fuzz_schema: compact form not stable\n");
 			abort();
 		}
+		if (!lyb_schema_same(text, size, compact, strlen(compact))) {
+			fprintf(stderr, "fuzz_schema: compact form differs\n");
+			abort();
+		}
+		if (lyb_schema_resolve(text, size, compact, strlen(compact),
+				       err, sizeof(err)) != 0) {
+			fprintf(stderr,
+				"fuzz_schema: does not read itself: %s\n", err);
+			abort();
+		}
 	}
+	lyb_schema_resolve(text, size, other, strlen(other), err, sizeof(err));
+	lyb_schema_resolve(other, strlen(other), text, size, err, sizeof(err));
 	free(again);
 	free(compact);
 	lyb_buf_free(&b);

@@ -7,6 +7,9 @@ multipart and chunked resumable uploads, ifGenerationMatch). Each request
 takes the next fault from a queue the test sets:
   POST /_faults  ["503", "reset:1000", ...]   replace the queue
   GET  /_log                                   requests seen (method, path, range)
+  POST /_delay   0.3                           every media answer waits that long
+  GET  /_stats   {"max_inflight": N}           most media downloads at once
+                                               (since the last /_faults)
 Faults: an HTTP status ("500", "503", "429", "404", "403", "401", "412"),
 "reset:N" (send N body bytes, then close the connection; a TCP reset
 for N = 0: with data in flight a reset may discard it), "stall:S" (send half the
@@ -31,6 +34,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LOCK = threading.Lock()
 FAULTS = []
 LOG = []
+DELAY = [0.0]
+INFLIGHT = [0, 0]  # media downloads running, the most at once
 OBJECTS = {}  # (bucket, name) -> {"data": bytes, "generation": int}
 SESSIONS = {}  # id -> {"bucket", "name", "data": bytearray, "total", "ifgen"}
 NEXT_GEN = [1000]
@@ -117,11 +122,22 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_log":
             with LOCK:
                 return self.reply(200, LOG)
+        if url.path == "/_stats":
+            with LOCK:
+                return self.reply(200, {"max_inflight": INFLIGHT[1]})
         if self.status_fault(fault):
             return
         q = urllib.parse.parse_qs(url.query)
         if url.path.startswith("/download/storage/v1/b/"):
-            return self.media(url, q, fault)
+            with LOCK:
+                INFLIGHT[0] += 1
+                INFLIGHT[1] = max(INFLIGHT)
+            try:
+                time.sleep(DELAY[0])
+                return self.media(url, q, fault)
+            finally:
+                with LOCK:
+                    INFLIGHT[0] -= 1
         if url.path.startswith("/storage/v1/b/") and url.path.endswith("/o"):
             bucket = urllib.parse.unquote(url.path.split("/")[4])
             prefix = q.get("prefix", [""])[0]
@@ -198,6 +214,11 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 FAULTS[:] = json.loads(data)
                 LOG.clear()
+                INFLIGHT[1] = 0
+            return self.reply(200, b"{}")
+        if url.path == "/_delay":
+            with LOCK:
+                DELAY[0] = float(data)
             return self.reply(200, b"{}")
         if url.path == "/_object":  # test setup: /_object?b=B&n=N
             q = urllib.parse.parse_qs(url.query)

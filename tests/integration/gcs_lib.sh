@@ -30,10 +30,11 @@ stop_py_server() {
 	fi
 }
 
+# start_gcs_emulator DIR [PORT]
 start_gcs_emulator() {
 	local port rc=0
 	GCS_EMU_DIR=$1
-	port=$("$LYB_SRC/scripts/gcs-emulator.sh" start "$GCS_EMU_DIR") || rc=$?
+	port=$("$LYB_SRC/scripts/gcs-emulator.sh" start "$GCS_EMU_DIR" ${2:+"$2"}) || rc=$?
 	if [ $rc -eq 3 ]; then
 		echo "SKIP: no GCS emulator (scripts/gcs-emulator.sh install failed)"
 		exit 77
@@ -52,4 +53,23 @@ gcs_upload() {
 	name=$(/usr/bin/python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$3")
 	curl -sf -o /dev/null -X POST --data-binary "@$1" \
 		"http://$STORAGE_EMULATOR_HOST/upload/storage/v1/b/$2/o?uploadType=media&name=$name"
+}
+
+# use_gcloud: points Google's own client, gcloud, at the emulator (with a
+# configuration of its own under $W, no credentials); skips (77) when
+# gcloud is not installed. The emulator's wrapper takes what gcloud
+# sends (scripts/gcs-emulator.js).
+use_gcloud() {
+	command -v gcloud >/dev/null || { echo "SKIP: gcloud is not installed"; exit 77; }
+	export CLOUDSDK_CONFIG=$W/gcloud
+	export CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE=http://$STORAGE_EMULATOR_HOST/storage/v1/
+	export CLOUDSDK_AUTH_DISABLE_CREDENTIALS=true CLOUDSDK_CORE_PROJECT=lyb-test
+	export CLOUDSDK_CORE_DISABLE_PROMPTS=1 CLOUDSDK_CORE_DISABLE_USAGE_REPORTING=true
+	mkdir -p "$CLOUDSDK_CONFIG"
+}
+
+# gcloud_upload FILE BUCKET NAME: FILE as gs://BUCKET/NAME, by gcloud
+# storage cp (multipart, or resumable past 8 MiB); use_gcloud first.
+gcloud_upload() {
+	gcloud storage cp --no-user-output-enabled "$1" "gs://$2/$3"
 }

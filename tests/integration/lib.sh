@@ -182,3 +182,20 @@ expect_errno() {
 	*) fail "'$*' said '$out', expected: $want" ;;
 	esac
 }
+
+# same_records EXPECTED.jsonl GOT.jsonl: equal as JSON, record by record,
+# and every line of GOT is one JSON object (json.loads per line).
+same_records() {
+	$PY - "$1" "$2" <<'PYEOF'
+import json, sys
+want = [json.loads(l) for l in open(sys.argv[1])]
+got = []
+for i, l in enumerate(open(sys.argv[2], "rb")):
+    assert l.endswith(b"\n"), "line %d has no newline" % i
+    got.append(json.loads(l))
+assert len(want) == len(got), "%d records, want %d" % (len(got), len(want))
+for i, (w, g) in enumerate(zip(want, got)):
+    assert w == g, "record %d differs:\n got  %s\n want %s" % (i, g, w)
+print("  %d records identical" % len(got))
+PYEOF
+}

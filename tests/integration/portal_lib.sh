@@ -20,7 +20,8 @@ fixture
 cat >"$W/schema.avsc" <<'EOF'
 {"type":"record","name":"DominantGenres","fields":[
  {"name":"artist_id","type":"string","doc":"the artist's <b>id</b>"},
- {"name":"dominant_genres","type":{"type":"array","items":"string"},"doc":"genres, most played first"}]}
+ {"name":"dominant_genres","type":{"type":"array","items":{"type":"record","name":"Genre",
+  "fields":[{"name":"genre","type":"string"}]}},"doc":"genres, most played first"}]}
 EOF
 lyb dataset create artist-metadata.DominantGenres --owner group:$OWN \
 	--channel '#artist-metadata' --pm '@pat' --slo "daily 08:00" \

@@ -14,7 +14,7 @@ $PY "$LYB_SRC/tests/integration/make_big_avro.py" "$SRC/gs/big.avro" 48 big
 for i in $(seq 0 7); do
 	$PY "$LYB_SRC/tests/integration/make_big_avro.py" "$SRC/gs/f$i.avro" 6 "f$i"
 done
-make_avro "$SRC/gs/small.avro" --rows 3000 --seed small
+$PY "$LYB_SRC/tests/integration/make_big_avro.py" "$SRC/gs/small.avro" 0.25 small # one block
 lyb dataset create t.Big --owner group:data-team >/dev/null
 V=$(lyb publish t.Big 2020-09-01 --gs "file://$SRC/gs")
 BIG=$MNT/t.Big/2020-09-01/$V/gs/big.avro

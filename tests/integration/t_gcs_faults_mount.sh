@@ -19,7 +19,7 @@ faults() { curl -sf -o /dev/null -X POST --data-binary "$1" "$BASE/_faults"; }
 step "objects in the fault server, published"
 mkdir -p "$W/src"
 $PY "$LYB_SRC/tests/integration/make_big_avro.py" "$W/src/big.avro" 3 big
-make_avro "$W/src/small.avro" --rows 2000 --seed small
+$PY "$LYB_SRC/tests/integration/make_big_avro.py" "$W/src/small.avro" 0.25 small
 for f in big small; do
 	curl -sf -o /dev/null -X POST --data-binary "@$W/src/$f.avro" \
 		"$BASE/_object?b=bkt&n=v1/$f.avro" || fail "upload $f"

@@ -19,23 +19,6 @@ cat >"$W/schema.avsc" <<'EOF'
 EOF
 lyb dataset create t.J --owner group:x --schema "$W/schema.avsc" >/dev/null
 
-# same_records EXPECTED.jsonl GOT.jsonl: equal as JSON, record by record,
-# and every line of GOT is one JSON object (json.loads per line).
-same_records() {
-	$PY - "$1" "$2" <<'PYEOF'
-import json, sys
-want = [json.loads(l) for l in open(sys.argv[1])]
-got = []
-for i, l in enumerate(open(sys.argv[2], "rb")):
-    assert l.endswith(b"\n"), "line %d has no newline" % i
-    got.append(json.loads(l))
-assert len(want) == len(got), "%d records, want %d" % (len(got), len(want))
-for i, (w, g) in enumerate(zip(want, got)):
-    assert w == g, "record %d differs:\n got  %s\n want %s" % (i, g, w)
-print("  %d records identical" % len(got))
-PYEOF
-}
-
 # random_reads FILE FULL: preads at random offsets, with the page cache
 # dropped before each, equal slices of FULL (the whole file read before).
 random_reads() {

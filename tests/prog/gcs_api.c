@@ -151,9 +151,9 @@ static void test_client(struct lyb_gcs *g)
 
 	for (i = 0; i < NNAMES; i++) {
 		/*
-		 * the big one goes resumable, in one chunk: the emulator
-		 * finishes a session at its first PUT (t_gcs_faults.sh tests
-		 * chunks)
+		 * the big one goes resumable, in four chunks of at most 256
+		 * KiB (the client's chunk_size below), which the emulator's
+		 * wrapper takes as GCS does (scripts/gcs-emulator.js)
 		 */
 		sizes[i] = i == 2 ? 1000000 : i == 3 ? 0 : 1000 + 7919 * i;
 		d = make_data(sizes[i], (unsigned)i);
@@ -260,7 +260,8 @@ static void test_store(void)
 int main(void)
 {
 	const char *emu = getenv("STORAGE_EMULATOR_HOST");
-	struct lyb_gcs_config cfg = {.deadline_ms = 20000};
+	struct lyb_gcs_config cfg = {.deadline_ms = 20000,
+				     .chunk_size = 256 << 10};
 	struct lyb_gcs *g = NULL;
 	char ep[256];
 

@@ -10,6 +10,8 @@
  * and named records, and logicalTypes that do not apply (ignored).
  */
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,44 @@ static int collect(void *arg, const char *line, size_t len)
 static struct avro_file file;
 
 /*
+ * lyb_avro_decode_sizes() on @file's one block: one decoding, the length
+ * of both lines (@plain and @avro as check_case() has them, with
+ * {"v":...} and '\n'; NULL: that encoding fails).
+ */
+static void check_sizes(const char *type, const char *schema, const char *plain,
+			const char *avro)
+{
+	struct lyb_avro_decoder *d = NULL;
+	uint64_t json[2] = {0, 0}, want[2];
+	char err[512] = "";
+	int rc;
+
+	if (!plain || !avro)
+		return;
+	/* as check_case() wants them: the line, or {"v":...} */
+	want[LYB_JSON_PLAIN] = strlen(plain) + (*plain == '{' && !type ? 1 : 7);
+	want[LYB_JSON_AVRO] = strlen(avro) + (*avro == '{' && !type ? 1 : 7);
+	rc = lyb_avro_decoder_new(schema, strlen(schema), LYB_JSON_PLAIN, &d,
+				  err, sizeof(err));
+	if (rc == 0)
+		rc = lyb_avro_decode_sizes(d, file.b, file.len, file.data_start,
+					   0, file.data_start,
+					   1u << LYB_JSON_PLAIN |
+						   1u << LYB_JSON_AVRO,
+					   json, err, sizeof(err));
+	lyb_avro_decoder_free(d);
+	if (rc != 0 || json[0] != want[0] || json[1] != want[1]) {
+		fprintf(stderr,
+			"sizes of %s: got (%d %s) %llu %llu want %llu %llu\n",
+			schema, rc, err, (unsigned long long)json[0],
+			(unsigned long long)json[1],
+			(unsigned long long)want[0],
+			(unsigned long long)want[1]);
+		check_failures++;
+	}
+}
+
+/*
  * Decodes the record {"v": @value} of type @type (or of the whole
  * @schema, when given) both ways and checks the lines.
  */
@@ -104,6 +144,7 @@ static void check_case(const char *type, const char *schema, const char *value,
 	data.len = 0;
 	put_value(&data, value);
 	avro_block(&file, 1, data.b, data.len);
+	check_sizes(type, schema, plain, avro);
 	for (int enc = 0; enc < 2; enc++) {
 		const char *w = enc ? avro : plain;
 
@@ -233,11 +274,123 @@ static void test_plain_types(void)
 	check_case("{\"type\":\"fixed\",\"name\":\"F\",\"size\":2}", NULL,
 		   "r:6162", "\"YWI=\"", "\"ab\"");
 	check_case("\"string\"", NULL, "s:a\"b", "\"a\\\"b\"", "\"a\\\"b\"");
+	check_case("\"string\"", NULL, "s:a\\b\tc\x7f",
+		   "\"a\\\\b\\u0009c\\u007f\"", "\"a\\\\b\\u0009c\\u007f\"");
 	check_case("\"double\"", NULL, "d:1.5", "1.5", "1.5");
 	check_case("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\","
 		   "\"B\"]}",
 		   NULL, "l:1", "\"B\"", "\"B\"");
 	check_case("\"boolean\"", NULL, "r:01", "true", "true");
+}
+
+/* Collects lines of any length. */
+struct big {
+	char *text;
+	size_t len;
+};
+
+static int collect_big(void *arg, const char *line, size_t len)
+{
+	struct big *b = arg;
+	char *grown = realloc(b->text, b->len + len + 1);
+
+	if (!grown)
+		return -ENOMEM;
+	b->text = grown;
+	memcpy(b->text + b->len, line, len);
+	b->len += len;
+	b->text[b->len] = '\0';
+	return 0;
+}
+
+/* The shortest %.15g..%.17g text that reads back, as a JSON float. */
+static void double_want(double d, char *out, size_t len)
+{
+	int digits;
+
+	for (digits = 15; digits <= 17; digits++) {
+		snprintf(out, len, "%.*g", digits, d);
+		if (strtod(out, NULL) == d)
+			break;
+	}
+	if (!strpbrk(out, ".eEn"))
+		strncat(out, ".0", len - strlen(out) - 1);
+}
+
+/*
+ * Doubles by the thousand, decoded and compared with the printf loop the
+ * encoder's fast path stands in for: decimals of 1 to 17 digits at every
+ * scale, integers, random bit patterns, and the edges of the fast path.
+ */
+static void test_doubles(void)
+{
+	static struct avro_file data;
+	static double v[4000];
+	struct big got = {0};
+	unsigned seed = 12345;
+	char err[256] = "", want[64], *line, *nl;
+	int round, i, k, bad = 0;
+
+	for (round = 0; round < 8 && !bad; round++) {
+		for (i = 0; i < 4000; i++) {
+			uint64_t m = 0, bits = 0;
+			int digits = 1 + rand_r(&seed) % 17;
+
+			for (k = 0; k < digits; k++)
+				m = m * 10 + (uint64_t)(rand_r(&seed) % 10);
+			k = rand_r(&seed) % 23 - 2;
+			if (round % 4 == 3) {
+				for (k = 0; k < 4; k++)
+					bits = bits << 16 |
+					       (uint64_t)(rand_r(&seed) &
+							  0xffff);
+				memcpy(&v[i], &bits, 8);
+				if (isnan(v[i]) || isinf(v[i]))
+					v[i] = 0.5;
+			} else {
+				v[i] = k < 0 ? (double)m * 10 : (double)m;
+				if (k > 0)
+					v[i] /= pow(10, k);
+			}
+			if (rand_r(&seed) % 2)
+				v[i] = -v[i];
+		}
+		v[0] = -0.0;
+		v[1] = 1e-4;
+		v[2] = 1e15 - 1;
+		v[3] = 999999999999999.9;
+		v[4] = 0.00010000000000000002;
+		v[5] = 123456789012345.6;
+		avro_header(&file,
+			    "{\"type\":\"record\",\"name\":\"R\",\"fields\":"
+			    "[{\"name\":\"v\",\"type\":\"double\"}]}",
+			    NULL);
+		data.len = 0;
+		avro_put(&data, v, sizeof(v)); /* little-endian hosts */
+		avro_block(&file, 4000, data.b, data.len);
+		got.len = 0;
+		CHECK_RC(lyb_decode_avro(avro_file_read, &file, file.len,
+					 LYB_JSON_PLAIN, collect_big, &got, err,
+					 sizeof(err)),
+			 0);
+		line = got.text;
+		for (i = 0; i < 4000 && line && !bad; i++) {
+			nl = strchr(line, '\n');
+			double_want(v[i], want, sizeof(want));
+			if (!nl || strncmp(line, "{\"v\":", 5) ||
+			    (size_t)(nl - line - 6) != strlen(want) ||
+			    strncmp(line + 5, want, strlen(want))) {
+				fprintf(stderr,
+					"double %.17g: got %.*s want %s\n",
+					v[i], nl ? (int)(nl - line) : 40, line,
+					want);
+				bad = ++check_failures;
+			}
+			line = nl ? nl + 1 : NULL;
+		}
+		CHECK(i == 4000);
+	}
+	free(got.text);
 }
 
 static void test_unions(void)
@@ -308,6 +461,7 @@ int main(void)
 {
 	test_logical();
 	test_plain_types();
+	test_doubles();
 	test_unions();
 	test_nested();
 	if (check_failures)

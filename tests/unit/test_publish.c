@@ -23,6 +23,7 @@
 #include "lyb/log.h"
 #include "lyb/publish.h"
 #include "lyb/store.h"
+#include "lyb/view.h"
 
 static char dir[64];
 
@@ -55,7 +56,7 @@ static int scan(enum lyb_loc_kind kind, const char *rel,
 	snprintf(url, sizeof(url), "file://%s/%s", dir, rel);
 	return lyb_publish_scan(
 		kind, url, kind == LYB_LOC_SNOW ? "snow://db/t/abcdef" : NULL,
-		loc, err, errlen);
+		NULL, loc, err, errlen);
 }
 
 static void check_sums(const struct lyb_object *o, const struct avro_file *f)
@@ -151,7 +152,7 @@ static void test_gs(void)
 	put("v3/p.avro", "not avro", 8);
 	CHECK_RC(scan(LYB_LOC_GS, "v3", &loc, err, sizeof(err)), -EBADMSG);
 	snprintf(want, sizeof(want),
-		 "%s/v3/p.avro: not an Avro container (bad magic)", dir + 1);
+		 "file://%s/v3/p.avro: not an Avro container (bad magic)", dir);
 	CHECK_STR(err, want);
 	CHECK(loc.nobjects == 0 && loc.url == NULL);
 
@@ -197,17 +198,269 @@ static void test_snow(void)
 	put("e2/b.json", "{}\n", 3);
 	CHECK_RC(scan(LYB_LOC_SNOW, "e2", &loc, err, sizeof(err)), -EBADMSG);
 	snprintf(want, sizeof(want),
-		 "%s/e2/b.json: its format differs from the other files",
-		 dir + 1);
+		 "file://%s/e2/b.json: its format differs from the other files",
+		 dir);
 	CHECK_STR(err, want);
 
 	sub("e3");
 	put("e3/a.parquet", "PAR1", 4);
 	CHECK_RC(scan(LYB_LOC_SNOW, "e3", &loc, err, sizeof(err)), -EBADMSG);
 	snprintf(want, sizeof(want),
-		 "%s/e3/a.parquet: not a .json, .json.gz, .csv or .csv.gz "
-		 "file",
-		 dir + 1);
+		 "file://%s/e3/a.parquet: not a .json, .json.gz, .csv or "
+		 ".csv.gz file",
+		 dir);
+	CHECK_STR(err, want);
+}
+
+/* Compares the index publish recorded with the one lyb_view_index() builds. */
+static void check_index(const struct lyb_location *loc)
+{
+	struct lyb_jsonl jl;
+	char err[1024] = "";
+	int enc;
+
+	for (enc = 0; enc < 2; enc++) {
+		const struct lyb_jsonl *got =
+			enc == LYB_JSON_PLAIN ? &loc->jsonl_plain : &loc->jsonl;
+
+		CHECK_RC(lyb_view_index(loc, (enum lyb_json_enc)enc, &jl, NULL,
+					err, sizeof(err)),
+			 0);
+		CHECK(got->recorded && got->bytes == jl.bytes &&
+		      got->nmarks == jl.nmarks);
+		if (got->nmarks == jl.nmarks && got->nmarks)
+			CHECK(memcmp(got->marks, jl.marks,
+				     jl.nmarks * sizeof(*jl.marks)) == 0);
+		lyb_view_jsonl_clear(&jl);
+	}
+}
+
+/* An Avro file of strings of 1000 bytes: blocks of @per records, and one
+ * of @big records (0: none) in the middle, past the publish window. */
+#define STRINGS                                                      \
+	"{\"type\":\"record\",\"name\":\"S\",\"fields\":[{\"name\":" \
+	"\"s\",\"type\":\"string\"}]}"
+
+static size_t put_strings(const char *rel, int blocks, int per, int big)
+{
+	static struct avro_file h, rec;
+	char path[256], text[1000];
+	size_t len;
+	FILE *f;
+	int b, i, n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	f = fopen(path, "wb");
+	if (!f)
+		abort();
+	avro_header(&h, STRINGS, NULL);
+	fwrite(h.b, 1, h.len, f);
+	for (b = 0; b < blocks; b++) {
+		n = b == blocks / 2 && big ? big : per;
+		rec.len = 0;
+		avro_put_long(&rec, n);
+		avro_put_long(&rec, (int64_t)n * 1002);
+		fwrite(rec.b, 1, rec.len, f);
+		for (i = 0; i < n; i++) {
+			memset(text, 'a' + (b + i) % 26, sizeof(text));
+			rec.len = 0;
+			avro_put_long(&rec, sizeof(text));
+			fwrite(rec.b, 1, rec.len, f);
+			fwrite(text, 1, sizeof(text), f);
+		}
+		fwrite(avro_sync, 1, 16, f);
+	}
+	len = (size_t)ftell(f);
+	fclose(f);
+	return len;
+}
+
+static void progress(void *arg, const struct lyb_publish_progress *p)
+{
+	struct lyb_publish_progress *last = arg;
+
+	CHECK(p->objects_done <= p->objects && p->bytes_done <= p->bytes);
+	*last = *p;
+}
+
+/*
+ * Objects larger than the read window, one with a block larger than it,
+ * read by several workers: the same checksums and index as reading them
+ * one by one.
+ */
+static void test_large(void)
+{
+	struct lyb_publish_progress last = {0};
+	struct lyb_publish_opts opts = {
+		.jobs = 3, .progress = progress, .progress_arg = &last};
+	struct lyb_location loc;
+	char err[1024], url[256], path[256];
+	size_t len[4];
+	int i;
+
+	sub("big");
+	len[0] = put_strings("big/a.avro", 21, 500, 10000);
+	len[1] = put_strings("big/b.avro", 3, 100, 0);
+	len[2] = put_strings("big/c.avro", 30, 400, 0);
+	len[3] = put_strings("big/d.avro", 1, 1, 0);
+	snprintf(url, sizeof(url), "file://%s/big", dir);
+	CHECK_RC(lyb_publish_scan(LYB_LOC_GS, url, NULL, &opts, &loc, err,
+				  sizeof(err)),
+		 0);
+	CHECK_STR(err, "");
+	CHECK_RC(loc.nobjects, 4);
+	CHECK(last.done && strcmp(last.phase, "data") == 0 &&
+	      last.objects == 4 && last.objects_done == 4 &&
+	      last.bytes == len[0] + len[1] + len[2] + len[3] &&
+	      last.bytes_done == last.bytes);
+	for (i = 0; i < 4 && loc.nobjects == 4; i++) {
+		const struct lyb_object *o = &loc.objects[i];
+		unsigned char *data = malloc(len[i]);
+		uint64_t k, nb = lyb_object_nblocks(len[i]);
+		char b64[25];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/big/%s", dir, o->name);
+		f = fopen(path, "rb");
+		if (!data || !f || fread(data, 1, len[i], f) != len[i])
+			abort();
+		fclose(f);
+		CHECK_RC(o->size, len[i]);
+		lyb_crc32c_to_b64(lyb_crc32c_update(0, data, len[i]), b64);
+		CHECK_STR(o->crc32c, b64);
+		for (k = 0; k < nb && o->block_crc32c; k++) {
+			size_t n = k + 1 < nb ? LYB_BLOCK_SIZE
+					      : len[i] - k * LYB_BLOCK_SIZE;
+
+			CHECK(o->block_crc32c[k] ==
+			      lyb_crc32c_update(0, data + k * LYB_BLOCK_SIZE,
+						n));
+		}
+		free(data);
+	}
+	if (loc.nobjects == 4) {
+		CHECK_RC(loc.objects[0].rows, 20 * 500 + 10000);
+		CHECK_RC(loc.objects[3].rows, 1);
+	}
+	check_index(&loc);
+	CHECK_STR(loc.schema, STRINGS);
+	lyb_location_clear(&loc);
+}
+
+/*
+ * Writer schemas: one per location, readable with the DataSet's; every
+ * object that is not is named. Objects that do not frame are all named.
+ */
+static void test_schemas(void)
+{
+	static struct avro_file a, b;
+	const char *ok = "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+			 "{\"name\":\"n\",\"type\":\"double\"},{\"name\":"
+			 "\"m\",\"type\":\"int\",\"default\":1}]}";
+	const char *bad = "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+			  "{\"name\":\"n\",\"type\":\"int\"}]}";
+	struct lyb_publish_opts opts = {.jobs = 2};
+	struct lyb_location loc;
+	char err[4096], want[1024], url[256];
+
+	avro_header(&a, AVRO_LONGS, NULL);
+	avro_block_longs(&a, 0, 3);
+	avro_header(&b, STRINGS, NULL);
+	sub("s1");
+	put("s1/p0.avro", a.b, a.len);
+	put("s1/p1.avro", b.b, b.len);
+	put("s1/p2.avro", a.b, a.len);
+	put("s1/p3.avro", b.b, b.len);
+	put("s1/p4.avro", a.b, a.len);
+	snprintf(url, sizeof(url), "file://%s/s1", dir);
+	CHECK_RC(lyb_publish_scan(LYB_LOC_GS, url, NULL, &opts, &loc, err,
+				  sizeof(err)),
+		 -EBADMSG);
+	snprintf(want, sizeof(want),
+		 "2 of 5 objects refused:\n"
+		 "  file://%s/s1/p1.avro: its writer schema differs from that "
+		 "of p0.avro (and 2 other objects)\n"
+		 "  file://%s/s1/p3.avro: its writer schema differs from that "
+		 "of p0.avro (and 2 other objects)",
+		 dir, dir);
+	CHECK_STR(err, want);
+	CHECK(loc.nobjects == 0);
+
+	/* the same JSON written differently is the same schema */
+	sub("s2");
+	avro_header(&b,
+		    "{ \"name\": \"R\", \"type\": \"record\", \"fields\": "
+		    "[{\"type\": \"long\", \"name\": \"n\"}] }",
+		    NULL);
+	avro_block_longs(&b, 3, 5);
+	put("s2/p0.avro", a.b, a.len);
+	put("s2/p1.avro", b.b, b.len);
+	snprintf(url, sizeof(url), "file://%s/s2", dir);
+	opts.schema = ok; /* long read as double, m from its default */
+	CHECK_RC(lyb_publish_scan(LYB_LOC_GS, url, NULL, &opts, &loc, err,
+				  sizeof(err)),
+		 0);
+	CHECK_STR(loc.schema, AVRO_LONGS);
+	lyb_location_clear(&loc);
+
+	/* a DataSet schema that cannot read them: all named */
+	opts.schema = bad;
+	CHECK_RC(lyb_publish_scan(LYB_LOC_GS, url, NULL, &opts, &loc, err,
+				  sizeof(err)),
+		 -EBADMSG);
+	snprintf(want, sizeof(want),
+		 "2 of 2 objects refused:\n"
+		 "  file://%s/s2/p0.avro: its writer schema cannot be read "
+		 "with the DataSet's schema: field n: the writer's long cannot "
+		 "be read as int\n"
+		 "  file://%s/s2/p1.avro: its writer schema cannot be read "
+		 "with the DataSet's schema: field n: the writer's long cannot "
+		 "be read as int",
+		 dir, dir);
+	CHECK_STR(err, want);
+
+	/* objects that are not Avro: every one named, before any data is
+	 * read */
+	sub("s3");
+	put("s3/p0.avro", a.b, a.len);
+	put("s3/p1.avro", "junk", 4);
+	put("s3/p2.avro", "Obj\x02", 4);
+	snprintf(url, sizeof(url), "file://%s/s3", dir);
+	opts.schema = NULL;
+	CHECK_RC(lyb_publish_scan(LYB_LOC_GS, url, NULL, &opts, &loc, err,
+				  sizeof(err)),
+		 -EBADMSG);
+	snprintf(want, sizeof(want),
+		 "2 of 3 objects refused:\n"
+		 "  file://%s/s3/p1.avro: not an Avro container (bad magic)\n"
+		 "  file://%s/s3/p2.avro: not an Avro container (bad magic)",
+		 dir, dir);
+	CHECK_STR(err, want);
+
+	/* a message too long for the buffer says how many it left out */
+	CHECK_RC(lyb_publish_scan(LYB_LOC_GS, url, NULL, &opts, &loc, err, 150),
+		 -EBADMSG);
+	CHECK(strstr(err, "2 of 3 objects refused:\n  file://") == err);
+	CHECK(strstr(err, "\n  ... and 1 more") != NULL && strlen(err) < 150);
+
+	/* and those whose blocks do not frame: all named too */
+	sub("s4");
+	put("s4/p0.avro", a.b, a.len - 1);
+	put("s4/p1.avro", a.b, a.len);
+	b = a;
+	b.b[a.len - 1] ^= 1;
+	put("s4/p2.avro", b.b, b.len);
+	snprintf(url, sizeof(url), "file://%s/s4", dir);
+	CHECK_RC(lyb_publish_scan(LYB_LOC_GS, url, NULL, &opts, &loc, err,
+				  sizeof(err)),
+		 -EBADMSG);
+	snprintf(want, sizeof(want),
+		 "2 of 3 objects refused:\n"
+		 "  file://%s/s4/p0.avro: block 0 at offset %zu: truncated or "
+		 "bad block header\n"
+		 "  file://%s/s4/p2.avro: block 0 at offset %zu: sync marker "
+		 "mismatch",
+		 dir, a.data_start, dir, a.data_start);
 	CHECK_STR(err, want);
 }
 
@@ -216,20 +469,20 @@ static void test_refusals(void)
 	struct lyb_location loc;
 	char err[1024], url[256];
 
-	CHECK_RC(lyb_publish_scan(LYB_LOC_GS, "s3://b/x", NULL, &loc, err,
+	CHECK_RC(lyb_publish_scan(LYB_LOC_GS, "s3://b/x", NULL, NULL, &loc, err,
 				  sizeof(err)),
 		 -ENOTSUP);
 	CHECK_STR(err, "s3://b/x: unsupported URL scheme");
-	CHECK_RC(lyb_publish_scan(LYB_LOC_GS, "file:///a/../b", NULL, &loc, err,
-				  sizeof(err)),
+	CHECK_RC(lyb_publish_scan(LYB_LOC_GS, "file:///a/../b", NULL, NULL,
+				  &loc, err, sizeof(err)),
 		 -EINVAL);
 	CHECK_STR(err, "file:///a/../b: not a valid URL");
 	/* outside the data roots */
 	CHECK_RC(lyb_store_file_confine("none", NULL), 0);
 	snprintf(url, sizeof(url), "file://%s/v1", dir);
-	CHECK_RC(
-		lyb_publish_scan(LYB_LOC_GS, url, NULL, &loc, err, sizeof(err)),
-		-EACCES);
+	CHECK_RC(lyb_publish_scan(LYB_LOC_GS, url, NULL, NULL, &loc, err,
+				  sizeof(err)),
+		 -EACCES);
 	CHECK(strstr(err, ": outside the file:// data roots (file_roots: "
 			  "none); publish only data under them") != NULL);
 }
@@ -245,6 +498,8 @@ int main(void)
 	CHECK_RC(lyb_store_file_confine(dir, NULL), 0);
 	test_gs();
 	test_snow();
+	test_large();
+	test_schemas();
 	test_refusals();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
