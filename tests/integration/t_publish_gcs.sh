@@ -96,7 +96,7 @@ reset_log
 lyb publish t.Pub 2020-09-03 --gs gs://data/v3 --jobs 1 >/dev/null
 n=$(inflight)
 [ "$n" -eq 1 ] || fail "--jobs 1: $n downloads at once"
-expect_errno "--jobs: expected 1 to 64" lyb publish t.Pub 2020-09-03 --gs gs://data/v3 --jobs 0
+expect_errno 'publish --jobs: "0": expected an integer from 1 to 64' lyb publish t.Pub 2020-09-03 --gs gs://data/v3 --jobs 0
 
 step "progress on a terminal, none without one, none with --quiet"
 command -v script >/dev/null || skip "script (util-linux) is not installed"
