@@ -60,7 +60,9 @@ unmount_lybfs() {
 		wait "$LYBFS_PID" 2>/dev/null || true
 		LYBFS_PID=
 	fi
-	pkill -9 -f -- "-o catalog=$CAT" 2>/dev/null || true # any started by hand
+	# any started by hand: on this catalog and a mount point of this test's
+	# (other tests may mount the same gs:// catalog URL from their own server)
+	pkill -9 -f -- "-o catalog=$CAT.* $W/" 2>/dev/null || true
 }
 
 # accounts [GROUP:]USER...: the test's Unix accounts, each in the group
