@@ -1006,6 +1006,51 @@ static int errno_status(int rc)
 	}
 }
 
+/*
+ * The gate of what is for @ds's readers (its dates, versions and version
+ * records): 1 when the caller may read @ds; otherwise 0 with the answer
+ * in @resp, 401 for an anonymous caller and 403 with the mount's words
+ * and the way to request access for a signed-in one. Every decision on a
+ * signed-in caller is audited, as the mount audits its opendir.
+ */
+static int readers_only(struct lyb_portal *p, const struct lyb_dataset *ds,
+			const char *date, const char *version,
+			const struct lyb_portal_req *req,
+			struct lyb_portal_resp *resp)
+{
+	char why[LYB_PRINCIPAL_MAX + 64], denied[512], hint[1024];
+	struct lyb_audit_event ev = {0};
+	int ok;
+
+	if (!req->id) {
+		resp_err(resp, 401,
+			 "sign in to see the versions of %s: they are for "
+			 "its readers",
+			 ds->name);
+		return 0;
+	}
+	ok = lyb_acl_can_read(p->acl, req->id, ds, why, sizeof(why));
+	ev.uid = req->id->uid;
+	ev.pid = getpid();
+	ev.principal = req->id->user[0] ? req->id->user : req->id->display;
+	ev.comm = "lyb-portal";
+	ev.op = "list";
+	ev.dataset = ds->name;
+	ev.date = date;
+	ev.version = version;
+	ev.path = "";
+	ev.allowed = ok;
+	ev.reason = why;
+	if (p->audit)
+		lyb_audit_write(p->audit, &ev);
+	if (ok)
+		return 1;
+	lyb_acl_denied_text(req->id, ds->name, denied, sizeof(denied));
+	lyb_acl_request_hint(req->id, ds, hint, sizeof(hint));
+	resp_err(resp, 403, "%s. %s", denied, hint);
+	return 0;
+}
+
 static int api_change(struct lyb_portal *p, const char *name, const char *verb,
 		      const struct lyb_portal_req *req,
 		      struct lyb_portal_resp *resp)
@@ -1327,8 +1372,12 @@ static int route(struct lyb_portal *p, const struct lyb_snap *snap,
 		return resp_err(resp, 405, "GET only");
 	if (nseg == 2)
 		return api_card(p, snap, ds, req, resp);
+	/* one rule with the mount: the card is public, versions are the
+	 * readers' (docs/operations.md, What is public) */
 	if (nseg == 3 && strcmp(seg[2], "dates") == 0)
-		return api_dates(p, ds, req, resp);
+		return readers_only(p, ds, NULL, NULL, req, resp)
+			       ? api_dates(p, ds, req, resp)
+			       : 0;
 	if (nseg == 3 && strcmp(seg[2], "lineage") == 0)
 		return api_lineage(snap, ds, req, resp);
 	if (nseg == 3 && strcmp(seg[2], "access") == 0) {
@@ -1355,6 +1404,9 @@ static int route(struct lyb_portal *p, const struct lyb_snap *snap,
 		if (nseg == 5 && !lyb_id_valid(seg[4]))
 			return resp_err(resp, 400,
 					"expected versions/YYYY-MM-DD/ID");
+		if (!readers_only(p, ds, seg[3], nseg == 5 ? seg[4] : NULL, req,
+				  resp))
+			return 0;
 		if (lyb_dataset_part(ds, seg[3], &hold))
 			return resp_err(resp, 503,
 					"the versions of %s do not "

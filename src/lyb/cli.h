@@ -98,6 +98,12 @@ int lyb_cli_may_read(struct lyb_cli *cli, const struct lyb_dataset *ds);
 const char *lyb_cli_control_path(struct lyb_cli *cli);
 /* The audit log to read: `audit = PATH`, else the daemon's default. */
 const char *lyb_cli_audit_path(struct lyb_cli *cli);
+/*
+ * The mount point commands show and read by default: the running mount
+ * lyb's settings came from (mounts.h), else LYB_CLI_MOUNT_DEFAULT.
+ */
+#define LYB_CLI_MOUNT_DEFAULT "/lyb"
+const char *lyb_cli_mountpoint(struct lyb_cli *cli);
 
 /*
  * Accepts "NAME" or "lyb://NAME" naming a DataSet; returns NAME, or NULL

@@ -459,7 +459,10 @@ static const struct lyb_opt serve_opts[] = {
 		   "the header with the user's e-mail", "X-Forwarded-Email"),
 	LYB_STRING("static", 0, O, dir, "DIR", "the portal's pages",
 		   LYB_PORTAL_STATIC),
-	LYB_STRING("mount", 0, O, mount, "PATH", "where lybfs mounts", "/lyb"),
+	LYB_STRING("mount", 0, O, mount, "PATH",
+		   "where lybfs mounts (default: the running mount's, else "
+		   "/lyb)",
+		   NULL),
 	LYB_STRING("refresh", 0, O, refresh, "SEC",
 		   "re-read the catalog every SEC seconds", "2"),
 	LYB_INT("max-connections", 0, O, maxconn, "N", "connections at once",
@@ -474,7 +477,8 @@ static int serve_cmd(struct lyb_cli *cli, const void *opts, int argc,
 	const struct serve_opts *o = opts;
 	struct serve s = {.user_header = o->user_header, .static_fd = -1};
 	const char *listen = o->listen, *dir = o->dir;
-	struct lyb_portal_opts po = {.mount = o->mount};
+	struct lyb_portal_opts po = {
+		.mount = o->mount ? o->mount : lyb_cli_mountpoint(cli)};
 	struct sockaddr_storage sa;
 	struct lyb_snap *snap = NULL;
 	struct lyb_ident *me = NULL;

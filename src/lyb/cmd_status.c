@@ -2,7 +2,7 @@
 /*
  * cmd_status.c - `lyb status [MOUNTPOINT]`: a running mount's health and
  * its main figures, read from MOUNTPOINT/.lyb/health and .lyb/metrics
- * (default mountpoint: /lyb). Exits non-zero when the mount is not
+ * (default: lyb_cli_mountpoint()). Exits non-zero when the mount is not
  * healthy or not there. --json prints the same as JSON (json.c).
  */
 #include <errno.h>
@@ -14,7 +14,6 @@
 #include "lyb/buf.h"
 #include "lyb/text.h"
 
-#define DEFAULT_MOUNT "/lyb"
 #define LINE_MAX_LEN 4096
 #define HEALTH_MAX (64u << 10) /* the health text kept for --json */
 
@@ -52,20 +51,18 @@ static int status(struct lyb_cli *cli, const void *opts, int argc, char **argv)
 {
 	const struct status_opts *o = opts;
 	double sums[sizeof(shown) / sizeof(shown[0])] = {0};
-	const char *mnt = DEFAULT_MOUNT, *why = "";
+	const char *mnt, *why = "";
 	char line[LINE_MAX_LEN];
 	struct lyb_buf health;
 	int healthy = 1, rc = 0, full = 0;
 	size_t i;
 	FILE *f;
 
-	(void)cli;
 	if (argc > 2) {
 		lyb_cli_fail("status", "expected at most a mountpoint");
 		return -EINVAL;
 	}
-	if (argc > 1)
-		mnt = argv[1];
+	mnt = argc > 1 ? argv[1] : lyb_cli_mountpoint(cli);
 
 	f = open_in(mnt, "health", &why);
 	if (!f) {

@@ -270,6 +270,13 @@ const char *lyb_cli_audit_path(struct lyb_cli *cli)
 	return LYB_AUDIT_DEFAULT_PATH;
 }
 
+const char *lyb_cli_mountpoint(struct lyb_cli *cli)
+{
+	if (config_read(cli) == 0 && cli->mounted)
+		return cli->mount.mountpoint;
+	return LYB_CLI_MOUNT_DEFAULT;
+}
+
 static const char *open_why(int rc, const char *url)
 {
 	switch (rc) {
@@ -443,7 +450,8 @@ static const struct {
 	 "\n"
 	 "Shows a running mount's health (MOUNTPOINT/.lyb/health) and\n"
 	 "its main figures from .lyb/metrics; MOUNTPOINT defaults to\n"
-	 "/lyb. Exits non-zero unless the mount is healthy.\n"},
+	 "the running mount lyb's settings come from, else /lyb. Exits\n"
+	 "non-zero unless the mount is healthy.\n"},
 	{"info",
 	 "usage: lyb [OPTIONS] info [--json] DATASET\n"
 	 "\n"
@@ -537,7 +545,8 @@ static const struct {
 	 "believed only from a --trust-proxy address (an authenticating\n"
 	 "proxy); without it pages are public metadata, read-only. DIR holds\n"
 	 "the pages (default " LYB_PORTAL_STATIC_TEXT "); PATH is where lybfs\n"
-	 "mounts (default /lyb); the catalog is re-read every SEC seconds\n"
+	 "mounts (default: the running mount's, else /lyb); the catalog\n"
+	 "is re-read every SEC seconds\n"
 	 "(default 2). Stops on SIGINT or SIGTERM; SIGHUP reopens the audit\n"
 	 "log.\n"},
 	{"help",

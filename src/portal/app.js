@@ -302,7 +302,14 @@ async function datasetPage(name) {
 	kids.push(el('h2', {}, 'Delivery history'));
 	kids.push(p.delivery.length ? el('div', { class: 'days', id: 'delivery' }, p.delivery.map(d => el('span', { title: d.summary }, badge(d.state, d.expected + ' ' + d.state)))) : el('p', { class: 'muted', id: 'delivery' }, 'No SLO is checked for this DataSet.'));
 	kids.push(el('h2', {}, 'Versions by date'));
-	const dates = await datesTable(card.name, 0);
+	// the versions are for the DataSet's readers (the mount's rule): the
+	// others get the API's words, which say how to ask
+	let dates;
+	try {
+		dates = await datesTable(card.name, 0);
+	} catch (e) {
+		dates = el('p', { class: 'muted', id: 'dates' }, e.message);
+	}
 	kids.push(dates);
 	const first = dates.querySelector('tr[data-date]');
 	if (first) {

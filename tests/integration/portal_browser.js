@@ -56,24 +56,21 @@ async function text(page, sel) { return (await page.locator(sel).first().textCon
 	check((await text(anon, '#access-state')).includes('lyb access request ' + ds), 'how to request, signed out');
 	check(await anon.locator('#request-access').count() === 0, 'no request button when signed out');
 	check((await text(anon, '#rows')) === '800', 'the row counter');
-	check(await anon.locator('.copy-kind[data-kind=gs]').count() === 1 &&
-		await anon.locator('.copy-kind[data-kind=snow]').count() === 1, 'the copies: GCS and Snowflake');
+	check(await anon.locator('.copy-kind').count() === 0, 'no locations of copies signed out (they are the readers\')');
 	check((await anon.inputValue('#copy-uri')) === 'lyb://' + ds, 'the lyb:// URI to copy');
 	check((await anon.inputValue('#copy-path')).endsWith('/' + ds), 'the mount path to copy');
 	check((await anon.inputValue('#copy-head')) === 'lyb head -n 10 ' + ds, 'the lyb head command to copy');
 	await anon.click('button[data-copy=copy-uri]');
 	check((await text(anon, 'button[data-copy=copy-uri]')) === 'Copied', 'a copy button copies');
 	check(await anon.locator('#delivery [data-state]').count() === 14, 'the delivery history of 14 days');
-	check(await anon.locator('#dates tr[data-date]').count() === 3 &&
-		await anon.locator('#dates tr[data-date]').first().getAttribute('data-date') === '2020-09-03', 'the versions by date, newest first');
+	check(await anon.locator('#dates tr[data-date]').count() === 0 &&
+		(await text(anon, '#dates')).includes('sign in to see the versions of ' + ds), 'no versions signed out: how to see them');
 	check(await anon.locator('#lineage [data-node]').count() === 3, 'the lineage graph: up and down');
 	await anon.screenshot({ path: out + '/portal-dataset-anonymous.png', fullPage: true });
-
-	// the version page
 	await anon.click('#latest');
-	await anon.waitForSelector('#record');
-	check(await anon.locator('table.objects[data-kind=gs] tr').count() === 3, 'the version page lists its objects');
-	await anon.screenshot({ path: out + '/portal-version.png', fullPage: true });
+	await anon.waitForSelector('#error');
+	check((await text(anon, '#error')).includes('sign in to see the versions'), 'no version page signed out');
+	check(await anon.locator('#record').count() === 0, 'and no version record');
 
 	// home: search by column name, recently published
 	await anon.goto(base + '/');
@@ -92,6 +89,8 @@ async function text(page, sel) { return (await page.locator(sel).first().textCon
 	await alice.goto(dsUrl);
 	await alice.waitForSelector('#access-state');
 	check((await text(alice, '#access-state')).includes('no access'), 'the requester has no access');
+	check((await text(alice, '#dates')).includes('Access denied. User ' + requester + ' does not have read access to DataSet ' + ds +
+		'. Request it with: lyb access request ' + ds), 'no versions before access: the mount\'s words');
 	await alice.fill('#reason', 'genre study <script>alert(2)</script>');
 	await alice.click('#request-access');
 	await alice.waitForSelector('#access-state [data-state=pending]');
@@ -115,9 +114,20 @@ async function text(page, sel) { return (await page.locator(sel).first().textCon
 	await alice.waitForSelector('#access-state [data-state]');
 	check(await alice.locator('#access-state [data-state=granted]').count() === 1, 'the requester now has access');
 	check((await text(alice, '#readers')).includes('user:' + requester), 'and is listed as a reader');
+	check(await alice.locator('#dates tr[data-date]').count() === 3 &&
+		await alice.locator('#dates tr[data-date]').first().getAttribute('data-date') === '2020-09-03', 'the versions by date, newest first');
+	check(await alice.locator('.copy-kind[data-kind=gs]').count() === 1 &&
+		await alice.locator('.copy-kind[data-kind=snow]').count() === 1, 'the copies: GCS and Snowflake');
 	await alice.screenshot({ path: out + '/portal-dataset.png', fullPage: true });
 	await alice.setViewportSize({ width: 1000, height: 1100 });
 	await alice.screenshot({ path: out + '/portal-readme.png' }); // docs/portal.png
+	await alice.setViewportSize({ width: 1200, height: 900 });
+
+	// the version page, for a reader
+	await alice.click('#latest');
+	await alice.waitForSelector('#record');
+	check(await alice.locator('table.objects[data-kind=gs] tr').count() === 3, 'the version page lists its objects');
+	await alice.screenshot({ path: out + '/portal-version.png', fullPage: true });
 
 	// a third user asks and the owner declines from the DataSet page
 	const carol = await context(browser, stranger);

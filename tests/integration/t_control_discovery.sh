@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 # How lyb finds the running mount without being told (mounts.h): the
 # mount's settings and default control socket in its runtime directory,
-# lyb taking from them what its file leaves unset, a new account's
+# lyb taking from them what its file leaves unset (its mount point too,
+# for lyb status and lyb serve), a new account's
 # request reaching the socket with no flags; and what hostile local
 # accounts cannot do: be believed through a directory others can write,
 # answer on a socket in a shared directory, or redirect one through a
 # symbolic link. control=none says so in the settings and lyb's message.
 . "$(dirname "$0")/lib.sh"
-for c in jq; do
+for c in jq curl; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
 EVIL_PID=
@@ -40,6 +41,18 @@ grep -qF "those of the mount on $MNT ($SET)" "$W/v.err" || fail "lyb -v: $(cat "
 grep -qF "catalog $CAT (from $SET)" "$W/v.err" || fail "lyb -v: $(cat "$W/v.err")"
 # root reads as the mount's admin, with no file of its own
 env -u LYB_CONFIG "$LYB_BIN" ls t.Data | grep -q "^2020-09-03 " || fail "root is not the mount's admin for lyb"
+# the mount point too: lyb status and the portal's paths
+out=$(env -u LYB_CONFIG "$LYB_BIN" status) || fail "lyb status without a mount point: $out"
+[ "$(head -n 1 <<<"$out")" = "$MNT: ok" ] || fail "lyb status without a mount point: $out"
+PPORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+env -u LYB_CONFIG "$LYB_BIN" serve --listen 127.0.0.1:$PPORT --static "$LYB_SRC/src/portal" >"$W/serve.log" 2>&1 &
+EVIL_PID=$!
+wait_for curl -sf "http://127.0.0.1:$PPORT/api/v1/datasets/t.Data" || fail "lyb serve: $(cat "$W/serve.log")"
+curl -sf "http://127.0.0.1:$PPORT/api/v1/datasets/t.Data" | jq -e --arg m "$MNT/t.Data" '.portal.mount_path == $m' >/dev/null ||
+	fail "the portal's mount path is not the mount's: $(curl -s "http://127.0.0.1:$PPORT/api/v1/datasets/t.Data")"
+kill "$EVIL_PID"
+wait "$EVIL_PID" 2>/dev/null || true
+EVIL_PID=
 # the file's own keys win: a file naming another admin
 printf 'admin = user:nobody@thecompany.com\n' >"$W/own.conf"
 expect_errno "Access denied. User root@thecompany.com" env LYB_CONFIG="$W/own.conf" "$LYB_BIN" ls t.Data

@@ -69,20 +69,32 @@ expect 404 "" /api/v1/datasets/no.Such
 expect 400 "" /api/v1/datasets/.. --path-as-is
 expect 400 "" "/api/v1/datasets/a.B%0Ac"
 
-step "dates, versions, one version's record"
-expect 200 "" "$D/dates"
+step "dates, versions, one version's record: for readers, as on the mount"
+expect 200 $BOB "$D/dates" # the owner group
 jqb ".total == 3 and .dates[0].date == \"2020-09-03\" and .dates[0].latest.id == \"$VG\""
 jqb '.dates[0].latest.locations.snow.table | startswith("snow://artist-metadata/dominant_genres")'
-expect 200 "" /api/v1/datasets/t.Data/dates/2020-09-03
+expect 200 root /api/v1/datasets/t.Data/dates/2020-09-03 # an admin
 jqb ".total == 2 and .versions[0].id == \"$V2\" and .versions[1].id == \"$V1\""
-expect 200 "" /api/v1/datasets/t.Data/dates?limit=1\&offset=1
+expect 200 root /api/v1/datasets/t.Data/dates?limit=1\&offset=1
 jqb '.total == 2 and .dates[0].date == "2020-09-01"'
-expect 200 "" "$D/versions/2020-09-03/$VG"
+expect 200 $BOB "$D/versions/2020-09-03/$VG"
 jqb ".id == \"$VG\" and (.locations.gs.objects | length) == 2 and .portal.uri == \"lyb://artist-metadata.DominantGenres/2020-09-03/$VG\""
-expect 400 "" "$D/versions/2020-02-30/$VG"
-expect 400 "" "$D/versions/2020-09-03/XYZ"
-expect 404 "" "$D/versions/2020-09-03/abcdef"
-expect 404 "" "$D/dates/2021-01-01"
+expect 400 $BOB "$D/versions/2020-02-30/$VG"
+expect 400 $BOB "$D/versions/2020-09-03/XYZ"
+expect 404 $BOB "$D/versions/2020-09-03/abcdef"
+expect 404 $BOB "$D/dates/2021-01-01"
+for path in "$D/dates" "$D/dates/2020-09-03" "$D/versions/2020-09-03/$VG" "$D/versions/2020-09-03/abcdef"; do
+	expect 401 "" "$path"
+	jqb '.error.message | test("sign in to see the versions of artist-metadata.DominantGenres")'
+	expect 403 $CAROL "$path"
+	jqb ".error.message == \"Access denied. User $CAROL@thecompany.com does not have read access to DataSet artist-metadata.DominantGenres. Request it with: lyb access request artist-metadata.DominantGenres --reason \\\"...\\\"\""
+	grep -q '"locations"\|"digest"' "$W/body" && fail "$path: a non-reader got a version"
+done
+expect 403 nolocalaccount "$D/dates"
+grep -q "\"principal\":\"user:$CAROL@thecompany.com\",.*\"comm\":\"lyb-portal\",\"op\":\"list\",\"dataset\":\"artist-metadata.DominantGenres\",\"date\":\"2020-09-03\",\"version\":\"$VG\".*\"decision\":\"deny\"" "$AUDIT" ||
+	fail "no audit line for the refused version: $(grep lyb-portal "$AUDIT" | tail -n 3)"
+grep -q "\"principal\":\"user:$BOB@thecompany.com\",.*\"op\":\"list\".*\"decision\":\"allow\",\"reason\":\"owner group:$OWN\"" "$AUDIT" ||
+	fail "no audit line for the owner's listing: $(grep lyb-portal "$AUDIT" | tail -n 3)"
 
 step "lineage"
 expect 200 "" "$D/lineage?depth=1"
@@ -177,7 +189,7 @@ expect 200 root "$D/audit" # an admin
 step "live: a publish and a revoke show on the next load"
 V3=$(lyb publish artist-metadata.DominantGenres 2020-09-04 --gs "file://$SRC/2020-09-03-2/gs")
 sleep 1.2
-expect 200 "" "$D/dates"
+expect 200 $BOB "$D/dates"
 jqb ".total == 4 and .dates[0].date == \"2020-09-04\" and .dates[0].latest.id == \"$V3\""
 lyb access revoke artist-metadata.DominantGenres user:$ALICE@thecompany.com >/dev/null
 sleep 1.2

@@ -226,6 +226,37 @@ int main(void)
 	CHECK(body && strstr(body, "\"log_lines\":5"));
 	free(body);
 
+	/* the versions are the readers' (the mount's rule): alice now */
+	{
+		struct lyb_ident *carol = ident("carol", NULL);
+		const char *dates = "/api/v1/datasets/ns.Data/dates";
+		const char *one =
+			"/api/v1/datasets/ns.Data/versions/2020-09-03/"
+			"abcdef";
+
+		CHECK_RC(get(p, dates, NULL), 401);
+		CHECK_RC(get(p, one, NULL), 401);
+		CHECK_RC(call(p, "GET", dates, NULL, carol, NULL, NULL, NULL,
+			      NULL, &body),
+			 403);
+		CHECK(body && strstr(body, "Access denied. User "
+					   "carol@example.com does not have "
+					   "read access to DataSet ns.Data. "
+					   "Request it with: lyb access "
+					   "request ns.Data"));
+		free(body);
+		CHECK_RC(call(p, "GET", one, NULL, carol, NULL, NULL, NULL,
+			      NULL, NULL),
+			 403);
+		CHECK_RC(call(p, "GET", dates, NULL, alice, NULL, NULL, NULL,
+			      NULL, NULL),
+			 200);
+		CHECK_RC(call(p, "GET", one, NULL, owner, NULL, NULL, NULL,
+			      NULL, NULL),
+			 404);
+		lyb_ident_unref(carol);
+	}
+
 	/* the proxy's header */
 	CHECK_RC(lyb_portal_ident(acl, "root@example.com", &id), 0);
 	CHECK(id && strcmp(id->user, "user:root@example.com") == 0 &&
