@@ -78,18 +78,31 @@ __attribute__((constructor)) static void avro_alloc_init(void)
 /*
  * Where the encoder writes: a line buffer, or nowhere (@b NULL), only
  * counting the bytes it would write, within the same cap: publish needs
- * the size of each encoding, not the text.
+ * the size of each encoding, not the text. Counting measures both
+ * encodings in one walk of the value: @mask says which of them the next
+ * bytes belong to (where they differ, encode() narrows it).
  */
 struct jout {
 	struct lyb_buf *b;
-	size_t len; /* counting: the bytes so far */
+	size_t len[2]; /* counting: the bytes so far, per lyb_json_enc */
+	unsigned mask; /* counting: the encodings (1 << enc) being counted */
 };
+
+#define ENC_PLAIN (1u << LYB_JSON_PLAIN)
+#define ENC_AVRO (1u << LYB_JSON_AVRO)
 
 static int out_count(struct jout *o, size_t n)
 {
-	if (n > LINE_MAX_BYTES - o->len)
-		return -E2BIG; /* as lyb_buf_add() past the line's cap */
-	o->len += n;
+	unsigned e;
+
+	for (e = 0; e < 2; e++) {
+		if (!(o->mask & (1u << e)))
+			continue;
+		/* as lyb_buf_add() past the line's cap */
+		if (n > LINE_MAX_BYTES - o->len[e])
+			return -E2BIG;
+		o->len[e] += n;
+	}
 	return 0;
 }
 
@@ -112,6 +125,9 @@ static int out_addstr(struct jout *o, const char *s)
 {
 	return out_add(o, s, strlen(s));
 }
+
+/* a string literal, its length known at compile time */
+#define out_lit(o, s) out_add((o), (s), sizeof(s) - 1)
 
 /* Whether byte @c is written as it is in a JSON string. */
 static int json_plain_byte(unsigned char c, int latin1)
@@ -269,9 +285,10 @@ static int json_double(struct jout *o, double d)
 	int digits;
 
 	if (isnan(d))
-		return out_addstr(o, "\"NaN\"");
+		return out_lit(o, "\"NaN\"");
 	if (isinf(d))
-		return out_addstr(o, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+		return d > 0 ? out_lit(o, "\"Infinity\"")
+			     : out_lit(o, "\"-Infinity\"");
 	n = double_short(d, text);
 	for (digits = 15; n == 0 && digits <= 17; digits++) {
 		snprintf(text, sizeof(text), "%.*g", digits, d);
@@ -560,44 +577,106 @@ static int json_decimal(struct jout *o, const unsigned char *p, size_t n,
 }
 
 /*
- * One value as JSON: the Avro JSON encoding, or (@plain) plain JSON with
- * @node its type's logical types (NULL: none). Both in decode.h.
+ * @x, of logical type @lt (plain JSON only: @encs must hold ENC_PLAIN
+ * for it to apply), as RFC 3339 text in plain JSON and as its number
+ * otherwise, or everywhere when json_time() cannot write it.
+ */
+static int encode_time(struct jout *o, unsigned encs, enum lyb_logical lt,
+		       int64_t x)
+{
+	int rc;
+
+	if (lt != LYB_LOGICAL_NONE) {
+		o->mask = ENC_PLAIN;
+		rc = json_time(o, lt, x);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			if (!(encs & ENC_AVRO))
+				return 0;
+			o->mask = ENC_AVRO;
+		} else {
+			o->mask = encs;
+		}
+	}
+	return json_integer(o, x);
+}
+
+/*
+ * Bytes or fixed: a decimal's text (plain JSON, @lt a decimal), else
+ * base64 in plain JSON and a string of code points U+0000..U+00FF in the
+ * Avro JSON encoding.
+ */
+static int encode_bytes(struct jout *o, unsigned encs, enum lyb_logical lt,
+			int scale, const void *p, size_t size)
+{
+	int rc = 1;
+
+	if (lt == LYB_LOGICAL_DECIMAL) {
+		o->mask = ENC_PLAIN;
+		rc = json_decimal(o, p, size, scale);
+		if (rc < 0)
+			return rc;
+	}
+	if (rc > 0 && (encs & ENC_PLAIN)) { /* no decimal written */
+		o->mask = ENC_PLAIN;
+		rc = json_base64(o, p, size);
+		if (rc)
+			return rc;
+	}
+	if (!(encs & ENC_AVRO))
+		return 0;
+	o->mask = ENC_AVRO;
+	return json_string(o, p, size, 1);
+}
+
+/*
+ * One value as JSON in the encodings @encs (ENC_PLAIN: plain JSON with
+ * @node its type's logical types, NULL: none; ENC_AVRO: the Avro JSON
+ * encoding; both in decode.h). Writing takes one; counting both at once.
  */
 static int encode(struct jout *o, avro_value_t *v,
-		  const struct lyb_plan_node *node, int plain, int depth)
+		  const struct lyb_plan_node *node, unsigned encs, int depth)
 {
-	enum lyb_logical lt = plain && node ? node->logical : LYB_LOGICAL_NONE;
+	enum lyb_logical lt =
+		(encs & ENC_PLAIN) && node ? node->logical : LYB_LOGICAL_NONE;
 	avro_value_t child;
 	const char *name;
 	const void *p;
 	size_t size, i;
+	unsigned tagged;
 	int32_t i32;
 	int64_t i64;
 	double d;
 	float f;
 	int rc = 0, e;
+	avro_type_t t;
 
 	if (depth > DEPTH_MAX)
 		return -EBADMSG;
-	switch (avro_value_get_type(v)) {
+	o->mask = encs;
+	switch ((t = avro_value_get_type(v))) {
 	case AVRO_NULL:
-		return out_addstr(o, "null");
+		return out_lit(o, "null");
 	case AVRO_BOOLEAN:
 		avro_value_get_boolean(v, &e);
-		return out_addstr(o, e ? "true" : "false");
+		return e ? out_lit(o, "true") : out_lit(o, "false");
 	case AVRO_INT32:
 		avro_value_get_int(v, &i32);
-		if ((lt == LYB_LOGICAL_DATE || lt == LYB_LOGICAL_TIME_MS) &&
-		    (rc = json_time(o, lt, i32)) <= 0)
-			return rc;
-		return json_integer(o, i32);
+		return encode_time(o, encs,
+				   lt == LYB_LOGICAL_DATE ||
+						   lt == LYB_LOGICAL_TIME_MS
+					   ? lt
+					   : LYB_LOGICAL_NONE,
+				   i32);
 	case AVRO_INT64:
 		avro_value_get_long(v, &i64);
-		if (lt >= LYB_LOGICAL_TIME_US &&
-		    lt <= LYB_LOGICAL_LOCAL_TS_US &&
-		    (rc = json_time(o, lt, i64)) <= 0)
-			return rc;
-		return json_integer(o, i64);
+		return encode_time(o, encs,
+				   lt >= LYB_LOGICAL_TIME_US &&
+						   lt <= LYB_LOGICAL_LOCAL_TS_US
+					   ? lt
+					   : LYB_LOGICAL_NONE,
+				   i64);
 	case AVRO_FLOAT:
 		avro_value_get_float(v, &f);
 		return json_double(o, (double)f);
@@ -609,15 +688,14 @@ static int encode(struct jout *o, avro_value_t *v,
 		return json_string(o, p, size ? size - 1 : 0, 0);
 	case AVRO_BYTES:
 	case AVRO_FIXED:
-		if (avro_value_get_type(v) == AVRO_BYTES)
+		if (t == AVRO_BYTES)
 			avro_value_get_bytes(v, &p, &size);
 		else
 			avro_value_get_fixed(v, &p, &size);
-		if (lt == LYB_LOGICAL_DECIMAL &&
-		    (rc = json_decimal(o, p, size, node->scale)) <= 0)
-			return rc;
-		return plain ? json_base64(o, p, size)
-			     : json_string(o, p, size, 1);
+		return encode_bytes(
+			o, encs,
+			lt == LYB_LOGICAL_DECIMAL ? lt : LYB_LOGICAL_NONE,
+			node ? node->scale : 0, p, size);
 	case AVRO_ENUM:
 		avro_value_get_enum(v, &e);
 		name = avro_schema_enum_get(avro_value_get_schema(v), e);
@@ -627,47 +705,53 @@ static int encode(struct jout *o, avro_value_t *v,
 	case AVRO_MAP:
 	case AVRO_RECORD:
 		avro_value_get_size(v, &size);
-		rc = out_addstr(o, avro_value_get_type(v) == AVRO_ARRAY ? "["
-									: "{");
+		rc = t == AVRO_ARRAY ? out_lit(o, "[") : out_lit(o, "{");
 		for (i = 0; i < size && rc == 0; i++) {
 			name = NULL;
 			if (avro_value_get_by_index(v, i, &child, &name))
 				return -EBADMSG;
 			if (i)
-				rc = out_addstr(o, ",");
+				rc = out_lit(o, ",");
 			if (rc == 0 && name) {
 				rc = json_string(o, name, strlen(name), 0);
 				if (rc == 0)
-					rc = out_addstr(o, ":");
+					rc = out_lit(o, ":");
 			}
 			if (rc == 0)
 				rc = encode(o, &child,
 					    plan_sub(node,
-						     avro_value_get_type(v) ==
-								     AVRO_RECORD
-							     ? i
-							     : 0),
-					    plain, depth + 1);
+						     t == AVRO_RECORD ? i : 0),
+					    encs, depth + 1);
+			o->mask = encs;
 		}
 		if (rc)
 			return rc;
-		return out_addstr(
-			o, avro_value_get_type(v) == AVRO_ARRAY ? "]" : "}");
+		return t == AVRO_ARRAY ? out_lit(o, "]") : out_lit(o, "}");
 	case AVRO_UNION:
 		if (avro_value_get_discriminant(v, &e) ||
 		    avro_value_get_current_branch(v, &child))
 			return -EBADMSG;
 		if (avro_value_get_type(&child) == AVRO_NULL)
-			return out_addstr(o, "null");
-		if (plain && !union_tagged(avro_value_get_schema(v), node))
-			return encode(o, &child, plan_sub(node, (size_t)e),
-				      plain, depth + 1);
-		if ((rc = out_addstr(o, "{")) ||
-		    (rc = branch_name(o, avro_value_get_schema(&child))) ||
-		    (rc = encode(o, &child, plan_sub(node, (size_t)e), plain,
-				 depth + 1)))
+			return out_lit(o, "null");
+		/* {"branch": value} in the Avro JSON encoding; plain JSON
+		 * only where the branches' values could be confused */
+		tagged = encs & ENC_AVRO;
+		if ((encs & ENC_PLAIN) &&
+		    union_tagged(avro_value_get_schema(v), node))
+			tagged |= ENC_PLAIN;
+		if (tagged) {
+			o->mask = tagged;
+			if ((rc = out_lit(o, "{")) ||
+			    (rc = branch_name(o,
+					      avro_value_get_schema(&child))))
+				return rc;
+		}
+		rc = encode(o, &child, plan_sub(node, (size_t)e), encs,
+			    depth + 1);
+		if (rc || !tagged)
 			return rc;
-		return out_addstr(o, "}");
+		o->mask = tagged;
+		return out_lit(o, "}");
 	default:
 		return -EBADMSG;
 	}
@@ -1045,28 +1129,37 @@ struct emit {
 };
 
 /*
- * Encodes the record in @d->value as @enc, with its '\n': into @d->line,
- * or (@count) only counted. Its length goes to *@len.
+ * Encodes the record in @d->value in the encodings @encs, with its '\n':
+ * into @d->line (@count 0: one encoding), or (@count) only counted. Its
+ * length in each goes to @len[enc].
  */
 static int encode_line(struct lyb_avro_decoder *d, struct blockpos *bp,
-		       enum lyb_json_enc enc, int count, size_t *len, char *err,
+		       unsigned encs, int count, size_t len[2], char *err,
 		       size_t errlen)
 {
-	struct jout o = {count ? NULL : &d->line, 0};
+	struct jout o = {count ? NULL : &d->line, {0, 0}, encs};
+	unsigned enc;
 	int rc;
 
 	if (!count)
 		lyb_buf_reset(&d->line);
-	rc = encode(&o, &d->value, d->root, enc == LYB_JSON_PLAIN, 0);
+	rc = encode(&o, &d->value, d->root, encs, 0);
+	o.mask = encs;
 	if (rc == 0)
-		rc = out_add(&o, "\n", 1);
+		rc = out_lit(&o, "\n");
 	if (rc)
 		return failf(err, errlen,
 			     "block %llu: a record could not be encoded",
 			     (unsigned long long)bp->index);
-	*len = count ? o.len : d->line.len;
-	bp->json[enc] += *len;
-	if (bp->json[enc] <= bp->json_max)
+	for (enc = 0; enc <= LYB_JSON_AVRO; enc++) {
+		if (!(encs & (1u << enc)))
+			continue;
+		len[enc] = count ? o.len[enc] : d->line.len;
+		bp->json[enc] += len[enc];
+		if (bp->json[enc] > bp->json_max)
+			break;
+	}
+	if (enc > LYB_JSON_AVRO)
 		return 0;
 	snprintf(err, errlen,
 		 "block %llu (offset %llu): decodes to more than %llu bytes of "
@@ -1093,7 +1186,7 @@ static int decode_mem(struct lyb_avro_decoder *d, const void *mem, size_t len,
 	enum lyb_json_enc enc, own = d->plain ? LYB_JSON_PLAIN : LYB_JSON_AVRO;
 	avro_file_reader_t reader = NULL;
 	int64_t n = 0;
-	size_t linelen;
+	size_t linelen[2] = {0, 0};
 	FILE *fp;
 	int rc, r;
 
@@ -1119,16 +1212,16 @@ static int decode_mem(struct lyb_avro_decoder *d, const void *mem, size_t len,
 		n++;
 		bp.left--;
 		if (e->cb) {
-			rc = encode_line(d, &bp, own, 0, &linelen, err, errlen);
+			rc = encode_line(d, &bp, 1u << own, 0, linelen, err,
+					 errlen);
 			if (rc == 0)
 				rc = e->cb(e->cbarg, d->line.data, d->line.len);
-		}
-		for (enc = 0; !e->cb && enc <= LYB_JSON_AVRO && rc == 0;
-		     enc++) {
-			if (!(e->encs & (1u << enc)))
-				continue;
-			rc = encode_line(d, &bp, enc, 1, &linelen, err, errlen);
-			e->json[enc] += linelen;
+		} else if (e->encs) { /* both in one walk */
+			rc = encode_line(d, &bp, e->encs, 1, linelen, err,
+					 errlen);
+			for (enc = 0; enc <= LYB_JSON_AVRO && rc == 0; enc++)
+				if (e->encs & (1u << enc))
+					e->json[enc] += linelen[enc];
 		}
 		if (rc)
 			break;
@@ -1240,14 +1333,14 @@ static int end_field(struct splitter *s)
 		return h[s->ncols - 1] ? 0 : -ENOMEM;
 	}
 	if (s->col < s->ncols) {
-		struct jout o = {&s->out, 0};
+		struct jout o = {&s->out, {0, 0}, ENC_PLAIN};
 
-		rc = out_addstr(&o, s->col ? "," : "{");
+		rc = s->col ? out_lit(&o, ",") : out_lit(&o, "{");
 		if (rc == 0)
 			rc = json_string(&o, s->header[s->col],
 					 strlen(s->header[s->col]), 0);
 		if (rc == 0)
-			rc = out_addstr(&o, ":");
+			rc = out_lit(&o, ":");
 		if (rc == 0)
 			rc = json_string(&o, s->field.data ? s->field.data : "",
 					 s->field.len, 0);
