@@ -216,7 +216,7 @@ static int resp_json(struct lyb_portal_resp *resp, int status, json_t *o)
 __attribute__((format(printf, 3, 4))) static int
 resp_err(struct lyb_portal_resp *resp, int status, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[2048]; /* a 403 with the request command for long names */
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -1008,26 +1008,28 @@ static int errno_status(int rc)
 
 /*
  * The gate of what is for @ds's readers (its dates, versions and version
- * records): 1 when the caller may read @ds; otherwise 0 with the answer
+ * records): 0 when the caller may read @ds; otherwise 1 with the answer
  * in @resp, 401 for an anonymous caller and 403 with the mount's words
- * and the way to request access for a signed-in one. Every decision on a
- * signed-in caller is audited, as the mount audits its opendir.
+ * and the way to request access for a signed-in one (-ENOMEM when that
+ * answer cannot be built). Every decision on a signed-in caller is
+ * audited, as the mount audits its opendir.
  */
 static int readers_only(struct lyb_portal *p, const struct lyb_dataset *ds,
 			const char *date, const char *version,
 			const struct lyb_portal_req *req,
 			struct lyb_portal_resp *resp)
 {
-	char why[LYB_PRINCIPAL_MAX + 64], denied[512], hint[1024];
+	char why[LYB_PRINCIPAL_MAX + 64], hint[1024];
+	char denied[LYB_PRINCIPAL_MAX + LYB_NAME_MAX + 128];
 	struct lyb_audit_event ev = {0};
-	int ok;
+	int ok, rc;
 
 	if (!req->id) {
-		resp_err(resp, 401,
-			 "sign in to see the versions of %s: they are for "
-			 "its readers",
-			 ds->name);
-		return 0;
+		rc = resp_err(resp, 401,
+			      "sign in to see the versions of %s: they are for "
+			      "its readers",
+			      ds->name);
+		return rc ? rc : 1;
 	}
 	ok = lyb_acl_can_read(p->acl, req->id, ds, why, sizeof(why));
 	ev.uid = req->id->uid;
@@ -1044,11 +1046,11 @@ static int readers_only(struct lyb_portal *p, const struct lyb_dataset *ds,
 	if (p->audit)
 		lyb_audit_write(p->audit, &ev);
 	if (ok)
-		return 1;
+		return 0;
 	lyb_acl_denied_text(req->id, ds->name, denied, sizeof(denied));
 	lyb_acl_request_hint(req->id, ds, hint, sizeof(hint));
-	resp_err(resp, 403, "%s. %s", denied, hint);
-	return 0;
+	rc = resp_err(resp, 403, "%s. %s", denied, hint);
+	return rc ? rc : 1;
 }
 
 static int api_change(struct lyb_portal *p, const char *name, const char *verb,
@@ -1375,9 +1377,9 @@ static int route(struct lyb_portal *p, const struct lyb_snap *snap,
 	/* one rule with the mount: the card is public, versions are the
 	 * readers' (docs/operations.md, What is public) */
 	if (nseg == 3 && strcmp(seg[2], "dates") == 0)
-		return readers_only(p, ds, NULL, NULL, req, resp)
-			       ? api_dates(p, ds, req, resp)
-			       : 0;
+		return (rc = readers_only(p, ds, NULL, NULL, req, resp))
+			       ? (rc < 0 ? rc : 0)
+			       : api_dates(p, ds, req, resp);
 	if (nseg == 3 && strcmp(seg[2], "lineage") == 0)
 		return api_lineage(snap, ds, req, resp);
 	if (nseg == 3 && strcmp(seg[2], "access") == 0) {
@@ -1388,9 +1390,12 @@ static int route(struct lyb_portal *p, const struct lyb_snap *snap,
 	if (nseg == 3 && strcmp(seg[2], "audit") == 0) {
 		char err[512];
 
-		if (!ds->f2)
+		/* a format 2 card has no history: its head commit does,
+		 * loaded only for those who may see it (the card has the
+		 * owner that decides) */
+		if (!ds->f2 || !req->id ||
+		    !lyb_acl_can_manage(p->acl, req->id, ds, NULL, 0))
 			return api_audit(p, ds, req, resp);
-		/* a format 2 card has no history: its head commit does */
 		if (lyb_catalog_get(p->cat, ds->name, &hold, err, sizeof(err)))
 			return resp_err(resp, 503, "%s", err);
 		rc = api_audit(p, hold, req, resp);
@@ -1404,9 +1409,10 @@ static int route(struct lyb_portal *p, const struct lyb_snap *snap,
 		if (nseg == 5 && !lyb_id_valid(seg[4]))
 			return resp_err(resp, 400,
 					"expected versions/YYYY-MM-DD/ID");
-		if (!readers_only(p, ds, seg[3], nseg == 5 ? seg[4] : NULL, req,
-				  resp))
-			return 0;
+		rc = readers_only(p, ds, seg[3], nseg == 5 ? seg[4] : NULL, req,
+				  resp);
+		if (rc)
+			return rc < 0 ? rc : 0;
 		if (lyb_dataset_part(ds, seg[3], &hold))
 			return resp_err(resp, 503,
 					"the versions of %s do not "

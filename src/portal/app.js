@@ -263,6 +263,7 @@ async function datesTable(name, offset) {
 	if (offset > 0) nav.append(el('button', { type: 'button', onclick: async () => wrap.replaceWith(await datesTable(name, Math.max(0, offset - 20))) }, 'Newer'), ' ');
 	if (offset + 20 < d.total) nav.append(el('button', { type: 'button', onclick: async () => wrap.replaceWith(await datesTable(name, offset + 20)) }, 'Older'));
 	wrap.append(nav);
+	wrap.lybDates = d; // the page's copies come from it: one request, one audit line
 	return wrap;
 }
 
@@ -311,10 +312,9 @@ async function datasetPage(name) {
 		dates = el('p', { class: 'muted', id: 'dates' }, e.message);
 	}
 	kids.push(dates);
-	const first = dates.querySelector('tr[data-date]');
-	if (first) {
-		const d = await api('/datasets/' + enc(card.name) + '/dates?limit=1');
-		for (const [k, loc] of Object.entries(d.dates[0].latest.locations || {}))
+	const newest = dates.lybDates && dates.lybDates.dates[0];
+	if (newest) {
+		for (const [k, loc] of Object.entries(newest.latest.locations || {}))
 			copies.append(el('div', { class: 'card copy-kind', 'data-kind': k }, el('strong', {}, k === 'gs' ? 'Google Cloud Storage' : k === 'snow' ? 'Snowflake' : k), ' ',
 				el('span', { class: 'mono' }, loc.format + (loc.compression && loc.compression !== 'none' ? ' (' + loc.compression + ')' : '')),
 				el('div', { class: 'mono' }, loc.table || loc.url), el('div', { class: 'muted' }, num(loc.object_count) + ' objects')));
