@@ -61,7 +61,9 @@ async function text(page, sel) { return (await page.locator(sel).first().textCon
 	check((await anon.inputValue('#copy-path')).endsWith('/' + ds), 'the mount path to copy');
 	check((await anon.inputValue('#copy-head')) === 'lyb head -n 10 ' + ds, 'the lyb head command to copy');
 	await anon.click('button[data-copy=copy-uri]');
-	check((await text(anon, 'button[data-copy=copy-uri]')) === 'Copied', 'a copy button copies');
+	// the handler awaits the clipboard first: wait for its answer
+	check(await anon.waitForFunction(() => document.querySelector('button[data-copy=copy-uri]').textContent === 'Copied',
+		null, { timeout: 10000 }).then(() => true, () => false), 'a copy button copies');
 	check(await anon.locator('#delivery [data-state]').count() === 14, 'the delivery history of 14 days');
 	check(await anon.locator('#dates tr[data-date]').count() === 0 &&
 		(await text(anon, '#dates')).includes('sign in to see the versions of ' + ds), 'no versions signed out: how to see them');
