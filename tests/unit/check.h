@@ -47,10 +47,9 @@ static int check_failures;
 
 /*
  * Makes a fresh directory NAME-XXXXXX for a test's files in @buf: under
- * $LYB_TEST_TMP when set and usable (tests/CMakeLists.txt sets /dev/shm:
- * the catalog tests publish over a thousand versions, and the file
- * store's fsyncs, not the rules under test, would be most of their time),
- * else under /tmp. 0, or -1 when neither works.
+ * $LYB_TEST_TMP when set and usable (a tmpfs, say, to take the file
+ * store's fsyncs out of a run), else under /tmp. 0, or -1 when neither
+ * works.
  */
 static inline int test_mkdtemp(char *buf, size_t len, const char *name)
 {
