@@ -545,24 +545,12 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 				   "%s: expected a numeric ADDR:PORT "
 				   "(127.0.0.1:9110, [::1]:9110), got '%.64s'",
 				   k->name, value);
-		s = strdup(value);
-		if (!s)
-			return bad(err, -ENOMEM, "%s: %s", k->name,
-				   strerror(ENOMEM));
-		free(*FIELD(cfg, k, char *));
-		*FIELD(cfg, k, char *) = s;
-		break;
+		goto string;
 	case KIND_ROOTS:
 		rc = roots_check(value, err);
 		if (rc)
 			return rc;
-		s = strdup(value);
-		if (!s)
-			return bad(err, -ENOMEM, "%s: %s", k->name,
-				   strerror(ENOMEM));
-		free(*FIELD(cfg, k, char *));
-		*FIELD(cfg, k, char *) = s;
-		break;
+		goto string;
 	case KIND_PATH_OFF:
 		if (strcmp(value, LYB_CONFIG_NONE) == 0)
 			goto string;
