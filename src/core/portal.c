@@ -1006,6 +1006,19 @@ static int errno_status(int rc)
 	}
 }
 
+/* The audit line of a portal decision by @req's caller (signed in) */
+static void audit_event(const struct lyb_portal_req *req, const char *op,
+			const char *dataset, struct lyb_audit_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->uid = req->id->uid;
+	ev->pid = getpid();
+	ev->principal = req->id->user[0] ? req->id->user : req->id->display;
+	ev->comm = "lyb-portal";
+	ev->op = op;
+	ev->dataset = dataset;
+}
+
 /*
  * The gate of what is for @ds's readers (its dates, versions and version
  * records): 0 when the caller may read @ds; otherwise 1 with the answer
@@ -1021,7 +1034,7 @@ static int readers_only(struct lyb_portal *p, const struct lyb_dataset *ds,
 {
 	char why[LYB_PRINCIPAL_MAX + 64], hint[1024];
 	char denied[LYB_PRINCIPAL_MAX + LYB_NAME_MAX + 128];
-	struct lyb_audit_event ev = {0};
+	struct lyb_audit_event ev;
 	int ok, rc;
 
 	if (!req->id) {
@@ -1032,12 +1045,7 @@ static int readers_only(struct lyb_portal *p, const struct lyb_dataset *ds,
 		return rc ? rc : 1;
 	}
 	ok = lyb_acl_can_read(p->acl, req->id, ds, why, sizeof(why));
-	ev.uid = req->id->uid;
-	ev.pid = getpid();
-	ev.principal = req->id->user[0] ? req->id->user : req->id->display;
-	ev.comm = "lyb-portal";
-	ev.op = "list";
-	ev.dataset = ds->name;
+	audit_event(req, "list", ds->name, &ev);
 	ev.date = date;
 	ev.version = version;
 	ev.path = "";
@@ -1057,7 +1065,7 @@ static int api_change(struct lyb_portal *p, const char *name, const char *verb,
 		      const struct lyb_portal_req *req,
 		      struct lyb_portal_resp *resp)
 {
-	struct lyb_audit_event ev = {0};
+	struct lyb_audit_event ev;
 	const char *arg = NULL;
 	char err[1024] = "";
 	json_error_t jerr;
@@ -1102,12 +1110,7 @@ static int api_change(struct lyb_portal *p, const char *name, const char *verb,
 			    sizeof(err));
 	if (rc && !err[0])
 		snprintf(err, sizeof(err), "%s", strerror(-rc));
-	ev.uid = req->id->uid;
-	ev.pid = getpid();
-	ev.principal = req->id->user[0] ? req->id->user : req->id->display;
-	ev.comm = "lyb-portal";
-	ev.op = verb;
-	ev.dataset = name;
+	audit_event(req, verb, name, &ev);
 	ev.path = arg && strcmp(verb, "request") != 0 ? arg : "";
 	ev.allowed = rc == 0;
 	ev.reason = rc ? err : arg && strcmp(verb, "request") == 0 ? arg : "";
