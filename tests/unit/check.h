@@ -8,7 +8,6 @@
 #define LYB_TEST_CHECK_H
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static int check_failures;
@@ -44,24 +43,5 @@ static int check_failures;
 			check_failures++;                                     \
 		}                                                             \
 	} while (0)
-
-/*
- * Makes a fresh directory NAME-XXXXXX for a test's files in @buf: under
- * $LYB_TEST_TMP when set and usable (a tmpfs, say, to take the file
- * store's fsyncs out of a run), else under /tmp. 0, or -1 when neither
- * works.
- */
-static inline int test_mkdtemp(char *buf, size_t len, const char *name)
-{
-	const char *base = getenv("LYB_TEST_TMP");
-
-	if (base && *base &&
-	    (size_t)snprintf(buf, len, "%s/%s-XXXXXX", base, name) < len &&
-	    mkdtemp(buf))
-		return 0;
-	if ((size_t)snprintf(buf, len, "/tmp/%s-XXXXXX", name) >= len)
-		return -1;
-	return mkdtemp(buf) ? 0 : -1;
-}
 
 #endif
