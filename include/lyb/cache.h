@@ -139,6 +139,55 @@ int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 int lyb_cache_pread_uncached(const struct lyb_cache_src *src, void *buf,
 			     size_t len, uint64_t off, size_t *got);
 
+/*
+ * A read answered in place: up to LYB_SPANS_MAX pieces, in order, @total
+ * bytes in all. A piece is either bytes of a cached block, pinned (never
+ * evicted, never changed) until lyb_spans_release(), or part of @mem, a
+ * buffer of the read's own for what was not served from a block (the
+ * cache not started, no room, an object read around it). The daemon hands
+ * the pieces to the kernel as they are (fuse_reply_iov), so a block's
+ * bytes are copied once, into the reader's pages, not first into a reply
+ * buffer. Zero it before the first use.
+ */
+#define LYB_SPANS_MAX 32
+struct lyb_spans {
+	unsigned n;
+	struct {
+		const char *p;
+		size_t len;
+	} v[LYB_SPANS_MAX];
+	size_t total;
+	unsigned npins;
+	void *pins[LYB_SPANS_MAX]; /* the blocks held */
+	char *mem;		   /* NULL, or the read's own buffer */
+};
+
+/*
+ * lyb_cache_pread() answering in @sp (zeroed, or released) rather than
+ * copying into a buffer: the same checks, the same errors; on an error
+ * @sp holds nothing. Release it with lyb_spans_release() after use.
+ */
+int lyb_cache_pread_spans(const struct lyb_cache_src *src, size_t len,
+			  uint64_t off, struct lyb_spans *sp);
+
+/*
+ * @len bytes of @sp's own buffer (allocated on first use, @cap bytes in
+ * all, the whole read's size), for the piece starting @done bytes into
+ * the read; NULL when out of memory. What is written there becomes a piece
+ * with lyb_spans_add().
+ */
+char *lyb_spans_mem(struct lyb_spans *sp, size_t cap, size_t done);
+
+/* Appends @len bytes at @p as the next piece (merged with the last one
+ * when they touch). -ENOBUFS when @sp is full. */
+int lyb_spans_add(struct lyb_spans *sp, const char *p, size_t len);
+
+/* Copies @sp's bytes to @buf (sp->total of them). */
+void lyb_spans_copy(const struct lyb_spans *sp, void *buf);
+
+/* Unpins @sp's blocks and frees its buffer; @sp is zeroed. */
+void lyb_spans_release(struct lyb_spans *sp);
+
 struct lyb_cache_stats {
 	uint64_t hits, misses; /* blocks found / fetched for a reader */
 	uint64_t prefetched;   /* blocks fetched ahead */

@@ -180,6 +180,15 @@ int lyb_fs_open(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
 int lyb_fs_read(struct lyb_fs_open_file *f, void *buf, size_t len, uint64_t off,
 		size_t *got);
 
+/*
+ * lyb_fs_read() answering in @sp (zeroed; cache.h's struct lyb_spans):
+ * the pieces stay valid until lyb_spans_release(), which the caller
+ * calls, and while @f is open; sp->total is *@got. On an error @sp holds
+ * nothing. lybfs replies with the pieces as they are.
+ */
+int lyb_fs_read_spans(struct lyb_fs_open_file *f, size_t len, uint64_t off,
+		      struct lyb_spans *sp);
+
 /* The size @f was opened with: what reads stop at. */
 uint64_t lyb_fs_file_size(const struct lyb_fs_open_file *f);
 

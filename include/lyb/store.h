@@ -155,6 +155,13 @@ int lyb_reader_expect_blocks(struct lyb_reader *r, const uint32_t *crcs,
  */
 int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
 		     size_t *got);
+/*
+ * lyb_reader_pread() answering in @sp (cache.h): a cached object's blocks
+ * in place, anything else in @sp's own buffer. Release @sp after use; on
+ * an error it holds nothing.
+ */
+int lyb_reader_pread_spans(struct lyb_reader *r, size_t len, uint64_t off,
+			   struct lyb_spans *sp);
 void lyb_reader_close(struct lyb_reader *r); /* accepts NULL */
 /*
  * The block cache's identity of the object (cache.h): its store, key,

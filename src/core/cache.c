@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "cache_impl.h"
 #include "lyb/digest.h"
@@ -71,11 +72,92 @@ void lyb_cache_blk_unlist(struct blk *b)
 	b->in_table = 0;
 }
 
+/*
+ * The blocks' bytes: one mapping of the cap's worth of block slots, made
+ * at lyb_cache_init() and touched only as blocks fill it, in transparent
+ * huge pages where the kernel gives them. A slot freed is taken again by
+ * the next block, so a stream that reads on and evicts writes to pages
+ * already mapped, where a malloc of each block gave memory back and took
+ * it again (a page fault and a zeroed page per 4 KiB). @used never
+ * exceeds @cap, so a slot is always free for a block that fits. Under
+ * AddressSanitizer a free slot is poisoned. Under lock.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define SLOT_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define SLOT_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define SLOT_POISON(p, n) ((void)(p), (void)(n))
+#define SLOT_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+#define SLAB_ALIGN (2u << 20) /* a huge page */
+
+static int slab_open(void)
+{
+	size_t n = (size_t)(c->cap / c->bs), len = n * c->bs, i;
+	char *m;
+
+	if (c->slab) /* a previous cache's, blocks still pinned */
+		return -EBUSY;
+	m = mmap(NULL, len + SLAB_ALIGN, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return -ENOMEM;
+	c->slab_map = m;
+	c->slab_maplen = len + SLAB_ALIGN;
+	c->slab = (char *)(((uintptr_t)m + SLAB_ALIGN - 1) &
+			   ~(uintptr_t)(SLAB_ALIGN - 1));
+	madvise(c->slab, len, MADV_HUGEPAGE); /* a hint: may be refused */
+	c->slots_free = malloc(n * sizeof(*c->slots_free));
+	if (!c->slots_free) {
+		munmap(m, c->slab_maplen);
+		c->slab = NULL;
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) /* the first slots first */
+		c->slots_free[i] = (uint32_t)(n - 1 - i);
+	c->nslots_free = n;
+	SLOT_POISON(c->slab, len);
+	return 0;
+}
+
+/* Unmaps the slots once no block holds one. */
+static void slab_close_if_idle(void)
+{
+	if (!c->slab || c->active || c->used)
+		return;
+	SLOT_UNPOISON(c->slab, c->slab_maplen - SLAB_ALIGN);
+	munmap(c->slab_map, c->slab_maplen);
+	free(c->slots_free);
+	c->slab = NULL;
+	c->slots_free = NULL;
+	c->nslots_free = 0;
+}
+
+static char *slot_get(void)
+{
+	char *p;
+
+	if (!c->nslots_free)
+		return NULL; /* not while @used < @cap */
+	p = c->slab + (size_t)c->slots_free[--c->nslots_free] * c->bs;
+	SLOT_UNPOISON(p, c->bs);
+	return p;
+}
+
+static void slot_put(char *p)
+{
+	SLOT_POISON(p, c->bs);
+	c->slots_free[c->nslots_free++] =
+		(uint32_t)((size_t)(p - c->slab) / c->bs);
+}
+
 static void blk_free(struct blk *b)
 {
 	c->used -= c->bs;
-	free(b->data);
+	slot_put(b->data);
 	free(b);
+	slab_close_if_idle();
 }
 
 /*
@@ -110,7 +192,7 @@ struct blk *lyb_cache_blk_new(const unsigned char *id, uint64_t index,
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
-	b->data = malloc(c->bs);
+	b->data = slot_get();
 	if (!b->data) {
 		free(b);
 		return NULL;
@@ -178,12 +260,21 @@ int lyb_cache_init(const struct lyb_cache_config *cfg)
 	c->jobs = NULL;
 	c->jobs_tail = &c->jobs;
 	c->stop = 0;
+	pthread_mutex_lock(&c->lock);
+	rc = slab_open();
+	pthread_mutex_unlock(&c->lock);
+	if (rc)
+		return rc;
 	if (cfg->dir) {
 		rc = lyb_cache_disk_open(cfg->dir, cfg->disk_bytes
 							   ? cfg->disk_bytes
 							   : 10ull << 30);
-		if (rc)
+		if (rc) {
+			pthread_mutex_lock(&c->lock);
+			slab_close_if_idle();
+			pthread_mutex_unlock(&c->lock);
 			return rc;
+		}
 	}
 	c->started = 0;
 	c->active = 1;
@@ -215,6 +306,7 @@ void lyb_cache_shutdown(void)
 		blk_free(b);
 	}
 	lyb_cache_verify_clear();
+	slab_close_if_idle(); /* else the last pinned block's free does */
 	pthread_mutex_unlock(&c->lock);
 	lyb_cache_disk_close();
 }
@@ -275,15 +367,31 @@ static int all_cached(const struct lyb_cache_src *src, uint64_t off,
 	return 1;
 }
 
-/* lyb_cache_pread() on a started cache; -ESTALE: start again. */
-static int cached_pread(const struct lyb_cache_src *src, void *buf, size_t len,
-			uint64_t off, size_t *got, int *report)
+/*
+ * Where the piece of a read that starts @done bytes into it goes when it
+ * is not a cached block's bytes: @buf + @done, or @sp's own buffer.
+ */
+static char *dest(char *buf, struct lyb_spans *sp, size_t len, size_t done)
+{
+	return sp ? lyb_spans_mem(sp, len, done) : buf + done;
+}
+
+/*
+ * lyb_cache_pread() on a started cache; -ESTALE: start again. With @sp,
+ * the bytes of cached blocks are not copied: each stays pinned as a piece
+ * of @sp (a read touches at most LYB_SPANS_MAX blocks here), and what is
+ * read around the cache goes to @sp's own buffer.
+ */
+static int cached_pread(const struct lyb_cache_src *src, char *buf, size_t len,
+			uint64_t off, size_t *got, int *report,
+			struct lyb_spans *sp)
 {
 	uint64_t end = off + len, window, i, pos;
 	struct stream *s;
 	struct blk *b;
 	size_t n, at, done = 0;
 	int rc = 0, fetch, check, retried, retried_once = 0;
+	char *to;
 
 	pthread_mutex_lock(&c->lock);
 	if (lyb_cache_known_corrupt(src)) {
@@ -305,7 +413,11 @@ static int cached_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 	if (!lyb_cache_classify(src, off, len, &window, &s) && !check &&
 	    !all_cached(src, off, end)) {
 		pthread_mutex_unlock(&c->lock);
-		return direct(src, buf, len, off, got);
+		to = dest(buf, sp, len, 0);
+		rc = to ? direct(src, to, len, off, got) : -ENOMEM;
+		if (rc == 0 && sp && *got)
+			rc = lyb_spans_add(sp, to, *got);
+		return rc;
 	}
 	if (window)
 		lyb_cache_prefetch(src, s, end / c->bs,
@@ -325,10 +437,13 @@ static int cached_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 			b = lyb_cache_blk_new(src->id, i, 0);
 			if (!b) { /* every block in use: read around */
 				pthread_mutex_unlock(&c->lock);
-				rc = check ? bounce(src, i, (char *)buf + done,
-						    pos, n, &n, report)
-					   : direct(src, (char *)buf + done, n,
-						    pos, &n);
+				to = dest(buf, sp, len, done);
+				rc = !to     ? -ENOMEM
+				     : check ? bounce(src, i, to, pos, n, &n,
+						      report)
+					     : direct(src, to, n, pos, &n);
+				if (rc == 0 && sp && n)
+					rc = lyb_spans_add(sp, to, n);
 				pthread_mutex_lock(&c->lock);
 				if (rc)
 					break;
@@ -362,11 +477,19 @@ static int cached_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 			n = b->len > at ? b->len - at : 0;
 			if (n > len - done)
 				n = len - done;
-			if (n) {
+			if (n && sp) {
+				/* READY and pinned: the piece keeps the pin */
+				rc = lyb_spans_add(sp, b->data + at, n);
+				if (rc == 0) {
+					sp->pins[sp->npins++] = b;
+					done += n;
+					continue;
+				}
+			} else if (n) {
 				/* READY and pinned: the bytes stay as they
 				 * are, copied without the lock */
 				pthread_mutex_unlock(&c->lock);
-				memcpy((char *)buf + done, b->data + at, n);
+				memcpy(buf + done, b->data + at, n);
 				pthread_mutex_lock(&c->lock);
 			}
 			done += n;
@@ -434,8 +557,9 @@ int lyb_cache_pread_uncached(const struct lyb_cache_src *src, void *buf,
 	return 0;
 }
 
-int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
-		    uint64_t off, size_t *got)
+/* lyb_cache_pread() and lyb_cache_pread_spans(): @buf, or @sp. */
+static int cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
+		       uint64_t off, size_t *got, struct lyb_spans *sp)
 {
 	int rc, report = 0, tries = 0, active;
 
@@ -447,11 +571,24 @@ int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 	pthread_mutex_lock(&c->lock);
 	active = c->active;
 	pthread_mutex_unlock(&c->lock);
+	if (sp && (!active || len / c->bs + 2 > LYB_SPANS_MAX)) {
+		/* not from the cache's blocks, or more of them than pieces:
+		 * the read's own buffer, one piece */
+		buf = lyb_spans_mem(sp, len, 0);
+		if (!buf)
+			return -ENOMEM;
+		rc = cache_pread(src, buf, len, off, got, NULL);
+		if (rc == 0 && *got)
+			rc = lyb_spans_add(sp, buf, *got);
+		return rc;
+	}
 	if (!active)
 		return lyb_cache_pread_uncached(src, buf, len, off, got);
-	do
-		rc = cached_pread(src, buf, len, off, got, &report);
-	while (rc == -ESTALE && ++tries < MAX_RETRIES);
+	do {
+		rc = cached_pread(src, buf, len, off, got, &report, sp);
+		if (rc && sp)
+			lyb_spans_release(sp);
+	} while (rc == -ESTALE && ++tries < MAX_RETRIES);
 	if (report)
 		lyb_cache_report_corrupt(src->id);
 	if (rc == -ESTALE || rc == -EBADMSG)
@@ -459,6 +596,70 @@ int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 	if (rc)
 		*got = 0;
 	return rc;
+}
+
+int lyb_cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
+		    uint64_t off, size_t *got)
+{
+	return cache_pread(src, buf, len, off, got, NULL);
+}
+
+int lyb_cache_pread_spans(const struct lyb_cache_src *src, size_t len,
+			  uint64_t off, struct lyb_spans *sp)
+{
+	size_t got;
+	int rc = cache_pread(src, NULL, len, off, &got, sp);
+
+	if (rc)
+		lyb_spans_release(sp);
+	return rc;
+}
+
+char *lyb_spans_mem(struct lyb_spans *sp, size_t cap, size_t done)
+{
+	if (!sp->mem)
+		sp->mem = malloc(cap ? cap : 1);
+	return sp->mem ? sp->mem + done : NULL;
+}
+
+int lyb_spans_add(struct lyb_spans *sp, const char *p, size_t len)
+{
+	if (sp->n && sp->v[sp->n - 1].p + sp->v[sp->n - 1].len == p) {
+		sp->v[sp->n - 1].len += len;
+	} else {
+		if (sp->n == LYB_SPANS_MAX)
+			return -ENOBUFS;
+		sp->v[sp->n].p = p;
+		sp->v[sp->n].len = len;
+		sp->n++;
+	}
+	sp->total += len;
+	return 0;
+}
+
+void lyb_spans_copy(const struct lyb_spans *sp, void *buf)
+{
+	size_t at = 0;
+	unsigned i;
+
+	for (i = 0; i < sp->n; i++) {
+		memcpy((char *)buf + at, sp->v[i].p, sp->v[i].len);
+		at += sp->v[i].len;
+	}
+}
+
+void lyb_spans_release(struct lyb_spans *sp)
+{
+	unsigned i;
+
+	if (sp->npins) {
+		pthread_mutex_lock(&c->lock);
+		for (i = 0; i < sp->npins; i++)
+			lyb_cache_blk_put(sp->pins[i]);
+		pthread_mutex_unlock(&c->lock);
+	}
+	free(sp->mem);
+	memset(sp, 0, sizeof(*sp));
 }
 
 void lyb_cache_stats(struct lyb_cache_stats *out)

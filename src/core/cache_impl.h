@@ -45,6 +45,8 @@
  * lyb_cache_blk_new() to its free, fetching, pinned or on the LRU; a new
  * block evicts LRU blocks until it fits, or is not made (the reader reads
  * around the cache, into a buffer of its own): @used never exceeds @cap.
+ * A block's bytes are a slot of @slab, one mapping of @cap / @bs slots:
+ * a block that fits always finds a free one.
  */
 #ifndef LYB_CACHE_IMPL_H
 #define LYB_CACHE_IMPL_H
@@ -146,9 +148,14 @@ struct lyb_cache {
 	unsigned nworkers;    /* init: worker threads to start */
 
 	/* the cache (cache.c) */
-	int active;			       /* lock: reads use the cache */
-	int stop;			       /* lock: the workers stop */
-	uint64_t used;			       /* lock: bytes of blocks */
+	int active;	      /* lock: reads use the cache */
+	char *slab;	      /* lock: @cap / @bs block slots, or NULL */
+	char *slab_map;	      /* lock: the mapping that holds them */
+	size_t slab_maplen;   /* lock */
+	uint32_t *slots_free; /* lock: a stack of free slot numbers */
+	size_t nslots_free;   /* lock */
+	int stop;	      /* lock: the workers stop */
+	uint64_t used;	      /* lock: bytes of blocks */
 	struct blk *table[LYB_CACHE_NBUCKETS]; /* lock: all but failed ones */
 	struct blk lru; /* lock: sentinel, lru.lru_next the oldest unpinned */
 	uint64_t clock; /* lock: stamps of streams and records */

@@ -731,35 +731,57 @@ int lyb_fs_open(const struct lyb_snap *snap, const struct lyb_fs_entry *e,
 	return 0;
 }
 
-int lyb_fs_read(struct lyb_fs_open_file *f, void *buf, size_t len, uint64_t off,
-		size_t *got)
+int lyb_fs_read_spans(struct lyb_fs_open_file *f, size_t len, uint64_t off,
+		      struct lyb_spans *sp)
 {
+	size_t got = 0;
+	char *buf;
 	int rc;
 
-	*got = 0;
 	if (off >= f->size)
 		return 0;
 	if (len > f->size - off)
 		len = (size_t)(f->size - off);
-	if (!f->reader && !f->view) {
-		memcpy(buf, f->data + off, len);
-		*got = len;
-		return 0;
+	if (!f->reader && !f->view)
+		return lyb_spans_add(sp, f->data + off, len);
+	if (f->view) {
+		buf = lyb_spans_mem(sp, len, 0);
+		rc = buf ? lyb_view_read(f->view, buf, len, off, &got)
+			 : -ENOMEM;
+		if (rc == 0 && got)
+			rc = lyb_spans_add(sp, buf, got);
+	} else {
+		rc = lyb_reader_pread_spans(f->reader, len, off, sp);
 	}
-	rc = f->view ? lyb_view_read(f->view, buf, len, off, got)
-		     : lyb_reader_pread(f->reader, buf, len, off, got);
-	if (rc == 0 && *got != len) {
+	if (rc == 0 && sp->total != len) {
 		lyb_log(LYB_LOG_ERR,
 			"read of %s: short read at %llu (%zu of %zu bytes): "
 			"the catalog promised more bytes than the store has",
-			f->name, (unsigned long long)off, *got, len);
+			f->name, (unsigned long long)off, sp->total, len);
 		rc = -EIO;
 	}
 	if (rc) {
-		*got = 0;
+		lyb_spans_release(sp);
 		return rc == -EACCES ? -EACCES : -EIO;
 	}
 	return 0;
+}
+
+int lyb_fs_read(struct lyb_fs_open_file *f, void *buf, size_t len, uint64_t off,
+		size_t *got)
+{
+	struct lyb_spans sp;
+	int rc;
+
+	memset(&sp, 0, sizeof(sp));
+	*got = 0;
+	rc = lyb_fs_read_spans(f, len, off, &sp);
+	if (rc == 0) {
+		lyb_spans_copy(&sp, buf);
+		*got = sp.total;
+	}
+	lyb_spans_release(&sp);
+	return rc;
 }
 
 uint64_t lyb_fs_file_size(const struct lyb_fs_open_file *f)

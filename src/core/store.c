@@ -377,6 +377,25 @@ static void reader_release(void *arg)
 	lyb_store_unref(s);
 }
 
+/* @r as the cache's source of its bytes. */
+static void reader_src(struct lyb_reader *r, struct lyb_cache_src *src)
+{
+	memset(src, 0, sizeof(*src));
+	memcpy(src->id, r->cache_id, sizeof(src->id));
+	src->size = r->size;
+	src->name = r->name;
+	src->has_crc32c = r->has_crc32c;
+	src->crc32c = r->crc32c;
+	src->has_md5 = r->has_md5;
+	memcpy(src->md5, r->md5, sizeof(src->md5));
+	src->block_crc32c = r->block_crc32c;
+	src->block_crc_size = r->block_crc_size;
+	src->fetch = backend_pread;
+	src->hold = reader_hold;
+	src->release = reader_release;
+	src->arg = r;
+}
+
 int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
 		     size_t *got)
 {
@@ -385,26 +404,36 @@ int lyb_reader_pread(struct lyb_reader *r, void *buf, size_t len, uint64_t off,
 	*got = 0;
 	if (len == 0)
 		return 0;
-	memset(&src, 0, sizeof(src));
 	if (!r->cacheable && (!r->block_crc32c || r->size == UINT64_MAX))
 		return backend_pread(r, buf, len, off, got);
-	memcpy(src.id, r->cache_id, sizeof(src.id));
-	src.size = r->size;
-	src.name = r->name;
-	src.has_crc32c = r->has_crc32c;
-	src.crc32c = r->crc32c;
-	src.has_md5 = r->has_md5;
-	memcpy(src.md5, r->md5, sizeof(src.md5));
-	src.block_crc32c = r->block_crc32c;
-	src.block_crc_size = r->block_crc_size;
-	src.fetch = backend_pread;
-	src.hold = reader_hold;
-	src.release = reader_release;
-	src.arg = r;
+	reader_src(r, &src);
 	/* not pinned: checked block by block, never cached */
 	if (!r->cacheable)
 		return lyb_cache_pread_uncached(&src, buf, len, off, got);
 	return lyb_cache_pread(&src, buf, len, off, got);
+}
+
+int lyb_reader_pread_spans(struct lyb_reader *r, size_t len, uint64_t off,
+			   struct lyb_spans *sp)
+{
+	struct lyb_cache_src src;
+	size_t got;
+	char *buf;
+	int rc;
+
+	if (len == 0)
+		return 0;
+	if (r->cacheable) {
+		reader_src(r, &src);
+		return lyb_cache_pread_spans(&src, len, off, sp);
+	}
+	buf = lyb_spans_mem(sp, len, 0);
+	rc = buf ? lyb_reader_pread(r, buf, len, off, &got) : -ENOMEM;
+	if (rc == 0 && got)
+		rc = lyb_spans_add(sp, buf, got);
+	if (rc)
+		lyb_spans_release(sp);
+	return rc;
 }
 
 void lyb_reader_direct(struct lyb_reader *r)

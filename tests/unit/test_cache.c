@@ -813,6 +813,71 @@ static void test_pinned_copy(void)
 	munmap(buf, BS);
 }
 
+/*
+ * A read answered in place (lyb_cache_pread_spans): the pieces of an
+ * object checked per block are the cached blocks' own bytes, pinned while held,
+ * so reads of another object in a cache with no room left go around them and
+ * evict none; released, the blocks are hits again. A read of more blocks than
+ * pieces, and one that fails, answer as the copying read does.
+ */
+static void test_spans(void)
+{
+	struct lyb_cache_src s = src_for(30), t = src_for(31);
+	struct lyb_cache_stats st0, st;
+	struct lyb_spans sp, big;
+	unsigned char *buf = malloc(SIZE);
+	uint64_t off;
+	size_t got;
+	int ok = 1;
+
+	/* checked per block: any read goes through whole blocks */
+	s.block_crc32c = block_crcs();
+	s.block_crc_size = BS;
+	memset(&sp, 0, sizeof(sp));
+	CHECK_RC(lyb_cache_pread_spans(&s, 2 * BS, BS / 2, &sp), 0);
+	/* three blocks pinned; pieces of neighbouring slots merge */
+	CHECK(sp.total == 2 * BS && sp.n >= 1 && sp.n <= 3 && sp.npins == 3 &&
+	      !sp.mem);
+	lyb_spans_copy(&sp, buf);
+	CHECK(exact(buf, BS / 2, 2 * BS));
+	/* three of the four blocks pinned: another object reads around */
+	for (off = 0; off < 8 * BS; off += got) {
+		CHECK_RC(lyb_cache_pread(&t, buf, BS, off, &got), 0);
+		ok &= got == BS && exact(buf, off, BS);
+	}
+	CHECK(ok);
+	lyb_cache_stats(&st);
+	CHECK(st.mem_bytes <= st.mem_cap);
+	memset(buf, 0, 2 * BS);
+	lyb_spans_copy(&sp, buf);
+	CHECK(exact(buf, BS / 2, 2 * BS));
+	lyb_spans_release(&sp);
+	CHECK(sp.n == 0 && sp.npins == 0 && sp.total == 0);
+	lyb_cache_stats(&st0);
+	CHECK_RC(lyb_cache_pread_spans(&s, BS, BS, &sp), 0);
+	lyb_cache_stats(&st);
+	CHECK(st.hits == st0.hits + 1 && st.misses == st0.misses);
+	CHECK(sp.n == 1 && sp.npins == 1 && sp.total == BS);
+	lyb_spans_release(&sp);
+	/* more blocks than pieces: one buffer of the read's own */
+	memset(&big, 0, sizeof(big));
+	CHECK_RC(lyb_cache_pread_spans(&s, SIZE, 0, &big), 0);
+	CHECK(big.total == SIZE && big.n == 1 && big.npins == 0 && big.mem);
+	CHECK(exact((const unsigned char *)big.v[0].p, 0, SIZE));
+	lyb_spans_release(&big);
+	/* past the end: nothing; a failed fetch: an error and nothing held */
+	CHECK_RC(lyb_cache_pread_spans(&s, 10, SIZE, &sp), 0);
+	CHECK(sp.n == 0 && sp.total == 0);
+	t = src_for(32);
+	atomic_store(&fail_at_block, 1);
+	CHECK_RC(lyb_cache_pread_spans(&t, 2 * BS, 0, &sp), -EIO);
+	atomic_store(&fail_at_block, -1);
+	CHECK(sp.n == 0 && sp.npins == 0 && !sp.mem && sp.total == 0);
+	lyb_cache_stats(&st);
+	CHECK(st.mem_bytes <= st.mem_cap);
+	free(buf);
+}
+
 int main(void)
 {
 	struct lyb_cache_config cfg = {.mem_bytes = 16 * BS,
@@ -852,6 +917,7 @@ int main(void)
 	cfg.workers = 4;
 	CHECK_RC(lyb_cache_init(&cfg), 0);
 	test_pinned_copy();
+	test_spans();
 	lyb_cache_shutdown();
 	test_dir();
 	if (check_failures)
