@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -90,6 +91,35 @@ static void test_combine(void)
 	/* nothing appended changes nothing */
 	CHECK(lyb_crc32c_combine(0xe3069283, 0, 0) == 0xe3069283);
 	CHECK(lyb_crc32c_combine(0, 0xe3069283, 9) == 0xe3069283);
+}
+
+/*
+ * A buffer long enough for the three-lane loop, with an odd tail: its CRC
+ * in one call equals the CRC updated in short pieces (one lane) and the
+ * two halves joined by lyb_crc32c_combine() (matrices, no lane tables).
+ */
+static void test_crc32c_long(void)
+{
+	size_t n = 100 * 1024 + 13, i, k;
+	unsigned char *data = malloc(n);
+	uint32_t whole, pieces = 0;
+
+	for (i = 0; i < n; i++)
+		data[i] = (unsigned char)((i * 2654435761u) >> 11);
+	whole = lyb_crc32c_update(0, data, n);
+	for (i = 0; i < n; i += k) {
+		k = n - i < 1000 ? n - i : 1000;
+		pieces = lyb_crc32c_update(pieces, data + i, k);
+	}
+	CHECK(whole == pieces);
+	k = 3 * 8192 + 5;
+	CHECK(lyb_crc32c_combine(lyb_crc32c_update(0, data, k),
+				 lyb_crc32c_update(0, data + k, n - k),
+				 n - k) == whole);
+	/* from a running CRC too */
+	CHECK(lyb_crc32c_update(lyb_crc32c_update(0, data, 7), data + 7,
+				n - 7) == whole);
+	free(data);
 }
 
 static void test_crc32c_b64(void)
@@ -291,6 +321,7 @@ int main(void)
 	test_fnv1a();
 	test_crc32c();
 	test_combine();
+	test_crc32c_long();
 	test_crc32c_b64();
 	test_hashes();
 	test_base64();
