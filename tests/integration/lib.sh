@@ -104,8 +104,12 @@ accounts() {
 	done
 }
 
+# cleanup [RC]: unmounts, drops the accounts, removes $W and exits with
+# RC (default: the status it was called with). A test's own EXIT trap
+# stops what it started, then calls `cleanup "$rc"` with the status it saved.
 cleanup() {
-	local rc=$?
+	local rc=${1:-$?}
+	set +e
 	unmount_lybfs
 	drop_accounts
 	if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -s "$W/lybfs.log" ]; then

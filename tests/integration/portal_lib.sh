@@ -9,9 +9,9 @@ CAROL=lybpcarol # neither
 PORTAL_PID=
 portal_cleanup() {
 	local rc=$?
+	set +e
 	[ -n "$PORTAL_PID" ] && kill "$PORTAL_PID" 2>/dev/null && wait "$PORTAL_PID" 2>/dev/null
-	(exit $rc) # cleanup exits with the test's status
-	cleanup
+	cleanup "$rc"
 }
 trap portal_cleanup EXIT
 accounts $ALICE $OWN:$BOB $CAROL

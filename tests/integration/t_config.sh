@@ -123,8 +123,7 @@ with open(sys.argv[1], "w") as f:
         pass
 PYEOF
 SYSLOG_PID=$!
-# set +e: (exit $rc) only hands cleanup the test's status
-trap 'rc=$?; kill $SYSLOG_PID 2>/dev/null; rm -f /dev/log; set +e; (exit $rc); cleanup' EXIT
+trap 'rc=$?; kill $SYSLOG_PID 2>/dev/null; rm -f /dev/log; set +e; cleanup "$rc"' EXIT
 wait_for test -e "$W/syslog.out.bound" || fail "no /dev/log listener"
 : >"$W/lybfs.log"
 start_lybfs -o "catalog=$CAT,log=syslog"

@@ -13,7 +13,7 @@ for c in jq curl; do
 	command -v $c >/dev/null || skip "$c is not installed"
 done
 EVIL_PID=
-trap 'rc=$?; set +e; [ -z "$EVIL_PID" ] || kill "$EVIL_PID"; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; [ -z "$EVIL_PID" ] || kill "$EVIL_PID"; cleanup "$rc"' EXIT
 accounts lybctlnew lybctlevil
 chmod 755 "$W"
 fixture

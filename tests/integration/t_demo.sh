@@ -21,7 +21,7 @@ export LYB_NOW=2026-03-10T09:00:00Z
 demo() { bash "$LYB_SRC/scripts/demo.sh" "$@"; }
 # the new account, and a member of the DataSet's owner group (the demo's
 # group name: made here and removed, or joined if the host has it)
-trap 'rc=$?; set +e; demo stop >/dev/null 2>&1; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; demo stop >/dev/null 2>&1; cleanup "$rc"' EXIT
 accounts lybdemoadam artist-metadata:lybdemopat
 chmod 755 "$W" # the accounts walk to the mount and the demo's data
 

@@ -8,6 +8,6 @@ set -euo pipefail
 . "$LYB_SRC/tests/integration/gcs_lib.sh"
 
 W=$(mktemp -d /tmp/lyb-gcs.XXXXXX)
-trap 'rc=$?; stop_gcs_emulator; rm -rf "$W"; exit $rc' EXIT
+trap 'rc=$?; set +e; stop_gcs_emulator; rm -rf "$W"; exit $rc' EXIT
 start_gcs_emulator "$W/emu"
 "$LYB_BUILD/tests/gcs_api"

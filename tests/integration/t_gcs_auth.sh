@@ -13,7 +13,7 @@ command -v openssl >/dev/null || { echo "SKIP: no openssl command"; exit 77; }
 . "$LYB_SRC/tests/integration/gcs_lib.sh"
 
 W=$(mktemp -d /tmp/lyb-auth.XXXXXX)
-trap 'rc=$?; stop_py_server; rm -rf "$W"; exit $rc' EXIT
+trap 'rc=$?; set +e; stop_py_server; rm -rf "$W"; exit $rc' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # start_server: a fresh token server (fresh counters); sets PORT

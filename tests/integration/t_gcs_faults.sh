@@ -10,6 +10,6 @@ set -euo pipefail
 . "$LYB_SRC/tests/integration/gcs_lib.sh"
 
 W=$(mktemp -d /tmp/lyb-gcs.XXXXXX)
-trap 'rc=$?; stop_py_server; rm -rf "$W"; exit $rc' EXIT
+trap 'rc=$?; set +e; stop_py_server; rm -rf "$W"; exit $rc' EXIT
 start_py_server gcs_fault_server.py
 LYB_TEST_GCS_FAULTS=127.0.0.1:$PORT "$LYB_BUILD/tests/gcs_faults"

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 . "$LYB_SRC/tests/integration/gcs_lib.sh"
-trap 'rc=$?; unmount_lybfs; stop_py_server; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; unmount_lybfs; stop_py_server; cleanup "$rc"' EXIT
 
 start_py_server gcs_fault_server.py
 export STORAGE_EMULATOR_HOST=127.0.0.1:$PORT

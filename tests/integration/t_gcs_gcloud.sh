@@ -8,7 +8,7 @@
 # emulator runs on the port it is given. Skips (77) without gcloud.
 . "$(dirname "$0")/lib.sh"
 . "$LYB_SRC/tests/integration/gcs_lib.sh"
-trap 'rc=$?; stop_gcs_emulator; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; stop_gcs_emulator; cleanup "$rc"' EXIT
 command -v gcloud >/dev/null || skip "gcloud is not installed"
 
 step "the emulator on the port asked for"

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$LYB_SRC/tests/integration/gcs_lib.sh"
 
-trap 'rc=$?; unmount_lybfs; stop_gcs_emulator; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; unmount_lybfs; stop_gcs_emulator; cleanup "$rc"' EXIT
 start_gcs_emulator "$W/emu"
 CAT=gs://lyb-catalog/prod/lybrary
 

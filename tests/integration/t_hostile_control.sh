@@ -26,7 +26,7 @@ stop_second() {
 		PID2=
 	fi
 }
-trap 'rc=$?; set +e; stop_second; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; stop_second; cleanup "$rc"' EXIT
 accounts lybcmal lybcowners:lybcown lybcreq
 
 HC=$LYB_SRC/tests/integration/hostile_control.py

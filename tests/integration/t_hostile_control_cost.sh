@@ -30,7 +30,7 @@ stop_spam() {
 		SPAM=
 	fi
 }
-trap 'rc=$?; set +e; stop_spam; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; stop_spam; cleanup "$rc"' EXIT
 accounts lybqspamown:lybqspam lybqowners:lybqown lybqreq
 
 CTL=$W/control.sock

@@ -20,7 +20,7 @@ for c in jq mount umount; do
 done
 
 FULL=$W/full
-trap 'rc=$?; set +e; touch "$W/tmp/hog.done" "$W/tmp/hog2.done" 2>/dev/null; unmount_lybfs; umount "$FULL" 2>/dev/null; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; touch "$W/tmp/hog.done" "$W/tmp/hog2.done" 2>/dev/null; unmount_lybfs; umount "$FULL" 2>/dev/null; cleanup "$rc"' EXIT
 accounts lyblhog lyblread lyblflood
 uid_of() { id -u "$1"; }
 

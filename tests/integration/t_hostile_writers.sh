@@ -25,7 +25,7 @@ drop_holders() {
 	for p in "${HOLDERS[@]}"; do wait "$p" 2>/dev/null || true; done
 	HOLDERS=()
 }
-trap 'rc=$?; set +e; drop_holders; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; drop_holders; cleanup "$rc"' EXIT
 accounts "$U"
 
 # the writers' own path: every change is written by lyb itself, not by

@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 for c in logrotate mount umount; do command -v $c >/dev/null || skip "$c is not installed (scripts/deps.sh)"; done
 FULL=$W/full
-trap 'rc=$?; set +e; unmount_lybfs; umount "$FULL" 2>/dev/null; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; unmount_lybfs; umount "$FULL" 2>/dev/null; cleanup "$rc"' EXIT
 
 fixture
 F=$MNT/t.Data/2020-09-03/$V2/gs/part-00000.avro

@@ -18,7 +18,7 @@
 #     leading '/'.
 . "$(dirname "$0")/lib.sh"
 . "$LYB_SRC/tests/integration/gcs_lib.sh"
-trap 'rc=$?; unmount_lybfs; stop_py_server; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; unmount_lybfs; stop_py_server; cleanup "$rc"' EXIT
 command -v jq >/dev/null || skip "jq is not installed"
 
 start_py_server gcs_fault_server.py
