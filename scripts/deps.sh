@@ -9,7 +9,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libfuse3-dev fuse3
 	libcurl4-openssl-dev libjansson-dev libavro-dev libssl-dev zlib1g-dev liblzma-dev
 	python3-avro python3-snappy python3-prometheus-client python3-pandas avro-bin attr jq strace util-linux procps groff-base
-	ca-certificates openssl libmicrohttpd-dev chromium curl logrotate "$@")
+	ca-certificates openssl libmicrohttpd-dev chromium curl logrotate
+	nginx libnginx-mod-http-js "$@")
 # node and npm run the GCS emulator (scripts/gcs-emulator.sh); a node from
 # elsewhere (nodesource) brings its own npm, so ask apt only when missing
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -8,12 +8,12 @@
  * and the rest of its line (an inline comment: `refresh = 5  # seconds`;
  * a '#' inside a value, `a#b`, stays). The keys are the -o options of
  * lybfs (catalog, refresh, ttl, log_level, log, allow_other, gcs_endpoint,
- * gcs_credentials, gcs_timeout, cache_mem, catalog_mem, cache_dir, cache_size,
- * readahead, domain, admin, audit, control, acl_max_stale, max_open_per_uid,
- * file_roots, metrics_listen); `admin` alone may repeat (its principals
- * add up), every other key is given once. `lybfs -o KEY=VALUE` goes
- * through the same lyb_config_set() (by lyb_config_set_opt()), so a value
- * means the same in both places and the option overrides the file.
+ * gcs_credentials, gcs_timeout, gcs_http, gcs_ca_file, cache_mem, catalog_mem,
+ * cache_dir, cache_size, readahead, domain, admin, audit, control,
+ * acl_max_stale, max_open_per_uid, file_roots, metrics_listen); `admin` alone
+ * may repeat (its principals add up), every other key is given once. `lybfs -o
+ * KEY=VALUE` goes through the same lyb_config_set() (by lyb_config_set_opt()),
+ * so a value means the same in both places and the option overrides the file.
  * Parsing is strict: an unknown key, a key given twice, a bad value, a
  * line without '=', a NUL byte, a line over LYB_CONFIG_LINE_MAX or a file
  * over LYB_CONFIG_FILE_MAX is an error naming FILE:LINE and the key.
@@ -30,6 +30,7 @@
 #include <stdio.h>
 
 #include "lyb/acl.h"
+#include "lyb/http.h"
 #include "lyb/log.h"
 
 #define LYB_CONFIG_PATH "/etc/lyb/lyb.conf" /* unless $LYB_CONFIG */
@@ -78,6 +79,8 @@ enum lyb_config_key {
 	LYB_CONFIG_FILE_ROOTS = 1u << 19,
 	LYB_CONFIG_CATALOG_MEM = 1u << 20,
 	LYB_CONFIG_METRICS_LISTEN = 1u << 21,
+	LYB_CONFIG_GCS_HTTP = 1u << 22,
+	LYB_CONFIG_GCS_CA_FILE = 1u << 23,
 };
 
 struct lyb_config {
@@ -91,6 +94,8 @@ struct lyb_config {
 	char *gcs_endpoint;    /* NULL: $STORAGE_EMULATOR_HOST or Google */
 	char *gcs_credentials; /* a key file or "anonymous"; NULL: ADC */
 	double gcs_timeout;    /* seconds per GCS call; 0: the default */
+	char *gcs_http;	       /* "1.1" or "2"; NULL: 1.1 */
+	char *gcs_ca_file;     /* PEM CA certificates; NULL: the system's */
 	uint64_t cache_mem;    /* bytes; 0: the cache's default */
 	uint64_t catalog_mem;  /* format 2 page cache bytes; 0: default */
 	char *cache_dir;       /* absolute; NULL: no disk cache */
@@ -202,12 +207,17 @@ const char *lyb_config_nearest(const char *word, const char *const *extra);
 struct sockaddr_storage;
 int lyb_config_parse_listen(const char *s, struct sockaddr_storage *sa);
 
+/* Parses a gcs_http value ("1.1", "2") into *@v (may be NULL):
+ * 0 or -EINVAL. */
+int lyb_config_parse_http(const char *s, enum lyb_http_version *v);
+
 /* Prints one line per key, "    -o KEY=VALUE  what (default ...)", on @out. */
 void lyb_config_print_help(FILE *out);
 
 /*
- * Hands the gcs_* keys to the process-wide GCS client (gcs.h); call
- * before the first gs:// access. 0, -ENOMEM, or -EBUSY when too late.
+ * Hands the gcs_* keys to the process-wide GCS client (gcs.h) and its
+ * HTTP (gcs_http, http.h); call before the first gs:// access. 0,
+ * -ENOMEM, or -EBUSY when too late.
  */
 int lyb_config_apply_gcs(const struct lyb_config *cfg);
 

@@ -4,9 +4,11 @@
  *
  * The only module that includes curl. Every thread gets its own easy
  * handle (created on first use, freed when the thread exits); all of them
- * share DNS answers, TLS sessions and the connection pool, so a worker
- * thread reuses warm connections. TLS peer and host verification are
- * always on for https; redirects are never followed.
+ * share DNS answers and TLS sessions. With HTTP/1.1 (the default) each
+ * thread keeps its own warm connections; with HTTP/2 every request of the
+ * process is multiplexed over shared connections (lyb_http_set_version).
+ * TLS peer and host verification are always on for https; redirects are
+ * never followed.
  *
  * A request completes (returns 0) whenever an HTTP status arrived and the
  * whole body was taken; the caller maps statuses to errors. Transport
@@ -57,6 +59,23 @@ struct lyb_http_resp {
 	char location[2048]; /* Location; never log it */
 	char error[512];     /* start of a non-2xx body, for logs */
 };
+
+enum lyb_http_version {
+	LYB_HTTP_1_1, /* a connection per thread, one request at a time */
+	/* multiplexed: HTTP/2 streams over shared connections, 16 at most
+	 * on one, where TLS (ALPN) offers HTTP/2; HTTP/1.1 otherwise */
+	LYB_HTTP_2,
+};
+
+/* Sets how every later request goes; call it before the first one.
+ * -EINVAL for an unknown version. (No HTTP/2 without TLS: Debian 12's
+ * libcurl 7.88 breaks a reused prior-knowledge connection, curl #10634.) */
+int lyb_http_set_version(enum lyb_http_version v);
+
+/* The CA certificates (a PEM file) that https peers are checked against
+ * in place of the system's; NULL: the system's. Copied; call it before the
+ * first request. 0 or -ENOMEM. */
+int lyb_http_set_ca_file(const char *path);
 
 /* Performs @req; fills @resp (cleared first). See above for errors. */
 int lyb_http_do(const struct lyb_http_req *req, struct lyb_http_resp *resp);

@@ -23,6 +23,7 @@
 #include "lyb/catalog.h"
 #include "lyb/config.h"
 #include "lyb/gcs.h"
+#include "lyb/http.h"
 #include "lyb/store.h"
 #include "lyb/text.h"
 
@@ -44,6 +45,7 @@ enum kind {
 	KIND_PATH_OFF, /* an absolute path, or "none"; char * */
 	KIND_LISTEN,   /* a numeric address and port (lyb_config_parse_listen),
 			* char * */
+	KIND_HTTP,     /* "1.1" or "2" (lyb_config_parse_http), char * */
 };
 
 #define AT(field) offsetof(struct lyb_config, field)
@@ -97,6 +99,15 @@ static const struct key {
 	 "give up on a GCS call after this long, retries included; readers "
 	 "get EIO (default 30)",
 	 AT(gcs_timeout), NULL},
+	{"gcs_http", LYB_CONFIG_GCS_HTTP, KIND_HTTP, 0, 0, "1.1|2",
+	 "HTTP to GCS: 1.1, a connection per worker (default); 2, HTTP/2 "
+	 "where TLS offers it, every request multiplexed over shared "
+	 "connections",
+	 AT(gcs_http), NULL},
+	{"gcs_ca_file", LYB_CONFIG_GCS_CA_FILE, KIND_PATH, 0, 0, "FILE",
+	 "check the GCS endpoint's TLS certificate against these CA "
+	 "certificates (PEM) in place of the system's",
+	 AT(gcs_ca_file), NULL},
 	{"cache_mem", LYB_CONFIG_CACHE_MEM, KIND_SIZE, 0, 0, "SIZE",
 	 "memory block cache cap, e.g. 512M (default 256M)", AT(cache_mem),
 	 NULL},
@@ -158,7 +169,8 @@ static int owns_string(const struct key *k)
 {
 	return k->kind == KIND_URL || k->kind == KIND_STRING ||
 	       k->kind == KIND_PATH || k->kind == KIND_ROOTS ||
-	       k->kind == KIND_PATH_OFF || k->kind == KIND_LISTEN;
+	       k->kind == KIND_PATH_OFF || k->kind == KIND_LISTEN ||
+	       k->kind == KIND_HTTP;
 }
 
 void lyb_config_init(struct lyb_config *cfg)
@@ -539,6 +551,12 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 				   k->name, value);
 		*FIELD(cfg, k, int) = b;
 		break;
+	case KIND_HTTP:
+		if (lyb_config_parse_http(value, NULL) != 0)
+			return bad(err, -EINVAL,
+				   "%s: expected 1.1 or 2, got '%.64s'",
+				   k->name, value);
+		goto string;
 	case KIND_LISTEN:
 		if (lyb_config_parse_listen(value, &sa) != 0)
 			return bad(err, -EINVAL,
@@ -875,13 +893,36 @@ int lyb_config_fill(struct lyb_config *dst, const struct lyb_config *src,
 	return 0;
 }
 
+int lyb_config_parse_http(const char *s, enum lyb_http_version *v)
+{
+	static const struct {
+		const char *name;
+		enum lyb_http_version v;
+	} names[] = {{"1.1", LYB_HTTP_1_1}, {"2", LYB_HTTP_2}};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			if (v)
+				*v = names[i].v;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 int lyb_config_apply_gcs(const struct lyb_config *cfg)
 {
 	struct lyb_gcs_config g = {.endpoint = cfg->gcs_endpoint,
 				   .credentials = cfg->gcs_credentials,
 				   .deadline_ms =
 					   (unsigned)(cfg->gcs_timeout * 1000)};
+	enum lyb_http_version v = LYB_HTTP_1_1;
 
+	if (cfg->gcs_http && (lyb_config_parse_http(cfg->gcs_http, &v) != 0 ||
+			      lyb_http_set_version(v) != 0))
+		return -EINVAL;
+	if (cfg->gcs_ca_file && lyb_http_set_ca_file(cfg->gcs_ca_file) != 0)
+		return -ENOMEM;
 	if (!cfg->gcs_endpoint && !cfg->gcs_credentials && !cfg->gcs_timeout)
 		return 0;
 	return lyb_gcs_set_default(&g);

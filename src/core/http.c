@@ -5,8 +5,16 @@
  * One easy handle per thread (a pthread key whose destructor frees it), so
  * each worker keeps its own warm connections without locking. All handles
  * share one CURLSH for DNS answers and TLS sessions, with one mutex per
- * kind of shared data. Connections themselves are not shared: libcurl does
- * not support sharing its connection cache between concurrent threads.
+ * kind of shared data. Connections themselves are not shared between
+ * threads: libcurl does not support sharing its connection cache between
+ * concurrent transfers of different threads.
+ *
+ * Multiplexed (LYB_HTTP_2): one thread runs every transfer
+ * of the process in one multi handle, whose connections carry HTTP/2
+ * streams, at most MUX_STREAMS on one, more connections past that; the
+ * calling thread hands its easy handle over and sleeps until the transfer
+ * is done, so the callbacks below run on that thread while the caller
+ * waits and lyb_http_do() stays one blocking call.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -26,6 +34,26 @@ static int http_init_rc;
 static pthread_key_t easy_key;
 static CURLSH *share;
 static pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+static enum lyb_http_version http_version; /* lyb_http_set_version() */
+static char *http_ca_file;		   /* lyb_http_set_ca_file() */
+
+#define MUX_STREAMS 16 /* HTTP/2 streams on one connection */
+
+/* A transfer handed to the multiplexing thread. */
+struct mux_job {
+	CURL *easy;
+	CURLcode cc;
+	int done;
+	pthread_cond_t cv;
+	struct mux_job *next;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	CURLM *multi;	       /* lock (to start); the thread's after */
+	struct mux_job *queue; /* lock: to be added */
+	int started;	       /* lock */
+} mux = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 enum body_mode { BODY_NONE, BODY_ERROR, BODY_SINK, BODY_BUF };
 
@@ -348,8 +376,21 @@ static void set_options(CURL *e, const struct lyb_http_req *q,
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (http_ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, http_ca_file);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	switch (http_version) {
+	case LYB_HTTP_1_1:
+		curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+				 CURL_HTTP_VERSION_1_1);
+		break;
+	case LYB_HTTP_2: /* where TLS's ALPN offers it, else 1.1 */
+		curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+				 CURL_HTTP_VERSION_2TLS);
+		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+		break;
+	}
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 			 q->connect_timeout_ms ? (long)q->connect_timeout_ms
 					       : 10000L);
@@ -388,6 +429,127 @@ static int add_header(struct curl_slist **list, const char *h)
 	return 0;
 }
 
+int lyb_http_set_version(enum lyb_http_version v)
+{
+	if (v != LYB_HTTP_1_1 && v != LYB_HTTP_2)
+		return -EINVAL;
+	http_version = v;
+	return 0;
+}
+
+int lyb_http_set_ca_file(const char *path)
+{
+	char *copy = path ? strdup(path) : NULL;
+
+	if (path && !copy)
+		return -ENOMEM;
+	free(http_ca_file);
+	http_ca_file = copy;
+	return 0;
+}
+
+/* The multiplexing thread: adds what is queued, runs, hands back. */
+static void *mux_run(void *arg)
+{
+	struct mux_job *j, *next;
+	CURLMsg *m;
+	int running, left;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&mux.lock);
+		j = mux.queue;
+		mux.queue = NULL;
+		pthread_mutex_unlock(&mux.lock);
+		for (; j; j = next) {
+			next = j->next;
+			curl_easy_setopt(j->easy, CURLOPT_PRIVATE, j);
+			if (curl_multi_add_handle(mux.multi, j->easy) !=
+			    CURLM_OK) {
+				pthread_mutex_lock(&mux.lock);
+				j->cc = CURLE_OUT_OF_MEMORY;
+				j->done = 1;
+				pthread_cond_signal(&j->cv);
+				pthread_mutex_unlock(&mux.lock);
+			}
+		}
+		curl_multi_perform(mux.multi, &running);
+		while ((m = curl_multi_info_read(mux.multi, &left))) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+					  (char **)&j);
+			j->cc = m->data.result;
+			curl_multi_remove_handle(mux.multi, m->easy_handle);
+			pthread_mutex_lock(&mux.lock);
+			j->done = 1; /* the caller owns the handle again */
+			pthread_cond_signal(&j->cv);
+			pthread_mutex_unlock(&mux.lock);
+		}
+		curl_multi_poll(mux.multi, NULL, 0, 1000, NULL);
+	}
+	return NULL;
+}
+
+/* A forked child has no multiplexing thread: the next request starts one
+ * (the parent's connections stay with the parent). */
+static void mux_atfork_child(void)
+{
+	pthread_mutex_init(&mux.lock, NULL);
+	mux.multi = NULL;
+	mux.queue = NULL;
+	mux.started = 0;
+}
+
+/* Under mux.lock. */
+static int mux_start(void)
+{
+	pthread_attr_t a;
+	pthread_t t;
+	int rc;
+
+	mux.multi = curl_multi_init();
+	if (!mux.multi)
+		return -ENOMEM;
+	curl_multi_setopt(mux.multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(mux.multi, CURLMOPT_MAX_CONCURRENT_STREAMS,
+			  (long)MUX_STREAMS);
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &a, mux_run, NULL);
+	pthread_attr_destroy(&a);
+	if (rc) {
+		curl_multi_cleanup(mux.multi);
+		mux.multi = NULL;
+		return -rc;
+	}
+	if (!mux.started++)
+		pthread_atfork(NULL, NULL, mux_atfork_child);
+	return 0;
+}
+
+/* curl_easy_perform(), through the multiplexing thread. */
+static CURLcode mux_perform(CURL *easy)
+{
+	struct mux_job j = {.easy = easy};
+	int rc = 0;
+
+	pthread_cond_init(&j.cv, NULL);
+	pthread_mutex_lock(&mux.lock);
+	if (!mux.multi)
+		rc = mux_start();
+	if (rc == 0) {
+		j.next = mux.queue;
+		mux.queue = &j;
+		curl_multi_wakeup(mux.multi);
+		while (!j.done)
+			pthread_cond_wait(&j.cv, &mux.lock);
+	}
+	pthread_mutex_unlock(&mux.lock);
+	pthread_cond_destroy(&j.cv);
+	return rc ? CURLE_OUT_OF_MEMORY : j.cc;
+}
+
 int lyb_http_do(const struct lyb_http_req *req, struct lyb_http_resp *resp)
 {
 	struct xfer x = {.req = req, .resp = resp};
@@ -420,7 +582,8 @@ int lyb_http_do(const struct lyb_http_req *req, struct lyb_http_resp *resp)
 	if (rc)
 		goto out_headers;
 	set_options(x.easy, req, hdrs, &x);
-	cc = curl_easy_perform(x.easy);
+	cc = http_version == LYB_HTTP_1_1 ? curl_easy_perform(x.easy)
+					  : mux_perform(x.easy);
 	curl_easy_getinfo(x.easy, CURLINFO_RESPONSE_CODE, &resp->status);
 	curl_easy_getinfo(x.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 	resp->content_length = cl;

@@ -272,6 +272,8 @@ static const struct {
 	{"gcs_endpoint", "http://127.0.0.1:4443", "", LYB_CONFIG_GCS_ENDPOINT},
 	{"gcs_credentials", "anonymous", "", LYB_CONFIG_GCS_CREDENTIALS},
 	{"gcs_timeout", "10", "0", LYB_CONFIG_GCS_TIMEOUT},
+	{"gcs_http", "2", "h2c", LYB_CONFIG_GCS_HTTP},
+	{"gcs_ca_file", "/etc/ssl/ca.pem", "ca.pem", LYB_CONFIG_GCS_CA_FILE},
 	{"cache_mem", "512M", "lots", LYB_CONFIG_CACHE_MEM},
 	{"catalog_mem", "128M", "lots", LYB_CONFIG_CATALOG_MEM},
 	{"cache_dir", "/var/cache/lybfs", "cache", LYB_CONFIG_CACHE_DIR},
