@@ -13,7 +13,11 @@
 # about a second faster than on a real link (one curl of 1 GiB included).
 # Beside lybfs: one raw curl (the floor), `curl --parallel` over N range
 # slices and `gcloud storage cp` (Google's sliced download) as the
-# ceilings, and the peer mounts rclone (gcs backend) and s3fs. Every
+# ceilings, and the peer mounts rclone (gcs backend) and s3fs; with
+# BENCH_TLS=1 (the default) lybfs also over TLS (nginx's own certificate),
+# once with HTTP/1.1 (a connection per worker) and once with gcs_http=2
+# (HTTP/2 offered by ALPN, every range a stream of shared connections;
+# nginx's limit_rate caps each HTTP/2 stream, not the connection). Every
 # figure is a median of RUNS runs; cold runs drop the page cache and
 # remount first. Prints one markdown table and (unless BENCH_DOCS=0)
 # records it in docs/benchmarks.md ("Read path over a network's shape").
@@ -26,6 +30,7 @@
 #      BENCH_SLICES    connections of curl --parallel (16)
 #      BENCH_SLICE_MB  the size of each of its ranges (8)
 #      BENCH_PEERS     "gcloud rclone-gcs s3fs" (or a subset, or "")
+#      BENCH_TLS       1: also lybfs-tls and lybfs-h2 (0: not)
 #      BENCH_QUICK=1   64 MiB / 16 MiB, no docs    BENCH_DOCS=0|1  write docs/benchmarks.md
 #      LYBFS_OPTS      extra lybfs -o options
 set -euo pipefail
@@ -41,7 +46,7 @@ done
 BUILD=$(cd "${1:-$SRC/build}" && pwd)
 CMDLINE="$(printf '%q ' "$0" "${ARGS[@]}")"
 CMDLINE=${CMDLINE% }
-for v in LYBFS_OPTS BENCH_PEERS BENCH_SLICE_MB BENCH_SLICES BENCH_RANDOM BENCH_RUNS BENCH_SMALL_MB BENCH_SIZE_MB BENCH_QUICK NET_LATENCY_MS NET_RATE; do
+for v in BENCH_TLS LYBFS_OPTS BENCH_PEERS BENCH_SLICE_MB BENCH_SLICES BENCH_RANDOM BENCH_RUNS BENCH_SMALL_MB BENCH_SIZE_MB BENCH_QUICK NET_LATENCY_MS NET_RATE; do
 	[ -n "${!v+x}" ] && CMDLINE="$v=$(printf '%q' "${!v}") $CMDLINE"
 done
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
@@ -84,6 +89,7 @@ have_peer() {
 	esac
 }
 SYSTEMS="curl curl-par lybfs"
+[ "${BENCH_TLS:-1}" = 1 ] && SYSTEMS="$SYSTEMS lybfs-tls lybfs-h2"
 for p in $PEERS; do
 	if have_peer "$p"; then
 		case $p in s3fs) SYSTEMS="$SYSTEMS curl-s3 s3fs" ;; *) SYSTEMS="$SYSTEMS $p" ;; esac
@@ -113,6 +119,7 @@ mkdir -p "$MNT" "$W/bucket/bench" "$W/nginx/tmp" "$W/cat" "$W/gcloud"
 
 free_port() { $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
+TPORT=$(free_port)
 S3PORT=$(free_port)
 S3RPORT=$(free_port)
 URL=http://127.0.0.1:$PORT
@@ -202,10 +209,13 @@ http {
 	fastcgi_temp_path $W/nginx/tmp/fastcgi;
 	uwsgi_temp_path $W/nginx/tmp/uwsgi;
 	scgi_temp_path $W/nginx/tmp/scgi;
-	log_format bytes '\$body_bytes_sent \$request_method \$uri';
+	log_format bytes '\$body_bytes_sent \$request_method \$uri \$connection \$server_protocol';
 	js_import gcs from $SRC/bench/gcs-meta.js;
 	server {
 		listen 127.0.0.1:$PORT;
+		listen 127.0.0.1:$TPORT ssl http2;
+		ssl_certificate $W/nginx/cert.pem;
+		ssl_certificate_key $W/nginx/key.pem;
 		access_log $W/nginx/gcs.log bytes;
 		set \$lyb_delay_ms $LAT;
 		set \$lyb_rate_bps $RATE_BPS;
@@ -244,6 +254,8 @@ http {
 	}
 }
 EOF
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$W/nginx/key.pem" -out "$W/nginx/cert.pem" 2>/dev/null
 nginx -p "$W/nginx" -c "$W/nginx/nginx.conf" -e "$W/nginx/error.log"
 OBJ=$URL/download/storage/v1/b/bench/o
 curl -sf -o /dev/null -r 0-0 "$OBJ/big%2Fpart-00000.avro?alt=media" || { log "nginx does not serve"; exit 1; }
@@ -289,9 +301,12 @@ wait_mounted() {
 mount_sys() { # mount_sys NAME
 	MNAME=$1
 	case $1 in
-	lybfs)
-		"$LYBFS" -f -o "catalog=file://$W/cat,gcs_endpoint=$URL,gcs_credentials=anonymous,admin=user:root@thecompany.com,audit=$W/audit.log${LYBFS_OPTS:+,$LYBFS_OPTS}" \
-			"$MNT" >>"$W/lybfs.log" 2>&1 &
+	lybfs | lybfs-tls | lybfs-h2)
+		local ep="gcs_endpoint=$URL"
+		[ "$1" = lybfs ] || ep="gcs_endpoint=https://127.0.0.1:$TPORT,gcs_ca_file=$W/nginx/cert.pem"
+		[ "$1" = lybfs-h2 ] && ep="$ep,gcs_http=2"
+		"$LYBFS" -f -o "catalog=file://$W/cat,$ep,gcs_credentials=anonymous,admin=user:root@thecompany.com,audit=$W/audit.log${LYBFS_OPTS:+,$LYBFS_OPTS}" \
+			"$MNT" >>"$W/$1.log" 2>&1 &
 		;;
 	rclone-gcs)
 		rclone mount :gcs:bench "$MNT" --gcs-endpoint "$URL/storage/v1/" --gcs-anonymous \
@@ -305,9 +320,9 @@ mount_sys() { # mount_sys NAME
 	MPID=$!
 	wait_mounted
 }
-is_mount() { case $1 in lybfs | rclone-gcs | s3fs) return 0 ;; esac; return 1; }
+is_mount() { case $1 in lybfs* | rclone-gcs | s3fs) return 0 ;; esac; return 1; }
 unmount_sys() {
-	if [ "$MNAME" = lybfs ]; then
+	if [[ $MNAME == lybfs* ]]; then
 		local hwm
 		hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$MPID/status")
 		[ "$hwm" -gt "$RSS_PEAK" ] && RSS_PEAK=$hwm
@@ -331,6 +346,10 @@ calc() { echo "$*" | bc -l; }
 LOGMARK=0
 logfile() { case $1 in s3fs | curl-s3) echo "$W/nginx/s3.log" ;; *) echo "$W/nginx/gcs.log" ;; esac; }
 mark_log() { LOGMARK=$(wc -l <"$(logfile "$1")"); }
+conns() { # connections that carried the media requests since mark_log
+	tail -n +"$((LOGMARK + 1))" "$(logfile "$1")" |
+		awk '$2 == "GET" && $3 ~ /^\/(media|s3)\// {print $4}' | sort -u | wc -l
+}
 pulled() { # data bytes the server sent since mark_log (the internal redirect logs once)
 	tail -n +"$((LOGMARK + 1))" "$(logfile "$1")" |
 		awk '$2 == "GET" && $3 !~ /\/$/ && $3 !~ /^\/storage\// {s += $1} END {printf "%.0f\n", s}'
@@ -341,7 +360,7 @@ BIG_BYTES=$((SIZE_MB << 20))
 small() { printf 'small/part-%05d.avro' "$1"; }
 path_of() { # path_of NAME OBJECT
 	case $1 in
-	lybfs)
+	lybfs*)
 		case $2 in big/*) echo "$MNT/bench.Big/latest/gs/${2#big/}" ;;
 		*) echo "$MNT/bench.Small/latest/gs/${2#small/}" ;; esac ;;
 	curl | curl-par) echo "$OBJ/${2/\//%2F}?alt=media" ;;
@@ -374,7 +393,7 @@ read_all() { # read_all NAME OBJECT
 declare -A R # R[name.measure] = median
 SMALL_TOTAL=$((8 * SMALL_MB))
 measure() { # measure NAME
-	local s=$1 i t0 t1 pids seq=() hd=() hdb=() par=() rnd=() rnd90=() rndb=() out
+	local s=$1 i t0 t1 pids seq=() con=() hd=() hdb=() par=() rnd=() rnd90=() rndb=() out
 	log "measuring $s"
 	R[$s.load]=$(awk '{print $1 " " $2 " " $3}' /proc/loadavg)
 	if is_mount "$s"; then # the bytes are right, once, untimed
@@ -383,9 +402,10 @@ measure() { # measure NAME
 			{ log "$s: $BIG reads wrong bytes"; exit 1; }
 	fi
 	for i in $(seq "$RUNS"); do
-		cold "$s"
+		cold "$s"; mark_log "$s"
 		t0=$(now); read_all "$s" "$BIG" || { log "$s: reading failed"; return 1; }; t1=$(now)
 		seq+=("$(calc "$t1 - $t0")")
+		con+=("$(conns "$s")")
 		[ "$s" = gcloud ] && { cmp "$W/gcloud.out" "$W/bucket/bench/$BIG" || { log "gcloud: wrong bytes"; return 1; }; }
 		[ "$s" = gcloud ] || [ "$s" = curl-par ] && continue
 		# first byte: curl's time_starttransfer; a mount's `head -c 4096`
@@ -450,6 +470,7 @@ PYEOF
 	done
 	[ -n "$MPID" ] && unmount_sys
 	R[$s.seq]=$(printf '%s\n' "${seq[@]}" | median)
+	R[$s.conns]=$(printf '%s\n' "${con[@]}" | median)
 	[ "$s" = gcloud ] || [ "$s" = curl-par ] && return 0
 	R[$s.head]=$(printf '%s\n' "${hd[@]}" | median)
 	R[$s.headb]=$(printf '%s\n' "${hdb[@]}" | median)
@@ -483,6 +504,7 @@ cell() { # cell NAME MEASURE
 		else
 			echo "$(fmt "$(mbs "$SMALL_TOTAL" "${R[$s.par]}")") ($(fmt "$(calc "${R[$b.par]} / ${R[$s.par]}")" 2))"
 		fi ;;
+	conns) [ "$s" = gcloud ] || echo "${R[$s.conns]:-}" ;;
 	rnd) has "$s.rnd" && echo "$(fmt "${R[$s.rnd]}" 1) / $(fmt "${R[$s.rnd90]}" 1) ms, $(fmt "${R[$s.rndb]}" 1)x" ;;
 	load) echo "${R[$s.load]:-}" ;;
 	esac
@@ -493,7 +515,8 @@ TABLE=$W/table.md
 	printf '| measure |'
 	for s in $SYSTEMS; do
 		case $s in curl) printf ' raw curl, 1 connection |' ;; curl-par) printf ' curl --parallel, %s x %s MiB ranges |' "$SLICES" "$SLICE_MB" ;;
-		curl-s3) printf ' raw curl (s3rver) |' ;; gcloud) printf ' gcloud storage cp |' ;; *) printf ' %s |' "$s" ;; esac
+		curl-s3) printf ' raw curl (s3rver) |' ;; gcloud) printf ' gcloud storage cp |' ;;
+		lybfs-tls) printf ' lybfs, TLS, HTTP/1.1 |' ;; lybfs-h2) printf ' lybfs, TLS, gcs_http=2 |' ;; *) printf ' %s |' "$s" ;; esac
 	done
 	printf '\n|---|'
 	for _ in $SYSTEMS; do printf -- '---|'; done
@@ -504,10 +527,11 @@ TABLE=$W/table.md
 		printf '\n'
 	}
 	row "cold sequential read, ${SIZE_MB} MiB: MB/s (x one curl)" seq
+	row "connections that carried its media requests (median of the runs)" conns
 	row 'first byte, cold: curl time_starttransfer; a mount: `head -c 4096` latency, bytes pulled' head
 	row "${NRANDOM} random 4 KiB reads, cold: median / p90 latency, bytes pulled / asked" rnd
 	row "8 readers of 8 different ${SMALL_MB} MiB files, cold: MB/s (ratio to 8 curls)" par
-	printf '| lybfs daemon RSS peak (VmHWM) | | | %s MiB |' "$(fmt "$(calc "$RSS_PEAK / 1024")")"
+	printf '| lybfs daemon RSS peak (VmHWM), every lybfs column | | | %s MiB |' "$(fmt "$(calc "$RSS_PEAK / 1024")")"
 	for s in $SYSTEMS; do case $s in curl | curl-par | lybfs) ;; *) printf ' |' ;; esac; done
 	printf '\n'
 	row "load average (1, 5, 15 min) as the system's runs began" load
