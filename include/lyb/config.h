@@ -216,8 +216,9 @@ void lyb_config_print_help(FILE *out);
 
 /*
  * Hands the gcs_* keys to the process-wide GCS client (gcs.h) and its
- * HTTP (gcs_http, http.h); call before the first gs:// access. 0,
- * -ENOMEM, or -EBUSY when too late.
+ * HTTP (gcs_http, gcs_ca_file: http.h); call before the first gs://
+ * access. 0, -ENOMEM, -EBUSY when too late, or -errno when gcs_ca_file
+ * cannot be opened.
  */
 int lyb_config_apply_gcs(const struct lyb_config *cfg);
 

@@ -921,8 +921,16 @@ int lyb_config_apply_gcs(const struct lyb_config *cfg)
 	if (cfg->gcs_http && (lyb_config_parse_http(cfg->gcs_http, &v) != 0 ||
 			      lyb_http_set_version(v) != 0))
 		return -EINVAL;
-	if (cfg->gcs_ca_file && lyb_http_set_ca_file(cfg->gcs_ca_file) != 0)
-		return -ENOMEM;
+	if (cfg->gcs_ca_file) {
+		FILE *f = fopen(cfg->gcs_ca_file,
+				"re"); /* fail now, not at a read */
+
+		if (!f)
+			return -errno;
+		fclose(f);
+		if (lyb_http_set_ca_file(cfg->gcs_ca_file) != 0)
+			return -ENOMEM;
+	}
 	if (!cfg->gcs_endpoint && !cfg->gcs_credentials && !cfg->gcs_timeout)
 		return 0;
 	return lyb_gcs_set_default(&g);

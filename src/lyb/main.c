@@ -146,8 +146,12 @@ static int config_read(struct lyb_cli *cli)
 		lyb_cli_fail(err.where, "%s", err.why);
 	if (rc == 0)
 		rc = mount_settings(cli);
-	if (rc == 0 && lyb_config_apply_gcs(&cli->conf) != 0)
-		rc = -ENOMEM;
+	if (rc == 0) {
+		rc = lyb_config_apply_gcs(&cli->conf);
+		if (rc && rc != -ENOMEM && cli->conf.gcs_ca_file)
+			lyb_cli_fail("gcs_ca_file", "%s: %s",
+				     cli->conf.gcs_ca_file, strerror(-rc));
+	}
 	if (rc == -ENOMEM)
 		lyb_cli_fail("reading the settings", "%s", strerror(ENOMEM));
 	if (rc) { /* keep nothing of a file that failed */

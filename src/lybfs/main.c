@@ -750,8 +750,13 @@ int main(int argc, char *argv[])
 		goto out_args;
 	if (conf->allow_other)
 		fuse_opt_add_arg(&args, "-oallow_other");
-	if (lyb_config_apply_gcs(conf) != 0) {
-		lyb_log(LYB_LOG_ERR, "gcs options: out of memory");
+	rc = lyb_config_apply_gcs(conf);
+	if (rc) {
+		if (rc == -ENOMEM || !conf->gcs_ca_file)
+			lyb_log(LYB_LOG_ERR, "gcs options: %s", strerror(-rc));
+		else
+			lyb_log(LYB_LOG_ERR, "gcs_ca_file %s: %s",
+				conf->gcs_ca_file, strerror(-rc));
 		rc = 1;
 		goto out_args;
 	}

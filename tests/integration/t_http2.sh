@@ -11,7 +11,8 @@
 # - gcs_http=2 on http:// (no TLS, so no HTTP/2 offered): the multiplexing
 #   thread's pooled HTTP/1.1 connections, byte-exact.
 # - without gcs_ca_file the certificate is not trusted: EIO, never bytes,
-#   and the mount stays healthy.
+#   and the mount stays healthy; a gcs_ca_file that cannot be read stops
+#   the mount from starting, with the file named.
 . "$(dirname "$0")/lib.sh"
 command -v nginx >/dev/null || skip "nginx is not installed (scripts/deps.sh installs it)"
 NJS=/usr/lib/nginx/modules/ngx_http_js_module.so
@@ -161,4 +162,12 @@ remount "gcs_endpoint=https://127.0.0.1:$P2,gcs_http=2,gcs_timeout=3"
 expect_errno "Input/output error" cat "$D/part-00002.avro"
 ls "$D" >/dev/null || fail "mount unhealthy after the failed reads"
 [ "$(media_log | wc -l)" -eq 0 ] || fail "a request got through an untrusted certificate"
+
+step "a gcs_ca_file that cannot be read: the mount does not start"
+unmount_lybfs
+if out=$(timeout 20 "$LYBFS_BIN" -f -o "catalog=$CAT,gcs_ca_file=$W/none.pem" "$MNT" 2>&1); then
+	fail "lybfs mounted with an unreadable gcs_ca_file"
+fi
+case $out in *"gcs_ca_file $W/none.pem: No such file or directory"*) ;; *) fail "lybfs said: $out" ;; esac
+! mountpoint -q "$MNT" || fail "mounted anyway"
 echo "PASS"
