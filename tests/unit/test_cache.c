@@ -419,6 +419,7 @@ struct net_obj {
 	atomic_int done_after;	  /* fetches of blocks > slow_block done */
 	atomic_int after_at_slow; /* done_after when slow_block returned */
 	atomic_int slow_started;  /* fetches from slow_from that started */
+	atomic_int slow_done;	  /* and that returned */
 	atomic_uint seed;
 };
 
@@ -443,6 +444,8 @@ static int net_fetch(void *arg, void *buf, size_t len, uint64_t off,
 		if (o->slow_from >= 0 && blk >= o->slow_from)
 			atomic_fetch_add(&o->slow_started, 1);
 		usleep((useconds_t)o->slow_ms * 1000);
+		if (o->slow_from >= 0 && blk >= o->slow_from)
+			atomic_fetch_add(&o->slow_done, 1);
 	}
 	if (blk == atomic_load(&o->fail_once) &&
 	    !pthread_equal(pthread_self(), o->reader)) {
@@ -601,8 +604,8 @@ static void test_inflight_retry(void)
 
 /*
  * A slow range (block 24 takes 600 ms) does not stall the ones after
- * it: they are fetched while the reader waits, so the whole read takes
- * little more than the slow one.
+ * it: they are fetched while the reader waits (counted when the slow
+ * one returns, not timed: the time is printed, for a reader).
  */
 static void test_inflight_slow(void)
 {
@@ -623,14 +626,16 @@ static void test_inflight_slow(void)
 		"meanwhile\n",
 		took * 1000, atomic_load(&o.after_at_slow));
 	CHECK(atomic_load(&o.after_at_slow) >= 8);
-	CHECK(took < 0.6 + 0.4);
 }
 
 /*
  * Fair sharing: stream A has a full window of slow fetches (every
  * worker busy with A). A stream B that starts then is served by the
  * next free worker, not after A's whole queue, and keeps its share of
- * the workers from then on (A never takes them all back).
+ * the workers from then on (A never takes them all back). Counted, not
+ * timed: when B is done, A's slow fetches returned are about one round
+ * of the workers (8, a few more on a loaded machine), where B waiting
+ * behind A's queue (up to 32 fetches) would have seen 24 or more.
  */
 static void test_inflight_fair(void)
 {
@@ -638,6 +643,7 @@ static void test_inflight_fair(void)
 	struct net_reader ra, rb;
 	pthread_t ta;
 	double t0;
+	int n;
 
 	net_init(&a);
 	a.slow_from = 24;
@@ -651,10 +657,13 @@ static void test_inflight_fair(void)
 	while (atomic_load(&a.slow_started) < 8 && mono() - t0 < 5)
 		usleep(1000); /* every worker is on A's slow blocks */
 	net_reader_main(&rb);
-	fprintf(stderr, "fair: B read in %.0f ms while A was slow\n",
-		rb.took * 1000);
+	n = atomic_load(&a.slow_done);
+	fprintf(stderr,
+		"fair: B read in %.0f ms while A was slow (%d of A's slow "
+		"fetches returned meanwhile)\n",
+		rb.took * 1000, n);
 	CHECK(rb.ok);
-	CHECK(rb.took < 0.65);
+	CHECK(n < 20);
 	pthread_join(ta, NULL);
 	CHECK(ra.ok);
 }
