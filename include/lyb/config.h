@@ -218,9 +218,10 @@ void lyb_config_print_help(FILE *out);
  * Hands the gcs_* keys to the process-wide GCS client (gcs.h) and its
  * HTTP (gcs_http, gcs_ca_file: http.h); call before the first gs://
  * access. 0, -ENOMEM, -EBUSY when too late, or -errno when gcs_ca_file
- * cannot be opened.
+ * cannot be opened; @err->why says which.
  */
-int lyb_config_apply_gcs(const struct lyb_config *cfg);
+int lyb_config_apply_gcs(const struct lyb_config *cfg,
+			 struct lyb_config_err *err);
 
 /*
  * Confines file:// data to the file_roots of @cfg, or by default to the

@@ -910,30 +910,35 @@ int lyb_config_parse_http(const char *s, enum lyb_http_version *v)
 	return -EINVAL;
 }
 
-int lyb_config_apply_gcs(const struct lyb_config *cfg)
+int lyb_config_apply_gcs(const struct lyb_config *cfg,
+			 struct lyb_config_err *err)
 {
 	struct lyb_gcs_config g = {.endpoint = cfg->gcs_endpoint,
 				   .credentials = cfg->gcs_credentials,
 				   .deadline_ms =
 					   (unsigned)(cfg->gcs_timeout * 1000)};
 	enum lyb_http_version v = LYB_HTTP_1_1;
+	FILE *f;
+	int rc;
 
-	if (cfg->gcs_http && (lyb_config_parse_http(cfg->gcs_http, &v) != 0 ||
-			      lyb_http_set_version(v) != 0))
-		return -EINVAL;
 	if (cfg->gcs_ca_file) {
-		FILE *f = fopen(cfg->gcs_ca_file,
-				"re"); /* fail now, not at a read */
-
+		f = fopen(cfg->gcs_ca_file, "re"); /* fail now, not at a read */
 		if (!f)
-			return -errno;
+			return bad(err, -errno, "gcs_ca_file %s: %s",
+				   cfg->gcs_ca_file, strerror(errno));
 		fclose(f);
 		if (lyb_http_set_ca_file(cfg->gcs_ca_file) != 0)
-			return -ENOMEM;
+			return bad(err, -ENOMEM, "gcs_ca_file: %s",
+				   strerror(ENOMEM));
 	}
+	if (cfg->gcs_http && (lyb_config_parse_http(cfg->gcs_http, &v) != 0 ||
+			      lyb_http_set_version(v) != 0))
+		return bad(err, -EINVAL, "gcs_http %s: not a version",
+			   cfg->gcs_http);
 	if (!cfg->gcs_endpoint && !cfg->gcs_credentials && !cfg->gcs_timeout)
 		return 0;
-	return lyb_gcs_set_default(&g);
+	rc = lyb_gcs_set_default(&g);
+	return rc ? bad(err, rc, "gcs options: %s", strerror(-rc)) : 0;
 }
 
 int lyb_config_apply_file_roots(const struct lyb_config *cfg,

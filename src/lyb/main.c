@@ -147,13 +147,12 @@ static int config_read(struct lyb_cli *cli)
 	if (rc == 0)
 		rc = mount_settings(cli);
 	if (rc == 0) {
-		rc = lyb_config_apply_gcs(&cli->conf);
-		if (rc && rc != -ENOMEM && cli->conf.gcs_ca_file)
-			lyb_cli_fail("gcs_ca_file", "%s: %s",
-				     cli->conf.gcs_ca_file, strerror(-rc));
-	}
-	if (rc == -ENOMEM)
+		rc = lyb_config_apply_gcs(&cli->conf, &err);
+		if (rc)
+			lyb_cli_fail("the settings", "%s", err.why);
+	} else if (rc == -ENOMEM) {
 		lyb_cli_fail("reading the settings", "%s", strerror(ENOMEM));
+	}
 	if (rc) { /* keep nothing of a file that failed */
 		lyb_config_free(&cli->conf);
 		lyb_config_init(&cli->conf);

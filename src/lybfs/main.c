@@ -684,6 +684,7 @@ int main(int argc, char *argv[])
 	struct fuse_cmdline_opts opts = {0};
 	struct fuse_loop_config *loop = NULL;
 	struct lyb_config *conf = &fs->cfg;
+	struct lyb_config_err cerr;
 	pthread_t refresher;
 	int rc = 1, started = 0, i;
 
@@ -750,13 +751,8 @@ int main(int argc, char *argv[])
 		goto out_args;
 	if (conf->allow_other)
 		fuse_opt_add_arg(&args, "-oallow_other");
-	rc = lyb_config_apply_gcs(conf);
-	if (rc) {
-		if (rc == -ENOMEM || !conf->gcs_ca_file)
-			lyb_log(LYB_LOG_ERR, "gcs options: %s", strerror(-rc));
-		else
-			lyb_log(LYB_LOG_ERR, "gcs_ca_file %s: %s",
-				conf->gcs_ca_file, strerror(-rc));
+	if (lyb_config_apply_gcs(conf, &cerr) != 0) {
+		lyb_log(LYB_LOG_ERR, "%s", cerr.why);
 		rc = 1;
 		goto out_args;
 	}
