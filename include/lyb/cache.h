@@ -104,7 +104,8 @@ struct lyb_cache_src {
  * without group or other permissions, and every directory above it must
  * be owned by root or that user and writable by no one else unless it is
  * sticky (like ssh's StrictModes); else -EPERM, with the reason logged.
- * Blocks found there are reused once checked. -EINVAL for a bad size, or
+ * Blocks found there are reused once checked. -EINVAL for a bad size,
+ * -EBUSY while started (or a block of the last one is still pinned), or
  * an errno from the directory.
  */
 int lyb_cache_init(const struct lyb_cache_config *cfg);

@@ -214,10 +214,13 @@ void lyb_cache_blk_put(struct blk *b)
 {
 	if (--b->refs > 0)
 		return;
-	if (b->in_table && b->state == BLK_READY && !b->err)
+	if (b->in_table && b->state == BLK_READY && !b->err && c->active) {
 		lru_append(b);
-	else
-		blk_free(b);
+		return;
+	}
+	if (b->in_table) /* the cache stopped under its last pin */
+		lyb_cache_blk_unlist(b);
+	blk_free(b);
 }
 
 void lyb_cache_purge(const unsigned char *id, uint64_t nblocks)
@@ -246,6 +249,11 @@ int lyb_cache_init(const struct lyb_cache_config *cfg)
 
 	if (!cfg)
 		cfg = &d;
+	pthread_mutex_lock(&c->lock);
+	rc = c->active || c->slab ? -EBUSY : 0; /* running, or blocks live */
+	pthread_mutex_unlock(&c->lock);
+	if (rc)
+		return rc;
 	c->bs = cfg->block_size ? cfg->block_size : 1 << 20;
 	c->cap = cfg->mem_bytes ? cfg->mem_bytes : 256ull << 20;
 	c->ra_max = cfg->readahead_max ? cfg->readahead_max : 64ull << 20;
@@ -306,7 +314,7 @@ void lyb_cache_shutdown(void)
 		blk_free(b);
 	}
 	lyb_cache_verify_clear();
-	slab_close_if_idle(); /* else the last pinned block's free does */
+	slab_close_if_idle(); /* else the last pin's put (not on the LRU) */
 	pthread_mutex_unlock(&c->lock);
 	lyb_cache_disk_close();
 }

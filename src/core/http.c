@@ -45,14 +45,14 @@ struct mux_job {
 	CURLcode cc;
 	int done;
 	pthread_cond_t cv;
-	struct mux_job *next;
+	struct mux_job *next; /* mux.queue, then the thread's live list */
 };
 
 static struct {
 	pthread_mutex_t lock;
 	CURLM *multi;	       /* lock (to start); the thread's after */
 	struct mux_job *queue; /* lock: to be added */
-	int started;	       /* lock */
+	int started;	       /* lock: pthread_atfork() was called */
 } mux = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 enum body_mode { BODY_NONE, BODY_ERROR, BODY_SINK, BODY_BUF };
@@ -376,8 +376,10 @@ static void set_options(CURL *e, const struct lyb_http_req *q,
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (http_ca_file)
+	if (http_ca_file) { /* in place of the system's: its directory too */
 		curl_easy_setopt(e, CURLOPT_CAINFO, http_ca_file);
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	}
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	switch (http_version) {
@@ -448,11 +450,37 @@ int lyb_http_set_ca_file(const char *path)
 	return 0;
 }
 
-/* The multiplexing thread: adds what is queued, runs, hands back. */
+/* Hands @j back to its caller with @cc (the thread's, no lock held). */
+static void mux_finish(struct mux_job *j, CURLcode cc)
+{
+	pthread_mutex_lock(&mux.lock);
+	j->cc = cc;
+	j->done = 1; /* the caller owns the handle again */
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&mux.lock);
+}
+
+/* Unlinks @j from the thread's list of transfers in the multi handle. */
+static void mux_unlive(struct mux_job **live, struct mux_job *j)
+{
+	for (; *live; live = &(*live)->next)
+		if (*live == j) {
+			*live = j->next;
+			return;
+		}
+}
+
+/*
+ * The multiplexing thread: adds what is queued, runs, hands back. If the
+ * multi handle itself fails, every transfer in it is handed back failed
+ * (a caller never waits for a transfer that cannot end), and the thread
+ * pauses before trying again rather than spin.
+ */
 static void *mux_run(void *arg)
 {
-	struct mux_job *j, *next;
+	struct mux_job *j, *next, *live = NULL;
 	CURLMsg *m;
+	CURLMcode mc;
 	int running, left;
 
 	(void)arg;
@@ -466,27 +494,39 @@ static void *mux_run(void *arg)
 			curl_easy_setopt(j->easy, CURLOPT_PRIVATE, j);
 			if (curl_multi_add_handle(mux.multi, j->easy) !=
 			    CURLM_OK) {
-				pthread_mutex_lock(&mux.lock);
-				j->cc = CURLE_OUT_OF_MEMORY;
-				j->done = 1;
-				pthread_cond_signal(&j->cv);
-				pthread_mutex_unlock(&mux.lock);
+				mux_finish(j, CURLE_OUT_OF_MEMORY);
+				continue;
 			}
+			j->next = live;
+			live = j;
 		}
-		curl_multi_perform(mux.multi, &running);
+		mc = curl_multi_perform(mux.multi, &running);
 		while ((m = curl_multi_info_read(mux.multi, &left))) {
+			CURLcode cc = m->data.result;
+			CURL *e = m->easy_handle;
+
 			if (m->msg != CURLMSG_DONE)
 				continue;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-					  (char **)&j);
-			j->cc = m->data.result;
-			curl_multi_remove_handle(mux.multi, m->easy_handle);
-			pthread_mutex_lock(&mux.lock);
-			j->done = 1; /* the caller owns the handle again */
-			pthread_cond_signal(&j->cv);
-			pthread_mutex_unlock(&mux.lock);
+			curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+			curl_multi_remove_handle(mux.multi, e);
+			mux_unlive(&live, j);
+			mux_finish(j, cc);
 		}
-		curl_multi_poll(mux.multi, NULL, 0, 1000, NULL);
+		if (mc == CURLM_OK)
+			mc = curl_multi_poll(mux.multi, NULL, 0, 1000, NULL);
+		if (mc != CURLM_OK) {
+			lyb_log(LYB_LOG_ERR,
+				"http: the multiplexing thread: %s",
+				curl_multi_strerror(mc));
+			for (j = live; j; j = next) {
+				next = j->next;
+				curl_multi_remove_handle(mux.multi, j->easy);
+				mux_finish(j, CURLE_OUT_OF_MEMORY);
+			}
+			live = NULL;
+			nanosleep(&(struct timespec){.tv_nsec = 100000000},
+				  NULL);
+		}
 	}
 	return NULL;
 }
@@ -498,7 +538,6 @@ static void mux_atfork_child(void)
 	pthread_mutex_init(&mux.lock, NULL);
 	mux.multi = NULL;
 	mux.queue = NULL;
-	mux.started = 0;
 }
 
 /* Under mux.lock. */
@@ -523,8 +562,10 @@ static int mux_start(void)
 		mux.multi = NULL;
 		return -rc;
 	}
-	if (!mux.started++)
+	if (!mux.started) { /* once a process: a child inherits it */
+		mux.started = 1;
 		pthread_atfork(NULL, NULL, mux_atfork_child);
+	}
 	return 0;
 }
 
