@@ -58,6 +58,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #define LYB_CACHE_ID_LEN 16
 
@@ -145,18 +146,15 @@ int lyb_cache_pread_uncached(const struct lyb_cache_src *src, void *buf,
  * bytes in all. A piece is either bytes of a cached block, pinned (never
  * evicted, never changed) until lyb_spans_release(), or part of @mem, a
  * buffer of the read's own for what was not served from a block (the
- * cache not started, no room, an object read around it). The daemon hands
- * the pieces to the kernel as they are (fuse_reply_iov), so a block's
- * bytes are copied once, into the reader's pages, not first into a reply
- * buffer. Zero it before the first use.
+ * cache not started, no room, an object read around it). The pieces are
+ * iovecs the daemon hands to the kernel as they are (fuse_reply_iov), so a
+ * block's bytes are copied once, into the reader's pages, not first into a
+ * reply buffer. Zero it before the first use.
  */
 #define LYB_SPANS_MAX 32
 struct lyb_spans {
 	unsigned n;
-	struct {
-		const char *p;
-		size_t len;
-	} v[LYB_SPANS_MAX];
+	struct iovec v[LYB_SPANS_MAX];
 	size_t total;
 	unsigned npins;
 	void *pins[LYB_SPANS_MAX]; /* the blocks held */
@@ -180,7 +178,7 @@ int lyb_cache_pread_spans(const struct lyb_cache_src *src, size_t len,
 char *lyb_spans_mem(struct lyb_spans *sp, size_t cap, size_t done);
 
 /* Appends @len bytes at @p as the next piece (merged with the last one
- * when they touch). -ENOBUFS when @sp is full. */
+ * when they touch; nothing when @len is 0). -ENOBUFS when @sp is full. */
 int lyb_spans_add(struct lyb_spans *sp, const char *p, size_t len);
 
 /* Copies @sp's bytes to @buf (sp->total of them). */

@@ -30,7 +30,6 @@
 #include <stdio.h>
 
 #include "lyb/acl.h"
-#include "lyb/http.h"
 #include "lyb/log.h"
 
 #define LYB_CONFIG_PATH "/etc/lyb/lyb.conf" /* unless $LYB_CONFIG */
@@ -206,10 +205,6 @@ const char *lyb_config_nearest(const char *word, const char *const *extra);
  */
 struct sockaddr_storage;
 int lyb_config_parse_listen(const char *s, struct sockaddr_storage *sa);
-
-/* Parses a gcs_http value ("1.1", "2") into *@v (may be NULL):
- * 0 or -EINVAL. */
-int lyb_config_parse_http(const char *s, enum lyb_http_version *v);
 
 /* Prints one line per key, "    -o KEY=VALUE  what (default ...)", on @out. */
 void lyb_config_print_help(FILE *out);

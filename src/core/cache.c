@@ -423,7 +423,7 @@ static int cached_pread(const struct lyb_cache_src *src, char *buf, size_t len,
 		pthread_mutex_unlock(&c->lock);
 		to = dest(buf, sp, len, 0);
 		rc = to ? direct(src, to, len, off, got) : -ENOMEM;
-		if (rc == 0 && sp && *got)
+		if (rc == 0 && sp)
 			rc = lyb_spans_add(sp, to, *got);
 		return rc;
 	}
@@ -450,7 +450,7 @@ static int cached_pread(const struct lyb_cache_src *src, char *buf, size_t len,
 				     : check ? bounce(src, i, to, pos, n, &n,
 						      report)
 					     : direct(src, to, n, pos, &n);
-				if (rc == 0 && sp && n)
+				if (rc == 0 && sp)
 					rc = lyb_spans_add(sp, to, n);
 				pthread_mutex_lock(&c->lock);
 				if (rc)
@@ -586,7 +586,7 @@ static int cache_pread(const struct lyb_cache_src *src, void *buf, size_t len,
 		if (!buf)
 			return -ENOMEM;
 		rc = cache_pread(src, buf, len, off, got, NULL);
-		if (rc == 0 && *got)
+		if (rc == 0)
 			rc = lyb_spans_add(sp, buf, *got);
 		return rc;
 	}
@@ -632,13 +632,17 @@ char *lyb_spans_mem(struct lyb_spans *sp, size_t cap, size_t done)
 
 int lyb_spans_add(struct lyb_spans *sp, const char *p, size_t len)
 {
-	if (sp->n && sp->v[sp->n - 1].p + sp->v[sp->n - 1].len == p) {
-		sp->v[sp->n - 1].len += len;
+	struct iovec *last = sp->n ? &sp->v[sp->n - 1] : NULL;
+
+	if (len == 0)
+		return 0;
+	if (last && (const char *)last->iov_base + last->iov_len == p) {
+		last->iov_len += len;
 	} else {
 		if (sp->n == LYB_SPANS_MAX)
 			return -ENOBUFS;
-		sp->v[sp->n].p = p;
-		sp->v[sp->n].len = len;
+		sp->v[sp->n].iov_base = (void *)p;
+		sp->v[sp->n].iov_len = len;
 		sp->n++;
 	}
 	sp->total += len;
@@ -651,8 +655,8 @@ void lyb_spans_copy(const struct lyb_spans *sp, void *buf)
 	unsigned i;
 
 	for (i = 0; i < sp->n; i++) {
-		memcpy((char *)buf + at, sp->v[i].p, sp->v[i].len);
-		at += sp->v[i].len;
+		memcpy((char *)buf + at, sp->v[i].iov_base, sp->v[i].iov_len);
+		at += sp->v[i].iov_len;
 	}
 }
 

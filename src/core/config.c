@@ -45,7 +45,7 @@ enum kind {
 	KIND_PATH_OFF, /* an absolute path, or "none"; char * */
 	KIND_LISTEN,   /* a numeric address and port (lyb_config_parse_listen),
 			* char * */
-	KIND_HTTP,     /* "1.1" or "2" (lyb_config_parse_http), char * */
+	KIND_HTTP,     /* "1.1" or "2" (parse_http), char * */
 };
 
 #define AT(field) offsetof(struct lyb_config, field)
@@ -164,6 +164,24 @@ static const struct key {
 
 /* The field of @k in @cfg. */
 #define FIELD(cfg, k, type) ((type *)(void *)((char *)(cfg) + (k)->off))
+
+/* A gcs_http value ("1.1", "2") as *@v (may be NULL): 0 or -EINVAL. */
+static int parse_http(const char *s, enum lyb_http_version *v)
+{
+	static const struct {
+		const char *name;
+		enum lyb_http_version v;
+	} names[] = {{"1.1", LYB_HTTP_1_1}, {"2", LYB_HTTP_2}};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			if (v)
+				*v = names[i].v;
+			return 0;
+		}
+	return -EINVAL;
+}
 
 static int owns_string(const struct key *k)
 {
@@ -552,7 +570,7 @@ int lyb_config_set(struct lyb_config *cfg, const char *name, const char *value,
 		*FIELD(cfg, k, int) = b;
 		break;
 	case KIND_HTTP:
-		if (lyb_config_parse_http(value, NULL) != 0)
+		if (parse_http(value, NULL) != 0)
 			return bad(err, -EINVAL,
 				   "%s: expected 1.1 or 2, got '%.64s'",
 				   k->name, value);
@@ -893,23 +911,6 @@ int lyb_config_fill(struct lyb_config *dst, const struct lyb_config *src,
 	return 0;
 }
 
-int lyb_config_parse_http(const char *s, enum lyb_http_version *v)
-{
-	static const struct {
-		const char *name;
-		enum lyb_http_version v;
-	} names[] = {{"1.1", LYB_HTTP_1_1}, {"2", LYB_HTTP_2}};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i].name) == 0) {
-			if (v)
-				*v = names[i].v;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 int lyb_config_apply_gcs(const struct lyb_config *cfg,
 			 struct lyb_config_err *err)
 {
@@ -931,7 +932,7 @@ int lyb_config_apply_gcs(const struct lyb_config *cfg,
 			return bad(err, -ENOMEM, "gcs_ca_file: %s",
 				   strerror(ENOMEM));
 	}
-	if (cfg->gcs_http && (lyb_config_parse_http(cfg->gcs_http, &v) != 0 ||
+	if (cfg->gcs_http && (parse_http(cfg->gcs_http, &v) != 0 ||
 			      lyb_http_set_version(v) != 0))
 		return bad(err, -EINVAL, "gcs_http %s: not a version",
 			   cfg->gcs_http);

@@ -748,7 +748,7 @@ int lyb_fs_read_spans(struct lyb_fs_open_file *f, size_t len, uint64_t off,
 		buf = lyb_spans_mem(sp, len, 0);
 		rc = buf ? lyb_view_read(f->view, buf, len, off, &got)
 			 : -ENOMEM;
-		if (rc == 0 && got)
+		if (rc == 0)
 			rc = lyb_spans_add(sp, buf, got);
 	} else {
 		rc = lyb_reader_pread_spans(f->reader, len, off, sp);

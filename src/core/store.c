@@ -429,7 +429,7 @@ int lyb_reader_pread_spans(struct lyb_reader *r, size_t len, uint64_t off,
 	}
 	buf = lyb_spans_mem(sp, len, 0);
 	rc = buf ? lyb_reader_pread(r, buf, len, off, &got) : -ENOMEM;
-	if (rc == 0 && got)
+	if (rc == 0)
 		rc = lyb_spans_add(sp, buf, got);
 	if (rc)
 		lyb_spans_release(sp);

@@ -26,7 +26,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/uio.h>
 #include <sys/xattr.h>
 #include <time.h>
 
@@ -566,9 +565,7 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	double t0 = lyb_mono();
 	struct lybfs *fs = fs_of(req);
 	struct lyb_fs_open_file *f = lybfs_handle_get(&fs->handles, fi->fh);
-	struct iovec iov[LYB_SPANS_MAX];
 	struct lyb_spans sp;
-	unsigned i;
 	int rc;
 
 	if (!f) {
@@ -581,13 +578,9 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (rc) {
 		fail(req, LYB_FOP_READ, t0, rc);
 	} else {
-		for (i = 0; i < sp.n; i++) {
-			iov[i].iov_base = (void *)sp.v[i].p;
-			iov[i].iov_len = sp.v[i].len;
-		}
 		ok(LYB_FOP_READ, t0);
 		lyb_metrics_served(sp.total);
-		fuse_reply_iov(req, iov, (int)sp.n);
+		fuse_reply_iov(req, sp.v, (int)sp.n);
 	}
 	lyb_spans_release(&sp);
 	lybfs_handle_put(&fs->handles, fi->fh);

@@ -872,7 +872,7 @@ static void test_spans(void)
 	memset(&big, 0, sizeof(big));
 	CHECK_RC(lyb_cache_pread_spans(&s, SIZE, 0, &big), 0);
 	CHECK(big.total == SIZE && big.n == 1 && big.npins == 0 && big.mem);
-	CHECK(exact((const unsigned char *)big.v[0].p, 0, SIZE));
+	CHECK(exact((const unsigned char *)big.v[0].iov_base, 0, SIZE));
 	lyb_spans_release(&big);
 	/* past the end: nothing; a failed fetch: an error and nothing held */
 	CHECK_RC(lyb_cache_pread_spans(&s, 10, SIZE, &sp), 0);
