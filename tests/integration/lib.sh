@@ -136,6 +136,9 @@ mount_lybfs() {
 	fail "lybfs did not mount within 10 s"
 }
 
+# free_port: a TCP port on 127.0.0.1 that nothing listens on just now.
+free_port() { $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
 # make_avro OUT [make_avro.py options]: an Avro file from python3-avro.
 make_avro() { $PY "$LYB_SRC/tests/integration/make_avro.py" "$@"; }
 

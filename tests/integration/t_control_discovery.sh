@@ -44,7 +44,7 @@ env -u LYB_CONFIG "$LYB_BIN" ls t.Data | grep -q "^2020-09-03 " || fail "root is
 # the mount point too: lyb status and the portal's paths
 out=$(env -u LYB_CONFIG "$LYB_BIN" status) || fail "lyb status without a mount point: $out"
 [ "$(head -n 1 <<<"$out")" = "$MNT: ok" ] || fail "lyb status without a mount point: $out"
-PPORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PPORT=$(free_port)
 env -u LYB_CONFIG "$LYB_BIN" serve --listen 127.0.0.1:$PPORT --static "$LYB_SRC/src/portal" >"$W/serve.log" 2>&1 &
 EVIL_PID=$!
 wait_for curl -sf "http://127.0.0.1:$PPORT/api/v1/datasets/t.Data" || fail "lyb serve: $(cat "$W/serve.log")"

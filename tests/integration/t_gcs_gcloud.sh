@@ -12,7 +12,7 @@ trap 'rc=$?; set +e; stop_gcs_emulator; cleanup "$rc"' EXIT
 command -v gcloud >/dev/null || skip "gcloud is not installed"
 
 step "the emulator on the port asked for"
-want=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+want=$(free_port)
 start_gcs_emulator "$W/emu" "$want"
 [ "$STORAGE_EMULATOR_HOST" = "127.0.0.1:$want" ] || fail "emulator at $STORAGE_EMULATOR_HOST, want port $want"
 [ "$(cat "$W/emu/port")" = "$want" ] || fail "DIR/port says $(cat "$W/emu/port")"

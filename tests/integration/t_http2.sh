@@ -18,7 +18,6 @@ command -v nginx >/dev/null || skip "nginx is not installed (scripts/deps.sh ins
 NJS=/usr/lib/nginx/modules/ngx_http_js_module.so
 [ -f "$NJS" ] || skip "nginx's njs module is not installed (libnginx-mod-http-js)"
 
-free_port() { $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 P1=$(free_port)
 P2=$(free_port)
 NG=$W/nginx

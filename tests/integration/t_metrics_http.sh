@@ -20,7 +20,6 @@ ABUSE="runuser -u $ABUSER -- $PY $LYB_SRC/tests/integration/metrics_abuse.py"
 fixture
 F=$MNT/t.Data/2020-09-03/$V2/gs/part-00000.avro
 SRC_F=$SRC/2020-09-03-2/gs/part-00000.avro
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # listening TCP sockets of process $1: the inodes of its socket
 # descriptors that /proc/net/tcp{,6} lists in state 0A (LISTEN)
