@@ -67,6 +67,9 @@ struct lyb_cache_config {
 	size_t block_size;	/* 0: 1 MiB (a power of two, 64 KiB..16 MiB) */
 	uint64_t readahead_max; /* largest window; 0: 64 MiB */
 	unsigned workers;	/* parallel read-ahead fetches; 0: 48 */
+	unsigned parts;		/* ranges at once for a block a reader
+				 * waits for; 0: 4, 1: one (see
+				 * lyb_cache_pread) */
 	const char *dir;	/* disk tier directory (see lyb_cache_init) */
 	uint64_t disk_bytes;	/* disk tier quota; 0: 10 GiB */
 };

@@ -23,6 +23,7 @@
 #include "lyb/log.h"
 
 #define DEFAULT_WORKERS 48 /* read-ahead fetches in flight, all streams */
+#define DEFAULT_PARTS 4	   /* ranges at once of a block a reader waits for */
 #define MAX_RETRIES 3	   /* a record evicted under a reader: start again */
 
 struct lyb_cache lyb_cache = {.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -258,8 +259,10 @@ int lyb_cache_init(const struct lyb_cache_config *cfg)
 	c->cap = cfg->mem_bytes ? cfg->mem_bytes : 256ull << 20;
 	c->ra_max = cfg->readahead_max ? cfg->readahead_max : 64ull << 20;
 	c->nworkers = cfg->workers ? cfg->workers : DEFAULT_WORKERS;
+	c->nparts = cfg->parts ? cfg->parts : DEFAULT_PARTS;
 	if ((c->bs & (c->bs - 1)) || c->bs < 65536 || c->bs > (16u << 20) ||
-	    c->cap < 4 * c->bs || c->nworkers > 64)
+	    c->cap < 4 * c->bs || c->nworkers > 64 ||
+	    c->nparts > LYB_CACHE_PARTS_MAX)
 		return -EINVAL;
 	if (c->ra_max > c->cap / 2)
 		c->ra_max = c->cap / 2; /* read-ahead never fills the cache */
@@ -267,6 +270,7 @@ int lyb_cache_init(const struct lyb_cache_config *cfg)
 	memset(c->streams, 0, sizeof(c->streams));
 	c->jobs = NULL;
 	c->jobs_tail = &c->jobs;
+	c->njobs = 0;
 	c->stop = 0;
 	pthread_mutex_lock(&c->lock);
 	rc = slab_open();
@@ -349,7 +353,7 @@ static int bounce(const struct lyb_cache_src *src, uint64_t index, char *dst,
 	tmp.data = malloc(c->bs);
 	if (!tmp.data)
 		return -ENOMEM;
-	lyb_cache_fetch_block(src, &tmp, report);
+	lyb_cache_fetch_block(src, &tmp, 1, report);
 	*got = 0;
 	if (tmp.err == 0 && tmp.len > at) {
 		*got = tmp.len - at < n ? tmp.len - at : n;
@@ -463,7 +467,7 @@ static int cached_pread(const struct lyb_cache_src *src, char *buf, size_t len,
 		}
 		if (fetch) {
 			pthread_mutex_unlock(&c->lock);
-			lyb_cache_fetch_block(src, b, report);
+			lyb_cache_fetch_block(src, b, 1, report);
 			pthread_mutex_lock(&c->lock);
 		}
 		while (b->state == BLK_FETCHING)

@@ -58,9 +58,11 @@
 
 #include "lyb/cache.h"
 
-#define LYB_CACHE_NBUCKETS 65536 /* the block table and the disk index */
-#define LYB_CACHE_NSTREAMS 256	 /* recent read streams, all objects */
-#define LYB_CACHE_VBUCKETS 1024	 /* the verification records */
+#define LYB_CACHE_NBUCKETS 65536	/* the block table and the disk index */
+#define LYB_CACHE_NSTREAMS 256		/* recent read streams, all objects */
+#define LYB_CACHE_VBUCKETS 1024		/* the verification records */
+#define LYB_CACHE_PARTS_MAX 16		/* lyb_cache_config.parts */
+#define LYB_CACHE_PART_MIN (256 * 1024) /* the shortest part of a block */
 
 enum blk_state { BLK_FETCHING, BLK_READY };
 
@@ -146,6 +148,7 @@ struct lyb_cache {
 	uint64_t cap;	      /* init: the memory cap */
 	uint64_t ra_max;      /* init: the largest read-ahead window */
 	unsigned nworkers;    /* init: worker threads to start */
+	unsigned nparts;      /* init: ranges of a block a reader waits for */
 
 	/* the cache (cache.c) */
 	int active;	      /* lock: reads use the cache */
@@ -164,10 +167,14 @@ struct lyb_cache {
 	struct stream streams[LYB_CACHE_NSTREAMS]; /* lock */
 	uint64_t epochs;			   /* lock: the last epoch */
 	struct job *jobs, **jobs_tail;		   /* lock: oldest first */
+	uint64_t njobs;				   /* lock: how many */
 
 	/* the workers (cache_worker.c) */
-	unsigned started;   /* lock: threads running */
-	pthread_t *workers; /* lock: their ids, @nworkers of them */
+	unsigned started; /* lock: threads running */
+	unsigned busy;	  /* lock: workers running a job or a part */
+	struct lyb_cache_part *parts; /* lock: parts queued for a worker */
+	unsigned nqueued;	      /* lock: how many */
+	pthread_t *workers;	      /* lock: their ids, @nworkers of them */
 
 	/* verification (cache_verify.c) */
 	struct vrec *vtable[LYB_CACHE_VBUCKETS]; /* lock */
@@ -249,12 +256,17 @@ void lyb_cache_job_done(struct job *j);
  * the block's trusted CRC32C when @src has a checksum, then marks it
  * READY (with @b->err set on failure) and wakes its waiters. Called
  * without cache.lock. Sets *@report when a corruption should be
- * reported (lyb_cache_report_corrupt).
+ * reported (lyb_cache_report_corrupt). @reader: a reader waits for it,
+ * so idle workers fetch parts of it at once (struct lyb_cache_part).
  */
 void lyb_cache_fetch_block(const struct lyb_cache_src *src, struct blk *b,
-			   int *report);
-/* Starts the workers on first use. 0 or -errno. Under cache.lock. */
-int lyb_cache_workers_start(void);
+			   int reader, int *report);
+/*
+ * Starts workers until there is one for each running or queued fetch
+ * and @more to come (at most the configured number). 0 when any runs,
+ * else -errno. Under cache.lock.
+ */
+int lyb_cache_workers_start(unsigned more);
 /* Stops and joins the workers. Without cache.lock. */
 void lyb_cache_workers_stop(void);
 

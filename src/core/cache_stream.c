@@ -72,6 +72,7 @@ struct job *lyb_cache_job_take(int any)
 		return NULL;
 	j = *best;
 	*best = j->next;
+	c->njobs--;
 	if (!j->next)
 		c->jobs_tail = best;
 	j->next = NULL;
@@ -101,10 +102,13 @@ void lyb_cache_prefetch(const struct lyb_cache_src *src, struct stream *s,
 	struct blk *b;
 	struct job *j;
 
-	if (lyb_cache_workers_start() != 0)
-		return; /* no read-ahead, reads still work */
 	if (last >= nblocks)
 		last = nblocks ? nblocks - 1 : 0;
+	if (first > last || s->inflight >= STREAM_INFLIGHT ||
+	    lyb_cache_workers_start((unsigned)(last - first < STREAM_INFLIGHT
+						       ? last - first + 1
+						       : STREAM_INFLIGHT)) != 0)
+		return; /* nothing to do; or no read-ahead, reads still work */
 	for (i = first; i <= last && i < nblocks; i++) {
 		if (s->inflight >= STREAM_INFLIGHT)
 			return;
@@ -128,6 +132,7 @@ void lyb_cache_prefetch(const struct lyb_cache_src *src, struct stream *s,
 			src->hold(src->arg);
 		*c->jobs_tail = j;
 		c->jobs_tail = &j->next;
+		c->njobs++;
 		atomic_fetch_add(&c->prefetched, 1);
 		pthread_cond_signal(&c->work);
 	}

@@ -3,8 +3,9 @@
  * test_cache.c - the block cache against a synthetic source: exact bytes
  * on every path, one fetch per block for concurrent readers, failures
  * that return no bytes, the memory cap, read-ahead, per-block
- * verification, a disk tier directory that is not safe, and a block
- * being copied out while other reads go on and evict.
+ * verification, a block a reader waits for fetched in parts at once, a
+ * disk tier directory that is not safe, and a block being copied out
+ * while other reads go on and evict.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -469,8 +470,12 @@ static const uint32_t *net_crcs(void)
 {
 	static uint32_t crcs[(NSIZE + BS - 1) / BS];
 	static unsigned char blk[BS];
+	static int made; /* once: later streams' workers read them */
 	uint64_t i, j, n;
 
+	if (made)
+		return crcs;
+	made = 1;
 	for (i = 0; i < sizeof(crcs) / sizeof(crcs[0]); i++) {
 		n = NSIZE - i * BS < BS ? NSIZE - i * BS : BS;
 		for (j = 0; j < n; j++)
@@ -666,6 +671,167 @@ static void test_inflight_fair(void)
 	CHECK(n < 20);
 	pthread_join(ta, NULL);
 	CHECK(ra.ok);
+}
+
+/* ---- a block a reader waits for, in parts (cache_worker.c) ---- */
+
+#define PBS (1024 * 1024) /* the daemon's block size: four 256 KiB parts */
+#define PSIZE (3 * PBS + 5)
+
+/*
+ * A source every fetch of which takes 40 ms, recording each range and
+ * how many ran at once; it can fail the range at @fail_off once, or flip
+ * a byte of it.
+ */
+struct part_obj {
+	atomic_int n, running, peak;
+	atomic_ullong offs[64], lens[64];
+	atomic_llong fail_off, flip_off; /* -1: none */
+};
+
+static int part_fetch(void *arg, void *buf, size_t len, uint64_t off,
+		      size_t *got)
+{
+	struct part_obj *o = arg;
+	int k = atomic_fetch_add(&o->n, 1), now, peak;
+	size_t i;
+
+	if (k < 64) {
+		atomic_store(&o->offs[k], off);
+		atomic_store(&o->lens[k], len);
+	}
+	now = atomic_fetch_add(&o->running, 1) + 1;
+	peak = atomic_load(&o->peak);
+	while (now > peak &&
+	       !atomic_compare_exchange_weak(&o->peak, &peak, now))
+		;
+	usleep(40000);
+	atomic_fetch_sub(&o->running, 1);
+	if ((long long)off == atomic_load(&o->fail_off)) {
+		atomic_store(&o->fail_off, -1);
+		return -EIO;
+	}
+	if (off + len > PSIZE)
+		len = off >= PSIZE ? 0 : PSIZE - off;
+	for (i = 0; i < len; i++)
+		((unsigned char *)buf)[i] = byte_at(off + i);
+	if ((long long)off == atomic_load(&o->flip_off)) {
+		atomic_store(&o->flip_off, -1);
+		((unsigned char *)buf)[len / 2] ^= 1;
+	}
+	*got = len;
+	return 0;
+}
+
+static const uint32_t *part_crcs(void)
+{
+	static uint32_t crcs[(PSIZE + PBS - 1) / PBS];
+	static unsigned char blk[PBS];
+	static int made;
+	uint64_t i, j, n;
+
+	if (made)
+		return crcs;
+	made = 1;
+	for (i = 0; i < sizeof(crcs) / sizeof(crcs[0]); i++) {
+		n = PSIZE - i * PBS < PBS ? PSIZE - i * PBS : PBS;
+		for (j = 0; j < n; j++)
+			blk[j] = byte_at(i * PBS + j);
+		crcs[i] = lyb_crc32c_update(0, blk, n);
+	}
+	return crcs;
+}
+
+static struct lyb_cache_src part_src(int n, struct part_obj *o)
+{
+	struct lyb_cache_src s = {.size = PSIZE,
+				  .fetch = part_fetch,
+				  .arg = o,
+				  .block_crc32c = part_crcs(),
+				  .block_crc_size = PBS};
+
+	memset(o, 0, sizeof(*o));
+	atomic_store(&o->fail_off, -1);
+	atomic_store(&o->flip_off, -1);
+	memset(s.id, n, sizeof(s.id));
+	return s;
+}
+
+/* 1 if fetches [@from, @o->n) are exactly the block at @blk in @parts
+ * ranges of equal length, in any order. */
+static int parts_cover(struct part_obj *o, int from, uint64_t blk, int parts)
+{
+	uint64_t each = PBS / (uint64_t)parts, seen = 0;
+	int i, k;
+
+	if (atomic_load(&o->n) - from != parts)
+		return 0;
+	for (i = from; i < from + parts; i++) {
+		if (atomic_load(&o->lens[i]) != each ||
+		    (atomic_load(&o->offs[i]) - blk * PBS) % each)
+			return 0;
+		k = (int)((atomic_load(&o->offs[i]) - blk * PBS) / each);
+		if (k < 0 || k >= parts || (seen & (1u << k)))
+			return 0;
+		seen |= 1u << k;
+	}
+	return 1;
+}
+
+/*
+ * A random read of one 4 KiB on a fresh cache: its 1 MiB block comes in
+ * four 256 KiB ranges fetched at once (the workers start for them), and
+ * the bytes are exact; the short last block is one range. A part that
+ * fails fails the read with nothing cached, and the next read fetches
+ * it again; a part with a wrong byte fails the block's check (EIO).
+ */
+static void test_parts(void)
+{
+	static struct part_obj o, bad;
+	static unsigned char buf[8192];
+	struct lyb_cache_src s, t;
+	size_t got;
+
+	s = part_src(130, &o);
+	CHECK_RC(lyb_cache_pread(&s, buf, 4096, PBS + 100, &got), 0);
+	CHECK(got == 4096 && exact(buf, PBS + 100, got));
+	CHECK(parts_cover(&o, 0, 1, 4));
+	CHECK(atomic_load(&o.peak) >= 2); /* at once, not one after another */
+	fprintf(stderr, "parts: %d fetches, %d at once\n", atomic_load(&o.n),
+		atomic_load(&o.peak));
+	/* cached: no fetch */
+	CHECK_RC(lyb_cache_pread(&s, buf, 4096, PBS + 8192, &got), 0);
+	CHECK(got == 4096 && exact(buf, PBS + 8192, got));
+	CHECK(atomic_load(&o.n) == 4);
+	/* the short last block (5 bytes): one range */
+	CHECK_RC(lyb_cache_pread(&s, buf, 4096, 3 * PBS, &got), 0);
+	CHECK(got == 5 && exact(buf, 3 * PBS, got));
+	CHECK(atomic_load(&o.n) == 5 && atomic_load(&o.lens[4]) == 5);
+	/* a worker's part fails: EIO, nothing kept; then read again */
+	atomic_store(&o.fail_off, 2 * PBS + PBS / 2);
+	CHECK_RC(lyb_cache_pread(&s, buf, 4096, 2 * PBS, &got), -EIO);
+	CHECK(atomic_load(&o.fail_off) == -1); /* that part was fetched */
+	CHECK_RC(lyb_cache_pread(&s, buf, 4096, 2 * PBS, &got), 0);
+	CHECK(got == 4096 && exact(buf, 2 * PBS, got));
+	CHECK(parts_cover(&o, atomic_load(&o.n) - 4, 2, 4));
+	/* a worker's part with a flipped byte: the block's CRC32C fails */
+	t = part_src(131, &bad);
+	atomic_store(&bad.flip_off, PBS / 4);
+	CHECK_RC(lyb_cache_pread(&t, buf, 4096, 0, &got), -EIO);
+	CHECK(atomic_load(&bad.flip_off) == -1);
+}
+
+/* lyb_cache_config.parts = 1: a block in one range, as read-ahead's. */
+static void test_parts_off(void)
+{
+	static struct part_obj o;
+	static unsigned char buf[4096];
+	struct lyb_cache_src s = part_src(132, &o);
+	size_t got;
+
+	CHECK_RC(lyb_cache_pread(&s, buf, 4096, PBS + 1, &got), 0);
+	CHECK(got == 4096 && exact(buf, PBS + 1, got));
+	CHECK(parts_cover(&o, 0, 1, 1));
 }
 
 /* ---- a block being copied out (cache_impl.h, Pins) ---- */
@@ -920,7 +1086,21 @@ int main(void)
 	test_inflight_slow();
 	test_inflight_fair();
 	lyb_cache_shutdown();
+	/* the daemon's 1 MiB blocks: a reader's block in parts */
+	cfg = (struct lyb_cache_config){
+		.mem_bytes = 16 * PBS, .block_size = PBS, .workers = 4};
+	CHECK_RC(lyb_cache_init(&cfg), 0);
+	test_parts();
+	lyb_cache_shutdown();
+	cfg.parts = 1;
+	CHECK_RC(lyb_cache_init(&cfg), 0);
+	test_parts_off();
+	lyb_cache_shutdown();
+	cfg.parts = 17;
+	CHECK_RC(lyb_cache_init(&cfg), -EINVAL);
 	/* the smallest cache: a block being copied out stays */
+	cfg = (struct lyb_cache_config){0};
+	cfg.block_size = BS;
 	cfg.mem_bytes = 4 * BS;
 	cfg.readahead_max = 2 * BS;
 	cfg.workers = 4;
