@@ -11,6 +11,8 @@
 # at once, so the wait also charges a short range its bytes' time
 # (bench/gcs-meta.js); a range longer than a second's worth comes out
 # about a second faster than on a real link (one curl of 1 GiB included).
+# One reader of a 4 GiB object (BENCH_HUGE_MB) is timed for curl, curl
+# --parallel and lybfs only: the peers would take minutes a run.
 # Beside lybfs: one raw curl (the floor), `curl --parallel` over N range
 # slices and `gcloud storage cp` (Google's sliced download) as the
 # ceilings, and the peer mounts rclone (gcs backend) and s3fs; with
@@ -26,6 +28,7 @@
 # env: NET_RATE        nginx limit_rate per connection (100m; 0: none)
 #      NET_LATENCY_MS  first-byte latency of each request (30; 0: none)
 #      BENCH_SIZE_MB   the big object (1024)       BENCH_SMALL_MB  each of 8 small ones (128)
+#      BENCH_HUGE_MB   one reader of it (4096; 0: not measured)
 #      BENCH_RUNS      runs per figure (3)         BENCH_RANDOM    random 4 KiB reads (200)
 #      BENCH_SLICES    connections of curl --parallel (16)
 #      BENCH_SLICE_MB  the size of each of its ranges (8)
@@ -46,16 +49,17 @@ done
 BUILD=$(cd "${1:-$SRC/build}" && pwd)
 CMDLINE="$(printf '%q ' "$0" "${ARGS[@]}")"
 CMDLINE=${CMDLINE% }
-for v in BENCH_TLS LYBFS_OPTS BENCH_PEERS BENCH_SLICE_MB BENCH_SLICES BENCH_RANDOM BENCH_RUNS BENCH_SMALL_MB BENCH_SIZE_MB BENCH_QUICK NET_LATENCY_MS NET_RATE; do
+for v in BENCH_HUGE_MB BENCH_TLS LYBFS_OPTS BENCH_PEERS BENCH_SLICE_MB BENCH_SLICES BENCH_RANDOM BENCH_RUNS BENCH_SMALL_MB BENCH_SIZE_MB BENCH_QUICK NET_LATENCY_MS NET_RATE; do
 	[ -n "${!v+x}" ] && CMDLINE="$v=$(printf '%q' "${!v}") $CMDLINE"
 done
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	: "${BENCH_SIZE_MB:=64}" "${BENCH_SMALL_MB:=16}" "${BENCH_DOCS:=0}" "${BENCH_RANDOM:=50}"
+	: "${BENCH_SIZE_MB:=64}" "${BENCH_SMALL_MB:=16}" "${BENCH_DOCS:=0}" "${BENCH_RANDOM:=50}" "${BENCH_HUGE_MB:=0}"
 fi
 RATE=${NET_RATE:-100m}
 LAT=${NET_LATENCY_MS:-30}
 SIZE_MB=${BENCH_SIZE_MB:-1024}
 SMALL_MB=${BENCH_SMALL_MB:-128}
+HUGE_MB=${BENCH_HUGE_MB:-4096}
 RUNS=${BENCH_RUNS:-3}
 NRANDOM=${BENCH_RANDOM:-200}
 SLICES=${BENCH_SLICES:-16}
@@ -76,7 +80,8 @@ if [ ! -x "$LYBFS" ] || [ ! -x "$LYB" ]; then
 fi
 [[ $LAT =~ ^[0-9]+$ ]] || { log "NET_LATENCY_MS: a whole number of ms"; exit 1; }
 [[ $RATE =~ ^[0-9]+[kKmMgG]?$ ]] || { log "NET_RATE: nginx limit_rate syntax, e.g. 100m"; exit 1; }
-bash "$SRC/scripts/deps.sh" bc curl nginx libnginx-mod-http-js >/dev/null
+. "$SRC/bench/peers.sh"
+bench_install
 
 # peers that are not installed are named, not measured
 MISSING=()
@@ -125,10 +130,10 @@ S3RPORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 
 # ---- the bucket: Avro containers of random bytes, exactly sized ----
-log "writing a ${SIZE_MB} MiB object and 8 x ${SMALL_MB} MiB objects"
-$PY - "$W" "$SIZE_MB" "$SMALL_MB" <<'PYEOF'
+log "writing a ${SIZE_MB} MiB object, 8 x ${SMALL_MB} MiB objects and one of ${HUGE_MB} MiB"
+$PY - "$W" "$SIZE_MB" "$SMALL_MB" "$HUGE_MB" <<'PYEOF'
 import base64, hashlib, json, os, sys
-w, big_mb, small_mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+w, big_mb, small_mb, huge_mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 root = os.path.join(w, "bucket/bench")
 
 def zz(n):  # an Avro long: zig-zag varint
@@ -180,6 +185,8 @@ index["big/part-00000.avro"] = write(os.path.join(root, "big/part-00000.avro"), 
 for i in range(8):
     name = "small/part-%05d.avro" % i
     index[name] = write(os.path.join(root, name), small_mb << 20)
+if huge_mb:
+    index["huge/part-00000.avro"] = write(os.path.join(root, "huge/part-00000.avro"), huge_mb << 20)
 json.dump({"bench": index}, open(os.path.join(w, "index.json"), "w"), indent=1)
 PYEOF
 
@@ -273,9 +280,9 @@ if [[ " $SYSTEMS " == *" s3fs "* ]]; then
 fi
 
 # ---- the catalog: file:// root, gs:// data at nginx ----
-log "publishing bench.Big and bench.Small"
+log "publishing bench.Big, bench.Small and bench.Huge"
 export STORAGE_EMULATOR_HOST=127.0.0.1:$PORT
-for ds in Big:big Small:small; do
+for ds in Big:big Small:small $([ "$HUGE_MB" -gt 0 ] && echo Huge:huge); do
 	"$LYB" --catalog "file://$W/cat" dataset create "bench.${ds%%:*}" --owner group:bench >/dev/null
 	"$LYB" --catalog "file://$W/cat" publish "bench.${ds%%:*}" 2020-09-03 --gs "gs://bench/${ds#*:}" >/dev/null
 done
@@ -357,11 +364,13 @@ pulled() { # data bytes the server sent since mark_log (the internal redirect lo
 
 BIG=big/part-00000.avro
 BIG_BYTES=$((SIZE_MB << 20))
+HUGE=huge/part-00000.avro
 small() { printf 'small/part-%05d.avro' "$1"; }
 path_of() { # path_of NAME OBJECT
 	case $1 in
 	lybfs*)
 		case $2 in big/*) echo "$MNT/bench.Big/latest/gs/${2#big/}" ;;
+		huge/*) echo "$MNT/bench.Huge/latest/gs/${2#huge/}" ;;
 		*) echo "$MNT/bench.Small/latest/gs/${2#small/}" ;; esac ;;
 	curl | curl-par) echo "$OBJ/${2/\//%2F}?alt=media" ;;
 	curl-s3) echo "http://127.0.0.1:$S3PORT/bench/$2" ;;
@@ -370,16 +379,17 @@ path_of() { # path_of NAME OBJECT
 	esac
 }
 read_all() { # read_all NAME OBJECT
-	local u i n lo hi
+	local u i n lo hi bytes
 	case $1 in
 	curl | curl-s3) curl -sf -o /dev/null "$(path_of "$1" "$2")" ;;
 	curl-par) # SLICE_MB ranges of the object, SLICES at once
 		u=$(path_of "$1" "$2")
 		n=$((SLICE_MB << 20))
+		bytes=$(stat -c %s "$W/bucket/bench/$2")
 		: >"$W/slices.cfg"
-		for ((i = 0; i * n < BIG_BYTES; i++)); do
+		for ((i = 0; i * n < bytes; i++)); do
 			lo=$((i * n)) hi=$(((i + 1) * n - 1))
-			[ "$hi" -ge "$BIG_BYTES" ] && hi=$((BIG_BYTES - 1))
+			[ "$hi" -ge "$bytes" ] && hi=$((bytes - 1))
 			[ "$i" -gt 0 ] && echo next >>"$W/slices.cfg"
 			printf 'url = "%s"\nrange = "%d-%d"\noutput = "/dev/null"\n' "$u" "$lo" "$hi" >>"$W/slices.cfg"
 		done
@@ -393,13 +403,17 @@ read_all() { # read_all NAME OBJECT
 declare -A R # R[name.measure] = median
 SMALL_TOTAL=$((8 * SMALL_MB))
 measure() { # measure NAME
-	local s=$1 i t0 t1 pids seq=() con=() hd=() hdb=() par=() rnd=() rnd90=() rndb=() out
+	local s=$1 i t0 t1 pids seq=() hg=() con=() hd=() hdb=() par=() rnd=() rnd90=() rndb=() out
 	log "measuring $s"
 	R[$s.load]=$(awk '{print $1 " " $2 " " $3}' /proc/loadavg)
 	if is_mount "$s"; then # the bytes are right, once, untimed
 		cold "$s"
 		cmp "$(path_of "$s" "$BIG")" "$W/bucket/bench/$BIG" ||
 			{ log "$s: $BIG reads wrong bytes"; exit 1; }
+		if [ "$HUGE_MB" -gt 0 ] && [[ $s == lybfs* ]]; then
+			cmp "$(path_of "$s" "$HUGE")" "$W/bucket/bench/$HUGE" ||
+				{ log "$s: $HUGE reads wrong bytes"; exit 1; }
+		fi
 	fi
 	for i in $(seq "$RUNS"); do
 		cold "$s"; mark_log "$s"
@@ -407,6 +421,11 @@ measure() { # measure NAME
 		seq+=("$(calc "$t1 - $t0")")
 		con+=("$(conns "$s")")
 		[ "$s" = gcloud ] && { cmp "$W/gcloud.out" "$W/bucket/bench/$BIG" || { log "gcloud: wrong bytes"; return 1; }; }
+		if [ "$HUGE_MB" -gt 0 ] && [[ $s == curl || $s == curl-par || $s == lybfs* ]]; then
+			cold "$s"
+			t0=$(now); read_all "$s" "$HUGE" || { log "$s: reading $HUGE failed"; return 1; }; t1=$(now)
+			hg+=("$(calc "$t1 - $t0")")
+		fi
 		[ "$s" = gcloud ] || [ "$s" = curl-par ] && continue
 		# first byte: curl's time_starttransfer; a mount's `head -c 4096`
 		cold "$s"; mark_log "$s"
@@ -474,6 +493,7 @@ PYEOF
 	[ -n "$MPID" ] && unmount_sys
 	R[$s.seq]=$(printf '%s\n' "${seq[@]}" | median)
 	R[$s.conns]=$(printf '%s\n' "${con[@]}" | median)
+	[ ${#hg[@]} -gt 0 ] && R[$s.huge]=$(printf '%s\n' "${hg[@]}" | median)
 	[ "$s" = gcloud ] || [ "$s" = curl-par ] && return 0
 	R[$s.head]=$(printf '%s\n' "${hd[@]}" | median)
 	R[$s.headb]=$(printf '%s\n' "${hdb[@]}" | median)
@@ -498,6 +518,13 @@ cell() { # cell NAME MEASURE
 			fmt "$(mbs "$SIZE_MB" "${R[$s.seq]}")"
 		else
 			echo "$(fmt "$(mbs "$SIZE_MB" "${R[$s.seq]}")") ($(fmt "$(calc "${R[$b.seq]} / ${R[$s.seq]}")" 2)x)"
+		fi ;;
+	huge)
+		has "$s.huge" || return 0
+		if [ "$s" = curl ]; then
+			fmt "$(mbs "$HUGE_MB" "${R[$s.huge]}")"
+		else
+			echo "$(fmt "$(mbs "$HUGE_MB" "${R[$s.huge]}")") ($(fmt "$(calc "${R[curl.huge]} / ${R[$s.huge]}")" 2)x)"
 		fi ;;
 	head) has "$s.head" && echo "$(fmt "$(calc "${R[$s.head]} * 1000")" 1) ms, $(fmt "$(calc "${R[$s.headb]} / 1024")") KiB" ;;
 	par)
@@ -530,6 +557,7 @@ TABLE=$W/table.md
 		printf '\n'
 	}
 	row "cold sequential read, ${SIZE_MB} MiB: MB/s (x one curl)" seq
+	[ "$HUGE_MB" -gt 0 ] && row "one reader of a ${HUGE_MB} MiB object, cold: MB/s (x one curl)" huge
 	row "connections that carried its media requests (median of the runs)" conns
 	row 'first byte, cold: curl time_starttransfer; a mount: `head -c 4096` latency, bytes pulled' head
 	row "${NRANDOM} random 4 KiB reads, cold: median / p90 latency, bytes pulled / asked" rnd

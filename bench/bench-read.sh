@@ -45,13 +45,9 @@ if [ ! -x "$LYBFS" ] || [ ! -x "$LYB" ]; then
 fi
 
 # ---- what it needs, installed only when missing ----
-bash "$SRC/scripts/deps.sh" bc curl nginx libnginx-mod-http-js rclone s3fs >/dev/null
 S3RVER=$CACHE/s3rver/node_modules/.bin/s3rver
-if [[ " $PEERS " == *" s3fs "* ]] && [ ! -x "$S3RVER" ]; then
-	log "installing s3rver@3.7.1 into $CACHE/s3rver"
-	mkdir -p "$CACHE/s3rver"
-	(cd "$CACHE/s3rver" && npm install --no-audit --no-fund --silent s3rver@3.7.1 >/dev/null)
-fi
+. "$SRC/bench/peers.sh"
+bench_install
 
 W=$(mktemp -d /var/tmp/lyb-bench-read.XXXXXX)
 chmod 0755 "$W" # nginx workers read the bucket as www-data
