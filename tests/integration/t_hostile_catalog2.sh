@@ -228,6 +228,9 @@ sleep 0.3
 LYB_CONTROL= lyb access revoke t.Race "user:$U@thecompany.com" >/dev/null || fail "the revoke failed"
 wait "${PIDS[@]}"
 ls "$W"/rfailed* >/dev/null 2>&1 && fail "a racing publisher failed"
+# the mount sees t.Race at its next refresh (the 10,000 forged journal
+# entries above make that one slow), not at once
+wait_for test -d "$MNT/t.Race/2020-10-04" || fail "t.Race/2020-10-04 is not seen"
 v=$(ls "$MNT/t.Race/2020-10-04" | grep -v latest | head -1)
 wait_for denied "$MNT/t.Race/2020-10-04/$v/gs/$(ls "$MNT/t.Race/2020-10-04/$v/gs")" ||
 	fail "the revoke racing publishes was lost"
