@@ -466,22 +466,30 @@ static int net_fetch(void *arg, void *buf, size_t len, uint64_t off,
 	return rc;
 }
 
+/* The CRC32C of each @bs bytes of the object of @size bytes, into @crcs. */
+static void block_crcs_of(uint32_t *crcs, uint64_t size, size_t bs)
+{
+	unsigned char *blk = malloc(bs);
+	uint64_t i, j, n;
+
+	CHECK(blk != NULL);
+	for (i = 0; blk && i * bs < size; i++) {
+		n = size - i * bs < bs ? size - i * bs : bs;
+		for (j = 0; j < n; j++)
+			blk[j] = byte_at(i * bs + j);
+		crcs[i] = lyb_crc32c_update(0, blk, n);
+	}
+	free(blk);
+}
+
 static const uint32_t *net_crcs(void)
 {
 	static uint32_t crcs[(NSIZE + BS - 1) / BS];
-	static unsigned char blk[BS];
 	static int made; /* once: later streams' workers read them */
-	uint64_t i, j, n;
 
-	if (made)
-		return crcs;
+	if (!made)
+		block_crcs_of(crcs, NSIZE, BS);
 	made = 1;
-	for (i = 0; i < sizeof(crcs) / sizeof(crcs[0]); i++) {
-		n = NSIZE - i * BS < BS ? NSIZE - i * BS : BS;
-		for (j = 0; j < n; j++)
-			blk[j] = byte_at(i * BS + j);
-		crcs[i] = lyb_crc32c_update(0, blk, n);
-	}
 	return crcs;
 }
 
@@ -726,19 +734,11 @@ static int part_fetch(void *arg, void *buf, size_t len, uint64_t off,
 static const uint32_t *part_crcs(void)
 {
 	static uint32_t crcs[(PSIZE + PBS - 1) / PBS];
-	static unsigned char blk[PBS];
 	static int made;
-	uint64_t i, j, n;
 
-	if (made)
-		return crcs;
+	if (!made)
+		block_crcs_of(crcs, PSIZE, PBS);
 	made = 1;
-	for (i = 0; i < sizeof(crcs) / sizeof(crcs[0]); i++) {
-		n = PSIZE - i * PBS < PBS ? PSIZE - i * PBS : PBS;
-		for (j = 0; j < n; j++)
-			blk[j] = byte_at(i * PBS + j);
-		crcs[i] = lyb_crc32c_update(0, blk, n);
-	}
 	return crcs;
 }
 
