@@ -14,10 +14,10 @@
  * keep a read-ahead window of blocks fetched by worker threads, several
  * at once: like TCP's slow start it starts at 2 blocks and doubles each
  * time the reader has consumed a whole window, up to readahead_max and a
- * share of the memory cap, with at most 32 fetches of one stream queued
- * or running. A free worker takes the queued fetch of the stream with
- * the fewest running, never one of a stream already running its fair
- * share of the workers, so streams share them. A reader whose block
+ * share of the memory cap, with at most two fetches per worker of one
+ * stream queued or running. A free worker takes the queued fetch of the
+ * stream with the fewest running, never one of a stream already running
+ * its fair share of the workers, so streams share them. A reader whose block
  * was being fetched ahead and failed fetches it again itself, once,
  * before answering the error. The first block a reader asks for is
  * fetched by the reader, never queued behind read-ahead.

@@ -17,8 +17,7 @@
 #include "cache_impl.h"
 #include "lyb/clock.h"
 
-#define BUSY_SECONDS 0.2   /* a stream that read since shares the workers */
-#define STREAM_INFLIGHT 32 /* of one stream: the other workers are others' */
+#define BUSY_SECONDS 0.2 /* a stream that read since shares the workers */
 
 static struct lyb_cache *const c = &lyb_cache;
 
@@ -91,26 +90,29 @@ void lyb_cache_job_done(struct job *j)
 }
 
 /*
- * Queues read-ahead of blocks [first, last] for stream @s, at most
- * STREAM_INFLIGHT of its fetches queued or running at once (the next
- * read queues the rest).
+ * Queues read-ahead of blocks [first, last] for stream @s, at most two
+ * fetches per worker queued or running at once (the next read queues the
+ * rest): a stream alone may keep every worker busy, with a worker's next
+ * fetch queued while one range is slow and its reader waits on it, and
+ * lyb_cache_job_take() gives each of several streams its fair share.
  */
 void lyb_cache_prefetch(const struct lyb_cache_src *src, struct stream *s,
 			uint64_t first, uint64_t last)
 {
 	uint64_t i, nblocks = lyb_cache_nblocks(src->size, c->bs);
+	unsigned cap = 2 * c->nworkers;
 	struct blk *b;
 	struct job *j;
 
 	if (last >= nblocks)
 		last = nblocks ? nblocks - 1 : 0;
-	if (first > last || s->inflight >= STREAM_INFLIGHT ||
-	    lyb_cache_workers_start((unsigned)(last - first < STREAM_INFLIGHT
-						       ? last - first + 1
-						       : STREAM_INFLIGHT)) != 0)
+	if (first > last || s->inflight >= cap ||
+	    lyb_cache_workers_start(
+		    (unsigned)(last - first < cap ? last - first + 1 : cap)) !=
+		    0)
 		return; /* nothing to do; or no read-ahead, reads still work */
 	for (i = first; i <= last && i < nblocks; i++) {
-		if (s->inflight >= STREAM_INFLIGHT)
+		if (s->inflight >= cap)
 			return;
 		if (lyb_cache_blk_find(src->id, i))
 			continue;
