@@ -117,31 +117,15 @@ cleanup() {
 	[ -n "$S3PID" ] && { kill "$S3PID" 2>/dev/null; wait "$S3PID" 2>/dev/null; }
 	[ -f "$W/nginx/nginx.pid" ] && kill -QUIT "$(cat "$W/nginx/nginx.pid")" 2>/dev/null
 	for _ in $(seq 50); do [ -f "$W/nginx/nginx.pid" ] || break; sleep 0.1; done
-	if [ "${BENCH_KEEP:-0}" = 1 ]; then
-		log "kept $W (its objects in memory until: umount $W/bucket $W/s3rver)"
-	else
-		for d in "$W/bucket" "$W/s3rver"; do mountpoint -q "$d" && umount "$d"; done
-		rm -rf "$W"
-	fi
+	bench_store_done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mkdir -p "$MNT" "$W/bucket" "$W/s3rver" "$W/nginx/tmp" "$W/cat" "$W/gcloud"
+mkdir -p "$MNT" "$W/nginx/tmp" "$W/cat" "$W/gcloud"
 
-# The servers' objects live in memory (tmpfs), so the cache drop before a
-# cold run empties the clients' caches only: a remote server does not read
-# its objects from this machine's disk (here 600 MB/s, below the ceilings
-# measured). On disk only when memory is short, and the table says so.
-NEED_MB=$((SIZE_MB + 8 * SMALL_MB + HUGE_MB))
-[[ " $SYSTEMS " == *" s3fs "* ]] && NEED_MB=$((NEED_MB + SIZE_MB + 8 * SMALL_MB))
-AVAIL_MB=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
-SERVER_STORE="disk (memory short: $AVAIL_MB MiB available for $NEED_MB MiB of objects)"
-if [ "$AVAIL_MB" -gt $((NEED_MB + 4096)) ]; then
-	mount -t tmpfs -o size=$((NEED_MB + 64))m,mode=0755 lyb-bench-objects "$W/bucket"
-	mount -t tmpfs -o size=$((SIZE_MB + 8 * SMALL_MB + 64))m,mode=0755 lyb-bench-s3 "$W/s3rver"
-	SERVER_STORE="memory (tmpfs)"
-fi
-mkdir -p "$W/bucket/bench"
+S3_MB=0
+[[ " $SYSTEMS " == *" s3fs "* ]] && S3_MB=$((SIZE_MB + 8 * SMALL_MB))
+bench_store $((SIZE_MB + 8 * SMALL_MB + HUGE_MB)) "$S3_MB"
 
 free_port() { $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)

@@ -62,11 +62,14 @@ cleanup() {
 	[ -n "$S3PID" ] && { kill "$S3PID" 2>/dev/null; wait "$S3PID" 2>/dev/null; }
 	[ -f "$W/nginx/nginx.pid" ] && kill -QUIT "$(cat "$W/nginx/nginx.pid")" 2>/dev/null
 	for _ in $(seq 50); do [ -f "$W/nginx/nginx.pid" ] || break; sleep 0.1; done
-	if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $W"; else rm -rf "$W"; fi
+	bench_store_done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mkdir -p "$MNT" "$W/bucket/bench" "$W/nginx/tmp" "$W/cat"
+mkdir -p "$MNT" "$W/nginx/tmp" "$W/cat"
+S3_MB=0
+[[ " $PEERS " == *" s3fs "* ]] && S3_MB=$((SIZE_MB + 8 * SMALL_MB))
+bench_store $((SIZE_MB + 8 * SMALL_MB)) "$S3_MB"
 
 free_port() { $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
@@ -190,7 +193,6 @@ curl -sf -o /dev/null -r 0-0 "$OBJ/big%2Fpart-00000.avro?alt=media" || { log "ng
 
 # ---- s3rver, fed through its own S3 API ----
 if [[ " $PEERS " == *" s3fs "* ]]; then
-	mkdir -p "$W/s3rver"
 	"$S3RVER" -d "$W/s3rver" -a 127.0.0.1 -p "$S3RPORT" --silent --configure-bucket bench \
 		>"$W/s3rver.log" 2>&1 &
 	S3PID=$!
@@ -437,6 +439,8 @@ TABLE=$W/table.md
 	printf '| lybfs daemon RSS peak (VmHWM) | | %s MiB |' "$(fmt "$(calc "$RSS_PEAK / 1024")")"
 	for s in $SYSTEMS; do [ "$s" = curl ] || [ "$s" = lybfs ] || printf ' |'; done
 	printf '\n'
+	echo
+	echo "The servers' objects are in $SERVER_STORE."
 } >"$TABLE"
 cat "$TABLE"
 

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Sourced by bench-read.sh and bench-net.sh: installs, only when missing,
 # what both need (bc, curl, nginx with njs) and the peer mounts named in
-# $PEERS (rclone and s3fs from Debian, s3rver from npm into $CACHE).
-# gcloud cannot be installed by script: a run without it names it.
+# $PEERS (rclone and s3fs from Debian, s3rver from npm into $CACHE);
+# gcloud cannot be installed by script: a run without it names it. And
+# where both keep the servers' objects.
 bench_install() {
 	local pkgs=(bc curl nginx libnginx-mod-http-js)
 	[[ " $PEERS " == *" rclone"* ]] && pkgs+=(rclone)
@@ -13,4 +14,33 @@ bench_install() {
 		mkdir -p "$CACHE/s3rver"
 		(cd "$CACHE/s3rver" && npm install --no-audit --no-fund --silent s3rver@3.7.1 >/dev/null)
 	fi
+}
+
+# The servers' objects live in memory (a tmpfs on each of $W/bucket and
+# $W/s3rver), so the cache drop before a cold run empties the clients'
+# caches only: a remote server does not read its objects from this
+# machine's disk (about 600 MB/s here, below what is measured). On disk
+# only when memory is short; $SERVER_STORE says which, for the table.
+#   bench_store NEED_MB S3_MB
+bench_store() {
+	local avail
+	avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+	mkdir -p "$W/bucket" "$W/s3rver"
+	SERVER_STORE="disk (memory short: $avail MiB available for $(($1 + $2)) MiB of objects)"
+	if [ "$avail" -gt $(($1 + $2 + 4096)) ]; then
+		mount -t tmpfs -o size=$(($1 + 64))m,mode=0755 lyb-bench-objects "$W/bucket"
+		mount -t tmpfs -o size=$(($2 + 64))m,mode=0755 lyb-bench-s3 "$W/s3rver"
+		SERVER_STORE="memory (tmpfs)"
+	fi
+	mkdir -p "$W/bucket/bench"
+}
+
+# The end of a run: $W removed, or kept (BENCH_KEEP=1) with its objects.
+bench_store_done() {
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		log "kept $W (its objects in memory until: umount $W/bucket $W/s3rver)"
+		return
+	fi
+	for d in "$W/bucket" "$W/s3rver"; do mountpoint -q "$d" && umount "$d"; done
+	rm -rf "$W"
 }
