@@ -105,6 +105,13 @@ struct stream {
 	unsigned inflight, running;
 	double at; /* monotonic seconds of its last read */
 	int live;
+	/* how many of its fetches may run at once (cache_stream.c) */
+	unsigned limit;
+	double base, base_old; /* the quickest fetch, this second and last */
+	double base_at;	       /* when @base's second began */
+	double avg;	       /* of the fetches' times, about the last 4 */
+	int shrunk;	       /* it shrank once: grows by one a round */
+	unsigned acked;	       /* fetches ended since it last grew */
 };
 
 /* A queued or running read-ahead fetch; owned by the queue, then by the
@@ -114,6 +121,7 @@ struct job {
 	struct blk *b;		  /* holds a pin */
 	struct stream *s;	  /* whose read-ahead, while @epoch matches */
 	uint64_t epoch;
+	double took;	  /* seconds its fetch from the source took, or 0 */
 	struct job *next; /* the queue, under cache.lock */
 };
 
@@ -258,9 +266,11 @@ void lyb_cache_job_done(struct job *j);
  * without cache.lock. Sets *@report when a corruption should be
  * reported (lyb_cache_report_corrupt). @reader: a reader waits for it,
  * so idle workers fetch parts of it at once (struct lyb_cache_part).
+ * Returns the seconds its good bytes took to come from @src; 0 when they
+ * came from the disk tier, or did not come.
  */
-void lyb_cache_fetch_block(const struct lyb_cache_src *src, struct blk *b,
-			   int reader, int *report);
+double lyb_cache_fetch_block(const struct lyb_cache_src *src, struct blk *b,
+			     int reader, int *report);
 /*
  * Starts workers until there is one for each running or queued fetch
  * and @more to come (at most the configured number). 0 when any runs,

@@ -2,8 +2,10 @@
 /*
  * cache_stream.c - read streams and read-ahead (cache.h): which reads are
  * sequential, how far ahead each stream reads (a window that grows like
- * TCP's slow start), the queue of read-ahead fetches, and which of them a
- * free worker takes so that streams share the workers.
+ * TCP's slow start), how many of its fetches run at once (a limit that
+ * follows their times, like TCP Vegas), the queue of read-ahead fetches,
+ * and which of them a free worker takes so that streams share the
+ * workers.
  *
  * Everything here is under cache.lock (cache_impl.h): the stream table,
  * the job queue, and the blocks read-ahead creates.
@@ -17,7 +19,10 @@
 #include "cache_impl.h"
 #include "lyb/clock.h"
 
-#define BUSY_SECONDS 0.2 /* a stream that read since shares the workers */
+#define BUSY_SECONDS 0.2   /* a stream that read since shares the workers */
+#define LIMIT_START 4	   /* a new stream's fetches at once */
+#define LIMIT_MIN 2	   /* never fewer: one arriving, one asked */
+#define QUEUE_SLACK 0.0002 /* seconds of a fetch's time that are noise */
 
 static struct lyb_cache *const c = &lyb_cache;
 
@@ -60,7 +65,7 @@ struct job *lyb_cache_job_take(int any)
 	for (p = &c->jobs; *p; p = &(*p)->next) {
 		s = job_stream(*p);
 		run = s ? s->running : 0;
-		if (run < best_run && run < fair) {
+		if (run < best_run && run < fair && (!s || run < s->limit)) {
 			best = p;
 			best_run = run;
 			if (run == 0)
@@ -80,12 +85,52 @@ struct job *lyb_cache_job_take(int any)
 	return j;
 }
 
+/*
+ * A stream's limit of fetches at once follows how long they take, as
+ * TCP Vegas follows round trips. While fetches take about as long as the
+ * quickest lately (@base, the least of this second's and the last's),
+ * the path has room and the limit grows: by one as each fetch ends at
+ * first (slow start: it doubles each round), by one a round (@limit
+ * fetches) once it has had to shrink. When they take several times that
+ * on average, they queue behind each other (on loopback the CPUs are
+ * the path; or a saturated link) and it shrinks by one as each ends. The
+ * average (@avg, over about the last 4) keeps one slow range from
+ * reading as queueing.
+ */
+static void limit_update(struct stream *s, double took)
+{
+	double now = lyb_mono(), base;
+	unsigned cap = 2 * c->nworkers;
+
+	if (now - s->base_at > 1.0) {
+		s->base_old = s->base;
+		s->base = 0;
+		s->base_at = now;
+	}
+	if (s->base == 0 || took < s->base)
+		s->base = took;
+	base = s->base_old && s->base_old < s->base ? s->base_old : s->base;
+	s->avg = s->avg ? s->avg + (took - s->avg) / 4 : took;
+	if (s->avg <= 2 * base + QUEUE_SLACK && s->limit < cap) {
+		if (!s->shrunk || ++s->acked >= s->limit) {
+			s->limit++;
+			s->acked = 0;
+		}
+	} else if (s->avg > 4 * base + QUEUE_SLACK && s->limit > LIMIT_MIN) {
+		s->limit--;
+		s->shrunk = 1;
+		s->acked = 0;
+	}
+}
+
 void lyb_cache_job_done(struct job *j)
 {
 	if (!job_stream(j))
 		return;
 	j->s->running--;
 	j->s->inflight--;
+	if (j->took > 0)
+		limit_update(j->s, j->took);
 	pthread_cond_signal(&c->work); /* its share has room */
 }
 
@@ -211,6 +256,10 @@ int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
 	oldest->window = 0;
 	oldest->epoch = ++c->epochs; /* its jobs no longer count */
 	oldest->inflight = oldest->running = 0;
+	oldest->limit = LIMIT_START;
+	oldest->base = oldest->base_old = oldest->avg = 0;
+	oldest->shrunk = oldest->acked = 0;
+	oldest->base_at = now;
 	oldest->used = ++c->clock;
 	oldest->at = now;
 	oldest->live = 1;

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 
 #include "cache_impl.h"
+#include "lyb/clock.h"
 #include "lyb/digest.h"
 
 static struct lyb_cache *const c = &lyb_cache;
@@ -158,9 +159,10 @@ static int fetch_source(const struct lyb_cache_src *src, char *buf, size_t want,
 	return rc;
 }
 
-void lyb_cache_fetch_block(const struct lyb_cache_src *src, struct blk *b,
-			   int reader, int *report)
+double lyb_cache_fetch_block(const struct lyb_cache_src *src, struct blk *b,
+			     int reader, int *report)
 {
+	double t0, took = 0;
 	uint64_t off = b->index * c->bs;
 	size_t want =
 		src->size - off < c->bs ? (size_t)(src->size - off) : c->bs;
@@ -179,7 +181,10 @@ void lyb_cache_fetch_block(const struct lyb_cache_src *src, struct blk *b,
 	if (rc == 0) {
 		got = want;
 	} else {
+		t0 = lyb_mono();
 		rc = fetch_source(src, b->data, want, off, reader, &got);
+		if (rc == 0)
+			took = lyb_mono() - t0;
 		if (rc == 0 && got != want)
 			rc = -EIO; /* the size was promised */
 		if (rc == 0 && (check || disk))
@@ -208,6 +213,7 @@ out_done:
 	if (bad && disk)
 		lyb_cache_disk_purge(src->id,
 				     lyb_cache_nblocks(src->size, c->bs));
+	return rc ? 0 : took;
 }
 
 static void *worker(void *arg)
@@ -242,7 +248,8 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&c->lock);
 		report = 0;
 		if (!stop)
-			lyb_cache_fetch_block(&j->src, j->b, 0, &report);
+			j->took = lyb_cache_fetch_block(&j->src, j->b, 0,
+							&report);
 		if (report)
 			lyb_cache_report_corrupt(j->src.id);
 		if (j->src.release)

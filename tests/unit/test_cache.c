@@ -8,6 +8,7 @@
  * while other reads go on and evict.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -422,6 +423,12 @@ struct net_obj {
 	atomic_int slow_started;  /* fetches from slow_from that started */
 	atomic_int slow_done;	  /* and that returned */
 	atomic_uint seed;
+	int latency_us; /* each fetch waits that, however many run */
+	int serial_us;	/* each holds the one link that long, in turn */
+	pthread_mutex_t link;
+	int peak_from;	      /* once this many fetches returned: */
+	atomic_int late_peak; /* the most at once since */
+	atomic_int returned;  /* fetches that returned */
 };
 
 static int net_fetch(void *arg, void *buf, size_t len, uint64_t off,
@@ -437,6 +444,19 @@ static int net_fetch(void *arg, void *buf, size_t len, uint64_t off,
 	while (now > peak &&
 	       !atomic_compare_exchange_weak(&o->peak, &peak, now))
 		;
+	if (atomic_load(&o->returned) >= o->peak_from) {
+		peak = atomic_load(&o->late_peak);
+		while (now > peak &&
+		       !atomic_compare_exchange_weak(&o->late_peak, &peak, now))
+			;
+	}
+	if (o->latency_us)
+		usleep((useconds_t)o->latency_us);
+	if (o->serial_us) {
+		pthread_mutex_lock(&o->link);
+		usleep((useconds_t)o->serial_us);
+		pthread_mutex_unlock(&o->link);
+	}
 	r = atomic_fetch_add(&o->seed, 2654435761u) * 2246822519u;
 	if (o->jitter_us)
 		usleep((useconds_t)((r >> 8) % (unsigned)o->jitter_us));
@@ -463,6 +483,7 @@ static int net_fetch(void *arg, void *buf, size_t len, uint64_t off,
 	if (blk == o->slow_block)
 		atomic_store(&o->after_at_slow, atomic_load(&o->done_after));
 	atomic_fetch_sub(&o->running, 1);
+	atomic_fetch_add(&o->returned, 1);
 	return rc;
 }
 
@@ -498,6 +519,8 @@ static void net_init(struct net_obj *o)
 	memset(o, 0, sizeof(*o));
 	o->slow_block = o->slow_from = -1;
 	atomic_store(&o->fail_once, -1);
+	pthread_mutex_init(&o->link, NULL);
+	o->peak_from = INT_MAX;
 	o->reader = pthread_self();
 }
 
@@ -679,6 +702,40 @@ static void test_inflight_fair(void)
 	CHECK(n < 20);
 	pthread_join(ta, NULL);
 	CHECK(ra.ok);
+}
+
+/*
+ * The limit of a stream's fetches at once follows its path. A source
+ * that serves one range at a time (a saturated link; loopback, where the
+ * CPUs are the link: each range waits for the ones before it) ends with
+ * a few running, not every worker; one whose ranges take the same time
+ * however many run (a network's latency) keeps every worker busy.
+ * Counted once half of each object's fetches returned: the limit has
+ * moved by then.
+ */
+static void test_inflight_adapts(void)
+{
+	static struct net_obj q, l;
+	struct lyb_cache_src sq, sl;
+
+	usleep(300 * 1000); /* earlier tests' streams no longer share */
+	net_init(&q);
+	q.serial_us = 1000;
+	q.peak_from = NBLK / 2;
+	sq = net_src(130, &q);
+	CHECK(net_read_all(&sq, &q, BS));
+	usleep(300 * 1000);
+	net_init(&l);
+	l.latency_us = 4000;
+	l.peak_from = NBLK / 2;
+	sl = net_src(131, &l);
+	CHECK(net_read_all(&sl, &l, BS));
+	fprintf(stderr,
+		"adapts: at most %d fetches at once from a serial source, "
+		"%d from a latency-bound one (8 workers)\n",
+		atomic_load(&q.late_peak), atomic_load(&l.late_peak));
+	CHECK(atomic_load(&q.late_peak) <= 5);
+	CHECK(atomic_load(&l.late_peak) >= 6);
 }
 
 /* ---- a block a reader waits for, in parts (cache_worker.c) ---- */
@@ -1085,6 +1142,7 @@ int main(void)
 	test_inflight_retry();
 	test_inflight_slow();
 	test_inflight_fair();
+	test_inflight_adapts();
 	lyb_cache_shutdown();
 	/* the daemon's 1 MiB blocks: a reader's block in parts */
 	cfg = (struct lyb_cache_config){
