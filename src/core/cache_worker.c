@@ -183,8 +183,7 @@ double lyb_cache_fetch_block(const struct lyb_cache_src *src, struct blk *b,
 	} else {
 		t0 = lyb_mono();
 		rc = fetch_source(src, b->data, want, off, reader, &got);
-		if (rc == 0)
-			took = lyb_mono() - t0;
+		took = lyb_mono() - t0;
 		if (rc == 0 && got != want)
 			rc = -EIO; /* the size was promised */
 		if (rc == 0 && (check || disk))

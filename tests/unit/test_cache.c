@@ -431,25 +431,27 @@ struct net_obj {
 	atomic_int returned;  /* fetches that returned */
 };
 
+/* Raises *@max to @v if @v is more (fetches at once, from any thread). */
+static void raise_to(atomic_int *max, int v)
+{
+	int m = atomic_load(max);
+
+	while (v > m && !atomic_compare_exchange_weak(max, &m, v))
+		;
+}
+
 static int net_fetch(void *arg, void *buf, size_t len, uint64_t off,
 		     size_t *got)
 {
 	struct net_obj *o = arg;
-	int blk = (int)(off / BS), now, peak, rc = 0;
+	int blk = (int)(off / BS), now, rc = 0;
 	unsigned r;
 	size_t i;
 
 	now = atomic_fetch_add(&o->running, 1) + 1;
-	peak = atomic_load(&o->peak);
-	while (now > peak &&
-	       !atomic_compare_exchange_weak(&o->peak, &peak, now))
-		;
-	if (atomic_load(&o->returned) >= o->peak_from) {
-		peak = atomic_load(&o->late_peak);
-		while (now > peak &&
-		       !atomic_compare_exchange_weak(&o->late_peak, &peak, now))
-			;
-	}
+	raise_to(&o->peak, now);
+	if (atomic_load(&o->returned) >= o->peak_from)
+		raise_to(&o->late_peak, now);
 	if (o->latency_us)
 		usleep((useconds_t)o->latency_us);
 	if (o->serial_us) {
@@ -758,7 +760,7 @@ static int part_fetch(void *arg, void *buf, size_t len, uint64_t off,
 		      size_t *got)
 {
 	struct part_obj *o = arg;
-	int k = atomic_fetch_add(&o->n, 1), now, peak;
+	int k = atomic_fetch_add(&o->n, 1), now;
 	size_t i;
 
 	if (k < 64) {
@@ -766,10 +768,7 @@ static int part_fetch(void *arg, void *buf, size_t len, uint64_t off,
 		atomic_store(&o->lens[k], len);
 	}
 	now = atomic_fetch_add(&o->running, 1) + 1;
-	peak = atomic_load(&o->peak);
-	while (now > peak &&
-	       !atomic_compare_exchange_weak(&o->peak, &peak, now))
-		;
+	raise_to(&o->peak, now);
 	usleep(40000);
 	atomic_fetch_sub(&o->running, 1);
 	if ((long long)off == atomic_load(&o->fail_off)) {
