@@ -5,8 +5,8 @@
 # and over TLS with HTTP/2 offered (ALPN), the metadata from its njs module
 # (bench/gcs-meta.js), and a certificate of the test's own CA.
 # - gcs_http=2 over TLS: readers in parallel get every object byte-exact;
-#   nginx logs each media request as HTTP/2.0, and they share a few
-#   connections where one per worker would open many.
+#   nginx logs each media request as HTTP/2.0, and one connection carries
+#   most of them where HTTP/1.1 opens one per transfer.
 # - the default (1.1) over TLS: HTTP/1.1, byte-exact.
 # - gcs_http=2 on http:// (no TLS, so no HTTP/2 offered): the multiplexing
 #   thread's pooled HTTP/1.1 connections, byte-exact.
@@ -130,6 +130,8 @@ remount() {
 	mount_lybfs "gcs_credentials=anonymous,$1"
 }
 
+# busiest: how many media requests the busiest connection carried
+busiest() { media_log | awk '{print $2}' | sort | uniq -c | sort -rn | awk 'NR == 1 {print $1}'; }
 count() { echo "$(media_log | wc -l) media requests over $(media_log | awk '{print $2}' | sort -u | wc -l) connection(s)"; }
 TLS="gcs_endpoint=https://127.0.0.1:$P2,gcs_ca_file=$NG/cert.pem"
 
@@ -140,14 +142,26 @@ n=$(media_log | wc -l)
 [ "$n" -ge 15 ] || fail "gcs_http=2: only $n media requests (expected the 15 blocks and more)"
 media_log | awk '$1 != "HTTP/2.0" { bad = 1 } END { exit bad }' ||
 	fail "gcs_http=2: a media request was not HTTP/2: $(media_log | sort | uniq -c)"
-conns=$(media_log | awk '{print $2}' | sort -u | wc -l)
-[ "$conns" -le 3 ] || fail "gcs_http=2: $n requests over $conns connections: not multiplexed"
+# The daemon runs up to ~20 transfers at once (its workers and the FUSE
+# threads fetching their own parts): past MUX_STREAMS (16) on the first
+# connection, curl opens one more connection for each transfer waiting at
+# that instant, so how many open varies from run to run. What multiplexing
+# guarantees is that one connection carries most requests; with a
+# connection per transfer (HTTP/1.1, 17-22 of them here) none does, which
+# the next step checks so that this measure is known to tell them apart.
+busiest=$(busiest)
+[ $((2 * busiest)) -ge "$n" ] ||
+	fail "gcs_http=2: the busiest connection carried $busiest of $n requests: not multiplexed ($(count))"
 echo "gcs_http=2: $(count)"
 
 step "the default over TLS: HTTP/1.1, a connection per worker, byte-exact"
 remount "$TLS"
 read_all default
 media_log | awk '$1 != "HTTP/1.1" { bad = 1 } END { exit bad }' || fail "default: not HTTP/1.1"
+n=$(media_log | wc -l)
+busiest=$(busiest)
+[ $((2 * busiest)) -lt "$n" ] ||
+	fail "default: one HTTP/1.1 connection carried $busiest of $n requests, so the check above cannot tell"
 echo "default: $(count)"
 
 step "gcs_http=2 over http:// (no TLS, no HTTP/2 offered): pooled HTTP/1.1, byte-exact"
