@@ -22,12 +22,14 @@ declare -A layer=(
 	[mounts]=9
 )
 # the storage backends: one subsystem, its modules use each other; the
-# files of one module (behind its *_impl.h) are that module
+# files of one module (behind its *_impl.h) are that module; the page
+# CRC sidecar's format is part of the checksums
 group() {
 	case $1 in
 	store | store_file | store_gcs | store_impl | gcs | gcs_impl | auth) echo store ;;
 	catalog | catalog_json | catalog2 | catalog_impl) echo catalog ;;
 	cache | cache_impl | cache_stream | cache_worker | cache_verify | cache_disk) echo cache ;;
+	digest | pagecrc) echo digest ;;
 	*) echo "$1" ;;
 	esac
 }

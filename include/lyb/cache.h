@@ -30,22 +30,27 @@
  * served directly from the source, uncached: memory never exceeds the cap.
  *
  * Integrity: no byte of an object with a checksum leaves the cache
- * unverified. When the catalog recorded a CRC32C per block
- * (@block_crc32c, blocks of @block_crc_size bytes equal to the cache's
- * block size), every block is checked when it enters memory, from the
- * source or the disk tier, before any of its bytes is served; random
- * reads then fetch the whole blocks they touch. A block that does not
- * match answers -EIO (each later read of it is fetched and checked
- * again), and the object's blocks are dropped from memory and disk. For
- * an object with only a whole-object CRC32C or MD5 (format 1 catalogs),
- * the first read streams the whole object from the source and checks it
- * before serving any byte; the per-block CRC32Cs computed on the way then
- * check every block as above. Such an object that does not match is
- * corrupt: every later read answers -EIO. An object without any checksum
- * is served as the store answers it (the stores check size and
- * generation). Each corruption found is logged, counted, and reported to
- * the hook set with lyb_cache_on_corrupt() (the daemon drops the kernel's
- * cached pages of the file).
+ * unverified. When the catalog recorded a CRC32C per block (@block_crc32c,
+ * blocks of @block_crc_size bytes equal to the cache's block size), every
+ * block is checked when it enters memory, from the source or the disk
+ * tier, before any of its bytes is served; random reads then fetch the
+ * whole blocks they touch. Except with a page CRC sidecar (@pages): a read
+ * that starts a stream (a random read) past the object's first byte,
+ * within one 64 KiB sub-block of a block neither in memory nor on disk,
+ * fetches just its 4 KiB pages and the sidecar's row for them at once,
+ * checks the row up to the block's CRC32C and each page against it, and is
+ * served uncached; a row or page that does not check falls back to the
+ * whole block. A block that does not match answers -EIO (each later read
+ * of it is fetched and checked again), and the object's blocks are dropped
+ * from memory and disk. For an object with only a whole-object CRC32C or
+ * MD5 (format 1 catalogs), the first read streams the whole object from
+ * the source and checks it before serving any byte; the per-block CRC32Cs
+ * computed on the way then check every block as above. Such an object that
+ * does not match is corrupt: every later read answers -EIO. An object
+ * without any checksum is served as the store answers it (the stores check
+ * size and generation). Each corruption found is logged, counted, and
+ * reported to the hook set with lyb_cache_on_corrupt() (the daemon drops
+ * the kernel's cached pages of the file).
  *
  * Disk tier blocks carry their identity (object id, block index, length)
  * and a CRC32C of their bytes; a torn, swapped or planted file is deleted
@@ -93,6 +98,10 @@ struct lyb_cache_src {
 	const uint32_t *block_crc32c;
 	uint64_t block_crc_size;
 	int (*fetch)(void *arg, void *buf, size_t len, uint64_t off,
+		     size_t *got);
+	/* Reads the object's page CRC sidecar (pagecrc.h) as @fetch reads
+	 * the object, or NULL when it has none; needs @block_crc32c. */
+	int (*pages)(void *arg, void *buf, size_t len, uint64_t off,
 		     size_t *got);
 	void (*hold)(void *arg);
 	void (*release)(void *arg);
@@ -191,9 +200,11 @@ void lyb_spans_copy(const struct lyb_spans *sp, void *buf);
 void lyb_spans_release(struct lyb_spans *sp);
 
 struct lyb_cache_stats {
-	uint64_t hits, misses; /* blocks found / fetched for a reader */
-	uint64_t prefetched;   /* blocks fetched ahead */
-	uint64_t direct_bytes; /* random reads served around the cache */
+	uint64_t hits, misses;	/* blocks found / fetched for a reader */
+	uint64_t prefetched;	/* blocks fetched ahead */
+	uint64_t direct_bytes;	/* random reads served around the cache */
+	uint64_t page_reads;	/* reads checked by page (sidecar rows) */
+	uint64_t page_rejected; /* rows or pages that did not check */
 	uint64_t mem_bytes, mem_cap;
 	uint64_t disk_bytes, disk_cap;
 	uint64_t disk_hits;

@@ -61,6 +61,10 @@ struct lyb_object {
 	 * objects are then verified whole before any byte is served).
 	 */
 	uint32_t *block_crc32c;
+	/* The generation of its page CRC sidecar (pagecrc.h), beside it
+	 * under lyb_pagecrc_key(name); 0 when it has none. Only with
+	 * block_crc32c, to which the sidecar's rows chain. */
+	int64_t page_crc_gen;
 };
 
 /* Every object's bytes are checksummed in blocks of this size. */

@@ -44,7 +44,13 @@ struct lyb_publish_opts {
 	 * objects are read, and once at the end (done); may be NULL */
 	void (*progress)(void *arg, const struct lyb_publish_progress *p);
 	void *progress_arg;
+	/* do not write page CRC sidecars beside the objects (see below) */
+	int no_page_crcs;
 };
+
+/* Objects larger than this get no page CRC sidecar (its CRCs are held in
+ * memory while the object is read: 4 bytes a 4 KiB page). */
+#define LYB_PUBLISH_PAGES_MAX (16ull << 30)
 
 /*
  * Fills @loc (kind, url, format, compression, objects sorted by name)
@@ -66,6 +72,13 @@ struct lyb_publish_opts {
  * (loc->jsonl, loc->jsonl_plain, loc->schema: the location's writer
  * schema; view.h); data that does not decode is still published, without
  * an index: then the call succeeds with the reason in @err, a warning.
+ *
+ * Each object over 1 MiB (up to LYB_PUBLISH_PAGES_MAX) also gets its page
+ * CRC sidecar (pagecrc.h) written beside it, under lyb_pagecrc_key(), and
+ * its generation recorded (page_crc32c), so that a small read of it can
+ * be checked without its whole block; one already there with the same
+ * bytes is kept. A sidecar that cannot be written (no write access to the
+ * data, a server without uploads) is a warning in @err, never a failure.
  */
 int lyb_publish_scan(enum lyb_loc_kind kind, const char *url, const char *table,
 		     const struct lyb_publish_opts *opts,

@@ -150,6 +150,16 @@ int lyb_reader_expect_blocks(struct lyb_reader *r, const uint32_t *crcs,
 			     uint64_t n, uint64_t block_size);
 
 /*
+ * The object's page CRC sidecar (pagecrc.h): object @key of the same
+ * store at @generation, whose rows let the cache check a small read by
+ * page (cache.h) once block CRC32Cs are known. Opened on its first use;
+ * when it cannot be read, reads go by whole blocks. Copied. 0 or -ENOMEM.
+ * Call before reading.
+ */
+int lyb_reader_expect_pages(struct lyb_reader *r, const char *key,
+			    int64_t generation);
+
+/*
  * Reads up to @len bytes at @off into @buf. *@got < @len only at the end
  * of the object; an error never returns partial bytes as success.
  */

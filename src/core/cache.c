@@ -21,6 +21,7 @@
 #include "cache_impl.h"
 #include "lyb/digest.h"
 #include "lyb/log.h"
+#include "lyb/pagecrc.h"
 
 #define DEFAULT_WORKERS 48 /* read-ahead fetches in flight, all streams */
 #define DEFAULT_PARTS 4	   /* ranges at once of a block a reader waits for */
@@ -380,6 +381,24 @@ static int all_cached(const struct lyb_cache_src *src, uint64_t off,
 }
 
 /*
+ * 1 when a read of [@off, @off + @len) that starts a stream is served by
+ * page (lyb_cache_fetch_pages): not at the object's start (where a reader
+ * that goes on reads the block: head, a header), @src has a page CRC
+ * sidecar and block
+ * CRC32Cs of the cache's blocks, the read lies in one 64 KiB sub-block,
+ * and its block is not in memory (nor, the caller asks without the lock,
+ * on disk). Under lock.
+ */
+static int by_page(const struct lyb_cache_src *src, uint64_t off, size_t len)
+{
+	return off > 0 && src->pages && src->block_crc32c &&
+	       src->block_crc_size == LYB_PAGECRC_BLOCK &&
+	       c->bs == LYB_PAGECRC_BLOCK &&
+	       off / LYB_PAGECRC_SUB == (off + len - 1) / LYB_PAGECRC_SUB &&
+	       !lyb_cache_blk_find(src->id, off / c->bs);
+}
+
+/*
  * Where the piece of a read that starts @done bytes into it goes when it
  * is not a cached block's bytes: @buf + @done, or @sp's own buffer.
  */
@@ -402,7 +421,7 @@ static int cached_pread(const struct lyb_cache_src *src, char *buf, size_t len,
 	struct stream *s;
 	struct blk *b;
 	size_t n, at, done = 0;
-	int rc = 0, fetch, check, retried, retried_once = 0;
+	int rc = 0, fetch, check, retried, retried_once = 0, kind;
 	char *to;
 
 	pthread_mutex_lock(&c->lock);
@@ -422,14 +441,28 @@ static int cached_pread(const struct lyb_cache_src *src, char *buf, size_t len,
 			return rc == -EIO || rc == -ENOMEM ? rc : -EIO;
 		}
 	}
-	if (!lyb_cache_classify(src, off, len, &window, &s) && !check &&
-	    !all_cached(src, off, end)) {
+	kind = lyb_cache_classify(src, off, len, &window, &s);
+	if (kind != LYB_READ_AHEAD && !check && !all_cached(src, off, end)) {
 		pthread_mutex_unlock(&c->lock);
 		to = dest(buf, sp, len, 0);
 		rc = to ? direct(src, to, len, off, got) : -ENOMEM;
 		if (rc == 0 && sp)
 			rc = lyb_spans_add(sp, to, *got);
 		return rc;
+	}
+	if (kind == LYB_READ_NEW && by_page(src, off, len)) {
+		pthread_mutex_unlock(&c->lock);
+		if (!lyb_cache_disk_has(src->id, off / c->bs)) {
+			to = dest(buf, sp, len, 0);
+			rc = to ? lyb_cache_fetch_pages(src, to, len, off)
+				: -ENOMEM;
+			if (rc == 0) {
+				*got = len;
+				return sp ? lyb_spans_add(sp, to, len) : 0;
+			}
+		}
+		pthread_mutex_lock(&c->lock); /* else, or failed: the block */
+		rc = 0;
 	}
 	if (window)
 		lyb_cache_prefetch(src, s, end / c->bs,
@@ -688,6 +721,8 @@ void lyb_cache_stats(struct lyb_cache_stats *out)
 	out->misses = atomic_load(&c->misses);
 	out->prefetched = atomic_load(&c->prefetched);
 	out->direct_bytes = atomic_load(&c->direct_bytes);
+	out->page_reads = atomic_load(&c->page_reads);
+	out->page_rejected = atomic_load(&c->page_rejected);
 	out->verified = atomic_load(&c->verified);
 	out->corrupt = atomic_load(&c->corrupt);
 	out->blocks_verified = atomic_load(&c->blocks_verified);

@@ -164,6 +164,18 @@ static int load_file(const unsigned char *id, uint64_t index, size_t want,
 	return 0;
 }
 
+int lyb_cache_disk_has(const unsigned char *id, uint64_t index)
+{
+	int has;
+
+	if (!lyb_cache_disk_on())
+		return 0;
+	pthread_mutex_lock(&disk.lock);
+	has = *dent_slot(id, index) != NULL;
+	pthread_mutex_unlock(&disk.lock);
+	return has;
+}
+
 int lyb_cache_disk_load(const unsigned char *id, uint64_t index, size_t want,
 			char *data, const uint32_t *expect, const char *name)
 {

@@ -194,6 +194,7 @@ struct lyb_cache {
 	/* statistics (struct lyb_cache_stats) */
 	atomic_uint_fast64_t hits, misses, prefetched;		 /* atomic */
 	atomic_uint_fast64_t direct_bytes;			 /* atomic */
+	atomic_uint_fast64_t page_reads, page_rejected;		 /* atomic */
 	atomic_uint_fast64_t verified, corrupt, blocks_verified; /* atomic */
 };
 
@@ -239,10 +240,14 @@ void lyb_cache_purge(const unsigned char *id, uint64_t nblocks);
 /* ---- read streams and read-ahead (cache_stream.c), under cache.lock ---- */
 
 /*
- * Finds the stream a read at @off continues, or starts one. Returns 1 for
- * a sequential read of a stream old enough to read ahead, with its window
- * in *@window and the stream in *@sp; else 0.
+ * Finds the stream a read at @off continues, or starts one. Returns
+ * LYB_READ_AHEAD for a sequential read of a stream old enough to read
+ * ahead, with its window in *@window and the stream in *@sp; else
+ * LYB_READ_YOUNG when it continues a young stream where it left off,
+ * LYB_READ_NEW when it starts one or lands elsewhere near a young one (a
+ * random read, or the first of a reader).
  */
+enum { LYB_READ_NEW, LYB_READ_YOUNG, LYB_READ_AHEAD };
 int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
 		       size_t len, uint64_t *window, struct stream **sp);
 /* Queues read-ahead of blocks [@first, @last] of @src for stream @s. */
@@ -258,6 +263,18 @@ struct job *lyb_cache_job_take(int any);
 void lyb_cache_job_done(struct job *j);
 
 /* ---- fetching (cache_worker.c) ---- */
+
+/*
+ * Reads [@off, @off + @len) of @src (within one sub-block of a block with
+ * a trusted CRC32C; @src->pages set) into @dst, checked by page: its 4 KiB
+ * pages and the sidecar's row for them fetched at once (the row by an
+ * idle worker), the row chained up to the block's CRC32C and each page
+ * checked against it. 0, -EBADMSG when they do not check (counted and
+ * logged: the caller reads the whole block instead), or the fetch's
+ * error. Without cache.lock.
+ */
+int lyb_cache_fetch_pages(const struct lyb_cache_src *src, char *dst,
+			  size_t len, uint64_t off);
 
 /*
  * Fills @b (FETCHING, pinned) from the disk tier or @src, checked against
@@ -327,6 +344,8 @@ int lyb_cache_disk_open(const char *dir, uint64_t cap);
 void lyb_cache_disk_close(void);
 /* 1 when there is a disk tier (fixed from open to close). */
 int lyb_cache_disk_on(void);
+/* 1 when the disk tier holds block @index of object @id. */
+int lyb_cache_disk_has(const unsigned char *id, uint64_t index);
 /*
  * Loads block @index of object @id, @want bytes, into @data: 0, -ENOENT
  * when the tier does not have it, -EBADMSG when its file is not that

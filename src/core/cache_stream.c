@@ -200,6 +200,7 @@ int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
 	struct stream *s, *hit = NULL, *oldest = NULL;
 	uint64_t share;
 	unsigned i, active = 0;
+	int at_next;
 	double now = lyb_mono();
 
 	for (i = 0; i < LYB_CACHE_NSTREAMS; i++) {
@@ -222,13 +223,14 @@ int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
 	*sp = NULL;
 	if (hit) {
 		s = hit;
+		at_next = off <= s->next && off + len >= s->next;
 		if (off + len > s->next)
 			s->next = off + len;
 		s->used = ++c->clock;
 		s->at = now;
 		s->seq += len;
-		if (s->seq < c->bs)
-			return 0; /* too young to read ahead */
+		if (s->seq < c->bs) /* too young to read ahead */
+			return at_next ? LYB_READ_YOUNG : LYB_READ_NEW;
 		/* streams reading ahead share the cache: each gets at most
 		 * half its fair part, so they never crowd each other out */
 		active += s->window ? 0 : 1;
@@ -248,7 +250,7 @@ int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
 			s->window = share;
 		*window = s->window;
 		*sp = s;
-		return 1;
+		return LYB_READ_AHEAD;
 	}
 	memcpy(oldest->id, src->id, LYB_CACHE_ID_LEN);
 	oldest->seq = len;
@@ -263,5 +265,5 @@ int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
 	oldest->used = ++c->clock;
 	oldest->at = now;
 	oldest->live = 1;
-	return 0;
+	return LYB_READ_NEW;
 }

@@ -25,6 +25,8 @@
 #include "cache_impl.h"
 #include "lyb/clock.h"
 #include "lyb/digest.h"
+#include "lyb/log.h"
+#include "lyb/pagecrc.h"
 
 static struct lyb_cache *const c = &lyb_cache;
 
@@ -81,6 +83,47 @@ static int part_unqueue(struct lyb_cache_part *p)
 }
 
 /*
+ * Runs @part[0] on this thread and queues @part[1..@n) for idle workers,
+ * taking back and running any part no worker has started, so it never
+ * waits on a busy pool; returns when all are done: 0 or the first error.
+ * The caller has started the workers.
+ */
+static int run_parts(struct lyb_cache_part *part, unsigned n)
+{
+	struct lyb_cache_part *mine[LYB_CACHE_PARTS_MAX];
+	unsigned i, nmine = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 1; i < n; i++) {
+		part[i].state = PART_QUEUED;
+		part[i].next = c->parts;
+		c->parts = &part[i];
+		c->nqueued++;
+		pthread_cond_signal(&c->work);
+	}
+	pthread_mutex_unlock(&c->lock);
+	part_run(&part[0]);
+	pthread_mutex_lock(&c->lock);
+	for (i = 1; i < n; i++)
+		if (part_unqueue(&part[i]))
+			mine[nmine++] = &part[i]; /* no worker came: ours */
+	pthread_mutex_unlock(&c->lock);
+	for (i = 0; i < nmine; i++)
+		part_run(mine[i]);
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < nmine; i++)
+		mine[i]->state = PART_DONE;
+	for (i = 1; i < n; i++)
+		while (part[i].state != PART_DONE)
+			pthread_cond_wait(&c->done, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = part[i].rc;
+	return rc;
+}
+
+/*
  * Fetches @want bytes at @off of @src into @buf: in one range, or for a
  * @reader in up to c->nparts ranges at once, as many as there are idle
  * workers to take the others.
@@ -88,10 +131,9 @@ static int part_unqueue(struct lyb_cache_part *p)
 static int fetch_source(const struct lyb_cache_src *src, char *buf, size_t want,
 			uint64_t off, int reader, size_t *got)
 {
-	struct lyb_cache_part part[LYB_CACHE_PARTS_MAX],
-		*mine[LYB_CACHE_PARTS_MAX];
-	unsigned n = 1, i, nmine = 0;
-	size_t each;
+	struct lyb_cache_part part[LYB_CACHE_PARTS_MAX];
+	unsigned n = 1, i;
+	size_t each = want;
 	int rc;
 
 	if (reader && c->nparts > 1 && want >= 2 * LYB_CACHE_PART_MIN) {
@@ -108,54 +150,95 @@ static int fetch_source(const struct lyb_cache_src *src, char *buf, size_t want,
 		} else {
 			n = 1;
 		}
+		pthread_mutex_unlock(&c->lock);
 		each = (want + n - 1) / n;
 		each = (each + 4095) & ~(size_t)4095;
-		for (i = 1; i < n && i * each < want; i++) {
-			part[i] = (struct lyb_cache_part){
-				.src = src,
-				.buf = buf + i * each,
-				.len = want - i * each < each ? want - i * each
-							      : each,
-				.off = off + i * each,
-				.state = PART_QUEUED,
-				.next = c->parts};
-			c->parts = &part[i];
-			c->nqueued++;
-			pthread_cond_signal(&c->work);
-		}
-		n = i;
-		pthread_mutex_unlock(&c->lock);
 	}
 	if (n == 1) {
 		*got = 0;
 		return src->fetch(src->arg, buf, want, off, got);
 	}
-	part[0] = (struct lyb_cache_part){
-		.src = src, .buf = buf, .len = each, .off = off};
-	part_run(&part[0]);
-	pthread_mutex_lock(&c->lock);
-	for (i = 1; i < n; i++)
-		if (part_unqueue(&part[i]))
-			mine[nmine++] = &part[i]; /* no worker came: ours */
-	pthread_mutex_unlock(&c->lock);
-	for (i = 0; i < nmine; i++)
-		part_run(mine[i]);
-	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < nmine; i++)
-		mine[i]->state = PART_DONE;
-	for (i = 1; i < n; i++)
-		while (part[i].state != PART_DONE)
-			pthread_cond_wait(&c->done, &c->lock);
-	pthread_mutex_unlock(&c->lock);
-	rc = 0;
+	for (i = 0; i < n && i * each < want; i++)
+		part[i] = (struct lyb_cache_part){
+			.src = src,
+			.buf = buf + i * each,
+			.len = want - i * each < each ? want - i * each : each,
+			.off = off + i * each};
+	rc = run_parts(part, i);
 	*got = 0;
-	for (i = 0; i < n; i++) {
-		if (rc == 0)
-			rc = part[i].rc;
+	while (rc == 0 && i--)
 		*got += part[i].got;
+	return rc;
+}
+
+static atomic_int_fast64_t page_warned = -10; /* lyb_mono() seconds */
+
+int lyb_cache_fetch_pages(const struct lyb_cache_src *src, char *dst,
+			  size_t len, uint64_t off)
+{
+	uint64_t first = off / LYB_PAGECRC_PAGE * LYB_PAGECRC_PAGE,
+		 end = off + len, at;
+	size_t n;
+	unsigned char row[LYB_PAGECRC_ROW];
+	uint32_t pages[LYB_PAGECRC_FANOUT];
+	struct lyb_cache_src rows = {.fetch = src->pages, .arg = src->arg};
+	struct lyb_cache_part part[2];
+	unsigned np;
+	char *buf;
+	int rc;
+
+	end = (end + LYB_PAGECRC_PAGE - 1) / LYB_PAGECRC_PAGE *
+	      LYB_PAGECRC_PAGE;
+	if (end > src->size)
+		end = src->size;
+	n = (size_t)(end - first);
+	buf = malloc(n);
+	if (!buf)
+		return -ENOMEM;
+	part[0] = (struct lyb_cache_part){
+		.src = src, .buf = buf, .len = n, .off = first};
+	part[1] = (struct lyb_cache_part){.src = &rows,
+					  .buf = (char *)row,
+					  .len = sizeof(row),
+					  .off = lyb_pagecrc_row_off(off)};
+	pthread_mutex_lock(&c->lock);
+	rc = c->stop ? -ECANCELED : lyb_cache_workers_start(1);
+	pthread_mutex_unlock(&c->lock);
+	if (rc == 0)
+		rc = run_parts(part, 2);
+	if (rc == 0 &&
+	    lyb_pagecrc_row_check(row, src->size, off,
+				  src->block_crc32c[off / LYB_PAGECRC_BLOCK],
+				  pages, &np) != 0)
+		rc = -EBADMSG;
+	for (at = first; rc == 0 && at < end; at += LYB_PAGECRC_PAGE)
+		if (lyb_crc32c_update(0, buf + (at - first),
+				      end - at < LYB_PAGECRC_PAGE
+					      ? (size_t)(end - at)
+					      : LYB_PAGECRC_PAGE) !=
+		    pages[at % LYB_PAGECRC_SUB / LYB_PAGECRC_PAGE])
+			rc = -EBADMSG;
+	if (rc == -EBADMSG) {
+		int_fast64_t now = (int_fast64_t)lyb_mono(),
+			     last = atomic_load(&page_warned);
+
+		atomic_fetch_add(&c->page_rejected, 1);
+		if (now - last >= 10 && /* at most every 10 s */
+		    atomic_compare_exchange_strong(&page_warned, &last, now))
+			lyb_log(LYB_LOG_WARN,
+				"%s: the page CRC sidecar's row for offset "
+				"%llu does not check against the catalog's "
+				"block CRC32C, or a page against it: reading "
+				"the whole block",
+				src->name ? src->name : "an object",
+				(unsigned long long)off);
 	}
-	if (rc)
-		*got = 0;
+	if (rc == 0) {
+		memcpy(dst, buf + (off - first), len);
+		atomic_fetch_add(&c->page_reads, 1);
+		atomic_fetch_add(&c->direct_bytes, len);
+	}
+	free(buf);
 	return rc;
 }
 

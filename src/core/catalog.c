@@ -26,6 +26,7 @@
 #include "catalog_impl.h"
 #include "lyb/clock.h"
 #include "lyb/log.h"
+#include "lyb/pagecrc.h"
 #include "lyb/store.h"
 
 #define UPDATE_ATTEMPTS 64
@@ -544,6 +545,14 @@ int lyb_object_open(const struct lyb_location *loc, const struct lyb_object *o,
 		rc = lyb_reader_expect_blocks(*r, o->block_crc32c,
 					      lyb_object_nblocks(o->size),
 					      LYB_BLOCK_SIZE);
+		if (rc == 0 && o->page_crc_gen > 0) {
+			char *pk = lyb_pagecrc_key(key);
+
+			rc = pk ? lyb_reader_expect_pages(*r, pk,
+							  o->page_crc_gen)
+				: -ENOMEM;
+			free(pk);
+		}
 		if (rc) {
 			lyb_reader_close(*r);
 			*r = NULL;

@@ -489,8 +489,11 @@ static int parse_location(json_t *o, enum lyb_loc_kind kind,
 		    (rc = get_checksum(v, "md5", ob->md5, LYB_MD5_B64_LEN, sub,
 				       e)) ||
 		    (rc = get_block_crcs(v, (uint64_t)size, &ob->block_crc32c,
-					 sub, e)))
+					 sub, e)) ||
+		    (rc = get_gen(v, "page_crc32c", &ob->page_crc_gen, sub, e)))
 			return rc;
+		if (!ob->block_crc32c)
+			ob->page_crc_gen = 0; /* nothing to check it by */
 		ob->size = (uint64_t)size;
 		ob->generation = gen;
 	}
@@ -933,6 +936,17 @@ static int set_int(json_t *o, const char *key, int64_t v)
 	return json_object_set_new(o, key, json_integer(v)) ? -ENOMEM : 0;
 }
 
+/* Sets a generation: get_gen()'s string form when @as_str, else a number. */
+static int set_gen(json_t *o, const char *key, int64_t gen, int as_str)
+{
+	char g[24];
+
+	if (!as_str)
+		return set_int(o, key, gen);
+	snprintf(g, sizeof(g), "%lld", (long long)gen);
+	return set_str(o, key, g);
+}
+
 /* Sets "block_crc32c" (get_block_crcs()'s form). */
 static int set_block_crcs(json_t *o, const struct lyb_object *ob)
 {
@@ -1038,15 +1052,7 @@ static json_t *location_json(const struct lyb_location *loc, int full,
 			goto out_fail;
 		rc |= set_str(j, "name", ob->name);
 		rc |= set_int(j, "size", (int64_t)ob->size);
-		if (gen_str) {
-			char g[24];
-
-			snprintf(g, sizeof(g), "%lld",
-				 (long long)ob->generation);
-			rc |= set_str(j, "generation", g);
-		} else {
-			rc |= set_int(j, "generation", ob->generation);
-		}
+		rc |= set_gen(j, "generation", ob->generation, gen_str);
 		/* checksums are data (an oracle for small files): only the
 		 * stored form, which the catalog store's access guards, has
 		 * them; the record shown to everyone in the mount does not */
@@ -1056,6 +1062,9 @@ static json_t *location_json(const struct lyb_location *loc, int full,
 			rc |= set_str(j, "md5", ob->md5);
 		if (ob->block_crc32c)
 			rc |= set_block_crcs(j, ob);
+		if (ob->page_crc_gen > 0)
+			rc |= set_gen(j, "page_crc32c", ob->page_crc_gen,
+				      gen_str);
 		if (ob->rows >= 0)
 			rc |= set_int(j, "rows", ob->rows);
 	}

@@ -244,6 +244,14 @@ static void render_cache(struct lyb_buf *out)
 		"served around the cache.\n"
 		"# TYPE lyb_cache_direct_bytes_total counter\n"
 		"lyb_cache_direct_bytes_total %llu\n"
+		"# HELP lyb_cache_page_reads_total Small reads checked by "
+		"page against a page CRC sidecar, not a whole block.\n"
+		"# TYPE lyb_cache_page_reads_total counter\n"
+		"lyb_cache_page_reads_total %llu\n"
+		"# HELP lyb_cache_page_rejected_total Sidecar rows or pages "
+		"that did not check (the whole block was read instead).\n"
+		"# TYPE lyb_cache_page_rejected_total counter\n"
+		"lyb_cache_page_rejected_total %llu\n"
 		"# HELP lyb_cache_bytes Bytes held by the cache, by tier.\n"
 		"# TYPE lyb_cache_bytes gauge\n"
 		"lyb_cache_bytes{tier=\"memory\"} %llu\n"
@@ -259,6 +267,8 @@ static void render_cache(struct lyb_buf *out)
 		(unsigned long long)c.blocks_verified,
 		(unsigned long long)c.disk_rejected,
 		(unsigned long long)c.direct_bytes,
+		(unsigned long long)c.page_reads,
+		(unsigned long long)c.page_rejected,
 		(unsigned long long)c.mem_bytes,
 		(unsigned long long)c.disk_bytes, (unsigned long long)c.mem_cap,
 		(unsigned long long)c.disk_cap);

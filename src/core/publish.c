@@ -35,6 +35,7 @@
 
 #include "lyb/avro.h"
 #include "lyb/export.h"
+#include "lyb/pagecrc.h"
 #include "lyb/publish.h"
 #include "lyb/schema.h"
 #include "lyb/store.h"
@@ -75,7 +76,10 @@ struct scan {
 	atomic_uint_fast64_t bytes; /* read in order so far */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	size_t done; /* under lock: objects finished in this pass */
+	size_t done;	     /* under lock: objects finished in this pass */
+	int pages;	     /* write page CRC sidecars (lyb_publish_opts) */
+	size_t pages_failed; /* under lock: sidecars not written */
+	char pages_why[320]; /* under lock: the first one's reason */
 };
 
 static double now_mono(void)
@@ -197,9 +201,31 @@ struct stream {
 	size_t wlen;
 	uint64_t fed; /* bytes [0, fed) went into the checksums */
 	uint32_t *blocks, cur, all;
+	uint32_t *pages, pcur;	/* each page's CRC32C, when wanted */
 	struct lyb_digest *md5; /* when the store reported no sums */
 	atomic_uint_fast64_t *bytes;
 };
+
+/* The page CRCs (pagecrc.h) of the @n bytes at @p, fed from st->fed. */
+static void feed_pages(struct stream *st, const unsigned char *p, size_t n)
+{
+	uint64_t at = st->fed, in;
+	size_t k;
+
+	while (n) {
+		in = at % LYB_PAGECRC_PAGE;
+		k = n < LYB_PAGECRC_PAGE - in ? n
+					      : (size_t)(LYB_PAGECRC_PAGE - in);
+		st->pcur = lyb_crc32c_update(st->pcur, p, k);
+		at += k;
+		p += k;
+		n -= k;
+		if (at % LYB_PAGECRC_PAGE == 0 || at == st->size) {
+			st->pages[(at - 1) / LYB_PAGECRC_PAGE] = st->pcur;
+			st->pcur = 0;
+		}
+	}
+}
 
 static int feed(struct stream *st, const unsigned char *p, size_t n)
 {
@@ -208,6 +234,8 @@ static int feed(struct stream *st, const unsigned char *p, size_t n)
 	int rc;
 
 	atomic_fetch_add(st->bytes, n);
+	if (st->pages)
+		feed_pages(st, p, n);
 	while (n) {
 		in = st->fed % LYB_BLOCK_SIZE;
 		k = n < LYB_BLOCK_SIZE - in ? n : (size_t)(LYB_BLOCK_SIZE - in);
@@ -303,6 +331,14 @@ static int stream_open(struct stream *st, struct scan *sc, size_t i)
 	st->blocks = calloc(nblocks ? nblocks : 1, sizeof(*st->blocks));
 	if (!st->win || !st->blocks)
 		return -ENOMEM;
+	if (sc->pages && o->size > LYB_PAGECRC_BLOCK &&
+	    o->size <= LYB_PUBLISH_PAGES_MAX) {
+		st->pages = calloc((size_t)((o->size + LYB_PAGECRC_PAGE - 1) /
+					    LYB_PAGECRC_PAGE),
+				   sizeof(*st->pages));
+		if (!st->pages)
+			return -ENOMEM;
+	}
 	if (!o->crc32c[0] && !o->md5[0]) {
 		rc = lyb_digest_new(LYB_DIGEST_MD5, &st->md5);
 		if (rc)
@@ -357,7 +393,53 @@ static void stream_close(struct stream *st)
 	lyb_reader_close(st->r);
 	lyb_digest_free(st->md5);
 	free(st->blocks);
+	free(st->pages);
 	free(st->win);
+}
+
+/*
+ * Writes object @i's page CRC sidecar beside it, checked first as a
+ * reader checks it, or keeps the one there when it holds the same bytes
+ * (the same data published again writes nothing), and records its
+ * generation. A failure costs its readers whole blocks on small reads,
+ * nothing else: it is counted for a warning, not fatal.
+ */
+static void write_pages(struct scan *sc, size_t i, const uint32_t *pages)
+{
+	struct lyb_object *o = &sc->loc->objects[i];
+	uint64_t len = lyb_pagecrc_size(o->size);
+	unsigned char *p = lyb_pagecrc_build(pages, o->size);
+	char *key = lyb_pagecrc_key(sc->jobs[i].key), *old = NULL;
+	size_t oldlen = 0;
+	int64_t gen = 0;
+	int rc = !p || !key ? -ENOMEM : 0;
+
+	if (rc == 0 &&
+	    lyb_pagecrc_check(p, (size_t)len, o->size, o->block_crc32c) != 0)
+		rc = -EBADMSG; /* never: what a reader would refuse */
+	if (rc == 0)
+		rc = lyb_store_get(sc->store, key, (size_t)len, &old, &oldlen,
+				   &gen);
+	if (rc == 0 && oldlen == len && memcmp(old, p, (size_t)len) == 0)
+		rc = 0; /* there already */
+	else if (rc == 0 || rc == -ENOENT || rc == -EFBIG)
+		rc = lyb_store_put(sc->store, key, p, (size_t)len,
+				   rc == 0	   ? gen
+				   : rc == -ENOENT ? 0
+						   : -1,
+				   &gen);
+	if (rc == 0 && gen > 0) {
+		o->page_crc_gen = gen;
+	} else {
+		pthread_mutex_lock(&sc->lock);
+		if (sc->pages_failed++ == 0)
+			snprintf(sc->pages_why, sizeof(sc->pages_why), "%s: %s",
+				 key ? key : o->name, strerror(rc ? -rc : EIO));
+		pthread_mutex_unlock(&sc->lock);
+	}
+	free(old);
+	free(key);
+	free(p);
 }
 
 /* Why a reader or a read failed, for the object's line. */
@@ -442,6 +524,8 @@ static void read_data(struct scan *sc, size_t i)
 		store_failed(sc, j, rc, err);
 		goto out_close;
 	}
+	if (st.pages)
+		write_pages(sc, i, st.pages);
 	if (vs.decode_rc) {
 		j->decode_rc = vs.decode_rc;
 		j->why = strdup(vs.why[0] ? vs.why : strerror(-vs.decode_rc));
@@ -726,7 +810,9 @@ int lyb_publish_scan(enum lyb_loc_kind kind, const char *url, const char *table,
 		     const struct lyb_publish_opts *opts,
 		     struct lyb_location *loc, char *err, size_t errlen)
 {
-	struct scan sc = {.loc = loc, .opts = opts};
+	struct scan sc = {.loc = loc,
+			  .opts = opts,
+			  .pages = !opts || !opts->no_page_crcs};
 	char *prefix = NULL;
 	size_t n, i;
 	int rc;
@@ -789,6 +875,16 @@ int lyb_publish_scan(enum lyb_loc_kind kind, const char *url, const char *table,
 	}
 	if (!loc->format || (kind == LYB_LOC_SNOW && !loc->compression))
 		rc = -ENOMEM;
+	if (rc == 0 && sc.pages_failed) {
+		size_t used = strlen(err);
+
+		snprintf(err + used, errlen - used,
+			 "%spage CRCs not written for %zu object%s (%s): "
+			 "small reads of %s fetch whole 1 MiB blocks",
+			 used ? "\n" : "", sc.pages_failed,
+			 sc.pages_failed == 1 ? "" : "s", sc.pages_why,
+			 sc.pages_failed == 1 ? "it" : "them");
+	}
 out_fail:
 	for (i = 0; i < loc->nobjects && sc.jobs; i++)
 		job_clear(&sc.jobs[i]);

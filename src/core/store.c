@@ -19,6 +19,7 @@
 #include "lyb/digest.h"
 #include "lyb/log.h"
 #include "lyb/metrics.h"
+#include "lyb/pagecrc.h"
 #include "store_impl.h"
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -370,11 +371,57 @@ static void reader_release(void *arg)
 
 	if (atomic_fetch_sub(&r->refs, 1) != 1)
 		return;
+	if (r->pages_key) {
+		lyb_reader_close(r->pages);
+		pthread_mutex_destroy(&r->pages_lock);
+		free(r->pages_key);
+	}
 	free(r->name);
 	free(r->block_crc32c);
 	s = r->store;
 	s->ops->reader_close(r);
 	lyb_store_unref(s);
+}
+
+/*
+ * Reads @r's page CRC sidecar (the cache's @pages), opening it on first
+ * use. Once it fails to open or read, it is not asked again: every read
+ * goes by whole blocks, as without one.
+ */
+static int pages_pread(void *arg, void *buf, size_t len, uint64_t off,
+		       size_t *got)
+{
+	struct lyb_reader *r = arg, *p;
+	int rc;
+
+	*got = 0;
+	pthread_mutex_lock(&r->pages_lock);
+	if (!r->pages && !r->pages_rc) {
+		r->pages_rc =
+			lyb_reader_open(r->store, r->pages_key, r->pages_gen,
+					lyb_pagecrc_size(r->size), &r->pages);
+		if (r->pages_rc == 0)
+			lyb_reader_direct(r->pages); /* rows: checked */
+	}
+	p = r->pages;
+	rc = r->pages_rc;
+	pthread_mutex_unlock(&r->pages_lock);
+	if (rc == 0)
+		rc = lyb_reader_pread(p, buf, len, off, got);
+	if (rc == 0 && *got != len)
+		rc = -EIO;
+	if (rc) {
+		pthread_mutex_lock(&r->pages_lock);
+		if (!r->pages_rc)
+			lyb_log(LYB_LOG_DEBUG,
+				"%s: its page CRCs cannot be read (%s): small "
+				"reads of it fetch whole blocks",
+				r->name ? r->name : r->pages_key,
+				strerror(-rc));
+		r->pages_rc = rc;
+		pthread_mutex_unlock(&r->pages_lock);
+	}
+	return rc;
 }
 
 /* @r as the cache's source of its bytes. */
@@ -391,6 +438,7 @@ static void reader_src(struct lyb_reader *r, struct lyb_cache_src *src)
 	src->block_crc32c = r->block_crc32c;
 	src->block_crc_size = r->block_crc_size;
 	src->fetch = backend_pread;
+	src->pages = r->pages_key && r->block_crc32c ? pages_pread : NULL;
 	src->hold = reader_hold;
 	src->release = reader_release;
 	src->arg = r;
@@ -458,6 +506,21 @@ void lyb_reader_expect_md5(struct lyb_reader *r, const char *md5_b64)
 		memcpy(r->md5, md5, sizeof(r->md5));
 		cache_id_mix(r, "md5", r->md5, sizeof(r->md5));
 	}
+}
+
+int lyb_reader_expect_pages(struct lyb_reader *r, const char *key,
+			    int64_t generation)
+{
+	char *copy = strdup(key);
+
+	if (!copy)
+		return -ENOMEM;
+	if (!r->pages_key)
+		pthread_mutex_init(&r->pages_lock, NULL);
+	free(r->pages_key);
+	r->pages_key = copy;
+	r->pages_gen = generation;
+	return 0;
 }
 
 int lyb_reader_expect_blocks(struct lyb_reader *r, const uint32_t *crcs,

@@ -61,6 +61,12 @@ struct lyb_reader {
 	uint64_t block_crc_size;
 	char *name; /* "gs:bucket/key", for logs */
 	unsigned char cache_id[LYB_CACHE_ID_LEN];
+	/* its page CRC sidecar (lyb_reader_expect_pages), or NULL */
+	char *pages_key;
+	int64_t pages_gen;
+	pthread_mutex_t pages_lock; /* for the two below */
+	struct lyb_reader *pages;   /* opened on first use */
+	int pages_rc;		    /* it could not be read: why */
 };
 
 /* Tests only: 1 makes file:// data open by the per-component walk that

@@ -2,8 +2,9 @@
 /*
  * cmd_publish.c - `lyb publish DATASET DATE --gs URL [--snow TABLE=URL]
  * [--upstream DATASET@DATE/VERSION]... [--producer TEXT] [--jobs N]
- * [--quiet]`: registers a
- * version from objects a pipeline has already written.
+ * [--quiet] [--no-page-crcs]`: registers a version from objects a
+ * pipeline has already written, and writes each large object's page CRC
+ * sidecar beside it (publish.h) unless --no-page-crcs.
  *
  * Each location is scanned (lyb_publish_scan: manifest, checksums, row
  * counts, writer schemas checked against the DataSet's), --jobs objects
@@ -44,6 +45,7 @@ struct publish_opts {
 	struct lyb_opt_list upstream;
 	long jobs;
 	int quiet;
+	int no_page_crcs;
 };
 
 static const struct lyb_opt publish_opts[] = {
@@ -61,6 +63,8 @@ static const struct lyb_opt publish_opts[] = {
 		1, LYB_PUBLISH_JOBS_MAX),
 	LYB_FLAG("quiet", 'q', struct publish_opts, quiet,
 		 "no progress on a terminal"),
+	LYB_FLAG("no-page-crcs", 0, struct publish_opts, no_page_crcs,
+		 "write no page CRC sidecars beside the objects"),
 	{0},
 };
 
@@ -352,6 +356,7 @@ static int location_scan(enum lyb_loc_kind kind, const char *url,
 {
 	struct progress pr = {.url = url};
 	struct lyb_publish_opts po = {.jobs = (unsigned)o->jobs,
+				      .no_page_crcs = o->no_page_crcs,
 				      .schema = schema};
 	char *err = malloc(SCAN_ERR_MAX), what[64];
 	int rc;

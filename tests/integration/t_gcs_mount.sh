@@ -3,7 +3,8 @@
 # A gs:// catalog with gs:// data in a real GCS JSON API server (the
 # emulator): `lyb dataset create` and `lyb publish --gs gs://...` write it,
 # lybfs mounts it, and every file reads back byte-exact, also one
-# published while mounted.
+# published while mounted; publish uploads a large object's page CRC
+# sidecar beside it once, and the mount's small reads of it go by page.
 # formats: 1 2
 . "$(dirname "$0")/lib.sh"
 . "$LYB_SRC/tests/integration/gcs_lib.sh"
@@ -54,6 +55,28 @@ V2=$(lyb publish t.Gcs 2020-09-01 --gs gs://lyb-data/v2)
 wait_for test -e "$MNT/t.Gcs/2020-09-01/$V2" || fail "new version did not appear"
 wait_for test "$(readlink "$MNT/t.Gcs/2020-09-01/latest")" = "$V2" || fail "latest did not follow"
 cmp "$MNT/t.Gcs/latest/gs/sub dir/p+1 %ü.avro" "$W/src2/sub dir/p+1 %ü.avro" || fail "v2 differs"
+step "page CRCs in GCS: publish uploads the sidecar once, small reads check by page"
+$PY "$LYB_SRC/tests/integration/make_big_avro.py" "$W/big.avro" 3 big
+gcs_upload "$W/big.avro" lyb-data v3/big.avro
+V3=$(lyb publish t.Gcs 2020-09-02 --gs gs://lyb-data/v3)
+side=$(curl -sf "http://$STORAGE_EMULATOR_HOST/storage/v1/b/lyb-data/o/v3%2F.big.avro.lybcrc") ||
+	fail "no sidecar uploaded beside v3/big.avro"
+gen=$(jq -r .generation <<<"$side")
+[ "$(jq -r .size <<<"$side")" -eq $((32 + ($(stat -c %s "$W/big.avro") + 1048575) / 1048576 * 2048)) ] ||
+	fail "sidecar: $side"
+[ "$(lyb publish t.Gcs 2020-09-02 --gs gs://lyb-data/v3)" = "$V3" ] || fail "same bytes, new id"
+[ "$(curl -sf "http://$STORAGE_EMULATOR_HOST/storage/v1/b/lyb-data/o/v3%2F.big.avro.lybcrc" | jq -r .generation)" = "$gen" ] ||
+	fail "publishing the same bytes again rewrote the sidecar"
+wait_for test -e "$MNT/t.Gcs/2020-09-02/$V3" || fail "v3 did not appear"
+metric() { awk -v k="$1" '$1 == k { print $2 }' "$MNT/.lyb/metrics"; }
+p0=$(metric lyb_cache_page_reads_total)
+for page in 260 500 740; do # one 4 KiB page each, in blocks 1, 2 and 3
+	cmp <(dd if="$MNT/t.Gcs/2020-09-02/$V3/gs/big.avro" bs=4096 skip=$page count=1 status=none) \
+		<(dd if="$W/big.avro" bs=4096 skip=$page count=1 status=none) ||
+		fail "page $page differs"
+done
+[ $(($(metric lyb_cache_page_reads_total) - p0)) -eq 3 ] || fail "the small reads did not go by page"
+
 step "the endpoint as a mount option instead of STORAGE_EMULATOR_HOST"
 unmount_lybfs
 EMU=$STORAGE_EMULATOR_HOST

@@ -37,7 +37,7 @@ DUR=15
 $PY - "$G" "$SRC/gs" 64 "$DUR" <<'PYEOF' &
 import os, random, sys, threading, time
 mnt, src, n, dur = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-names = sorted(os.listdir(src))
+names = sorted(n for n in os.listdir(src) if not n.startswith("."))  # not the page CRC sidecars
 want = {f: open(os.path.join(src, f), "rb").read() for f in names}
 errors, reads = [], [0]
 end = time.time() + dur

@@ -23,6 +23,7 @@
 #include "check.h"
 #include "lyb/cache.h"
 #include "lyb/digest.h"
+#include "lyb/pagecrc.h"
 
 #define BS (64 * 1024)
 #define SIZE (40 * BS + 123) /* a short last block */
@@ -890,6 +891,175 @@ static void test_parts_off(void)
 	CHECK(parts_cover(&o, 0, 1, 1));
 }
 
+/* ---- small reads checked by page (a page CRC sidecar) ---- */
+
+#define GSIZE (4 * PBS + 12345)
+
+/* The object's bytes come from byte_at() with one byte flipped at
+ * @flip (-1: none); its sidecar from @side, with the rows' reads failing
+ * while @rows_fail. Bytes of each are counted. */
+static struct {
+	unsigned char *side;
+	atomic_llong flip;
+	atomic_int rows_fail;
+	atomic_llong data_bytes, row_bytes;
+} pg;
+
+static int pg_fetch(void *arg, void *buf, size_t len, uint64_t off, size_t *got)
+{
+	size_t i;
+
+	(void)arg;
+	if (off + len > GSIZE)
+		len = off >= GSIZE ? 0 : GSIZE - off;
+	for (i = 0; i < len; i++)
+		((unsigned char *)buf)[i] = byte_at(off + i);
+	if (atomic_load(&pg.flip) >= (long long)off &&
+	    atomic_load(&pg.flip) < (long long)(off + len))
+		((unsigned char *)buf)[atomic_load(&pg.flip) - off] ^= 1;
+	atomic_fetch_add(&pg.data_bytes, (long long)len);
+	*got = len;
+	return 0;
+}
+
+static int pg_rows(void *arg, void *buf, size_t len, uint64_t off, size_t *got)
+{
+	(void)arg;
+	if (atomic_load(&pg.rows_fail))
+		return -EIO;
+	if (off + len > lyb_pagecrc_size(GSIZE))
+		return -EIO;
+	memcpy(buf, pg.side + off, len);
+	atomic_fetch_add(&pg.row_bytes, (long long)len);
+	*got = len;
+	return 0;
+}
+
+static struct lyb_cache_src pg_src(int n)
+{
+	static uint32_t crcs[(GSIZE + PBS - 1) / PBS];
+	struct lyb_cache_src s = {.size = GSIZE,
+				  .fetch = pg_fetch,
+				  .pages = pg_rows,
+				  .block_crc32c = crcs,
+				  .block_crc_size = PBS};
+
+	block_crcs_of(crcs, GSIZE, PBS);
+	memset(s.id, n, sizeof(s.id));
+	return s;
+}
+
+static void pg_make(void)
+{
+	static uint32_t pages[(GSIZE + 4095) / 4096];
+	static unsigned char page[4096];
+	uint64_t i, j, n;
+
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		n = GSIZE - i * 4096 < 4096 ? GSIZE - i * 4096 : 4096;
+		for (j = 0; j < n; j++)
+			page[j] = byte_at(i * 4096 + j);
+		pages[i] = lyb_crc32c_update(0, page, n);
+	}
+	pg.side = lyb_pagecrc_build(pages, GSIZE);
+	atomic_store(&pg.flip, -1);
+}
+
+/* A read through @s, byte-exact, and what it pulled of each. */
+static int pg_read(struct lyb_cache_src *s, size_t len, uint64_t off,
+		   long long *data, long long *rows)
+{
+	static unsigned char buf[PBS];
+	long long d0 = atomic_load(&pg.data_bytes),
+		  r0 = atomic_load(&pg.row_bytes);
+	size_t got = 0;
+	int rc = lyb_cache_pread(s, buf, len, off, &got);
+
+	*data = atomic_load(&pg.data_bytes) - d0;
+	*rows = atomic_load(&pg.row_bytes) - r0;
+	if (rc == 0 && (got != len || !exact(buf, off, len)))
+		rc = -EILSEQ; /* never: wrong bytes */
+	return rc;
+}
+
+/*
+ * With a page CRC sidecar, a read that starts a stream within one 64 KiB
+ * sub-block pulls its 4 KiB pages and one 128-byte row, checked, not its
+ * 1 MiB block; one that continues the stream, crosses a sub-block or
+ * finds its block cached goes by blocks. A row that does not chain, rows
+ * that cannot be read, or a page that does not match its row: the whole
+ * block is read instead, which answers the bytes, or EIO for a bad one.
+ */
+static void test_pages(void)
+{
+	struct lyb_cache_src s = pg_src(140);
+	struct lyb_cache_stats st0, st;
+	long long d, r;
+	uint64_t at;
+	int n = 141;
+
+	pg_make();
+	CHECK(pg.side != NULL);
+	if (!pg.side)
+		return;
+	lyb_cache_stats(&st0);
+	/* one page, aligned */
+	at = 2 * PBS + 5 * 65536 + 3 * 4096;
+	CHECK_RC(pg_read(&s, 4096, at, &d, &r), 0);
+	CHECK(d == 4096 && r == 128);
+	fprintf(stderr, "pages: a 4 KiB read pulled %lld + %lld bytes\n", d, r);
+	/* the next read of that stream: its block, whole */
+	CHECK_RC(pg_read(&s, 4096, at + 4096, &d, &r), 0);
+	CHECK(d == PBS && r == 0);
+	/* a block in memory: nothing fetched */
+	CHECK_RC(pg_read(&s, 100, 2 * PBS + 9 * 65536, &d, &r), 0);
+	CHECK(d == 0 && r == 0);
+	/* each next read starts a stream of another object (the same bytes)
+	 * unaligned, across a page boundary: two pages */
+	s = pg_src(n++);
+	CHECK_RC(pg_read(&s, 1000, 3 * PBS + 65536 + 4000, &d, &r), 0);
+	CHECK(d == 8192 && r == 128);
+	/* the object's short last page */
+	s = pg_src(n++);
+	CHECK_RC(pg_read(&s, 100, GSIZE - 100, &d, &r), 0);
+	CHECK(d == 4096 + 12345 % 4096 && r == 128); /* two pages */
+	lyb_cache_stats(&st);
+	CHECK(st.page_reads == st0.page_reads + 3);
+	/* at the object's start (head, a header): the block */
+	s = pg_src(n++);
+	CHECK_RC(pg_read(&s, 4096, 0, &d, &r), 0);
+	CHECK(d == PBS && r == 0);
+	/* across two sub-blocks: the block */
+	s = pg_src(n++);
+	CHECK_RC(pg_read(&s, 100, PBS + 65536 - 50, &d, &r), 0);
+	CHECK(d == PBS && r == 0);
+
+	/* a row that does not chain: the block, exact */
+	s = pg_src(n++);
+	pg.side[lyb_pagecrc_row_off(70000) + 70] ^= 4;
+	CHECK_RC(pg_read(&s, 4096, 70000, &d, &r), 0);
+	CHECK(d == 8192 + PBS && r == 128); /* its two pages, then */
+	pg.side[lyb_pagecrc_row_off(70000) + 70] ^= 4;
+	lyb_cache_stats(&st);
+	CHECK(st.page_rejected == st0.page_rejected + 1);
+	/* rows that cannot be read: the block */
+	s = pg_src(n++);
+	atomic_store(&pg.rows_fail, 1);
+	CHECK_RC(pg_read(&s, 4096, 2 * PBS + 4096, &d, &r), 0);
+	CHECK(d == 4096 + PBS && r == 0); /* the page came, the row not */
+	atomic_store(&pg.rows_fail, 0);
+	/* a page that is not what its row says: the block, which does not
+	 * match either: EIO, never the bytes */
+	s = pg_src(n++);
+	at = 3 * PBS + 7 * 65536 + 100;
+	atomic_store(&pg.flip, (long long)at + 5);
+	CHECK_RC(pg_read(&s, 200, at, &d, &r), -EIO);
+	atomic_store(&pg.flip, -1);
+	lyb_cache_stats(&st);
+	CHECK(st.page_rejected == st0.page_rejected + 2);
+	free(pg.side);
+}
+
 /* ---- a block being copied out (cache_impl.h, Pins) ---- */
 
 #define PIN_OBJS 9 /* X, and 8 objects another reader goes through */
@@ -1148,6 +1318,7 @@ int main(void)
 		.mem_bytes = 16 * PBS, .block_size = PBS, .workers = 4};
 	CHECK_RC(lyb_cache_init(&cfg), 0);
 	test_parts();
+	test_pages();
 	lyb_cache_shutdown();
 	cfg.parts = 1;
 	CHECK_RC(lyb_cache_init(&cfg), 0);
