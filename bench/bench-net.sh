@@ -194,6 +194,8 @@ if huge_mb:
     index["huge/part-00000.avro"] = write(os.path.join(root, "huge/part-00000.avro"), huge_mb << 20)
 json.dump({"bench": index}, open(os.path.join(w, "index.json"), "w"), indent=1)
 PYEOF
+log "writing their page CRC sidecars"
+bench_pages big small $([ "$HUGE_MB" -gt 0 ] && echo huge)
 
 # ---- nginx: delayed, rate-limited media; njs metadata; the s3 proxy ----
 SHAPE="limit_rate $RATE;"
@@ -224,6 +226,7 @@ http {
 	scgi_temp_path $W/nginx/tmp/scgi;
 	log_format bytes '\$body_bytes_sent \$request_method \$uri \$connection \$server_protocol';
 	js_import gcs from $SRC/bench/gcs-meta.js;
+	js_set \$lyb_gen gcs.generation;
 	server {
 		listen 127.0.0.1:$PORT;
 		listen 127.0.0.1:$TPORT ssl http2;
@@ -234,16 +237,17 @@ http {
 		set \$lyb_rate_bps $RATE_BPS;
 		set \$lyb_burst 2097152;
 		set \$lyb_root $W/bucket;
+		set \$lyb_index $W/index.json;
 		location ~ ^/download/storage/v1/b/ {
 			js_content gcs.media;
 		}
 		location ~ ^/media/([^/]+)/(.+)\$ {
 			internal;
 			alias $W/bucket/\$1/\$2;
+			add_header x-goog-generation \$lyb_gen;
 			$SHAPE
 		}
 		location ~ ^/storage/v1/b/[^/]+/o(/.*)?\$ {
-			set \$lyb_index $W/index.json;
 			js_content gcs.meta;
 		}
 	}

@@ -136,6 +136,8 @@ for i in range(8):
     index[name] = write(os.path.join(root, name), small_mb << 20)
 json.dump({"bench": index}, open(os.path.join(w, "index.json"), "w"), indent=1)
 PYEOF
+log "writing their page CRC sidecars"
+bench_pages big small
 
 # ---- nginx: media path, njs metadata, autoindex for rclone http, s3 proxy ----
 cat >"$W/nginx/nginx.conf" <<EOF
@@ -157,14 +159,16 @@ http {
 	scgi_temp_path $W/nginx/tmp/scgi;
 	log_format bytes '\$body_bytes_sent \$request_method \$uri';
 	js_import gcs from $SRC/bench/gcs-meta.js;
+	js_set \$lyb_gen gcs.generation;
 	server {
 		listen 127.0.0.1:$PORT;
 		access_log $W/nginx/gcs.log bytes;
+		set \$lyb_index $W/index.json;
 		location ~ ^/download/storage/v1/b/([^/]+)/o/(.+)\$ {
 			alias $W/bucket/\$1/\$2;
+			add_header x-goog-generation \$lyb_gen;
 		}
 		location ~ ^/storage/v1/b/[^/]+/o(/.*)?\$ {
-			set \$lyb_index $W/index.json;
 			js_content gcs.meta;
 		}
 		location /http/ {

@@ -87,6 +87,24 @@ function meta(r) {
 	return answer(r, 200, doc);
 }
 
+// x-goog-generation of a media response (js_set $lyb_gen), which GCS sends
+// with every download and `lyb publish` needs when it reads a whole object
+// (lyb_store_get: a page CRC sidecar already there). From the index, so
+// only for the sidecars (names ending .lybcrc): every other download is
+// a ranged read pinned to a generation the reader knows, and reading the
+// index for each would be work the servers' CPUs do during a measurement.
+function generation(r) {
+	const m = r.uri.match(/^\/(?:media|download\/storage\/v1\/b)\/([^/]+)\/(?:o\/)?(.+)$/);
+	if (!m || !m[2].endsWith('.lybcrc') || !r.variables.lyb_index)
+		return '';
+	try {
+		const o = JSON.parse(fs.readFileSync(r.variables.lyb_index))[m[1]][m[2]];
+		return o ? o.generation : '';
+	} catch (e) {
+		return '';
+	}
+}
+
 // The media path with a network's shape (bench/bench-net.sh): each request
 // waits, then is served by nginx's static file module at /media/BUCKET/OBJECT
 // (internal, limit_rate per connection), on nginx rather than through a
@@ -149,4 +167,4 @@ function s3(r) {
 	setTimeout(() => r.internalRedirect(to), ms);
 }
 
-export default {meta, media, s3};
+export default {meta, media, s3, generation};
