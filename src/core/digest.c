@@ -15,6 +15,7 @@
 
 static uint32_t crc_table[8][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+static void x2k_init(void);
 
 static void crc_init(void)
 {
@@ -104,6 +105,7 @@ crc_hw(uint32_t crc, const unsigned char *p, size_t len)
 static void crc_once_init(void)
 {
 	crc_init();
+	x2k_init();
 #if defined(__x86_64__)
 	__builtin_cpu_init();
 	have_sse42 = __builtin_cpu_supports("sse4.2");
@@ -158,52 +160,52 @@ uint32_t lyb_crc32c_update(uint32_t crc, const void *data, size_t len)
 }
 
 /*
- * CRC combination by GF(2) matrix powers (as zlib's crc32_combine, for the
- * Castagnoli polynomial): multiplies @vec by the 32x32 matrix @mat.
+ * CRC combination: crc(A B) = crc(A) times x^(8 len(B)) mod P, XOR crc(B).
+ * Polynomials over GF(2) in the CRC's reflected form (bit 31 is x^0), with
+ * x^(2^k) mod P for each k kept in a table, so a shift over n bytes is one
+ * product per set bit of n (about a microsecond) rather than squaring 32x32
+ * matrices (about twenty).
  */
-static uint32_t gf2_times(const uint32_t *mat, uint32_t vec)
-{
-	uint32_t sum = 0;
+#define CRC_POLY 0x82f63b78u
+#define X2K_MAX 67		    /* 3 + 64: any byte count */
+static uint32_t x2k_table[X2K_MAX]; /* x^(2^k) mod P */
 
-	for (; vec; vec >>= 1, mat++)
-		if (vec & 1)
-			sum ^= *mat;
-	return sum;
+/* a times b mod P */
+static uint32_t mult_modp(uint32_t a, uint32_t b)
+{
+	uint32_t m = 1u << 31, p = 0;
+
+	for (;;) {
+		if (a & m) {
+			p ^= b;
+			if ((a & (m - 1)) == 0)
+				break;
+		}
+		m >>= 1;
+		b = b & 1 ? (b >> 1) ^ CRC_POLY : b >> 1;
+	}
+	return p;
 }
 
-static void gf2_square(uint32_t *sq, const uint32_t *mat)
+static void x2k_init(void)
 {
-	int n;
+	int k;
 
-	for (n = 0; n < 32; n++)
-		sq[n] = gf2_times(mat, mat[n]);
+	x2k_table[0] = 1u << 30; /* x^1 */
+	for (k = 1; k < X2K_MAX; k++)
+		x2k_table[k] = mult_modp(x2k_table[k - 1], x2k_table[k - 1]);
 }
 
 uint32_t lyb_crc32c_combine(uint32_t crc1, uint32_t crc2, uint64_t len2)
 {
-	uint32_t even[32], odd[32], row = 1;
-	int n;
+	uint32_t x = 1u << 31; /* x^0 */
+	unsigned k = 3;	       /* bits: 8 a byte */
 
-	if (len2 == 0)
-		return crc1;
-	odd[0] = 0x82f63b78u; /* the operator for one zero bit */
-	for (n = 1; n < 32; n++, row <<= 1)
-		odd[n] = row;
-	gf2_square(even, odd); /* two zero bits */
-	gf2_square(odd, even); /* four */
-	do {
-		gf2_square(even, odd);
+	pthread_once(&crc_once, crc_once_init);
+	for (; len2; len2 >>= 1, k++)
 		if (len2 & 1)
-			crc1 = gf2_times(even, crc1);
-		len2 >>= 1;
-		if (!len2)
-			break;
-		gf2_square(odd, even);
-		if (len2 & 1)
-			crc1 = gf2_times(odd, crc1);
-		len2 >>= 1;
-	} while (len2);
-	return crc1 ^ crc2;
+			x = mult_modp(x2k_table[k], x);
+	return mult_modp(x, crc1) ^ crc2;
 }
 
 struct lyb_digest {

@@ -4,7 +4,7 @@
  * vectors: CRC32C (RFC 3720 B.4), MD5 (RFC 1321), SHA-256 (FIPS 180-2),
  * FNV-1a, base64 (RFC 4648 section 10) and base64url, hex, GCS's base64
  * form of a CRC32C both ways, and lyb_crc32c_combine() against the CRC of
- * the concatenation at every split.
+ * the concatenation at every split and against itself at 64-bit lengths.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -91,12 +91,26 @@ static void test_combine(void)
 	/* nothing appended changes nothing */
 	CHECK(lyb_crc32c_combine(0xe3069283, 0, 0) == 0xe3069283);
 	CHECK(lyb_crc32c_combine(0, 0xe3069283, 9) == 0xe3069283);
+	/* with crc2 0 it shifts crc1 over len2 bytes: two shifts are one over
+	 * their sum, up to lengths no buffer here could hold (every bit of a
+	 * 64-bit length) */
+	{
+		static const uint64_t l1[] = {1, 4096, 1ull << 40, ~0ull >> 2},
+				      l2[] = {3, 65536, (1ull << 41) + 7,
+					      ~0ull >> 2};
+
+		for (i = 0; i < 4; i++)
+			CHECK(lyb_crc32c_combine(
+				      lyb_crc32c_combine(whole, 0, l1[i]), 0,
+				      l2[i]) ==
+			      lyb_crc32c_combine(whole, 0, l1[i] + l2[i]));
+	}
 }
 
 /*
  * A buffer long enough for the three-lane loop, with an odd tail: its CRC
  * in one call equals the CRC updated in short pieces (one lane) and the
- * two halves joined by lyb_crc32c_combine() (matrices, no lane tables).
+ * two halves joined by lyb_crc32c_combine() (powers of x, no lane tables).
  */
 static void test_crc32c_long(void)
 {
