@@ -100,9 +100,12 @@ struct lyb_cache_src {
 	int (*fetch)(void *arg, void *buf, size_t len, uint64_t off,
 		     size_t *got);
 	/* Reads the object's page CRC sidecar (pagecrc.h) as @fetch reads
-	 * the object, or NULL when it has none; needs @block_crc32c. */
+	 * the object, or NULL when it has none; needs @block_crc32c. Once a
+	 * row of it did not check, @pages_bad (may be NULL) is called: the
+	 * source should offer @pages no more. */
 	int (*pages)(void *arg, void *buf, size_t len, uint64_t off,
 		     size_t *got);
+	void (*pages_bad)(void *arg);
 	void (*hold)(void *arg);
 	void (*release)(void *arg);
 	void *arg;

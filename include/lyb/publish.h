@@ -48,9 +48,11 @@ struct lyb_publish_opts {
 	int no_page_crcs;
 };
 
-/* Objects larger than this get no page CRC sidecar (its CRCs are held in
- * memory while the object is read: 4 bytes a 4 KiB page). */
-#define LYB_PUBLISH_PAGES_MAX (16ull << 30)
+/* Objects larger than this get no page CRC sidecar: while an object is
+ * read its page CRCs (4 bytes a 4 KiB page) are held in memory, then its
+ * sidecar and the one found there (2 KiB a MiB each): at most 20 MiB a
+ * job. */
+#define LYB_PUBLISH_PAGES_MAX (4ull << 30)
 
 /*
  * Fills @loc (kind, url, format, compression, objects sorted by name)

@@ -108,6 +108,16 @@ int lyb_store_get(struct lyb_store *s, const char *key, size_t max, char **data,
  */
 int lyb_store_put(struct lyb_store *s, const char *key, const void *data,
 		  size_t len, int64_t if_generation, int64_t *new_generation);
+/*
+ * lyb_store_put() of an object derived from the object @like (a page CRC
+ * sidecar), which must be readable by no one who may not read @like.
+ * file://: it gets @like's permission bits and group, or, when the group
+ * cannot be given or @like is not a regular file, owner-only (0600);
+ * gs://: the bucket's access control, as every object there.
+ */
+int lyb_store_put_like(struct lyb_store *s, const char *key, const void *data,
+		       size_t len, int64_t if_generation,
+		       int64_t *new_generation, const char *like);
 
 /*
  * Describes who holds the write lock a put of @key waits for ("pid 12

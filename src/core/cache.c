@@ -269,6 +269,7 @@ int lyb_cache_init(const struct lyb_cache_config *cfg)
 		c->ra_max = c->cap / 2; /* read-ahead never fills the cache */
 	c->lru.lru_next = c->lru.lru_prev = &c->lru;
 	memset(c->streams, 0, sizeof(c->streams));
+	memset(c->page_slots, 0, sizeof(c->page_slots));
 	c->jobs = NULL;
 	c->jobs_tail = &c->jobs;
 	c->njobs = 0;
@@ -383,7 +384,8 @@ static int all_cached(const struct lyb_cache_src *src, uint64_t off,
 /*
  * 1 when a read of [@off, @off + @len) that starts a stream is served by
  * page (lyb_cache_fetch_pages): not at the object's start (where a reader
- * that goes on reads the block: head, a header), @src has a page CRC
+ * that goes on reads the block: head, a header), fewer than
+ * LYB_CACHE_PAGE_READS_MAX of its block so far, @src has a page CRC
  * sidecar and block
  * CRC32Cs of the cache's blocks, the read lies in one 64 KiB sub-block,
  * and its block is not in memory (nor, the caller asks without the lock,
@@ -391,11 +393,27 @@ static int all_cached(const struct lyb_cache_src *src, uint64_t off,
  */
 static int by_page(const struct lyb_cache_src *src, uint64_t off, size_t len)
 {
-	return off > 0 && src->pages && src->block_crc32c &&
-	       src->block_crc_size == LYB_PAGECRC_BLOCK &&
-	       c->bs == LYB_PAGECRC_BLOCK &&
-	       off / LYB_PAGECRC_SUB == (off + len - 1) / LYB_PAGECRC_SUB &&
-	       !lyb_cache_blk_find(src->id, off / c->bs);
+	uint64_t index = off / LYB_PAGECRC_BLOCK;
+	struct page_slot *ps;
+
+	if (off == 0 || !src->pages || !src->block_crc32c ||
+	    src->block_crc_size != LYB_PAGECRC_BLOCK ||
+	    c->bs != LYB_PAGECRC_BLOCK ||
+	    off / LYB_PAGECRC_SUB != (off + len - 1) / LYB_PAGECRC_SUB ||
+	    lyb_cache_blk_find(src->id, index))
+		return 0;
+	/* a block read here and there, again and again, is read whole:
+	 * then it is cached */
+	ps = &c->page_slots[lyb_fnv1a(lyb_fnv1a(LYB_FNV1A_INIT, src->id,
+						LYB_CACHE_ID_LEN),
+				      &index, sizeof(index)) %
+			    LYB_CACHE_PAGE_SLOTS];
+	if (ps->index != index || memcmp(ps->id, src->id, LYB_CACHE_ID_LEN)) {
+		memcpy(ps->id, src->id, LYB_CACHE_ID_LEN);
+		ps->index = index;
+		ps->n = 0;
+	}
+	return ps->n++ < LYB_CACHE_PAGE_READS_MAX;
 }
 
 /*

@@ -142,6 +142,11 @@ struct vrec {
 	struct vrec *next;
 };
 
+/* small reads by page (cache.c, by_page): blocks whose reads are counted,
+ * and page reads of one block before the next read of it takes the block */
+#define LYB_CACHE_PAGE_SLOTS 1024
+#define LYB_CACHE_PAGE_READS_MAX 4
+
 /*
  * The process-wide cache but its disk tier (cache_disk.c keeps that).
  * Beside each field: "lock" (cache.lock), "init" (set by lyb_cache_init()
@@ -190,6 +195,14 @@ struct lyb_cache {
 	uint64_t nvcrcs; /* lock: block CRCs kept in V_GOOD records */
 	void (*corrupt_fn)(void *arg, const unsigned char *id); /* lock */
 	void *corrupt_arg;					/* lock */
+
+	/* small reads by page (cache.c, by_page): how many each recently read
+	 * block has had, direct-mapped by (object, block) */
+	struct page_slot {
+		unsigned char id[LYB_CACHE_ID_LEN];
+		uint64_t index;
+		unsigned n;
+	} page_slots[LYB_CACHE_PAGE_SLOTS]; /* lock */
 
 	/* statistics (struct lyb_cache_stats) */
 	atomic_uint_fast64_t hits, misses, prefetched;		 /* atomic */

@@ -188,8 +188,10 @@ void lyb_cache_prefetch(const struct lyb_cache_src *src, struct stream *s,
 /*
  * Finds the stream a read at @off continues (within a block of where it
  * stands: the kernel's read-ahead reorders a little), or starts one.
- * Returns 1 for a sequential read of a stream that has read two blocks'
- * worth in order, with the window to read ahead; else 0. Like the
+ * Returns LYB_READ_AHEAD for a sequential read of a stream that has read
+ * a block's worth in order, with the window to read ahead; else
+ * LYB_READ_YOUNG where a young stream left off, LYB_READ_NEW anywhere
+ * else (cache_impl.h). Like the
  * kernel's, read-ahead waits for evidence: `head` reads a little and
  * stops, and random reads that happen to land near another stream add
  * only their own few bytes to it.

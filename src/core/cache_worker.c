@@ -206,6 +206,8 @@ int lyb_cache_fetch_pages(const struct lyb_cache_src *src, char *dst,
 	pthread_mutex_unlock(&c->lock);
 	if (rc == 0)
 		rc = run_parts(part, 2);
+	if (part[1].rc) /* its sidecar could not be read */
+		rc = -EBADMSG;
 	if (rc == 0 &&
 	    lyb_pagecrc_row_check(row, src->size, off,
 				  src->block_crc32c[off / LYB_PAGECRC_BLOCK],
@@ -221,17 +223,21 @@ int lyb_cache_fetch_pages(const struct lyb_cache_src *src, char *dst,
 	if (rc == -EBADMSG) {
 		int_fast64_t now = (int_fast64_t)lyb_mono(),
 			     last = atomic_load(&page_warned);
+		uint64_t bad = atomic_fetch_add(&c->page_rejected, 1) + 1;
 
-		atomic_fetch_add(&c->page_rejected, 1);
+		if (src->pages_bad) /* a pinned sidecar stays what it is */
+			src->pages_bad(src->arg);
 		if (now - last >= 10 && /* at most every 10 s */
 		    atomic_compare_exchange_strong(&page_warned, &last, now))
 			lyb_log(LYB_LOG_WARN,
-				"%s: the page CRC sidecar's row for offset "
-				"%llu does not check against the catalog's "
-				"block CRC32C, or a page against it: reading "
-				"the whole block",
+				"%s: its page CRC sidecar could not be read, "
+				"or its row for offset %llu does not check "
+				"against the catalog's block CRC32C, or a "
+				"page against it: reading whole blocks (%llu "
+				"rows rejected in all)",
 				src->name ? src->name : "an object",
-				(unsigned long long)off);
+				(unsigned long long)off,
+				(unsigned long long)bad);
 	}
 	if (rc == 0) {
 		memcpy(dst, buf + (off - first), len);

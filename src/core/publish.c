@@ -399,35 +399,53 @@ static void stream_close(struct stream *st)
 
 /*
  * Writes object @i's page CRC sidecar beside it, checked first as a
- * reader checks it, or keeps the one there when it holds the same bytes
- * (the same data published again writes nothing), and records its
+ * reader checks it and readable by no one who may not read the object
+ * (lyb_store_put_like), or keeps the one there when it holds the same
+ * bytes (the same data published again writes nothing), and records its
  * generation. A failure costs its readers whole blocks on small reads,
  * nothing else: it is counted for a warning, not fatal.
  */
 static void write_pages(struct scan *sc, size_t i, const uint32_t *pages)
 {
 	struct lyb_object *o = &sc->loc->objects[i];
+	const char *like = sc->jobs[i].key;
 	uint64_t len = lyb_pagecrc_size(o->size);
 	unsigned char *p = lyb_pagecrc_build(pages, o->size);
-	char *key = lyb_pagecrc_key(sc->jobs[i].key), *old = NULL;
+	char *key = lyb_pagecrc_key(like), *old = NULL;
+	struct lyb_object_info info;
 	size_t oldlen = 0;
 	int64_t gen = 0;
-	int rc = !p || !key ? -ENOMEM : 0;
+	int rc = !p || !key ? -ENOMEM : 0, tries = 0;
 
 	if (rc == 0 &&
 	    lyb_pagecrc_check(p, (size_t)len, o->size, o->block_crc32c) != 0)
 		rc = -EBADMSG; /* never: what a reader would refuse */
-	if (rc == 0)
+	/* there already with the same bytes: kept; else written over what
+	 * was read (another writer first: read again, once) */
+	while (rc == 0) {
+		free(old);
+		old = NULL;
 		rc = lyb_store_get(sc->store, key, (size_t)len, &old, &oldlen,
 				   &gen);
-	if (rc == 0 && oldlen == len && memcmp(old, p, (size_t)len) == 0)
-		rc = 0; /* there already */
-	else if (rc == 0 || rc == -ENOENT || rc == -EFBIG)
-		rc = lyb_store_put(sc->store, key, p, (size_t)len,
-				   rc == 0	   ? gen
-				   : rc == -ENOENT ? 0
-						   : -1,
-				   &gen);
+		if (rc == 0 && oldlen == len &&
+		    memcmp(old, p, (size_t)len) == 0)
+			break;
+		if (rc == -EFBIG) { /* larger than ours: its generation */
+			memset(&info, 0, sizeof(info));
+			rc = lyb_store_stat(sc->store, key, &info);
+			gen = info.generation;
+			free(info.key);
+		} else if (rc == -ENOENT) {
+			rc = 0;
+			gen = 0;
+		}
+		if (rc == 0)
+			rc = lyb_store_put_like(sc->store, key, p, (size_t)len,
+						gen, &gen, like);
+		if (rc != -EAGAIN || ++tries == 2)
+			break;
+		rc = 0;
+	}
 	if (rc == 0 && gen > 0) {
 		o->page_crc_gen = gen;
 	} else {

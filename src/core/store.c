@@ -237,18 +237,27 @@ int lyb_store_get(struct lyb_store *s, const char *key, size_t max, char **data,
 	return measured(s, LYB_OP_GET, t0, rc, rc ? 0 : *len);
 }
 
-int lyb_store_put(struct lyb_store *s, const char *key, const void *data,
-		  size_t len, int64_t if_generation, int64_t *new_generation)
+int lyb_store_put_like(struct lyb_store *s, const char *key, const void *data,
+		       size_t len, int64_t if_generation,
+		       int64_t *new_generation, const char *like)
 {
 	double t0 = lyb_mono();
 	int64_t gen;
 	int rc;
 
-	if (!lyb_store_key_valid(key) || if_generation < -1)
+	if (!lyb_store_key_valid(key) || if_generation < -1 ||
+	    (like && !lyb_store_key_valid(like)))
 		return -EINVAL;
 	rc = s->ops->put(s, key, data, len, if_generation,
-			 new_generation ? new_generation : &gen);
+			 new_generation ? new_generation : &gen, like);
 	return measured(s, LYB_OP_PUT, t0, rc, rc ? 0 : len);
+}
+
+int lyb_store_put(struct lyb_store *s, const char *key, const void *data,
+		  size_t len, int64_t if_generation, int64_t *new_generation)
+{
+	return lyb_store_put_like(s, key, data, len, if_generation,
+				  new_generation, NULL);
 }
 
 void lyb_store_lock_holder(struct lyb_store *s, const char *key, char *out,
@@ -383,44 +392,52 @@ static void reader_release(void *arg)
 	lyb_store_unref(s);
 }
 
+/* @r's sidecar is not offered again, for @rc (the first reason stays). */
+static void pages_off(struct lyb_reader *r, int rc)
+{
+	int none = 0;
+
+	if (atomic_compare_exchange_strong(&r->pages_rc, &none, rc))
+		lyb_log(LYB_LOG_DEBUG,
+			"%s: its page CRCs cannot be used (%s): small reads of "
+			"this open file fetch whole blocks",
+			r->name ? r->name : r->pages_key, strerror(-rc));
+}
+
+/* The cache's @pages_bad: a row of @arg's sidecar did not check. */
+static void pages_bad(void *arg)
+{
+	pages_off(arg, -EBADMSG);
+}
+
 /*
  * Reads @r's page CRC sidecar (the cache's @pages), opening it on first
- * use. Once it fails to open or read, it is not asked again: every read
- * goes by whole blocks, as without one.
+ * use. Once it fails to open or read, or a row of it does not check
+ * (pages_bad), it is offered no more: every read of this open file goes
+ * by whole blocks, as without one, and pays no request for it.
  */
 static int pages_pread(void *arg, void *buf, size_t len, uint64_t off,
 		       size_t *got)
 {
-	struct lyb_reader *r = arg, *p;
+	struct lyb_reader *r = arg;
 	int rc;
 
 	*got = 0;
 	pthread_mutex_lock(&r->pages_lock);
-	if (!r->pages && !r->pages_rc) {
-		r->pages_rc =
-			lyb_reader_open(r->store, r->pages_key, r->pages_gen,
-					lyb_pagecrc_size(r->size), &r->pages);
-		if (r->pages_rc == 0)
+	rc = atomic_load(&r->pages_rc);
+	if (rc == 0 && !r->pages) {
+		rc = lyb_reader_open(r->store, r->pages_key, r->pages_gen,
+				     lyb_pagecrc_size(r->size), &r->pages);
+		if (rc == 0)
 			lyb_reader_direct(r->pages); /* rows: checked */
 	}
-	p = r->pages;
-	rc = r->pages_rc;
 	pthread_mutex_unlock(&r->pages_lock);
-	if (rc == 0)
-		rc = lyb_reader_pread(p, buf, len, off, got);
+	if (rc == 0) /* r->pages is set, and stays till the last release */
+		rc = lyb_reader_pread(r->pages, buf, len, off, got);
 	if (rc == 0 && *got != len)
 		rc = -EIO;
-	if (rc) {
-		pthread_mutex_lock(&r->pages_lock);
-		if (!r->pages_rc)
-			lyb_log(LYB_LOG_DEBUG,
-				"%s: its page CRCs cannot be read (%s): small "
-				"reads of it fetch whole blocks",
-				r->name ? r->name : r->pages_key,
-				strerror(-rc));
-		r->pages_rc = rc;
-		pthread_mutex_unlock(&r->pages_lock);
-	}
+	if (rc)
+		pages_off(r, rc);
 	return rc;
 }
 
@@ -438,7 +455,10 @@ static void reader_src(struct lyb_reader *r, struct lyb_cache_src *src)
 	src->block_crc32c = r->block_crc32c;
 	src->block_crc_size = r->block_crc_size;
 	src->fetch = backend_pread;
-	src->pages = r->pages_key && r->block_crc32c ? pages_pread : NULL;
+	if (r->pages_key && r->block_crc32c && !atomic_load(&r->pages_rc)) {
+		src->pages = pages_pread;
+		src->pages_bad = pages_bad;
+	}
 	src->hold = reader_hold;
 	src->release = reader_release;
 	src->arg = r;

@@ -518,8 +518,31 @@ static void file_lock_holder(struct lyb_store *s, const char *key, char *out,
 	free(path);
 }
 
+/*
+ * The mode a derived object gets (lyb_store_put_like): @like's permission
+ * bits and group on @fd, or owner-only when the group cannot be given or
+ * @like is not a regular file; 0644 without @like (catalog documents).
+ */
+static mode_t mode_like(int fd, const char *like)
+{
+	char *path = like ? key_path(like) : NULL;
+	struct stat st;
+	mode_t mode = 0600;
+
+	if (!like)
+		return 0644;
+	if (path && lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		mode = st.st_mode & 0666;
+		if (fchown(fd, (uid_t)-1, st.st_gid) != 0)
+			mode &= 0600;
+	}
+	free(path);
+	return mode;
+}
+
 static int file_put(struct lyb_store *s, const char *key, const void *data,
-		    size_t len, int64_t if_generation, int64_t *new_generation)
+		    size_t len, int64_t if_generation, int64_t *new_generation,
+		    const char *like)
 {
 	char *path = key_path(key), dir[4096], tmp[4200], err[512];
 	struct timespec now, times[2];
@@ -560,7 +583,7 @@ static int file_put(struct lyb_store *s, const char *key, const void *data,
 		goto out_lock;
 	}
 	rc = write_full(fd, data, len);
-	if (rc == 0 && fchmod(fd, 0644) != 0)
+	if (rc == 0 && fchmod(fd, mode_like(fd, like)) != 0)
 		rc = -errno;
 	/* the new generation is strictly greater than the one replaced */
 	clock_gettime(CLOCK_REALTIME, &now);

@@ -79,8 +79,10 @@ static int gcs_get(struct lyb_store *s, const char *key, size_t max,
 }
 
 static int gcs_put(struct lyb_store *s, const char *key, const void *data,
-		   size_t len, int64_t if_generation, int64_t *new_generation)
+		   size_t len, int64_t if_generation, int64_t *new_generation,
+		   const char *like)
 {
+	(void)like; /* the bucket's access control covers every object */
 	return lyb_gcs_put(to_gcs(s)->gcs, to_gcs(s)->bucket, key, data, len,
 			   if_generation, LYB_GCS_UPLOAD_AUTO, new_generation);
 }

@@ -22,8 +22,10 @@ struct lyb_store_ops {
 		    lyb_store_list_cb cb, void *arg);
 	int (*get)(struct lyb_store *s, const char *key, size_t max,
 		   char **data, size_t *len, int64_t *generation);
+	/* @like: NULL, or the key whose access the new object gets */
 	int (*put)(struct lyb_store *s, const char *key, const void *data,
-		   size_t len, int64_t if_generation, int64_t *new_generation);
+		   size_t len, int64_t if_generation, int64_t *new_generation,
+		   const char *like);
 	int (*reader_open)(struct lyb_store *s, const char *key,
 			   int64_t generation, uint64_t size,
 			   struct lyb_reader **out);
@@ -64,9 +66,9 @@ struct lyb_reader {
 	/* its page CRC sidecar (lyb_reader_expect_pages), or NULL */
 	char *pages_key;
 	int64_t pages_gen;
-	pthread_mutex_t pages_lock; /* for the two below */
-	struct lyb_reader *pages;   /* opened on first use */
-	int pages_rc;		    /* it could not be read: why */
+	pthread_mutex_t pages_lock; /* opens @pages */
+	struct lyb_reader *pages;   /* opened on first use, then fixed */
+	atomic_int pages_rc;	    /* it could not be read or check: why */
 };
 
 /* Tests only: 1 makes file:// data open by the per-component walk that

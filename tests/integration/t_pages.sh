@@ -3,7 +3,8 @@
 # Page CRC sidecars (docs/catalog.md, "Page CRCs"): `lyb publish` writes
 # .NAME.lybcrc beside each object over 1 MiB and records its generation;
 # a reader in Python, written from the format's description, finds in it
-# the CRC32C of pages it computes itself. Through the mount, random 4 KiB
+# the CRC32C of pages it computes itself; it has the object's mode and
+# group, so no one reads the pages' CRCs who may not read the pages. Through the mount, random 4 KiB
 # reads are byte-exact and each pulls its pages and a 128-byte row, not
 # its 1 MiB block. A row changed in place (mtime kept), a sidecar deleted,
 # or one never written: the same reads, still exact, by whole blocks. A
@@ -19,6 +20,8 @@ for f in a b; do
 	cp -p "$SRC/gs/$f.avro" "$W/orig/$f.avro"
 done
 $PY "$LYB_SRC/tests/integration/make_big_avro.py" "$SRC/gs/small.avro" 0.25 s
+chgrp daemon "$SRC/gs/b.avro"
+chmod 0640 "$SRC/gs/b.avro" # its page CRCs are as private as its bytes
 lyb dataset create t.Pages --owner group:data-team >/dev/null
 
 step "publish writes a sidecar beside each object over 1 MiB, and names it"
@@ -31,6 +34,9 @@ for f in a b; do
 		fail "$f.avro: no sidecar of $want bytes: $(ls -la "$SRC/gs")"
 done
 [ ! -e "$SRC/gs/.small.avro.lybcrc" ] || fail "a sidecar for an object of one block"
+[ "$(stat -c '%a %G' "$SRC/gs/.b.avro.lybcrc")" = "640 daemon" ] ||
+	fail "b.avro is 0640 daemon, its sidecar $(stat -c '%a %G' "$SRC/gs/.b.avro.lybcrc")"
+[ "$(stat -c '%a' "$SRC/gs/.a.avro.lybcrc")" = "$(stat -c '%a' "$SRC/gs/a.avro")" ] || fail "a.avro's sidecar: another mode"
 mount_lybfs
 jq -e '[.locations.gs.objects[] | select(.name != "small.avro") | .page_crc32c] | length == 2 and all(. != null)' \
 	"$MNT/t.Pages/2020-09-01/$V/.lyb/info.json" >/dev/null ||

@@ -903,7 +903,14 @@ static struct {
 	atomic_llong flip;
 	atomic_int rows_fail;
 	atomic_llong data_bytes, row_bytes;
+	atomic_int bad_calls; /* pages_bad */
 } pg;
+
+static void pg_bad(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&pg.bad_calls, 1);
+}
 
 static int pg_fetch(void *arg, void *buf, size_t len, uint64_t off, size_t *got)
 {
@@ -941,6 +948,7 @@ static struct lyb_cache_src pg_src(int n)
 	struct lyb_cache_src s = {.size = GSIZE,
 				  .fetch = pg_fetch,
 				  .pages = pg_rows,
+				  .pages_bad = pg_bad,
 				  .block_crc32c = crcs,
 				  .block_crc_size = PBS};
 
@@ -986,9 +994,11 @@ static int pg_read(struct lyb_cache_src *s, size_t len, uint64_t off,
  * With a page CRC sidecar, a read that starts a stream within one 64 KiB
  * sub-block pulls its 4 KiB pages and one 128-byte row, checked, not its
  * 1 MiB block; one that continues the stream, crosses a sub-block or
- * finds its block cached goes by blocks. A row that does not chain, rows
- * that cannot be read, or a page that does not match its row: the whole
- * block is read instead, which answers the bytes, or EIO for a bad one.
+ * finds its block cached goes by blocks, and so does a block's fifth read
+ * by page (then cached). A row that does not chain, rows that cannot be
+ * read, or a page that does not match its row: counted, the source told
+ * (pages_bad), and the whole block is read instead, which answers the
+ * bytes, or EIO for a bad one.
  */
 static void test_pages(void)
 {
@@ -1048,6 +1058,9 @@ static void test_pages(void)
 	CHECK_RC(pg_read(&s, 4096, 2 * PBS + 4096, &d, &r), 0);
 	CHECK(d == 4096 + PBS && r == 0); /* the page came, the row not */
 	atomic_store(&pg.rows_fail, 0);
+	lyb_cache_stats(&st);
+	CHECK(st.page_rejected == st0.page_rejected + 2);
+	CHECK(atomic_load(&pg.bad_calls) == 2); /* the source is told */
 	/* a page that is not what its row says: the block, which does not
 	 * match either: EIO, never the bytes */
 	s = pg_src(n++);
@@ -1056,7 +1069,19 @@ static void test_pages(void)
 	CHECK_RC(pg_read(&s, 200, at, &d, &r), -EIO);
 	atomic_store(&pg.flip, -1);
 	lyb_cache_stats(&st);
-	CHECK(st.page_rejected == st0.page_rejected + 2);
+	CHECK(st.page_rejected == st0.page_rejected + 3);
+
+	/* a block read here and there: 4 reads by page, then the block */
+	s = pg_src(n++);
+	for (at = 0; at < 4; at++) {
+		CHECK_RC(pg_read(&s, 4096, PBS + (2 + 3 * at) * 65536, &d, &r),
+			 0);
+		CHECK(d == 4096 && r == 128);
+	}
+	CHECK_RC(pg_read(&s, 4096, PBS + 14 * 65536, &d, &r), 0);
+	CHECK(d == PBS && r == 0);
+	CHECK_RC(pg_read(&s, 4096, PBS + 15 * 65536, &d, &r), 0);
+	CHECK(d == 0 && r == 0); /* then cached */
 	free(pg.side);
 }
 
