@@ -23,6 +23,17 @@
 #define LIMIT_START 4	   /* a new stream's fetches at once */
 #define LIMIT_MIN 2	   /* never fewer: one arriving, one asked */
 #define QUEUE_SLACK 0.0002 /* seconds of a fetch's time that are noise */
+/*
+ * How far from a stream's next offset a read still continues it, in
+ * blocks, once the stream reads ahead (a young one: one block). The
+ * kernel sends a sequential reader's read-ahead as up to 12
+ * background requests at once (FUSE's max_background), answered by
+ * several threads: under load they arrive several blocks out of order
+ * (seen: 4 behind). Were each such read a new stream, a reader would
+ * split into streams that start their read-ahead afresh and halve each
+ * other's share of the workers.
+ */
+#define REORDER_BLOCKS 16
 
 static struct lyb_cache *const c = &lyb_cache;
 
@@ -186,8 +197,9 @@ void lyb_cache_prefetch(const struct lyb_cache_src *src, struct stream *s,
 }
 
 /*
- * Finds the stream a read at @off continues (within a block of where it
- * stands: the kernel's read-ahead reorders a little), or starts one.
+ * Finds the stream a read at @off continues (the nearest within a block
+ * of where it stands, or REORDER_BLOCKS of one reading ahead), or starts
+ * one.
  * Returns LYB_READ_AHEAD for a sequential read of a stream that has read
  * a block's worth in order, with the window to read ahead; else
  * LYB_READ_YOUNG where a young stream left off, LYB_READ_NEW anywhere
@@ -200,7 +212,7 @@ int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
 		       size_t len, uint64_t *window, struct stream **sp)
 {
 	struct stream *s, *hit = NULL, *oldest = NULL;
-	uint64_t share;
+	uint64_t share, tol, d, hit_d = 0;
 	unsigned i, active = 0;
 	int at_next;
 	double now = lyb_mono();
@@ -216,10 +228,17 @@ int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
 			oldest = s;
 		if (s->window && now - s->at < 1.0)
 			active++; /* reading ahead lately */
-		/* the kernel's read-ahead may reorder a little */
-		if (!hit && memcmp(s->id, src->id, LYB_CACHE_ID_LEN) == 0 &&
-		    off + c->bs >= s->next && off <= s->next + c->bs)
+		/* the nearest; within a block of a young one, so random
+		 * reads never add up to a reader that reads ahead */
+		tol = s->window ? REORDER_BLOCKS * c->bs : c->bs;
+		if (memcmp(s->id, src->id, LYB_CACHE_ID_LEN) != 0 ||
+		    off + tol < s->next || off > s->next + tol)
+			continue;
+		d = off > s->next ? off - s->next : s->next - off;
+		if (!hit || d < hit_d) {
 			hit = s;
+			hit_d = d;
+		}
 	}
 	*window = 0;
 	*sp = NULL;

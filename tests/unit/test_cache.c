@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache_impl.h"
 #include "check.h"
 #include "lyb/cache.h"
 #include "lyb/digest.h"
@@ -708,6 +709,50 @@ static void test_inflight_fair(void)
 }
 
 /*
+ * The kernel sends a sequential reader's read-ahead as several requests
+ * at once, answered by several threads, so they arrive a few blocks out
+ * of order (seen: 4 behind). They stay one stream, which reads ahead
+ * from its second block on; a read far from it starts another, and a
+ * read a few blocks from a young stream (random reads) another again. Were
+ * each out-of-order read a new stream, the reader would split into
+ * streams that start afresh and halve each other's share of the workers.
+ */
+static void test_streams_reordered(void)
+{
+	static const int order[] = {0,	1, 2,  3,  6,  4,  7,  5,  10, 8,
+				    11, 9, 14, 12, 15, 13, 17, 16, 20, 18};
+	static struct net_obj o;
+	struct lyb_cache_src s;
+	struct stream *sp, *first = NULL;
+	uint64_t window;
+	int kind, i, same = 1, ahead = 0,
+		     n = (int)(sizeof(order) / sizeof(order[0]));
+
+	net_init(&o);
+	s = net_src(140, &o);
+	pthread_mutex_lock(&lyb_cache.lock);
+	for (i = 0; i < n; i++) {
+		kind = lyb_cache_classify(&s, (uint64_t)order[i] * BS, BS,
+					  &window, &sp);
+		if (i == 0)
+			continue;
+		if (!first)
+			first = sp;
+		same &= sp != NULL && sp == first;
+		ahead += kind == LYB_READ_AHEAD && window > 0;
+	}
+	/* 40 blocks on: not the same reader */
+	kind = lyb_cache_classify(&s, 60 * BS, 4096, &window, &sp);
+	CHECK(kind == LYB_READ_NEW && sp == NULL);
+	/* nor 3 blocks from that young stream: random reads stay apart */
+	kind = lyb_cache_classify(&s, 63 * BS, 4096, &window, &sp);
+	CHECK(kind == LYB_READ_NEW && sp == NULL);
+	pthread_mutex_unlock(&lyb_cache.lock);
+	CHECK(same);
+	CHECK(ahead == n - 1);
+}
+
+/*
  * The limit of a stream's fetches at once follows its path. A source
  * that serves one range at a time (a saturated link; loopback, where the
  * CPUs are the link: each range waits for the ones before it) ends with
@@ -1337,6 +1382,7 @@ int main(void)
 	test_inflight_slow();
 	test_inflight_fair();
 	test_inflight_adapts();
+	test_streams_reordered();
 	lyb_cache_shutdown();
 	/* the daemon's 1 MiB blocks: a reader's block in parts */
 	cfg = (struct lyb_cache_config){
