@@ -24,16 +24,22 @@
 #define LIMIT_MIN 2	   /* never fewer: one arriving, one asked */
 #define QUEUE_SLACK 0.0002 /* seconds of a fetch's time that are noise */
 /*
- * How far from a stream's next offset a read still continues it, in
- * blocks, once the stream reads ahead (a young one: one block). The
- * kernel sends a sequential reader's read-ahead as up to 12
- * background requests at once (FUSE's max_background), answered by
+ * How far from a stream's next offset a read still continues it. The
+ * kernel sends a sequential reader's read-ahead as up to 12 background
+ * requests at once (FUSE's max_background) of up to 1 MiB, answered by
  * several threads: under load they arrive several blocks out of order
- * (seen: 4 behind). Were each such read a new stream, a reader would
- * split into streams that start their read-ahead afresh and halve each
- * other's share of the workers.
+ * (seen: 4 behind, 2 ahead). Were each such read a new stream, a reader
+ * would split into streams that start their read-ahead afresh and halve
+ * each other's share of the workers. So a stream that reads ahead and
+ * read within the last second takes reads up to REORDER_BYTES behind
+ * its next offset, and ahead of it reads longer than REORDER_SMALL (the
+ * kernel's read-ahead; a random reader's reads are smaller, and the
+ * page path serves them); any other stream, and reads of an idle one,
+ * within a block.
  */
-#define REORDER_BLOCKS 16
+#define REORDER_BYTES (16u << 20)
+#define REORDER_SMALL (64u << 10)
+#define REORDER_IDLE 1.0 /* seconds */
 
 static struct lyb_cache *const c = &lyb_cache;
 
@@ -198,21 +204,22 @@ void lyb_cache_prefetch(const struct lyb_cache_src *src, struct stream *s,
 
 /*
  * Finds the stream a read at @off continues (the nearest within a block
- * of where it stands, or REORDER_BLOCKS of one reading ahead), or starts
- * one.
+ * of where it stands, or for a stream reading ahead as REORDER_BYTES
+ * says), or starts one.
  * Returns LYB_READ_AHEAD for a sequential read of a stream that has read
  * a block's worth in order, with the window to read ahead; else
  * LYB_READ_YOUNG where a young stream left off, LYB_READ_NEW anywhere
  * else (cache_impl.h). Like the
  * kernel's, read-ahead waits for evidence: `head` reads a little and
- * stops, and random reads that happen to land near another stream add
- * only their own few bytes to it.
+ * stops, and random reads that happen to land near a young stream add
+ * only their own few bytes to it (behind a stream reading ahead they
+ * join it, in blocks it mostly read already).
  */
 int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
 		       size_t len, uint64_t *window, struct stream **sp)
 {
 	struct stream *s, *hit = NULL, *oldest = NULL;
-	uint64_t share, tol, d, hit_d = 0;
+	uint64_t share, behind, ahead, d, hit_d = 0;
 	unsigned i, active = 0;
 	int at_next;
 	double now = lyb_mono();
@@ -228,11 +235,15 @@ int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
 			oldest = s;
 		if (s->window && now - s->at < 1.0)
 			active++; /* reading ahead lately */
-		/* the nearest; within a block of a young one, so random
-		 * reads never add up to a reader that reads ahead */
-		tol = s->window ? REORDER_BLOCKS * c->bs : c->bs;
+		/* the nearest, as far as REORDER_BYTES says */
+		behind = ahead = c->bs;
+		if (s->window && now - s->at < REORDER_IDLE &&
+		    REORDER_BYTES > c->bs) {
+			behind = REORDER_BYTES;
+			ahead = len > REORDER_SMALL ? REORDER_BYTES : c->bs;
+		}
 		if (memcmp(s->id, src->id, LYB_CACHE_ID_LEN) != 0 ||
-		    off + tol < s->next || off > s->next + tol)
+		    off + behind < s->next || off > s->next + ahead)
 			continue;
 		d = off > s->next ? off - s->next : s->next - off;
 		if (!hit || d < hit_d) {

@@ -710,17 +710,19 @@ static void test_inflight_fair(void)
 
 /*
  * The kernel sends a sequential reader's read-ahead as several requests
- * at once, answered by several threads, so they arrive a few blocks out
- * of order (seen: 4 behind). They stay one stream, which reads ahead
- * from its second block on; a read far from it starts another, and a
- * read a few blocks from a young stream (random reads) another again. Were
- * each out-of-order read a new stream, the reader would split into
- * streams that start afresh and halve each other's share of the workers.
+ * of up to 1 MiB at once, answered by several threads, so they arrive a
+ * few out of order (seen: 4 behind, 2 ahead). They stay one stream,
+ * which reads ahead from its second read on. Not absorbed: a small read
+ * ahead of it (a random reader's), a read behind it once it is idle, a
+ * read far from it, a read a few blocks from a young stream. Were each
+ * out-of-order read a new stream, the reader would split into streams
+ * that start afresh and halve each other's share of the workers.
  */
 static void test_streams_reordered(void)
 {
 	static const int order[] = {0,	1, 2,  3,  6,  4,  7,  5,  10, 8,
 				    11, 9, 14, 12, 15, 13, 17, 16, 20, 18};
+	const uint64_t mib = 1 << 20;
 	static struct net_obj o;
 	struct lyb_cache_src s;
 	struct stream *sp, *first = NULL;
@@ -730,9 +732,10 @@ static void test_streams_reordered(void)
 
 	net_init(&o);
 	s = net_src(140, &o);
+	s.size = 1024 * mib; /* classified only: never fetched */
 	pthread_mutex_lock(&lyb_cache.lock);
 	for (i = 0; i < n; i++) {
-		kind = lyb_cache_classify(&s, (uint64_t)order[i] * BS, BS,
+		kind = lyb_cache_classify(&s, (uint64_t)order[i] * mib, mib,
 					  &window, &sp);
 		if (i == 0)
 			continue;
@@ -741,15 +744,25 @@ static void test_streams_reordered(void)
 		same &= sp != NULL && sp == first;
 		ahead += kind == LYB_READ_AHEAD && window > 0;
 	}
-	/* 40 blocks on: not the same reader */
-	kind = lyb_cache_classify(&s, 60 * BS, 4096, &window, &sp);
-	CHECK(kind == LYB_READ_NEW && sp == NULL);
-	/* nor 3 blocks from that young stream: random reads stay apart */
-	kind = lyb_cache_classify(&s, 63 * BS, 4096, &window, &sp);
-	CHECK(kind == LYB_READ_NEW && sp == NULL);
-	pthread_mutex_unlock(&lyb_cache.lock);
 	CHECK(same);
 	CHECK(ahead == n - 1);
+	/* the kernel's read 3 MiB ahead: the same stream (next: 21 MiB) */
+	kind = lyb_cache_classify(&s, 24 * mib, mib, &window, &sp);
+	CHECK(kind == LYB_READ_AHEAD && sp == first);
+	/* a random reader's 4 KiB 3 MiB ahead (next: 25 MiB): its own */
+	kind = lyb_cache_classify(&s, 28 * mib, 4096, &window, &sp);
+	CHECK(kind == LYB_READ_NEW && sp == NULL);
+	/* idle for 2 s: 3 MiB behind is not the same reader */
+	first->at -= 2;
+	kind = lyb_cache_classify(&s, 22 * mib, mib, &window, &sp);
+	CHECK(kind == LYB_READ_NEW && sp == NULL);
+	/* far from every stream */
+	kind = lyb_cache_classify(&s, 60 * mib, 4096, &window, &sp);
+	CHECK(kind == LYB_READ_NEW && sp == NULL);
+	/* 3 blocks from that young stream: random reads stay apart */
+	kind = lyb_cache_classify(&s, 60 * mib + 3 * BS, 4096, &window, &sp);
+	CHECK(kind == LYB_READ_NEW && sp == NULL);
+	pthread_mutex_unlock(&lyb_cache.lock);
 }
 
 /*
