@@ -39,7 +39,7 @@
  */
 #define REORDER_BYTES (16u << 20)
 #define REORDER_SMALL (64u << 10)
-#define REORDER_IDLE 1.0 /* seconds */
+#define LATELY_SECONDS 1.0 /* a stream that read since reads ahead lately */
 
 static struct lyb_cache *const c = &lyb_cache;
 
@@ -221,7 +221,7 @@ int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
 	struct stream *s, *hit = NULL, *oldest = NULL;
 	uint64_t share, behind, ahead, d, hit_d = 0;
 	unsigned i, active = 0;
-	int at_next;
+	int at_next, lately;
 	double now = lyb_mono();
 
 	for (i = 0; i < LYB_CACHE_NSTREAMS; i++) {
@@ -233,17 +233,17 @@ int lyb_cache_classify(const struct lyb_cache_src *src, uint64_t off,
 		}
 		if (!oldest || (oldest->live && s->used < oldest->used))
 			oldest = s;
-		if (s->window && now - s->at < 1.0)
-			active++; /* reading ahead lately */
+		lately = s->window && now - s->at < LATELY_SECONDS;
+		active += lately; /* reading ahead lately */
+		if (memcmp(s->id, src->id, LYB_CACHE_ID_LEN) != 0)
+			continue;
 		/* the nearest, as far as REORDER_BYTES says */
 		behind = ahead = c->bs;
-		if (s->window && now - s->at < REORDER_IDLE &&
-		    REORDER_BYTES > c->bs) {
+		if (lately && REORDER_BYTES > c->bs) {
 			behind = REORDER_BYTES;
 			ahead = len > REORDER_SMALL ? REORDER_BYTES : c->bs;
 		}
-		if (memcmp(s->id, src->id, LYB_CACHE_ID_LEN) != 0 ||
-		    off + behind < s->next || off > s->next + ahead)
+		if (off + behind < s->next || off > s->next + ahead)
 			continue;
 		d = off > s->next ? off - s->next : s->next - off;
 		if (!hit || d < hit_d) {
