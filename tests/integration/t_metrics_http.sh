@@ -79,7 +79,24 @@ grep -qi "^Connection: close" "$W/h" || fail "connections are kept alive"
 step "limits: oversized requests"
 $ABUSE big "$PORT" || fail "oversized requests"
 
+# connections the daemon holds on $PORT: its socket descriptors that
+# /proc/net/tcp{,6} lists on that local port in any state but LISTEN. An
+# attack starts only once the steps before it hold none, so each of its
+# connections is accepted as it connects and its clock starts then.
+held() {
+	local inodes hex
+	inodes=$(find "/proc/$LYBFS_PID/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null |
+		sed 's/socket:\[\(.*\)\]/\1/' | sort -u)
+	[ -n "$inodes" ] || { echo 0; return; }
+	hex=$(printf '%04X' "$PORT")
+	awk -v p=":$hex" 'NR > 1 && $4 != "0A" && substr($2, length($2) - 4) == p { print $10 }' \
+		/proc/net/tcp /proc/net/tcp6 | grep -cFxf <(echo "$inodes") || true
+}
+settled() { [ "$(held)" -eq 0 ]; }
+settle() { wait_for settled || fail "connections still held before $1: $(held) ($(ss -tn "sport = :$PORT"))"; }
+
 step "limits: 40 idle connections (16 at once, closed after 5 s of silence)"
+settle "the idle clients"
 reader() { # reads $F byte-exact until $W/stop; counts in $W/reads.*
 	rm -f "$W/stop" "$W/reads.ok" "$W/reads.bad"
 	while [ ! -e "$W/stop" ]; do
@@ -101,16 +118,18 @@ check_reads
 wait_for curl -sS -m 2 -o /dev/null "$URL" || fail "the endpoint did not recover after idle clients"
 
 step "limits: 16 slowloris clients are cut off at the 10 s deadline"
+settle "slowloris"
 reader &
 READER=$!
 $ABUSE slow "$PORT" 16 16 >"$W/slow.out" &
 SLOW=$!
 sleep 2
+held2=$(held)
 code=$(curl -sS -m 2 -o /dev/null -w '%{http_code}' "$URL" 2>/dev/null || true)
 [ "$code" != 200 ] || fail "a 17th client was served while 16 held the endpoint"
 ls "$MNT/t.Data" >/dev/null || fail "ls on the mount during the attack"
-wait $SLOW || fail "slowloris: $(cat "$W/slow.out")"
-cat "$W/slow.out"
+wait $SLOW || fail "slowloris: $(cat "$W/slow.out"); held at 2 s: $held2, now: $(held) ($(ss -tn "sport = :$PORT"))"
+echo "$(cat "$W/slow.out"); held at 2 s: $held2"
 touch "$W/stop"
 wait $READER
 check_reads
