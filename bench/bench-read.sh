@@ -317,9 +317,14 @@ for p in $PEERS; do
 	case $p in s3fs) SYSTEMS="$SYSTEMS curl-s3 s3fs" ;; *) SYSTEMS="$SYSTEMS $p" ;; esac
 done
 SMALL_TOTAL=$((8 * SMALL_MB))
+# CPU time the whole machine spent (every process and the kernel: user,
+# nice, system, irq, softirq; not idle, iowait or steal), in ticks
+busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+HZ=$(getconf CLK_TCK)
+NCPU=$(nproc)
 
 measure() { # measure NAME
-	local s=$1 i t0 t1 pids seq=() warm=() hd=() hdb=() par=() parb=() il=() ilb=() rnd=() rndb=()
+	local s=$1 i t0 t1 c0 c1 pids seq=() seqcpu=() seqbusy=() warm=() hd=() hdb=() par=() parb=() il=() ilb=() rnd=() rndb=()
 	log "measuring $s"
 	if [[ $s != curl* ]]; then # the bytes are right, once, untimed
 		cold "$s"
@@ -329,8 +334,10 @@ measure() { # measure NAME
 	for i in $(seq "$RUNS"); do
 		# (1, 2) cold sequential read of the big object, then (4) warm re-read
 		cold "$s"; mark_log "$s"
-		t0=$(now); read_all "$s" "$BIG"; t1=$(now)
+		c0=$(busy); t0=$(now); read_all "$s" "$BIG"; t1=$(now); c1=$(busy)
 		seq+=("$(calc "$t1 - $t0")")
+		seqcpu+=("$(calc "($c1 - $c0) / $HZ / ($SIZE_MB / 1024)")")
+		seqbusy+=("$(calc "($c1 - $c0) / $HZ / ($t1 - $t0) / $NCPU * 100")")
 		t0=$(now); read_all "$s" "$BIG"; t1=$(now)
 		warm+=("$(calc "$t1 - $t0")")
 		# (3) head -c 4096, cold
@@ -379,6 +386,8 @@ PYEOF
 	done
 	[ -n "$MPID" ] && unmount_sys
 	R[$s.seq]=$(printf '%s\n' "${seq[@]}" | median)
+	R[$s.seqcpu]=$(printf '%s\n' "${seqcpu[@]}" | median)
+	R[$s.seqbusy]=$(printf '%s\n' "${seqbusy[@]}" | median)
 	R[$s.warm]=$(printf '%s\n' "${warm[@]}" | median)
 	R[$s.head]=$(printf '%s\n' "${hd[@]}" | median)
 	R[$s.headb]=$(printf '%s\n' "${hdb[@]}" | median)
@@ -406,6 +415,7 @@ cell() { # cell NAME MEASURE
 		else
 			echo "$(fmt "$(mbs "$SIZE_MB" "${R[$s.$2]}")") ($(fmt "$(calc "${R[$b.seq]} / ${R[$s.seq]}")" 2))"
 		fi ;;
+	seqcpu) echo "$(fmt "${R[$s.seqcpu]}" 2) s, $(fmt "${R[$s.seqbusy]}")%" ;;
 	head) echo "$(fmt "$(calc "${R[$s.head]} * 1000")" 1) ms, $(fmt "$(calc "${R[$s.headb]} / 1024")") KiB" ;;
 	par)
 		if [[ $s == curl* ]]; then
@@ -434,6 +444,7 @@ TABLE=$W/table.md
 		printf '\n'
 	}
 	row "cold sequential read, ${SIZE_MB} MiB: MB/s (ratio to raw curl)" seq
+	row "the same: CPU time of the whole machine per GiB, share of its ${NCPU} CPUs busy" seqcpu
 	row "warm re-read: MB/s" warm
 	row '`head -c 4096`, cold: latency, bytes pulled' head
 	row "8 readers of 8 different ${SMALL_MB} MiB files, cold: MB/s (ratio)" par
