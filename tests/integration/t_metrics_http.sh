@@ -21,12 +21,17 @@ fixture
 F=$MNT/t.Data/2020-09-03/$V2/gs/part-00000.avro
 SRC_F=$SRC/2020-09-03-2/gs/part-00000.avro
 
+# the inodes of process $1's socket descriptors, one a line
+socket_inodes() {
+	find "/proc/$1/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null |
+		sed 's/socket:\[\(.*\)\]/\1/' | sort -u
+}
+
 # listening TCP sockets of process $1: the inodes of its socket
 # descriptors that /proc/net/tcp{,6} lists in state 0A (LISTEN)
 listening() {
-	local pid=$1 inodes
-	inodes=$(find "/proc/$pid/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null |
-		sed 's/socket:\[\(.*\)\]/\1/' | sort -u)
+	local inodes
+	inodes=$(socket_inodes "$1")
 	[ -n "$inodes" ] || return 0
 	awk 'NR > 1 && $4 == "0A" { print $10 }' /proc/net/tcp /proc/net/tcp6 |
 		grep -Fxf <(echo "$inodes") || true
@@ -85,8 +90,7 @@ $ABUSE big "$PORT" || fail "oversized requests"
 # connections is accepted as it connects and its clock starts then.
 held() {
 	local inodes hex
-	inodes=$(find "/proc/$LYBFS_PID/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null |
-		sed 's/socket:\[\(.*\)\]/\1/' | sort -u)
+	inodes=$(socket_inodes "$LYBFS_PID")
 	[ -n "$inodes" ] || { echo 0; return; }
 	hex=$(printf '%04X' "$PORT")
 	awk -v p=":$hex" 'NR > 1 && $4 != "0A" && substr($2, length($2) - 4) == p { print $10 }' \
